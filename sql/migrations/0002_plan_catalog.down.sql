@@ -1,0 +1,2 @@
+delete from plans where id in ('basic', 'professional', 'enterprise');
+delete from features;

@@ -1,0 +1,132 @@
+import {Command, Flags, type Interfaces} from '@oclif/core'
+
+import type {Context} from './lib/context.js'
+import type {Database} from './lib/db/connect.js'
+import {AppError, ExitCode} from './lib/errors.js'
+
+export const EXIT_CODES_HELP = `EXIT CODES
+  0 success · 1 operation failed · 2 usage or invalid input · 3 not found · 4 conflict
+  5 database unreachable · 68 partial success · 130 interrupted`
+
+/** A command description followed by the exit codes every command shares. */
+export const describe = (text: string) => `${text}\n\n${EXIT_CODES_HELP}`
+
+type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof BaseCommand)['baseFlags'] & T['flags']>
+
+/**
+ * The conventions every command shares: --json envelope, exit codes, error
+ * rendering, warnings on stderr, the database connection and its cleanup.
+ */
+export abstract class BaseCommand<T extends typeof Command> extends Command {
+  static override enableJsonFlag = true
+
+  static override baseFlags = {
+    'database-url': Flags.string({
+      description: 'PostgreSQL URL (else ANTHIAS_DATABASE_URL, DATABASE_URL, or the embedded server)',
+      helpGroup: 'GLOBAL',
+      helpValue: 'URL',
+    }),
+    'no-input': Flags.boolean({
+      description: 'never prompt; fail naming any missing flag (also when CI is set or there is no terminal)',
+      helpGroup: 'GLOBAL',
+    }),
+    actor: Flags.string({
+      description: 'who is acting, for the audit trail (else ANTHIAS_ACTOR, else the OS user)',
+      helpGroup: 'GLOBAL',
+    }),
+    debug: Flags.boolean({description: 'show stack traces (also DEBUG=1)', helpGroup: 'GLOBAL', hidden: true}),
+  }
+
+  protected flags!: BaseFlags<T>
+  protected warnings: string[] = []
+  private db?: Database
+
+  protected args!: Interfaces.InferredArgs<T['args']>
+
+  public override async init(): Promise<void> {
+    await super.init()
+    const {args, flags} = await this.parse({
+      flags: this.ctor.flags,
+      baseFlags: (super.ctor as typeof BaseCommand).baseFlags,
+      enableJsonFlag: this.ctor.enableJsonFlag,
+      args: this.ctor.args,
+      strict: this.ctor.strict,
+    })
+    this.flags = flags as BaseFlags<T>
+    this.args = args as Interfaces.InferredArgs<T['args']>
+  }
+
+  /** The database, connected (and migrated) on first use, closed when the command ends. */
+  protected async database(options: {migrate?: boolean} = {}): Promise<Database> {
+    if (!this.db) {
+      const {openDatabase} = await import('./lib/db/connect.js')
+      const {resolveDataDir} = await import('./lib/db/embedded.js')
+      this.db = await openDatabase({
+        databaseUrl: this.flags?.['database-url'],
+        dataDir: resolveDataDir(this.config.dataDir),
+        migrate: options.migrate,
+      })
+    }
+    return this.db
+  }
+
+  protected async context(): Promise<Context> {
+    const {resolveContext} = await import('./lib/context.js')
+    return resolveContext({actor: this.flags?.actor})
+  }
+
+  /** Prompts are allowed only in a terminal, without CI, --no-input or --json. */
+  protected get interactive(): boolean {
+    return Boolean(process.stdin.isTTY && process.stdout.isTTY && !process.env.CI && !this.flags?.['no-input'] && !this.jsonEnabled())
+  }
+
+  /** A warning: on stderr for people, in `warnings` for --json. */
+  override warn(message: string | Error): string | Error {
+    const text = typeof message === 'string' ? message : message.message
+    this.warnings.push(text)
+    if (!this.jsonEnabled()) process.stderr.write(`Warning: ${text}\n`)
+    return message
+  }
+
+  protected override toSuccessJson(result: unknown): unknown {
+    return {status: 0, result, warnings: this.warnings}
+  }
+
+  protected override toErrorJson(error: unknown): unknown {
+    const e = toAppError(error)
+    return {status: e.exit, error: e.toJSON(), warnings: this.warnings}
+  }
+
+  protected override async catch(error: Interfaces.CommandError): Promise<void> {
+    const e = toAppError(error)
+    process.exitCode = e.exit
+    if (this.jsonEnabled()) {
+      this.logJson(this.toErrorJson(e))
+      return
+    }
+    const {formatError} = await import('./lib/ui/format.js')
+    process.stderr.write(formatError(e) + '\n')
+    if (this.flags?.debug || process.env.DEBUG) process.stderr.write(`${(e.cause as Error | undefined)?.stack ?? e.stack}\n`)
+  }
+
+  protected override async finally(error: Error | undefined): Promise<void> {
+    await this.db?.close().catch(() => undefined)
+    this.db = undefined
+    return super.finally(error)
+  }
+}
+
+/** Any thrown value as an AppError: oclif parse errors are usage errors, the rest keep their cause. */
+export function toAppError(error: unknown): AppError {
+  if (error instanceof AppError) return error
+  const e = error as Error & {oclif?: {exit?: number}; code?: string}
+  if (e?.oclif?.exit === 2 || /Unexpected argument|Missing required|Expected|Nonexistent flag|requires a value/i.test(e?.message ?? '')) {
+    return new AppError('USAGE', e.message.split('\n')[0] ?? e.message, {exit: ExitCode.usage, cause: e, suggestions: ['See --help for the flags and examples.']})
+  }
+  return new AppError('OPERATION_FAILED', e?.message ?? String(error), {
+    exit: ExitCode.failed,
+    cause: error,
+    suggestions: ['Run again with DEBUG=1 for details.'],
+  })
+}
+

@@ -1,0 +1,62 @@
+import {BaseCommand, describe} from '../../base.js'
+
+interface StatusResult {
+  source: string
+  url?: string
+  dataDir?: string
+  running: boolean
+  pinned?: boolean
+  serverVersion?: string
+  schemaVersion?: number
+  pendingMigrations?: number
+  tenants?: number
+}
+
+export default class DbStatus extends BaseCommand<typeof DbStatus> {
+  static override description = describe('Show which database is used, where it is, its PostgreSQL version and the schema version.')
+  static override examples = ['<%= config.bin %> db status', 'DATABASE_URL=postgres://postgres@127.0.0.1:5432/anthias <%= config.bin %> db status --json']
+
+  async run(): Promise<StatusResult> {
+    const {resolveConnectionTarget} = await import('../../lib/db/url.js')
+    const {EmbeddedServer, resolveDataDir} = await import('../../lib/db/embedded.js')
+    const {keyValues} = await import('../../lib/ui/format.js')
+    const target = resolveConnectionTarget(this.flags['database-url'])
+    const result: StatusResult = {source: target.source, running: false}
+    if (target.source === 'embedded') {
+      const server = new EmbeddedServer(resolveDataDir(this.config.dataDir))
+      const status = await server.status()
+      Object.assign(result, {dataDir: status.dataDir, pinned: status.pinned})
+      if (!status.initialised) {
+        this.log(keyValues([['database', 'embedded (not initialised yet: the first command creates it)'], ['data dir', status.dataDir]]))
+        return result
+      }
+    }
+    const {migrationStatus} = await import('../../lib/db/migrations.js')
+    const db = await this.database({migrate: false})
+    const [row] = await db.sql<{version: string; tenants: number | null}[]>`
+      select current_setting('server_version') as version,
+        (select count(*)::int from tenants where to_regclass('tenants') is not null) as tenants`.catch(
+      async () => db.sql<{version: string; tenants: null}[]>`select current_setting('server_version') as version, null::int as tenants`,
+    )
+    const migrations = await migrationStatus(db.sql)
+    Object.assign(result, {
+      url: db.displayUrl,
+      running: true,
+      serverVersion: row?.version,
+      schemaVersion: migrations.schemaVersion,
+      pendingMigrations: migrations.pending.length,
+      tenants: row?.tenants ?? undefined,
+    })
+    this.log(
+      keyValues([
+        ['database', target.source === 'embedded' ? `embedded${result.pinned ? ' (kept running by db start)' : ''}` : `from ${target.source === 'flag' ? '--database-url' : target.source}`],
+        ['url', db.displayUrl],
+        ['data dir', result.dataDir],
+        ['PostgreSQL', row?.version],
+        ['schema version', `${migrations.schemaVersion}${migrations.pending.length > 0 ? ` (${migrations.pending.length} pending)` : ''}`],
+        ['tenants', row?.tenants],
+      ]),
+    )
+    return result
+  }
+}

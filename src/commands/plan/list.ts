@@ -1,0 +1,20 @@
+import {BaseCommand, describe} from '../../base.js'
+import type {Plan} from '../../lib/plans.js'
+
+export default class PlanList extends BaseCommand<typeof PlanList> {
+  static override description = describe('List the subscription plans with their limits, features and monthly price.')
+  static override examples = ['<%= config.bin %> plan list', '<%= config.bin %> plan list --json']
+
+  async run(): Promise<Plan[]> {
+    const {listPlans} = await import('../../lib/plans.js')
+    const {table} = await import('../../lib/ui/format.js')
+    const plans = await listPlans((await this.database()).sql)
+    this.log(
+      table(
+        ['plan', 'price/month', 'assets', 'users', 'devices', 'storage', 'features'],
+        plans.map((p) => [p.id, p.priceMonthly, p.limits.maxAssets, p.limits.maxUsers, p.limits.maxDevices, `${p.limits.storageQuotaGb} GB`, p.features.join(', ')]),
+      ),
+    )
+    return plans
+  }
+}

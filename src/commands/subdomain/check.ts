@@ -1,0 +1,32 @@
+import {Args} from '@oclif/core'
+
+import {BaseCommand, describe} from '../../base.js'
+import {ExitCode} from '../../lib/errors.js'
+import type {SubdomainCheck} from '../../lib/subdomains.js'
+
+export default class SubdomainCheckCommand extends BaseCommand<typeof SubdomainCheckCommand> {
+  static override aliases = ['check_subdomain']
+  static override description = describe(
+    'Check whether a subdomain is available, with the reason when it is not.\n\nExits 0 when available, 4 when taken, 2 when invalid or reserved.',
+  )
+  static override examples = [
+    '<%= config.bin %> subdomain check acme-corp',
+    '<%= config.bin %> check_subdomain acme-corp',
+    '<%= config.bin %> subdomain check www --json',
+  ]
+  static override args = {subdomain: Args.string({description: 'the subdomain to check', required: true})}
+
+  async run(): Promise<SubdomainCheck> {
+    const {checkSubdomain} = await import('../../lib/subdomains.js')
+    const {symbols} = await import('../../lib/ui/format.js')
+    const result = await checkSubdomain((await this.database()).sql, this.args.subdomain)
+    this.log(`${result.available ? symbols.ok : symbols.fail} ${result.reason}`)
+    if (result.suggestions.length > 0) this.log(`  ${symbols.arrow} free: ${result.suggestions.join(', ')}`)
+    process.exitCode = result.available ? ExitCode.ok : result.status === 'taken' ? ExitCode.conflict : ExitCode.usage
+    return result
+  }
+
+  protected override toSuccessJson(result: unknown): unknown {
+    return {...(super.toSuccessJson(result) as object), status: process.exitCode ?? 0}
+  }
+}

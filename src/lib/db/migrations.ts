@@ -1,0 +1,162 @@
+/**
+ * Plain SQL schema migrations from sql/migrations: NNNN_name.up.sql with an
+ * optional NNNN_name.down.sql. Each is applied in its own transaction under an
+ * advisory lock and recorded with the SHA-256 of its up script; an applied
+ * migration whose file changed afterwards is an error.
+ */
+import {createHash} from 'node:crypto'
+import {readdir, readFile} from 'node:fs/promises'
+import {fileURLToPath} from 'node:url'
+
+import type {Sql, TransactionSql} from 'postgres'
+
+import {AppError, ExitCode} from '../errors.js'
+
+export const SCHEMA_MIGRATIONS_DIR = fileURLToPath(new URL('../../../sql/migrations/', import.meta.url))
+const LEDGER = 'anthias_schema_migrations'
+/** pg_advisory_xact_lock key: 'anth' 'sche' */
+const LOCK_KEY = 0x616e_7468_7363_6865n
+
+export interface Migration {
+  version: number
+  name: string
+  checksum: string
+  up: string
+  down?: string
+}
+
+export interface AppliedMigration {
+  version: number
+  name: string
+  checksum: string
+  appliedAt: Date
+  durationMs: number
+}
+
+export interface MigrationStatus {
+  applied: AppliedMigration[]
+  pending: Migration[]
+  /** the highest applied version, 0 for an empty database */
+  schemaVersion: number
+}
+
+const FILE = /^(\d{4})_([a-z0-9_]+)\.(up|down)\.sql$/
+
+export const sha256 = (text: string | Buffer) => createHash('sha256').update(text).digest('hex')
+
+export async function loadMigrations(dir = SCHEMA_MIGRATIONS_DIR): Promise<Migration[]> {
+  const byVersion = new Map<number, Partial<Migration> & {version: number}>()
+  for (const file of (await readdir(dir)).sort()) {
+    const match = FILE.exec(file)
+    if (!match) continue
+    const version = Number(match[1])
+    const text = await readFile(`${dir}/${file}`, 'utf8')
+    const entry = byVersion.get(version) ?? {version, name: match[2]}
+    if (match[3] === 'up') Object.assign(entry, {up: text, checksum: sha256(text)})
+    else entry.down = text
+    byVersion.set(version, entry)
+  }
+  return [...byVersion.values()]
+    .map((m) => {
+      if (m.up === undefined) throw new AppError('MIGRATION_INVALID', `Migration ${m.version} has a down script but no up script.`, {exit: ExitCode.failed})
+      return m as Migration
+    })
+    .sort((a, b) => a.version - b.version)
+}
+
+async function readLedger(sql: Sql | TransactionSql): Promise<AppliedMigration[] | undefined> {
+  const [exists] = await sql`select to_regclass(${LEDGER}) is not null as exists`
+  if (!exists?.exists) return undefined
+  return sql<AppliedMigration[]>`
+    select version, name, checksum, applied_at, duration_ms from ${sql(LEDGER)} order by version`
+}
+
+function verify(applied: AppliedMigration[], files: Migration[]): Migration[] {
+  const byVersion = new Map(files.map((m) => [m.version, m]))
+  for (const row of applied) {
+    const file = byVersion.get(row.version)
+    if (!file) {
+      throw new AppError(
+        'MIGRATION_MISSING',
+        `Schema migration ${row.version} (${row.name}) is applied in the database but its file is missing.`,
+        {exit: ExitCode.failed, suggestions: ['Use the anthias version that applied it, or restore the file.']},
+      )
+    }
+    if (file.checksum !== row.checksum) {
+      throw new AppError(
+        'MIGRATION_CHECKSUM_MISMATCH',
+        `Schema migration ${row.version} (${row.name}) was edited after it was applied (checksum ${row.checksum.slice(0, 12)} in the database, ${file.checksum.slice(0, 12)} on disk).`,
+        {exit: ExitCode.failed, suggestions: ['Restore the original file and put the change in a new migration.']},
+      )
+    }
+  }
+  const done = new Set(applied.map((r) => r.version))
+  return files.filter((m) => !done.has(m.version))
+}
+
+export async function migrationStatus(sql: Sql, files?: Migration[]): Promise<MigrationStatus> {
+  const all = files ?? (await loadMigrations())
+  const applied = (await readLedger(sql)) ?? []
+  const pending = verify(applied, all)
+  return {applied, pending, schemaVersion: applied.at(-1)?.version ?? 0}
+}
+
+async function locked<T>(sql: Sql, fn: (tx: TransactionSql) => Promise<T>): Promise<T> {
+  return sql.begin(async (tx) => {
+    await tx`select pg_advisory_xact_lock(${LOCK_KEY.toString()}::bigint)`
+    await tx.unsafe(`create table if not exists ${LEDGER} (
+      version integer primary key,
+      name text not null,
+      checksum text not null,
+      applied_at timestamptz not null default now(),
+      duration_ms integer not null
+    )`)
+    return fn(tx)
+  }) as Promise<T>
+}
+
+/** Apply every pending migration, each in its own transaction; returns those applied here. */
+export async function migrate(sql: Sql, files?: Migration[]): Promise<Migration[]> {
+  const all = files ?? (await loadMigrations())
+  const fast = await readLedger(sql)
+  if (fast && verify(fast, all).length === 0) return []
+  const done: Migration[] = []
+  for (;;) {
+    const applied = await locked(sql, async (tx) => {
+      const next = verify((await readLedger(tx)) ?? [], all)[0]
+      if (!next) return undefined
+      const started = performance.now()
+      await tx.unsafe(next.up)
+      await tx`insert into ${tx(LEDGER)} (version, name, checksum, duration_ms)
+        values (${next.version}, ${next.name}, ${next.checksum}, ${Math.round(performance.now() - started)})`
+      return next
+    })
+    if (!applied) return done
+    done.push(applied)
+  }
+}
+
+/** Revert applied migrations newest first, down to (not including) `to`; the last one only by default. */
+export async function migrateBackwards(sql: Sql, options: {to?: number} = {}, files?: Migration[]): Promise<Migration[]> {
+  const all = files ?? (await loadMigrations())
+  const byVersion = new Map(all.map((m) => [m.version, m]))
+  const reverted: Migration[] = []
+  for (;;) {
+    const done = await locked(sql, async (tx) => {
+      const applied = (await readLedger(tx)) ?? []
+      verify(applied, all)
+      const last = applied.at(-1)
+      if (!last) return undefined
+      if (options.to === undefined ? reverted.length > 0 : last.version <= options.to) return undefined
+      const migration = byVersion.get(last.version)
+      if (!migration?.down) {
+        throw new AppError('MIGRATION_IRREVERSIBLE', `Schema migration ${last.version} (${last.name}) has no down script.`, {exit: ExitCode.failed})
+      }
+      await tx.unsafe(migration.down)
+      await tx`delete from ${tx(LEDGER)} where version = ${last.version}`
+      return migration
+    })
+    if (!done) return reverted
+    reverted.push(done)
+  }
+}

@@ -1,0 +1,357 @@
+import type {Sql, TransactionSql} from 'postgres'
+import {z} from 'zod'
+
+import {writeAudit} from './audit.js'
+import {accessUrl, type Context} from './context.js'
+import {isUuid} from './db/tenant-context.js'
+import {AppError, conflict, notFound, ValidationErrors} from './errors.js'
+import {type Catalog, checkFeatureName, findPlan, loadCatalog, type Plan} from './plans.js'
+import {hashPassword, newToken} from './secrets.js'
+import {suggestSubdomains} from './subdomains.js'
+import {
+  customDomainSchema,
+  DEFAULT_PASSWORD_POLICY,
+  DEFAULT_SESSION_TIMEOUT_MINUTES,
+  emailSchema,
+  issuesToErrors,
+  type Limits,
+  limitsSchema,
+  type PasswordPolicy,
+  securitySchema,
+  type SecurityPolicy,
+  settingsSchema,
+  subdomainSchema,
+  tenantNameSchema,
+  unmetPasswordRules,
+} from './validation.js'
+
+export const INVITATION_DAYS = 7
+
+/** Everything set when a tenant is created; flags, prompts, CSV rows and JSON configs all parse through this. */
+export const tenantSpecSchema = (baseDomain: string) =>
+  z.object({
+    name: tenantNameSchema,
+    subdomain: subdomainSchema,
+    plan: z.string().trim().toLowerCase().default('basic'),
+    contactEmail: emailSchema.optional(),
+    ownerEmail: emailSchema.optional(),
+    ownerPassword: z.string().optional(),
+    ...limitsSchema.shape,
+    customDomain: customDomainSchema(baseDomain).optional(),
+    features: z.record(z.string(), z.boolean()).default({}),
+    settings: settingsSchema.default({}),
+    ...securitySchema.shape,
+  })
+
+export type TenantSpec = z.infer<ReturnType<typeof tenantSpecSchema>>
+export type TenantInput = z.input<ReturnType<typeof tenantSpecSchema>>
+
+export type TenantStatus = 'active' | 'suspended'
+
+export interface TenantMember {
+  email: string
+  role: string
+  status: 'invited' | 'active'
+}
+
+export interface TenantDetails {
+  id: string
+  name: string
+  subdomain: string
+  accessUrl: string
+  status: TenantStatus
+  plan: string
+  limits: Limits
+  /** effective features: the plan's, with the tenant's overrides applied */
+  features: string[]
+  featureOverrides: Record<string, boolean>
+  contactEmail: string | null
+  customDomain: string | null
+  settings: Record<string, unknown>
+  security: SecurityPolicy
+  owners: TenantMember[]
+  createdAt: Date
+  updatedAt: Date
+}
+
+export interface OwnerInvitation {
+  email: string
+  /** shown once; only its SHA-256 is stored */
+  token: string
+  expiresAt: Date
+}
+
+export interface CreateTenantResult {
+  tenant: TenantDetails
+  ownerInvitation?: OwnerInvitation
+  warnings: string[]
+}
+
+export const effectiveFeatures = (planFeatures: string[], overrides: Record<string, boolean>) =>
+  [...new Set([...planFeatures, ...Object.keys(overrides)])].filter((f) => overrides[f] ?? planFeatures.includes(f)).sort()
+
+interface TenantRow {
+  id: string
+  name: string
+  subdomain: string
+  status: TenantStatus
+  planId: string
+  maxAssets: number
+  maxUsers: number
+  maxDevices: number
+  storageQuotaGb: number
+  contactEmail: string | null
+  customDomain: string | null
+  settings: Record<string, unknown>
+  enable2fa: boolean
+  sessionTimeoutMinutes: number
+  passwordPolicy: PasswordPolicy
+  allowedIpRanges: string[]
+  planFeatures: string[]
+  featureOverrides: Record<string, boolean>
+  owners: TenantMember[] | null
+  createdAt: Date
+  updatedAt: Date
+}
+
+function toDetails(row: TenantRow, baseDomain: string): TenantDetails {
+  return {
+    id: row.id,
+    name: row.name,
+    subdomain: row.subdomain,
+    accessUrl: accessUrl(row.subdomain, baseDomain),
+    status: row.status,
+    plan: row.planId,
+    limits: {maxAssets: row.maxAssets, maxUsers: row.maxUsers, maxDevices: row.maxDevices, storageQuotaGb: row.storageQuotaGb},
+    features: effectiveFeatures(row.planFeatures, row.featureOverrides),
+    featureOverrides: row.featureOverrides,
+    contactEmail: row.contactEmail,
+    customDomain: row.customDomain,
+    settings: row.settings,
+    security: {
+      enable2fa: row.enable2fa,
+      sessionTimeoutMinutes: row.sessionTimeoutMinutes,
+      passwordPolicy: row.passwordPolicy,
+      allowedIpRanges: row.allowedIpRanges,
+    },
+    owners: row.owners ?? [],
+    createdAt: row.createdAt,
+    updatedAt: row.updatedAt,
+  }
+}
+
+/** A tenant by id or subdomain (case-insensitive), in full; TENANT_NOT_FOUND otherwise. */
+export async function getTenant(sql: Sql | TransactionSql, ref: string, baseDomain: string): Promise<TenantDetails> {
+  const key = ref.trim().toLowerCase()
+  const [row] = await sql<TenantRow[]>`
+    select t.id, t.name, t.subdomain, t.status, t.plan_id, t.max_assets, t.max_users, t.max_devices,
+      t.storage_quota_gb, t.contact_email, t.custom_domain, t.settings, t.enable_2fa as "enable2fa",
+      t.session_timeout_minutes, t.password_policy, t.allowed_ip_ranges::text[] as allowed_ip_ranges,
+      t.created_at, t.updated_at, p.features as plan_features,
+      coalesce((select jsonb_object_agg(f.feature, f.enabled) from tenant_features f where f.tenant_id = t.id), '{}') as feature_overrides,
+      (select json_agg(json_build_object('email', u.email, 'role', m.role, 'status', m.status) order by u.email)
+         from memberships m join users u on u.id = m.user_id
+        where m.tenant_id = t.id and m.role = 'owner') as owners
+    from tenants t join plans p on p.id = t.plan_id
+    where ${isUuid(key) ? sql`t.id = ${key}::uuid` : sql`lower(t.subdomain) = ${key}`}`
+  if (!row) {
+    throw notFound('TENANT_NOT_FOUND', `No tenant with ${isUuid(key) ? 'id' : 'subdomain'} "${ref}".`, [
+      'List tenants with `anthias tenant list`.',
+    ])
+  }
+  return toDetails(row, baseDomain)
+}
+
+export interface TenantSummary {
+  id: string
+  name: string
+  subdomain: string
+  accessUrl: string
+  plan: string
+  status: TenantStatus
+  customDomain: string | null
+  createdAt: Date
+}
+
+export interface ListTenantsOptions {
+  plan?: string
+  status?: TenantStatus
+  /** matches name or subdomain, case-insensitive */
+  search?: string
+  limit?: number
+}
+
+export async function listTenants(sql: Sql, options: ListTenantsOptions, baseDomain: string): Promise<TenantSummary[]> {
+  const rows = await sql<Omit<TenantSummary, 'accessUrl'>[]>`
+    select id, name, subdomain, plan_id as plan, status, custom_domain, created_at
+    from tenants
+    where true
+      ${options.plan ? sql`and plan_id = ${options.plan.toLowerCase()}` : sql``}
+      ${options.status ? sql`and status = ${options.status}` : sql``}
+      ${options.search ? sql`and (name ilike ${'%' + options.search + '%'} or subdomain ilike ${'%' + options.search + '%'})` : sql``}
+    order by lower(subdomain)
+    limit ${options.limit ?? 1000}`
+  return rows.map((r) => ({...r, accessUrl: accessUrl(r.subdomain, baseDomain)}))
+}
+
+/** Field names for errors: the spec's camelCase keys unless the caller maps them (to flags, CSV columns). */
+export type FieldName = (path: PropertyKey[]) => string
+
+interface ValidatedSpec {
+  spec: TenantSpec
+  plan: Plan
+  security: SecurityPolicy
+  limits: Limits
+}
+
+/** Parse and check a spec against the catalog, reporting every problem at once. */
+export function validateTenantSpec(input: TenantInput, catalog: Catalog, baseDomain: string, fieldName: FieldName = (p) => p.join('.')): ValidatedSpec {
+  const errors: AppError[] = []
+  const parsed = tenantSpecSchema(baseDomain).safeParse(input)
+  if (!parsed.success) errors.push(...issuesToErrors(parsed.error, fieldName))
+  let plan: Plan | undefined
+  try {
+    plan = findPlan(catalog, typeof input.plan === 'string' ? input.plan : 'basic', fieldName(['plan']))
+  } catch (error) {
+    errors.push(error as AppError)
+  }
+  for (const name of Object.keys(input.features ?? {})) {
+    const unknown = checkFeatureName(catalog, name, fieldName(['features', name]))
+    if (unknown) errors.push(unknown)
+  }
+  const security: SecurityPolicy = {
+    enable2fa: parsed.data?.enable2fa ?? false,
+    sessionTimeoutMinutes: parsed.data?.sessionTimeoutMinutes ?? DEFAULT_SESSION_TIMEOUT_MINUTES,
+    passwordPolicy: {...DEFAULT_PASSWORD_POLICY, ...parsed.data?.passwordPolicy},
+    allowedIpRanges: [...new Set(parsed.data?.allowedIpRanges ?? [])],
+  }
+  const spec = parsed.data
+  if (spec?.ownerPassword !== undefined) {
+    if (!spec.ownerEmail) {
+      errors.push(new AppError('OWNER_EMAIL_REQUIRED', 'An owner password was given without an owner email.', {field: fieldName(['ownerEmail'])}))
+    }
+    const unmet = unmetPasswordRules(spec.ownerPassword, security.passwordPolicy)
+    if (unmet.length > 0) {
+      errors.push(new AppError('PASSWORD_WEAK', `The owner password does not meet the tenant's password policy; it needs ${unmet.join(', ')}.`, {
+        field: fieldName(['ownerPassword']),
+        details: {unmet},
+        suggestions: ['Choose a longer password with the missing character classes, or leave it out to send an invitation instead.'],
+      }))
+    }
+  }
+  if (errors.length > 0 || !spec || !plan) throw new ValidationErrors(errors)
+  const limits: Limits = {
+    maxAssets: spec.maxAssets ?? plan.limits.maxAssets,
+    maxUsers: spec.maxUsers ?? plan.limits.maxUsers,
+    maxDevices: spec.maxDevices ?? plan.limits.maxDevices,
+    storageQuotaGb: spec.storageQuotaGb ?? plan.limits.storageQuotaGb,
+  }
+  return {spec, plan, security, limits}
+}
+
+const PG_UNIQUE_VIOLATION = '23505'
+
+async function uniqueViolation(sql: Sql, error: unknown, spec: TenantSpec, fieldName: FieldName): Promise<AppError | undefined> {
+  const e = error as {code?: string; constraint_name?: string}
+  if (e.code !== PG_UNIQUE_VIOLATION) return undefined
+  if (e.constraint_name === 'tenants_subdomain_key') {
+    return conflict('SUBDOMAIN_TAKEN', `Subdomain "${spec.subdomain}" is already taken.`, {
+      field: fieldName(['subdomain']),
+      suggestions: await suggestSubdomains(sql, spec.subdomain).catch(() => []),
+    })
+  }
+  if (e.constraint_name === 'tenants_custom_domain_key') {
+    return conflict('CUSTOM_DOMAIN_TAKEN', `Custom domain "${spec.customDomain}" is already used by another tenant.`, {
+      field: fieldName(['customDomain']),
+      suggestions: ['Choose another domain, or remove it from the other tenant first.'],
+    })
+  }
+  return undefined
+}
+
+/**
+ * Create a tenant in one transaction: the tenant, its feature overrides, its
+ * owner (a new user with a bcrypt hash, or an invitation) and the audit row.
+ */
+export async function createTenant(sql: Sql, input: TenantInput, ctx: Context, fieldName?: FieldName): Promise<CreateTenantResult> {
+  const catalog = await loadCatalog(sql)
+  const {spec, plan, security, limits} = validateTenantSpec(input, catalog, ctx.baseDomain, fieldName)
+  const passwordHash = spec.ownerPassword === undefined ? undefined : await hashPassword(spec.ownerPassword)
+  const warnings: string[] = []
+  try {
+    return await sql.begin(async (tx) => {
+      const [tenant] = await tx<{id: string}[]>`
+        insert into tenants (name, subdomain, plan_id, max_assets, max_users, max_devices, storage_quota_gb,
+          contact_email, custom_domain, settings, enable_2fa, session_timeout_minutes, password_policy, allowed_ip_ranges)
+        values (${spec.name}, ${spec.subdomain}, ${plan.id}, ${limits.maxAssets}, ${limits.maxUsers}, ${limits.maxDevices},
+          ${limits.storageQuotaGb}, ${spec.contactEmail ?? null}, ${spec.customDomain ?? null}, ${tx.json(spec.settings as never)},
+          ${security.enable2fa}, ${security.sessionTimeoutMinutes}, ${tx.json(security.passwordPolicy as never)},
+          ${security.allowedIpRanges}::cidr[])
+        returning id`
+      const tenantId = tenant!.id
+      const overrides = Object.entries(spec.features).map(([feature, enabled]) => ({tenantId, feature, enabled}))
+      if (overrides.length > 0) await tx`insert into tenant_features ${tx(overrides, 'tenantId', 'feature', 'enabled')}`
+      let ownerInvitation: OwnerInvitation | undefined
+      if (spec.ownerEmail) {
+        const owner = await addOwner(tx, tenantId, spec.ownerEmail, passwordHash)
+        if (owner.existed && passwordHash) {
+          warnings.push(`${spec.ownerEmail} already has an account; their password was left unchanged.`)
+        }
+        ownerInvitation = owner.invitation
+      } else {
+        warnings.push('The tenant has no owner yet; invite one with `anthias user invite`.')
+      }
+      await writeAudit(tx, {
+        actor: ctx.actor,
+        action: 'tenant.create',
+        tenantId,
+        subject: spec.subdomain,
+        arguments: {...spec, plan: plan.id, limits, security},
+      })
+      return {tenant: await getTenant(tx, tenantId, ctx.baseDomain), ownerInvitation, warnings}
+    })
+  } catch (error) {
+    const known = await uniqueViolation(sql, error, spec, fieldName ?? ((p) => p.join('.')))
+    if (!known) throw error
+    await writeAudit(sql, {
+      actor: ctx.actor,
+      action: 'tenant.create',
+      subject: spec.subdomain,
+      arguments: {...spec, plan: plan.id},
+      outcome: 'failure',
+      errorCode: known.code,
+    })
+    throw known
+  }
+}
+
+/** Make `email` an owner: a new user with the hash, or an invitation when there is no password to use. */
+async function addOwner(tx: TransactionSql, tenantId: string, email: string, passwordHash: string | undefined) {
+  const upsert = async () => {
+    const [row] = await tx<{id: string; created: boolean; hasPassword: boolean}[]>`
+      with inserted as (
+        insert into users (email, password_hash) values (${email}, ${passwordHash ?? null})
+        on conflict (lower(email)) do nothing
+        returning id, true as created, password_hash is not null as has_password
+      )
+      select * from inserted
+      union all
+      select id, false, password_hash is not null from users where lower(email) = ${email}
+      limit 1`
+    return row
+  }
+  // a concurrent insert of the same email is invisible to this statement's snapshot: look again
+  const user = (await upsert()) ?? (await upsert())
+  if (!user) throw new AppError('OWNER_CONFLICT', `Could not create or find the user ${email}; try again.`, {exit: 1})
+  const active = user.hasPassword
+  const invitation = active ? undefined : newToken('inv')
+  const expiresAt = new Date(Date.now() + INVITATION_DAYS * 86_400_000)
+  await tx`
+    insert into memberships (tenant_id, user_id, role, permissions, status, invitation_token_hash, invitation_expires_at, accepted_at)
+    values (${tenantId}, ${user.id}, 'owner', ${tx.json({admin: true})}, ${active ? 'active' : 'invited'},
+      ${invitation?.hash ?? null}, ${invitation ? expiresAt : null}, ${active ? new Date() : null})`
+  return {
+    existed: !user.created,
+    invitation: invitation ? {email, token: invitation.token, expiresAt} : undefined,
+  }
+}

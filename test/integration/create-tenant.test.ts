@@ -102,7 +102,7 @@ describe('tenant create', () => {
     const after = await snapshot(t.sql)
     // a refused create that reached the database leaves only its failure audit row
     expect({...after, audit_log: 0}).toEqual({...before, audit_log: 0})
-    expect(after.audit_log - before.audit_log).toBe(code.endsWith('_TAKEN') ? 1 : 0)
+    expect(after.audit_log! - before.audit_log!).toBe(code.endsWith('_TAKEN') ? 1 : 0)
   })
 
   it('suggests the closest plan and feature', async () => {

@@ -1,6 +1,7 @@
 import type {Sql, TransactionSql} from 'postgres'
 
-const SECRET_KEY = /pass(word)?|secret|token|api_?key|hash/i
+/** password, ownerPassword, token, apiKey, keyHash...; not passwordPolicy */
+const SECRET_KEY = /(password|secret|token|key|hash)$/i
 
 /** A copy of the arguments with every secret-looking key removed, at any depth. */
 export function redact(value: unknown): unknown {

@@ -3,11 +3,12 @@ import {z} from 'zod'
 
 import {writeAudit} from './audit.js'
 import {accessUrl, type Context} from './context.js'
-import {isUuid} from './db/tenant-context.js'
-import {AppError, conflict, notFound, ValidationErrors} from './errors.js'
+import {AppError, conflict, ValidationErrors} from './errors.js'
 import {type Catalog, checkFeatureName, findPlan, loadCatalog, type Plan} from './plans.js'
-import {hashPassword, newToken} from './secrets.js'
+import {addMembership} from './members.js'
+import {hashPassword} from './secrets.js'
 import {suggestSubdomains} from './subdomains.js'
+import {tenantKey, tenantNotFound} from './tenant-ref.js'
 import {
   customDomainSchema,
   DEFAULT_PASSWORD_POLICY,
@@ -24,8 +25,6 @@ import {
   tenantNameSchema,
   unmetPasswordRules,
 } from './validation.js'
-
-export const INVITATION_DAYS = 7
 
 /** Everything set when a tenant is created; flags, prompts, CSV rows and JSON configs all parse through this. */
 export const tenantSpecSchema = (baseDomain: string) =>
@@ -142,7 +141,6 @@ function toDetails(row: TenantRow, baseDomain: string): TenantDetails {
 
 /** A tenant by id or subdomain (case-insensitive), in full; TENANT_NOT_FOUND otherwise. */
 export async function getTenant(sql: Sql | TransactionSql, ref: string, baseDomain: string): Promise<TenantDetails> {
-  const key = ref.trim().toLowerCase()
   const [row] = await sql<TenantRow[]>`
     select t.id, t.name, t.subdomain, t.status, t.plan_id, t.max_assets, t.max_users, t.max_devices,
       t.storage_quota_gb, t.contact_email, t.custom_domain, t.settings, t.enable_2fa as "enable2fa",
@@ -153,12 +151,8 @@ export async function getTenant(sql: Sql | TransactionSql, ref: string, baseDoma
          from memberships m join users u on u.id = m.user_id
         where m.tenant_id = t.id and m.role = 'owner') as owners
     from tenants t join plans p on p.id = t.plan_id
-    where ${isUuid(key) ? sql`t.id = ${key}::uuid` : sql`lower(t.subdomain) = ${key}`}`
-  if (!row) {
-    throw notFound('TENANT_NOT_FOUND', `No tenant with ${isUuid(key) ? 'id' : 'subdomain'} "${ref}".`, [
-      'List tenants with `anthias tenant list`.',
-    ])
-  }
+    where ${tenantKey(sql, ref)}`
+  if (!row) throw tenantNotFound(ref)
   return toDetails(row, baseDomain)
 }
 
@@ -293,11 +287,11 @@ export async function createTenant(sql: Sql, input: TenantInput, ctx: Context, f
       if (overrides.length > 0) await tx`insert into tenant_features ${tx(overrides, 'tenantId', 'feature', 'enabled')}`
       let ownerInvitation: OwnerInvitation | undefined
       if (spec.ownerEmail) {
-        const owner = await addOwner(tx, tenantId, spec.ownerEmail, passwordHash)
-        if (owner.existed && passwordHash) {
+        const owner = await addMembership(tx, tenantId, {email: spec.ownerEmail, role: 'owner', permissions: {admin: true}, passwordHash, activate: true})
+        if (owner.userExisted && passwordHash) {
           warnings.push(`${spec.ownerEmail} already has an account; their password was left unchanged.`)
         }
-        ownerInvitation = owner.invitation
+        if (owner.token && owner.expiresAt) ownerInvitation = {email: owner.email, token: owner.token, expiresAt: owner.expiresAt}
       } else {
         warnings.push('The tenant has no owner yet; invite one with `anthias user invite`.')
       }
@@ -325,33 +319,12 @@ export async function createTenant(sql: Sql, input: TenantInput, ctx: Context, f
   }
 }
 
-/** Make `email` an owner: a new user with the hash, or an invitation when there is no password to use. */
-async function addOwner(tx: TransactionSql, tenantId: string, email: string, passwordHash: string | undefined) {
-  const upsert = async () => {
-    const [row] = await tx<{id: string; created: boolean; hasPassword: boolean}[]>`
-      with inserted as (
-        insert into users (email, password_hash) values (${email}, ${passwordHash ?? null})
-        on conflict (lower(email)) do nothing
-        returning id, true as created, password_hash is not null as has_password
-      )
-      select * from inserted
-      union all
-      select id, false, password_hash is not null from users where lower(email) = ${email}
-      limit 1`
-    return row
-  }
-  // a concurrent insert of the same email is invisible to this statement's snapshot: look again
-  const user = (await upsert()) ?? (await upsert())
-  if (!user) throw new AppError('OWNER_CONFLICT', `Could not create or find the user ${email}; try again.`, {exit: 1})
-  const active = user.hasPassword
-  const invitation = active ? undefined : newToken('inv')
-  const expiresAt = new Date(Date.now() + INVITATION_DAYS * 86_400_000)
-  await tx`
-    insert into memberships (tenant_id, user_id, role, permissions, status, invitation_token_hash, invitation_expires_at, accepted_at)
-    values (${tenantId}, ${user.id}, 'owner', ${tx.json({admin: true})}, ${active ? 'active' : 'invited'},
-      ${invitation?.hash ?? null}, ${invitation ? expiresAt : null}, ${active ? new Date() : null})`
-  return {
-    existed: !user.created,
-    invitation: invitation ? {email, token: invitation.token, expiresAt} : undefined,
-  }
+
+/** The tenant's effective features: its plan's, with its overrides applied. */
+export async function loadEffectiveFeatures(sql: Sql | TransactionSql, tenantId: string): Promise<string[]> {
+  const [row] = await sql<{planFeatures: string[]; overrides: Record<string, boolean>}[]>`
+    select p.features as plan_features,
+      coalesce((select jsonb_object_agg(f.feature, f.enabled) from tenant_features f where f.tenant_id = t.id), '{}') as overrides
+    from tenants t join plans p on p.id = t.plan_id where t.id = ${tenantId}`
+  return row ? effectiveFeatures(row.planFeatures, row.overrides) : []
 }

@@ -261,11 +261,14 @@ export function settingsFromAssignments(assignments: string[]): Settings {
   return settings
 }
 
-/** `NAME=true|false` (or a bare NAME for true). */
-export function parseFeatureAssignment(text: string): [string, boolean] {
-  const match = /^\s*([a-z][a-z0-9_]*)\s*(?:=\s*(true|false|yes|no|on|off|1|0)\s*)?$/i.exec(text)
+/** `NAME=true|false` (or a bare NAME for true), for --feature and a member's --permission. */
+export function parseToggle(text: string, what: 'feature' | 'permission' = 'feature'): [string, boolean] {
+  const match = /^\s*([a-z*][a-z0-9_.*]*)\s*(?:=\s*(true|false|yes|no|on|off|1|0)\s*)?$/i.exec(text)
   if (!match?.[1]) {
-    throw new AppError('FEATURE_INVALID', `Feature ${JSON.stringify(text)} is not NAME=true or NAME=false`, {field: 'feature', suggestions: ['--feature api_access=true']})
+    throw new AppError(`${what.toUpperCase()}_INVALID`, `${what === 'feature' ? 'Feature' : 'Permission'} ${JSON.stringify(text)} is not NAME=true or NAME=false`, {
+      field: what,
+      suggestions: [what === 'feature' ? '--feature api_access=true' : '--permission admin=true'],
+    })
   }
   const value = (match[2] ?? 'true').toLowerCase()
   return [match[1].toLowerCase(), ['true', 'yes', 'on', '1'].includes(value)]

@@ -5,7 +5,7 @@ import {
   judgeCidr,
   judgeCustomDomain,
   judgeSubdomain,
-  parseFeatureAssignment,
+  parseToggle,
   settingsFromAssignments,
   unmetPasswordRules,
 } from '../../src/lib/validation.js'
@@ -110,8 +110,8 @@ describe('settings and features', () => {
   })
 
   it('parses NAME=true|false', () => {
-    expect(parseFeatureAssignment('api_access=false')).toEqual(['api_access', false])
-    expect(parseFeatureAssignment('custom_branding')).toEqual(['custom_branding', true])
-    expect(() => parseFeatureAssignment('api_access=maybe')).toThrow(/NAME=true/)
+    expect(parseToggle('api_access=false')).toEqual(['api_access', false])
+    expect(parseToggle('custom_branding')).toEqual(['custom_branding', true])
+    expect(() => parseToggle('api_access=maybe')).toThrow(/NAME=true/)
   })
 })

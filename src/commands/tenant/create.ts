@@ -1,32 +1,11 @@
 import {Args, Flags} from '@oclif/core'
 
 import {BaseCommand, describe} from '../../base.js'
+import {featureFlag, featuresFromFlags, flagFieldName, limitFlags, limitsFromFlags, securityFlags, securityFromFlags} from '../../flags.js'
 import {AppError} from '../../lib/errors.js'
 import type {CreateTenantResult, TenantInput} from '../../lib/tenants.js'
 
-/** Spec keys as the flags that set them, for error messages. */
-const FLAG_FOR: Record<string, string> = {
-  name: 'NAME',
-  subdomain: 'SUBDOMAIN',
-  plan: '--plan',
-  contactEmail: '--contact-email',
-  ownerEmail: '--owner-email',
-  ownerPassword: '--owner-password',
-  maxAssets: '--max-assets',
-  maxUsers: '--max-users',
-  maxDevices: '--max-devices',
-  storageQuotaGb: '--storage-quota',
-  customDomain: '--custom-domain',
-  features: '--feature',
-  settings: '--setting',
-  enable2fa: '--enable-2fa',
-  sessionTimeoutMinutes: '--session-timeout',
-  allowedIpRanges: '--allow-ip',
-  'passwordPolicy.minLength': '--password-min-length',
-  'passwordPolicy.passwordHistory': '--password-history',
-}
-
-const fieldName = (path: PropertyKey[]) => FLAG_FOR[path.slice(0, 2).join('.')] ?? FLAG_FOR[String(path[0])] ?? path.join('.')
+const fieldName = flagFieldName({name: 'NAME', subdomain: 'SUBDOMAIN'})
 
 export default class TenantCreate extends BaseCommand<typeof TenantCreate> {
   static override aliases = ['create_tenant']
@@ -56,23 +35,12 @@ Default password policy: at least 8 characters with an uppercase letter, a lower
     'owner-email': Flags.string({description: 'the tenant owner; a new user is created or an existing one added', helpValue: 'EMAIL'}),
     'owner-password': Flags.string({description: 'owner password (visible in shell history: prefer --owner-password-file)', helpValue: 'PASSWORD'}),
     'owner-password-file': Flags.string({description: 'read the owner password from a file, or - for stdin', helpValue: 'FILE', exclusive: ['owner-password']}),
-    'max-assets': Flags.string({description: "override the plan's asset limit", helpValue: 'N', helpGroup: 'LIMITS'}),
-    'max-users': Flags.string({description: "override the plan's user limit", helpValue: 'N', helpGroup: 'LIMITS'}),
-    'max-devices': Flags.string({description: "override the plan's device limit", helpValue: 'N', helpGroup: 'LIMITS'}),
-    'storage-quota': Flags.string({description: "override the plan's storage quota, in GB", helpValue: 'GB', helpGroup: 'LIMITS'}),
+    ...limitFlags,
     'custom-domain': Flags.string({description: 'a public hostname pointing (CNAME) at the platform', helpValue: 'HOST'}),
-    feature: Flags.string({description: 'enable or disable a feature, beyond the plan (repeatable)', helpValue: 'NAME=true|false', multiple: true}),
+    ...featureFlag,
     setting: Flags.string({description: 'a setting; dotted keys nest, JSON values parse (repeatable)', helpValue: 'KEY=VALUE', multiple: true}),
     'settings-file': Flags.string({description: 'settings as a JSON object; --setting values merge over it', helpValue: 'FILE'}),
-    'enable-2fa': Flags.boolean({description: 'require two-factor authentication', allowNo: true, helpGroup: 'SECURITY'}),
-    'session-timeout': Flags.string({description: 'session timeout in minutes (5-43200, default 480)', helpValue: 'MINUTES', helpGroup: 'SECURITY'}),
-    'password-min-length': Flags.string({description: 'minimum password length (8-72, default 8)', helpValue: 'N', helpGroup: 'SECURITY'}),
-    'require-uppercase': Flags.boolean({description: 'passwords need an uppercase letter (default on)', allowNo: true, helpGroup: 'SECURITY'}),
-    'require-lowercase': Flags.boolean({description: 'passwords need a lowercase letter (default on)', allowNo: true, helpGroup: 'SECURITY'}),
-    'require-numbers': Flags.boolean({description: 'passwords need a digit (default on)', allowNo: true, helpGroup: 'SECURITY'}),
-    'require-symbols': Flags.boolean({description: 'passwords need a symbol (default off)', allowNo: true, helpGroup: 'SECURITY'}),
-    'password-history': Flags.string({description: 'previous passwords that cannot be reused (0-24, default 0)', helpValue: 'N', helpGroup: 'SECURITY'}),
-    'allow-ip': Flags.string({description: 'allow logins only from this CIDR range, IPv4 or IPv6 (repeatable)', helpValue: 'CIDR', multiple: true, helpGroup: 'SECURITY'}),
+    ...securityFlags,
   }
 
   async run(): Promise<CreateTenantResult> {
@@ -94,7 +62,7 @@ Default password policy: at least 8 characters with an uppercase letter, a lower
 
   private async buildInput(name: string, subdomain: string): Promise<TenantInput> {
     const f = this.flags
-    const {parseFeatureAssignment, settingsFromAssignments, mergeSettings} = await import('../../lib/validation.js')
+    const {settingsFromAssignments, mergeSettings} = await import('../../lib/validation.js')
     const {readTextInput, readJsonObject} = await import('../../lib/input.js')
     let ownerPassword = f['owner-password']
     if (ownerPassword !== undefined) {
@@ -102,16 +70,6 @@ Default password policy: at least 8 characters with an uppercase letter, a lower
     }
     if (f['owner-password-file']) ownerPassword = (await readTextInput(f['owner-password-file'], '--owner-password-file')).replace(/\r?\n$/, '')
     const settingsFile = f['settings-file'] ? await readJsonObject(f['settings-file'], '--settings-file') : {}
-    const policy = Object.fromEntries(
-      Object.entries({
-        minLength: f['password-min-length'],
-        requireUppercase: f['require-uppercase'],
-        requireLowercase: f['require-lowercase'],
-        requireNumbers: f['require-numbers'],
-        requireSymbols: f['require-symbols'],
-        passwordHistory: f['password-history'],
-      }).filter(([, v]) => v !== undefined),
-    )
     return {
       name,
       subdomain,
@@ -119,16 +77,11 @@ Default password policy: at least 8 characters with an uppercase letter, a lower
       contactEmail: f['contact-email'],
       ownerEmail: f['owner-email'],
       ownerPassword,
-      maxAssets: f['max-assets'],
-      maxUsers: f['max-users'],
-      maxDevices: f['max-devices'],
-      storageQuotaGb: f['storage-quota'],
+      ...limitsFromFlags(f),
       customDomain: f['custom-domain'],
-      features: Object.fromEntries((f.feature ?? []).map((a) => parseFeatureAssignment(a))),
+      features: await featuresFromFlags(f.feature),
       settings: mergeSettings(settingsFile, settingsFromAssignments(f.setting ?? [])),
-      enable2fa: f['enable-2fa'],
-      sessionTimeoutMinutes: f['session-timeout'],
-      passwordPolicy: Object.keys(policy).length > 0 ? policy : undefined,
+      ...securityFromFlags(f),
       allowedIpRanges: f['allow-ip'],
     } as TenantInput
   }

@@ -1,0 +1,20 @@
+import {Args} from '@oclif/core'
+
+import {BaseCommand, describe} from '../../base.js'
+
+export default class UserRemove extends BaseCommand<typeof UserRemove> {
+  static override description = describe('Remove a member from a tenant. The last owner cannot be removed (LAST_OWNER, exit 4).')
+  static override examples = ['<%= config.bin %> user remove acme-corp manager@acme.com', '<%= config.bin %> user remove acme-corp manager@acme.com --json']
+  static override args = {
+    tenant: Args.string({description: 'subdomain or tenant id', required: true}),
+    email: Args.string({description: "the member's email address", required: true}),
+  }
+
+  async run(): Promise<{email: string; role: string}> {
+    const {removeMember} = await import('../../lib/members.js')
+    const {symbols} = await import('../../lib/ui/format.js')
+    const removed = await removeMember((await this.database()).sql, this.args.tenant, this.args.email, await this.context())
+    this.log(`${symbols.ok} Removed ${removed.email} (${removed.role}) from ${this.args.tenant}`)
+    return removed
+  }
+}

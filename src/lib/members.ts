@@ -1,0 +1,192 @@
+/**
+ * Members and invitations (the guide's TenantUserManager.invite_user): global
+ * users, per-tenant memberships with a role, permissions and an invitation
+ * token that is shown once and stored only as its SHA-256.
+ */
+import type {Sql, TransactionSql} from 'postgres'
+import {z} from 'zod'
+
+import {writeAudit} from './audit.js'
+import type {Context} from './context.js'
+import {AppError, conflict, ExitCode, notFound, ValidationErrors} from './errors.js'
+import {parsePermission} from './permissions.js'
+import {newToken} from './secrets.js'
+import {lockTenant, tenantKey, tenantNotFound} from './tenant-ref.js'
+import {emailSchema, issuesToErrors} from './validation.js'
+
+export const ROLES = ['owner', 'admin', 'editor', 'viewer'] as const
+export type Role = (typeof ROLES)[number]
+export const DEFAULT_INVITATION_DAYS = 7
+
+export const inviteSchema = z.object({
+  email: emailSchema,
+  role: z.enum(ROLES, {error: (issue) => `Role ${JSON.stringify(issue.input)} is not one of ${ROLES.join(', ')}`}),
+  permissions: z.record(z.string(), z.boolean()).default({}),
+  expiresDays: z.coerce.number({error: 'expiry must be a whole number of days from 1 to 90'}).int({error: 'expiry must be a whole number of days from 1 to 90'}).min(1, {error: 'expiry must be a whole number of days from 1 to 90'}).max(90, {error: 'expiry must be a whole number of days from 1 to 90'}).default(DEFAULT_INVITATION_DAYS),
+})
+export type InviteInput = z.input<typeof inviteSchema>
+
+const INVITE_CODES: Record<string, string> = {email: 'EMAIL_INVALID', role: 'ROLE_INVALID', expiresDays: 'EXPIRY_INVALID', permissions: 'PERMISSION_INVALID'}
+
+export interface Invitation {
+  tenantId: string
+  email: string
+  role: Role
+  permissions: Record<string, boolean>
+  status: 'invited' | 'active'
+  /** shown once; only its SHA-256 is stored */
+  token?: string
+  expiresAt?: Date
+}
+
+export interface Member {
+  email: string
+  role: Role
+  permissions: Record<string, boolean>
+  status: 'invited' | 'active'
+  invitedAt: Date
+  acceptedAt: Date | null
+  invitationExpiresAt: Date | null
+}
+
+/** The user with this email, created (with the hash, if any) when new. */
+async function upsertUser(tx: TransactionSql, email: string, passwordHash?: string) {
+  const attempt = async () => {
+    const [row] = await tx<{id: string; created: boolean; hasPassword: boolean}[]>`
+      with inserted as (
+        insert into users (email, password_hash) values (${email}, ${passwordHash ?? null})
+        on conflict (lower(email)) do nothing
+        returning id, true as created, password_hash is not null as has_password
+      )
+      select * from inserted
+      union all
+      select id, false, password_hash is not null from users where lower(email) = ${email}
+      limit 1`
+    return row
+  }
+  // a concurrent insert of the same email is invisible to this statement's snapshot: look again
+  const user = (await attempt()) ?? (await attempt())
+  if (!user) throw new AppError('USER_CONFLICT', `Could not create or find the user ${email}; try again.`, {exit: ExitCode.failed})
+  return user
+}
+
+/**
+ * Add a membership inside the caller's transaction (the tenant row locked).
+ * `activate`: a user who can already log in becomes an active member at once
+ * (the owner set at creation); otherwise the member is invited with a token.
+ */
+export async function addMembership(
+  tx: TransactionSql,
+  tenantId: string,
+  member: {email: string; role: Role; permissions: Record<string, boolean>; expiresDays?: number; passwordHash?: string; activate?: boolean},
+): Promise<Invitation & {userExisted: boolean}> {
+  const user = await upsertUser(tx, member.email, member.passwordHash)
+  const [existing] = await tx`select role from memberships where tenant_id = ${tenantId} and user_id = ${user.id}`
+  if (existing) {
+    throw conflict('MEMBER_EXISTS', `${member.email} is already a member (${existing.role}) of this tenant.`, {
+      field: 'email',
+      suggestions: ['List members with `anthias user list`.'],
+    })
+  }
+  const active = Boolean(member.activate && user.hasPassword)
+  const invitation = active ? undefined : newToken('inv')
+  const expiresAt = invitation ? new Date(Date.now() + (member.expiresDays ?? DEFAULT_INVITATION_DAYS) * 86_400_000) : undefined
+  await tx`
+    insert into memberships (tenant_id, user_id, role, permissions, status, invitation_token_hash, invitation_expires_at, accepted_at)
+    values (${tenantId}, ${user.id}, ${member.role}, ${tx.json(member.permissions)}, ${active ? 'active' : 'invited'},
+      ${invitation?.hash ?? null}, ${expiresAt ?? null}, ${active ? new Date() : null})`
+  return {
+    tenantId,
+    email: member.email,
+    role: member.role,
+    permissions: member.permissions,
+    status: active ? 'active' : 'invited',
+    token: invitation?.token,
+    expiresAt,
+    userExisted: !user.created,
+  }
+}
+
+/** Validate an invitation, reporting every problem at once. */
+export function validateInvite(input: InviteInput, fieldName: (path: PropertyKey[]) => string = (p) => p.join('.')) {
+  const errors: AppError[] = []
+  const parsed = inviteSchema.safeParse(input)
+  if (!parsed.success) {
+    for (const e of issuesToErrors(parsed.error, fieldName)) {
+      errors.push(new AppError(INVITE_CODES[String(e.field?.split('.')[0])] ?? e.code, e.message, {field: e.field}))
+    }
+  }
+  for (const name of Object.keys(input.permissions ?? {})) {
+    try {
+      parsePermission(name, fieldName(['permissions']), ['admin'])
+    } catch (error) {
+      errors.push(error as AppError)
+    }
+  }
+  if (errors.length > 0 || !parsed.data) throw new ValidationErrors(errors)
+  return parsed.data
+}
+
+/**
+ * Invite a member. The tenant row is locked first, so two invites for the
+ * last seat run one after the other: one succeeds, the other gets QUOTA_EXCEEDED.
+ */
+export async function inviteUser(sql: Sql, tenantRef: string, input: InviteInput, ctx: Context, fieldName?: (path: PropertyKey[]) => string): Promise<Invitation> {
+  const invite = validateInvite(input, fieldName)
+  return sql.begin(async (tx) => {
+    const tenant = await lockTenant(tx, tenantRef)
+    const [seats] = await tx<{n: number}[]>`select count(*)::int as n from memberships where tenant_id = ${tenant.id}`
+    const used = seats!.n
+    if (used >= tenant.maxUsers) {
+      throw conflict('QUOTA_EXCEEDED', `users: ${used} in use of ${tenant.maxUsers} allowed (max_users); no seat left for ${invite.email}.`, {
+        field: 'max_users',
+        details: {resource: 'users', used, limit: tenant.maxUsers},
+        suggestions: [`Raise the limit: anthias tenant update ${tenant.subdomain} --max-users ${tenant.maxUsers + 1}`, `Or remove a member: anthias user remove ${tenant.subdomain} EMAIL`],
+      })
+    }
+    const {userExisted, ...invitation} = await addMembership(tx, tenant.id, invite)
+    await writeAudit(tx, {
+      actor: ctx.actor,
+      action: 'user.invite',
+      tenantId: tenant.id,
+      subject: invite.email,
+      arguments: {email: invite.email, role: invite.role, permissions: invite.permissions, expiresDays: invite.expiresDays},
+    })
+    return invitation
+  }) as Promise<Invitation>
+}
+
+export async function listMembers(sql: Sql, tenantRef: string): Promise<Member[]> {
+  const rows = await sql<(Member & {tenantFound: boolean})[]>`
+    select u.email, m.role, m.permissions, m.status, m.invited_at, m.accepted_at, m.invitation_expires_at
+    from tenants t
+    left join memberships m on m.tenant_id = t.id
+    left join users u on u.id = m.user_id
+    where ${tenantKey(sql, tenantRef)}
+    order by case m.role when 'owner' then 0 when 'admin' then 1 when 'editor' then 2 else 3 end, u.email`
+  if (rows.length === 0) throw tenantNotFound(tenantRef)
+  return rows.filter((r) => r.email !== null)
+}
+
+/** Remove a member; the last owner cannot be removed. */
+export async function removeMember(sql: Sql, tenantRef: string, email: string, ctx: Context): Promise<{email: string; role: Role}> {
+  const address = email.trim().toLowerCase()
+  return sql.begin(async (tx) => {
+    const tenant = await lockTenant(tx, tenantRef)
+    const [member] = await tx<{userId: string; role: Role}[]>`
+      select m.user_id, m.role from memberships m join users u on u.id = m.user_id
+      where m.tenant_id = ${tenant.id} and lower(u.email) = ${address}`
+    if (!member) throw notFound('MEMBER_NOT_FOUND', `${address} is not a member of ${tenant.subdomain}.`, [`anthias user list ${tenant.subdomain}`])
+    if (member.role === 'owner') {
+      const [owners] = await tx<{n: number}[]>`select count(*)::int as n from memberships where tenant_id = ${tenant.id} and role = 'owner'`
+      if (owners!.n <= 1) {
+        throw conflict('LAST_OWNER', `${address} is the last owner of ${tenant.subdomain} and cannot be removed.`, {
+          suggestions: [`Invite another owner first: anthias user invite ${tenant.subdomain} EMAIL --role owner`],
+        })
+      }
+    }
+    await tx`delete from memberships where tenant_id = ${tenant.id} and user_id = ${member.userId}`
+    await writeAudit(tx, {actor: ctx.actor, action: 'user.remove', tenantId: tenant.id, subject: address, arguments: {email: address, role: member.role}})
+    return {email: address, role: member.role}
+  }) as Promise<{email: string; role: Role}>
+}

@@ -1,0 +1,40 @@
+import type {Sql, TransactionSql} from 'postgres'
+
+import {isUuid} from './db/tenant-context.js'
+import {notFound} from './errors.js'
+
+/** `T` of the commands: a tenant id or a subdomain (case-insensitive), as a condition on `tenants t`. */
+export function tenantKey(sql: Sql | TransactionSql, ref: string) {
+  const key = ref.trim().toLowerCase()
+  return isUuid(key) ? sql`t.id = ${key}::uuid` : sql`lower(t.subdomain) = ${key}`
+}
+
+export const tenantNotFound = (ref: string) =>
+  notFound('TENANT_NOT_FOUND', `No tenant with ${isUuid(ref.trim()) ? 'id' : 'subdomain'} "${ref}".`, ['List tenants with `anthias tenant list`.'])
+
+export interface LockedTenant {
+  id: string
+  name: string
+  subdomain: string
+  planId: string
+  status: 'active' | 'suspended'
+  maxAssets: number
+  maxUsers: number
+  maxDevices: number
+  storageQuotaGb: number
+}
+
+/**
+ * Find a tenant by id or subdomain and lock its row for the rest of the
+ * transaction, so that changes which check its limits (seats, plan, keys)
+ * run one after another for the same tenant.
+ */
+export async function lockTenant(tx: TransactionSql, ref: string): Promise<LockedTenant> {
+  const [row] = await tx<LockedTenant[]>`
+    select t.id, t.name, t.subdomain, t.plan_id, t.status, t.max_assets, t.max_users, t.max_devices, t.storage_quota_gb
+    from tenants t
+    where ${tenantKey(tx, ref)}
+    for update`
+  if (!row) throw tenantNotFound(ref)
+  return row
+}

@@ -1,0 +1,109 @@
+/** `tenant update`: limits, features, contact, settings and custom domain of an existing tenant. */
+import type {Sql} from 'postgres'
+import {z} from 'zod'
+
+import {writeAudit} from './audit.js'
+import type {Context} from './context.js'
+import {AppError, conflict, ValidationErrors} from './errors.js'
+import {type FieldName, validateLimitOverrides} from './plan-change.js'
+import {loadCatalog} from './plans.js'
+import {lockTenant} from './tenant-ref.js'
+import {getTenant, type TenantDetails} from './tenants.js'
+import {limitViolations, tenantUsage} from './usage.js'
+import {customDomainSchema, emailSchema, issuesToErrors, mergeSettings, type Settings, tenantNameSchema} from './validation.js'
+
+export interface TenantUpdateInput {
+  name?: string
+  contactEmail?: string | null
+  maxAssets?: string | number
+  maxUsers?: string | number
+  maxDevices?: string | number
+  storageQuotaGb?: string | number
+  features?: Record<string, boolean>
+  /** deep-merged into the settings, like the guide's settings.update */
+  settings?: Settings
+  /** dotted keys to remove from the settings */
+  unset?: string[]
+  /** a hostname to set, or null to clear */
+  customDomain?: string | null
+  /** apply limits below current usage (audited) */
+  force?: boolean
+}
+
+export interface TenantUpdateResult {
+  before: TenantDetails
+  after: TenantDetails
+  /** when a custom domain was set: the DNS record to create */
+  dns?: {type: 'CNAME'; name: string; value: string}
+  violations: string[]
+}
+
+function unsetPath(settings: Settings, path: string[]): boolean {
+  const [head, ...rest] = path
+  if (head === undefined || !(head in settings)) return false
+  if (rest.length === 0) {
+    delete settings[head]
+    return true
+  }
+  const child = settings[head]
+  return typeof child === 'object' && child !== null && !Array.isArray(child) && unsetPath(child as Settings, rest)
+}
+
+export async function updateTenant(sql: Sql, tenantRef: string, input: TenantUpdateInput, ctx: Context, fieldName: FieldName = (p) => p.join('.')): Promise<TenantUpdateResult> {
+  const catalog = await loadCatalog(sql)
+  const errors: AppError[] = []
+  const limits = validateLimitOverrides(input, catalog, fieldName, errors)
+  const scalars = z
+    .object({
+      name: tenantNameSchema.optional(),
+      contactEmail: emailSchema.nullable().optional(),
+      customDomain: customDomainSchema(ctx.baseDomain).nullable().optional(),
+    })
+    .safeParse({name: input.name, contactEmail: input.contactEmail, customDomain: input.customDomain})
+  if (!scalars.success) errors.push(...issuesToErrors(scalars.error, fieldName))
+  if (errors.length > 0 || !scalars.data) throw new ValidationErrors(errors)
+  const {name, contactEmail, customDomain} = scalars.data
+  try {
+    return (await sql.begin(async (tx) => {
+      const tenant = await lockTenant(tx, tenantRef)
+      const before = await getTenant(tx, tenant.id, ctx.baseDomain)
+      const newLimits = {...before.limits, ...limits}
+      const violations = limitViolations(await tenantUsage(tx, tenant.id), newLimits)
+      if (violations.length > 0 && !input.force) {
+        throw conflict('LIMIT_BELOW_USAGE', `New limits are below what ${tenant.subdomain} uses: ${violations.join('; ')}.`, {
+          details: {violations},
+          suggestions: ['Reduce usage first, or pass --force.'],
+        })
+      }
+      const settings = mergeSettings(before.settings, input.settings ?? {})
+      const missing = (input.unset ?? []).filter((key) => !unsetPath(settings, key.split('.')))
+      if (missing.length > 0) {
+        throw new AppError('SETTING_NOT_FOUND', `No setting ${missing.join(', ')} to unset. Settings: ${JSON.stringify(before.settings)}`, {field: fieldName(['unset'])})
+      }
+      await tx`
+        update tenants set
+          name = ${name ?? before.name},
+          contact_email = ${contactEmail === undefined ? before.contactEmail : contactEmail},
+          custom_domain = ${customDomain === undefined ? before.customDomain : customDomain},
+          max_assets = ${newLimits.maxAssets}, max_users = ${newLimits.maxUsers},
+          max_devices = ${newLimits.maxDevices}, storage_quota_gb = ${newLimits.storageQuotaGb},
+          settings = ${tx.json(settings as never)}, updated_at = now()
+        where id = ${tenant.id}`
+      const features = Object.entries(input.features ?? {}).map(([feature, enabled]) => ({tenantId: tenant.id, feature, enabled}))
+      if (features.length > 0) {
+        await tx`
+          insert into tenant_features ${tx(features, 'tenantId', 'feature', 'enabled')}
+          on conflict (tenant_id, feature) do update set enabled = excluded.enabled`
+      }
+      const after = await getTenant(tx, tenant.id, ctx.baseDomain)
+      await writeAudit(tx, {actor: ctx.actor, action: 'tenant.update', tenantId: tenant.id, subject: tenant.subdomain, arguments: {...input, force: Boolean(input.force), violations}})
+      const dns = customDomain ? {type: 'CNAME' as const, name: customDomain, value: `app.${ctx.baseDomain}`} : undefined
+      return {before, after, dns, violations}
+    })) as TenantUpdateResult
+  } catch (error) {
+    if ((error as {constraint_name?: string}).constraint_name === 'tenants_custom_domain_key') {
+      throw conflict('CUSTOM_DOMAIN_TAKEN', `Custom domain "${customDomain}" is already used by another tenant.`, {field: fieldName(['customDomain'])})
+    }
+    throw error
+  }
+}

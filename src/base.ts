@@ -45,6 +45,12 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
 
   public override async init(): Promise<void> {
     await super.init()
+    // Ctrl-C outside a prompt (prompts turn it into ExitPromptError): leave at once; an
+    // open transaction dies with its connection, so nothing half-made is committed
+    process.once('SIGINT', () => {
+      process.stderr.write('\nInterrupted; nothing more was written.\n')
+      process.exit(ExitCode.interrupted)
+    })
     const {args, flags} = await this.parse({
       flags: this.ctor.flags,
       baseFlags: (super.ctor as typeof BaseCommand).baseFlags,
@@ -119,6 +125,9 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
 /** Any thrown value as an AppError: oclif parse errors are usage errors, the rest keep their cause. */
 export function toAppError(error: unknown): AppError {
   if (error instanceof AppError) return error
+  if ((error as Error)?.name === 'ExitPromptError' || (error as Error)?.name === 'AbortPromptError') {
+    return new AppError('INTERRUPTED', 'Interrupted; nothing was written.', {exit: ExitCode.interrupted})
+  }
   const e = error as Error & {oclif?: {exit?: number}; code?: string}
   if (e?.oclif?.exit === 2 || /Unexpected argument|Missing required|Expected|Nonexistent flag|requires a value/i.test(e?.message ?? '')) {
     return new AppError('USAGE', e.message.split('\n')[0] ?? e.message, {exit: ExitCode.usage, cause: e, suggestions: ['See --help for the flags and examples.']})

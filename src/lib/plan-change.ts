@@ -2,6 +2,7 @@
 import type {Sql} from 'postgres'
 
 import {writeAudit} from './audit.js'
+import {transaction} from './db/transaction.js'
 import type {Context} from './context.js'
 import {AppError, conflict, ValidationErrors} from './errors.js'
 import {checkFeatureName, findPlan, loadCatalog} from './plans.js'
@@ -20,6 +21,8 @@ export interface PlanChangeInput {
   features?: Record<string, boolean>
   /** apply even when limits fall below usage (audited) */
   force?: boolean
+  /** compute everything, change nothing; violations are reported, not thrown */
+  dryRun?: boolean
 }
 
 export interface PlanState {
@@ -69,7 +72,7 @@ export async function changeTenantPlan(sql: Sql, tenantRef: string, input: PlanC
   const overrides = validateLimitOverrides(input, catalog, fieldName, errors)
   if (errors.length > 0 || !plan) throw new ValidationErrors(errors)
   const newPlan = plan
-  return sql.begin(async (tx) => {
+  return transaction(sql, Boolean(input.dryRun), async (tx) => {
     const tenant = await lockTenant(tx, tenantRef)
     const before: PlanState = {
       plan: tenant.planId,
@@ -79,7 +82,7 @@ export async function changeTenantPlan(sql: Sql, tenantRef: string, input: PlanC
     const limits: Limits = {...newPlan.limits, ...overrides}
     const usage = await tenantUsage(tx, tenant.id)
     const violations = limitViolations(usage, limits)
-    if (violations.length > 0 && !input.force) {
+    if (violations.length > 0 && !input.force && !input.dryRun) {
       throw conflict('LIMIT_BELOW_USAGE', `Plan ${newPlan.id} would put ${tenant.subdomain} over its limits: ${violations.join('; ')}.`, {
         field: 'plan',
         details: {violations, usage},
@@ -102,6 +105,6 @@ export async function changeTenantPlan(sql: Sql, tenantRef: string, input: PlanC
       subject: tenant.subdomain,
       arguments: {from: before.plan, to: after.plan, limits, features, force: Boolean(input.force), violations},
     })
-    return {tenantId: tenant.id, subdomain: tenant.subdomain, before, after, usage, violations, forced: violations.length > 0}
-  }) as Promise<PlanChangeResult>
+    return {tenantId: tenant.id, subdomain: tenant.subdomain, before, after, usage, violations, forced: violations.length > 0 && Boolean(input.force)}
+  })
 }

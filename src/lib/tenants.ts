@@ -191,7 +191,7 @@ export async function listTenants(sql: Sql, options: ListTenantsOptions, baseDom
 /** Field names for errors: the spec's camelCase keys unless the caller maps them (to flags, CSV columns). */
 export type FieldName = (path: PropertyKey[]) => string
 
-interface ValidatedSpec {
+export interface ValidatedSpec {
   spec: TenantSpec
   plan: Plan
   security: SecurityPolicy
@@ -268,9 +268,18 @@ async function uniqueViolation(sql: Sql, error: unknown, spec: TenantSpec, field
  * owner (a new user with a bcrypt hash, or an invitation) and the audit row.
  */
 export async function createTenant(sql: Sql, input: TenantInput, ctx: Context, fieldName?: FieldName): Promise<CreateTenantResult> {
-  const catalog = await loadCatalog(sql)
-  const {spec, plan, security, limits} = validateTenantSpec(input, catalog, ctx.baseDomain, fieldName)
-  const passwordHash = spec.ownerPassword === undefined ? undefined : await hashPassword(spec.ownerPassword)
+  const valid = validateTenantSpec(input, await loadCatalog(sql), ctx.baseDomain, fieldName)
+  return insertTenant(sql, valid, await hashOwnerPassword(valid), ctx, fieldName)
+}
+
+/** The bcrypt hash of the owner password, if one was given (slow on purpose: cost 12). */
+export async function hashOwnerPassword(valid: ValidatedSpec): Promise<string | undefined> {
+  return valid.spec.ownerPassword === undefined ? undefined : hashPassword(valid.spec.ownerPassword)
+}
+
+/** The write step of createTenant, for callers that show validation and hashing as steps of their own. */
+export async function insertTenant(sql: Sql, valid: ValidatedSpec, passwordHash: string | undefined, ctx: Context, fieldName?: FieldName): Promise<CreateTenantResult> {
+  const {spec, plan, security, limits} = valid
   const warnings: string[] = []
   try {
     return await sql.begin(async (tx) => {

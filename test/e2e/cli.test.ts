@@ -92,6 +92,30 @@ describe('the built CLI against a PostgreSQL server', () => {
     expect(result.stderr).toContain('NAME and SUBDOMAIN')
   })
 
+  it('never prompts without a terminal: plan, security and delete fail naming what is missing', async () => {
+    const plan = await cli(['tenant', 'plan', 'acme-corp', '--json'], {env})
+    expect(plan.code).toBe(2)
+    expect(plan.json!.error).toMatchObject({code: 'MISSING_INPUT', field: 'PLAN'})
+    const del = await cli(['tenant', 'delete', 'acme-corp'], {env})
+    expect(del.code).toBe(2)
+    expect(del.stderr).toContain('--confirm-name')
+    const security = await cli(['tenant', 'security', 'acme-corp', '--json'], {env})
+    expect(security.json).toMatchObject({status: 0, result: {policy: {enable2fa: false, sessionTimeoutMinutes: 480}}})
+  })
+
+  it('tenant delete needs the exact name; a mismatch deletes nothing', async () => {
+    expect((await cli(['tenant', 'create', 'Doomed Co', 'doomed-co', '--owner-email', 'doomed@example.com'], {env})).code).toBe(0)
+    const before = await snapshot(t.sql)
+    const wrong = await cli(['tenant', 'delete', 'doomed-co', '--confirm-name', 'doomed co', '--json'], {env})
+    expect(wrong.code).toBe(2)
+    expect(wrong.json!.error!.code).toBe('CONFIRMATION_MISMATCH')
+    expect(await snapshot(t.sql)).toEqual(before)
+    const right = await cli(['tenant', 'delete', 'doomed-co', '--confirm-name', 'Doomed Co', '--json'], {env})
+    expect(right.json).toMatchObject({status: 0, result: {subdomain: 'doomed-co', deleted: {tenants: 1, memberships: 1, users: 1}}})
+    const [audit] = await t.sql`select count(*)::int as n from audit_log where subject = 'doomed-co'`
+    expect(audit!.n).toBe(2)
+  })
+
   it('two processes creating the same subdomain at once: exactly one wins, the other exits 4', async () => {
     const results = await Promise.all(
       [1, 2].map((n) => cli(['tenant', 'create', `Racer ${n}`, 'race-corp', '--owner-email', `racer${n}@example.com`, '--json'], {env})),

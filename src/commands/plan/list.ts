@@ -11,8 +11,8 @@ export default class PlanList extends BaseCommand<typeof PlanList> {
     const plans = await listPlans((await this.database()).sql)
     this.log(
       table(
-        ['plan', 'price/month', 'assets', 'users', 'devices', 'storage', 'features'],
-        plans.map((p) => [p.id, p.priceMonthly, p.limits.maxAssets, p.limits.maxUsers, p.limits.maxDevices, `${p.limits.storageQuotaGb} GB`, p.features.join(', ')]),
+        ['plan', '$/month', 'assets', 'users', 'devices', 'GB', 'features'],
+        plans.map((p) => [p.id, p.priceMonthly, p.limits.maxAssets, p.limits.maxUsers, p.limits.maxDevices, p.limits.storageQuotaGb, p.features.join('\n')]),
       ),
     )
     return plans

@@ -30,7 +30,8 @@ Default password policy: at least 8 characters with an uppercase letter, a lower
   }
 
   static override flags = {
-    plan: Flags.string({description: 'basic, professional or enterprise', default: 'basic', helpValue: 'PLAN'}),
+    interactive: Flags.boolean({char: 'i', description: 'ask for every value not given as a flag (the default in a terminal when NAME is missing)'}),
+    plan: Flags.string({description: 'basic (default), professional or enterprise', helpValue: 'PLAN'}),
     'contact-email': Flags.string({description: 'billing / contact address', helpValue: 'EMAIL'}),
     'owner-email': Flags.string({description: 'the tenant owner; a new user is created or an existing one added', helpValue: 'EMAIL'}),
     'owner-password': Flags.string({description: 'owner password (visible in shell history: prefer --owner-password-file)', helpValue: 'PASSWORD'}),
@@ -43,24 +44,43 @@ Default password policy: at least 8 characters with an uppercase letter, a lower
     ...securityFlags,
   }
 
-  async run(): Promise<CreateTenantResult> {
+  async run(): Promise<CreateTenantResult | {cancelled: true}> {
     const {name, subdomain} = this.args
-    if (name === undefined || subdomain === undefined) {
-      throw new AppError('MISSING_INPUT', `Missing ${name === undefined ? 'NAME and SUBDOMAIN arguments' : 'the SUBDOMAIN argument'}.`, {
+    const missing = name === undefined || subdomain === undefined
+    if ((missing || this.flags.interactive) && !this.interactive) {
+      throw new AppError('MISSING_INPUT', missing
+        ? `Missing ${name === undefined ? 'the NAME and SUBDOMAIN arguments' : 'the SUBDOMAIN argument'}, and there is no terminal to ask in.`
+        : '--interactive needs a terminal (and no CI, --no-input or --json).', {
         field: name === undefined ? 'NAME' : 'SUBDOMAIN',
         suggestions: ['anthias tenant create "Acme Corp" acme-corp --plan professional'],
       })
     }
     const input = await this.buildInput(name, subdomain)
-    const {createTenant} = await import('../../lib/tenants.js')
     const ctx = await this.context()
-    const result = await createTenant((await this.database()).sql, input, ctx, fieldName)
+    const {sql} = await this.database()
+    let generatedPassword: string | undefined
+    let result: CreateTenantResult
+    if (missing || this.flags.interactive) {
+      const {createTenantWizard} = await import('../../lib/prompts/create-tenant.js')
+      const answers = await createTenantWizard(sql, ctx, input, (text) => this.log(text))
+      if (!answers) {
+        this.log('Cancelled; nothing was created.')
+        return {cancelled: true}
+      }
+      generatedPassword = answers.generatedPassword
+      const {createTenantWithTasks} = await import('../../lib/ui/create-tasks.js')
+      result = await createTenantWithTasks(sql, answers.input, ctx, fieldName)
+    } else {
+      const {createTenant} = await import('../../lib/tenants.js')
+      result = await createTenant(sql, input as TenantInput, ctx, fieldName)
+    }
     for (const warning of result.warnings) this.warn(warning)
     await this.render(result, ctx.baseDomain)
+    if (generatedPassword) this.log(`\nOwner password (generated, shown once): ${generatedPassword}`)
     return result
   }
 
-  private async buildInput(name: string, subdomain: string): Promise<TenantInput> {
+  private async buildInput(name: string | undefined, subdomain: string | undefined): Promise<Partial<TenantInput>> {
     const f = this.flags
     const {settingsFromAssignments, mergeSettings} = await import('../../lib/validation.js')
     const {readTextInput, readJsonObject} = await import('../../lib/input.js')
@@ -83,7 +103,7 @@ Default password policy: at least 8 characters with an uppercase letter, a lower
       settings: mergeSettings(settingsFile, settingsFromAssignments(f.setting ?? [])),
       ...securityFromFlags(f),
       allowedIpRanges: f['allow-ip'],
-    } as TenantInput
+    }
   }
 
   private async render(result: CreateTenantResult, baseDomain: string): Promise<void> {

@@ -2,12 +2,17 @@ import {Args, Flags} from '@oclif/core'
 
 import {BaseCommand, describe} from '../../base.js'
 import {featureFlag, featuresFromFlags, flagFieldName, limitFlags, limitsFromFlags} from '../../flags.js'
-import type {PlanChangeResult} from '../../lib/plan-change.js'
+import {AppError} from '../../lib/errors.js'
+import type {PlanChangeInput, PlanChangeResult} from '../../lib/plan-change.js'
+
+const fieldName = flagFieldName({plan: 'PLAN'})
 
 export default class TenantPlan extends BaseCommand<typeof TenantPlan> {
   static override aliases = ['upgrade_tenant_plan']
   static override description = describe(
     `Move a tenant to another plan (the guide's TenantQuotaManager.upgrade_tenant_plan). The new plan's limits and features apply unless overridden by flags.
+
+In a terminal without PLAN it asks for the plan and shows the limit changes and the usage check before confirming.
 
 A change whose limits fall below current usage (assets, users, devices, storage) is refused with each violation listed (LIMIT_BELOW_USAGE, exit 4), unless --force, which is audited.`,
   )
@@ -18,7 +23,7 @@ A change whose limits fall below current usage (assets, users, devices, storage)
   ]
   static override args = {
     tenant: Args.string({description: 'subdomain or tenant id', required: true}),
-    plan: Args.string({description: 'basic, professional or enterprise', required: true}),
+    plan: Args.string({description: 'basic, professional or enterprise (asked in a terminal when missing)'}),
   }
   static override flags = {
     ...limitFlags,
@@ -26,27 +31,51 @@ A change whose limits fall below current usage (assets, users, devices, storage)
     force: Flags.boolean({description: 'apply even when limits fall below current usage (audited)'}),
   }
 
-  async run(): Promise<PlanChangeResult> {
+  async run(): Promise<PlanChangeResult | {cancelled: true}> {
     const {changeTenantPlan} = await import('../../lib/plan-change.js')
-    const {table, symbols} = await import('../../lib/ui/format.js')
-    const result = await changeTenantPlan(
-      (await this.database()).sql,
-      this.args.tenant,
-      {plan: this.args.plan, ...limitsFromFlags(this.flags), features: await featuresFromFlags(this.flags.feature), force: this.flags.force},
-      await this.context(),
-      flagFieldName({plan: 'PLAN'}),
-    )
+    const {symbols} = await import('../../lib/ui/format.js')
+    const {sql} = await this.database()
+    const ctx = await this.context()
+    const input: PlanChangeInput = {plan: this.args.plan ?? '', ...limitsFromFlags(this.flags), features: await featuresFromFlags(this.flags.feature), force: this.flags.force}
+    if (this.args.plan === undefined) {
+      if (!this.interactive) {
+        throw new AppError('MISSING_INPUT', 'Missing the PLAN argument, and there is no terminal to ask in.', {field: 'PLAN', suggestions: [`anthias tenant plan ${this.args.tenant} professional`]})
+      }
+      const {confirm, select} = await import('@inquirer/prompts')
+      const {listPlans} = await import('../../lib/plans.js')
+      const {describePlan} = await import('../../lib/prompts/create-tenant.js')
+      const plans = await listPlans(sql)
+      input.plan = await select({message: 'New plan', choices: plans.map((p) => ({name: describePlan(p), value: p.id, short: p.id}))})
+      const preview = await changeTenantPlan(sql, this.args.tenant, {...input, dryRun: true}, ctx, fieldName)
+      this.log(await this.compare(preview))
+      const u = preview.usage
+      this.log(`\nIn use: ${u.assets} assets · ${u.users} users · ${u.devices} devices · ${u.storageGb} GB`)
+      for (const v of preview.violations) this.log(`${symbols.fail} over the new limit: ${v}`)
+      const ok = preview.violations.length === 0
+        ? await confirm({message: `Move ${preview.subdomain} to ${input.plan}?`, default: true})
+        : await confirm({message: 'The tenant would be over its limits. Apply anyway (--force, audited)?', default: false})
+      if (!ok) {
+        this.log('Cancelled; nothing was changed.')
+        return {cancelled: true}
+      }
+      input.force = preview.violations.length > 0
+    }
+    const result = await changeTenantPlan(sql, this.args.tenant, input, ctx, fieldName)
     for (const v of result.violations) this.warn(`forced below usage: ${v}`)
-    const {before: b, after: a} = result
-    this.log(`${symbols.ok} ${result.subdomain}: ${b.plan} → ${a.plan}\n`)
-    this.log(table(['', 'before', 'after'], [
+    this.log(`${symbols.ok} ${result.subdomain}: ${result.before.plan} → ${result.after.plan}\n`)
+    this.log(await this.compare(result))
+    return result
+  }
+
+  private async compare({before: b, after: a}: PlanChangeResult): Promise<string> {
+    const {table} = await import('../../lib/ui/format.js')
+    return table(['', 'before', 'after'], [
       ['plan', b.plan, a.plan],
       ['max assets', b.limits.maxAssets, a.limits.maxAssets],
       ['max users', b.limits.maxUsers, a.limits.maxUsers],
       ['max devices', b.limits.maxDevices, a.limits.maxDevices],
       ['storage (GB)', b.limits.storageQuotaGb, a.limits.storageQuotaGb],
       ['features', b.features.join('\n'), a.features.join('\n')],
-    ]))
-    return result
+    ])
   }
 }

@@ -4,8 +4,12 @@
  */
 import chalk from 'chalk'
 import Table from 'cli-table3'
+import {stripVTControlCharacters} from 'node:util'
 
 import type {AppError, ValidationErrors} from '../errors.js'
+
+// chalk follows FORCE_COLOR and the terminal; NO_COLOR (https://no-color.org) is ours to honour
+if (process.env.NO_COLOR) chalk.level = 0
 
 export const symbols = {
   ok: chalk.green('✔'),
@@ -15,14 +19,31 @@ export const symbols = {
   arrow: chalk.dim('→'),
 }
 
-export function table(head: string[], rows: (string | number | null | undefined)[][]): string {
+type Cell = string | number | null | undefined
+
+/** Column widths that fit the terminal (80 columns when not a terminal): the widest column gives way. */
+function fitWidths(rows: string[][], columns = process.stdout.columns || 80): number[] | undefined {
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => Math.max(...(r[i] ?? '').split('\n').map((l) => stripVTControlCharacters(l).length)))) + 2)
+  const total = widths.reduce((a, b) => a + b, 0) + widths.length + 1
+  if (total <= columns) return undefined
+  const widest = widths.indexOf(Math.max(...widths))
+  const longestWord = Math.max(...rows.flatMap((r) => stripVTControlCharacters(r[widest] ?? '').split(/\s+/).map((w) => w.length))) + 2
+  widths[widest] = Math.max(longestWord, widths[widest]! - (total - columns))
+  return widths
+}
+
+/** A table with a header row; `head` empty for a two-column label/value table. */
+export function table(head: string[], rows: Cell[][]): string {
+  const text = rows.map((row) => row.map((c) => (c === null || c === undefined ? '' : String(c))))
+  const colWidths = fitWidths(head.length > 0 ? [head, ...text] : text)
   const t = new Table({
-    head: head.map((h) => chalk.bold(h)),
+    ...(head.length > 0 ? {head: head.map((h) => chalk.bold(h))} : {}),
     style: {head: [], border: [], compact: true},
     chars: {mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': ''},
     wordWrap: true,
+    ...(colWidths ? {colWidths} : {}),
   })
-  for (const row of rows) t.push(row.map((c) => (c === null || c === undefined ? '' : String(c))))
+  for (const row of text) t.push(row)
   return t.toString()
 }
 

@@ -64,7 +64,7 @@ export function findPlan(catalog: Catalog, id: string, field = 'plan'): Plan {
 }
 
 function unknownPlan(id: string, ids: string[], guess: string | undefined, field: string): never {
-  throw new AppError('PLAN_UNKNOWN', `Unknown plan "${id}"${guess ? `; did you mean "${guess}"?` : ''} Plans: ${ids.join(', ')}.`, {
+  throw new AppError('PLAN_UNKNOWN', `Unknown plan "${id}"${guess ? `; did you mean "${guess}"?` : '.'} Plans: ${ids.join(', ')}.`, {
     field,
     suggestions: guess ? [guess] : ids,
   })

@@ -13,7 +13,10 @@ export function newToken(prefix: string): {token: string; hash: string} {
   return {token, hash: hashToken(token)}
 }
 
-export const hashToken = (token: string) => createHash('sha256').update(token).digest('hex')
+export const sha256 = (text: string | Buffer) => createHash('sha256').update(text).digest('hex')
+
+/** Tokens and keys carry 256 random bits, so a plain SHA-256 is the right stored form. */
+export const hashToken = (token: string) => sha256(token)
 
 const CLASSES = ['ABCDEFGHJKLMNPQRSTUVWXYZ', 'abcdefghijkmnopqrstuvwxyz', '23456789', '!@#$%^&*-_=+?']
 

@@ -6,7 +6,7 @@ import {accessUrl, type Context} from './context.js'
 import {AppError, conflict, ValidationErrors} from './errors.js'
 import {type Catalog, checkFeatureName, findPlan, loadCatalog, type Plan} from './plans.js'
 import {addMembership} from './members.js'
-import {hashPassword} from './secrets.js'
+import {hashPassword, sha256} from './secrets.js'
 import {suggestSubdomains} from './subdomains.js'
 import {tenantKey, tenantNotFound} from './tenant-ref.js'
 import {
@@ -243,6 +243,40 @@ export function validateTenantSpec(input: TenantInput, catalog: Catalog, baseDom
   return {spec, plan, security, limits}
 }
 
+/** JSON with object keys sorted at every depth: equal values, equal text. */
+export function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`
+  if (value && typeof value === 'object' && !(value instanceof Date)) {
+    const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`
+  }
+  return JSON.stringify(value ?? null)
+}
+
+export interface MemberSpec {
+  email: string
+  role: 'owner' | 'admin' | 'editor' | 'viewer'
+  permissions: Record<string, boolean>
+}
+
+/** The SHA-256 of what a tenant is created from; the same spec gives the same hash. */
+export function specHash(valid: ValidatedSpec, members: MemberSpec[] = []): string {
+  const {spec, plan, limits, security} = valid
+  return sha256(canonicalJson({
+    name: spec.name,
+    subdomain: spec.subdomain,
+    plan: plan.id,
+    limits,
+    contactEmail: spec.contactEmail ?? null,
+    customDomain: spec.customDomain ?? null,
+    ownerEmail: spec.ownerEmail ?? null,
+    features: spec.features,
+    settings: spec.settings,
+    security,
+    members: [...members].sort((a, b) => (a.email < b.email ? -1 : 1)),
+  }))
+}
+
 const PG_UNIQUE_VIOLATION = '23505'
 
 async function uniqueViolation(sql: Sql, error: unknown, spec: TenantSpec, fieldName: FieldName): Promise<AppError | undefined> {
@@ -285,11 +319,11 @@ export async function insertTenant(sql: Sql, valid: ValidatedSpec, passwordHash:
     return await sql.begin(async (tx) => {
       const [tenant] = await tx<{id: string}[]>`
         insert into tenants (name, subdomain, plan_id, max_assets, max_users, max_devices, storage_quota_gb,
-          contact_email, custom_domain, settings, enable_2fa, session_timeout_minutes, password_policy, allowed_ip_ranges)
+          contact_email, custom_domain, settings, enable_2fa, session_timeout_minutes, password_policy, allowed_ip_ranges, spec_sha256)
         values (${spec.name}, ${spec.subdomain}, ${plan.id}, ${limits.maxAssets}, ${limits.maxUsers}, ${limits.maxDevices},
           ${limits.storageQuotaGb}, ${spec.contactEmail ?? null}, ${spec.customDomain ?? null}, ${tx.json(spec.settings as never)},
           ${security.enable2fa}, ${security.sessionTimeoutMinutes}, ${tx.json(security.passwordPolicy as never)},
-          ${security.allowedIpRanges}::cidr[])
+          ${security.allowedIpRanges}::cidr[], ${specHash(valid)})
         returning id`
       const tenantId = tenant!.id
       const overrides = Object.entries(spec.features).map(([feature, enabled]) => ({tenantId, feature, enabled}))

@@ -229,14 +229,16 @@ export function parseSettingAssignment(text: string): {path: string[]; value: un
   if (!SETTING_KEY.test(key)) {
     throw new AppError('SETTING_INVALID', `Setting ${JSON.stringify(text)} is not KEY=VALUE with a key such as timezone or notifications.email`, {field: 'setting'})
   }
-  const raw = text.slice(eq + 1)
-  let value: unknown = raw
+  return {path: key.split('.'), value: parseSettingValue(text.slice(eq + 1))}
+}
+
+/** A setting's value: JSON when it parses (true, 5, {"a":1}), else the text itself. */
+export function parseSettingValue(raw: string): unknown {
   try {
-    value = JSON.parse(raw)
+    return JSON.parse(raw)
   } catch {
-    // plain text
+    return raw
   }
-  return {path: key.split('.'), value}
 }
 
 const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v)

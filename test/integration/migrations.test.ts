@@ -45,11 +45,13 @@ describe('schema migrations', () => {
 
   it('reverts the last migration with --backwards and re-applies it', async () => {
     const files = await loadMigrations(dir)
-    const reverted = await migrateBackwards(sql, {}, files)
-    expect(reverted.map((m) => m.version)).toEqual([2])
+    const last = files.at(-1)!.version
+    expect((await migrateBackwards(sql, {}, files)).map((m) => m.version)).toEqual([last])
+    expect((await migrationStatus(sql, files)).pending.map((m) => m.version)).toEqual([last])
+    expect((await migrateBackwards(sql, {to: 1}, files)).map((m) => m.version)).toEqual(files.slice(1, -1).map((m) => m.version).reverse())
     expect((await sql`select count(*)::int as n from plans`)[0]!.n).toBe(0)
-    expect((await migrationStatus(sql, files)).pending.map((m) => m.version)).toEqual([2])
-    expect((await migrate(sql, files)).map((m) => m.version)).toEqual([2])
+    expect((await migrate(sql, files)).map((m) => m.version)).toEqual(files.slice(1).map((m) => m.version))
+    expect((await sql`select count(*)::int as n from plans`)[0]!.n).toBe(3)
   })
 
   it('refuses an applied migration whose file was edited', async () => {

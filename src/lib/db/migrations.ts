@@ -4,13 +4,13 @@
  * advisory lock and recorded with the SHA-256 of its up script; an applied
  * migration whose file changed afterwards is an error.
  */
-import {createHash} from 'node:crypto'
 import {readdir, readFile} from 'node:fs/promises'
 import {fileURLToPath} from 'node:url'
 
 import type {Sql, TransactionSql} from 'postgres'
 
 import {AppError, ExitCode} from '../errors.js'
+import {sha256} from '../secrets.js'
 
 export const SCHEMA_MIGRATIONS_DIR = fileURLToPath(new URL('../../../sql/migrations/', import.meta.url))
 const LEDGER = 'anthias_schema_migrations'
@@ -41,8 +41,6 @@ export interface MigrationStatus {
 }
 
 const FILE = /^(\d{4})_([a-z0-9_]+)\.(up|down)\.sql$/
-
-export const sha256 = (text: string | Buffer) => createHash('sha256').update(text).digest('hex')
 
 export async function loadMigrations(dir = SCHEMA_MIGRATIONS_DIR): Promise<Migration[]> {
   const byVersion = new Map<number, Partial<Migration> & {version: number}>()

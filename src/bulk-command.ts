@@ -1,0 +1,52 @@
+import {Args, type Command, Flags} from '@oclif/core'
+
+import {BaseCommand} from './base.js'
+import type {BulkReport} from './lib/bulk/provision.js'
+import type {Source} from './lib/bulk/sources.js'
+import {AppError, ExitCode} from './lib/errors.js'
+
+/** What `tenant bulk-create` and `tenant provision` share: flags, progress, report, summary, exit code. */
+export abstract class BulkCommand<T extends typeof Command> extends BaseCommand<T> {
+  static override args = {file: Args.string({description: 'the input file'})}
+  static override flags = {
+    'dry-run': Flags.boolean({description: 'do the real work in transactions that are rolled back; report what a real run would create, skip or refuse'}),
+    concurrency: Flags.integer({description: 'batches written at once', default: 2, min: 1, max: 16}),
+    rate: Flags.integer({description: 'at most this many tenants per second', min: 1}),
+    'stop-on-error': Flags.boolean({description: 'stop at the first problem; a file with any invalid row writes nothing (default: continue, exit 68)'}),
+    'batch-size': Flags.integer({description: 'tenants per transaction', default: 250, min: 1, max: 5000}),
+    report: Flags.string({description: 'write per-row results with tenant ids, access URLs and one-time invitation tokens (mode 0600; JSON for *.json, else CSV)', helpValue: 'FILE'}),
+  }
+
+  protected abstract source(path: string): Promise<Source>
+
+  protected async provision(): Promise<Omit<BulkReport, 'rows' | 'errors'> & {rows: unknown[]; errors: unknown[]}> {
+    const file = this.args.file as string | undefined
+    if (!file) throw new AppError('MISSING_INPUT', 'Missing the FILE argument.', {field: 'FILE'})
+    const source = await this.source(file)
+    const {provisionFromSource} = await import('./lib/bulk/provision.js')
+    const {formatSummary, withProgressLines, withTaskTree, writeReport} = await import('./lib/ui/bulk.js')
+    const {sql} = await this.database()
+    const ctx = await this.context()
+    const f = this.flags as {'dry-run': boolean; concurrency: number; rate?: number; 'stop-on-error': boolean; 'batch-size': number; report?: string}
+    const run = (onProgress: Parameters<typeof withTaskTree>[0] extends (p: infer P) => unknown ? P : never) =>
+      provisionFromSource(sql, source, ctx, {dryRun: f['dry-run'], concurrency: f.concurrency, rate: f.rate, stopOnError: f['stop-on-error'], batchSize: f['batch-size'], onProgress})
+    const report = process.stderr.isTTY && process.stdout.isTTY && !this.jsonEnabled() ? await withTaskTree(run) : await withProgressLines(run)
+    if (f.report) await writeReport(f.report, report)
+    const tokens = report.rows.reduce((n, r) => n + (r.invitations?.length ?? 0), 0)
+    if (tokens > 0 && !f.report && !report.dryRun) this.warn(`${tokens} one-time invitation token(s) were created and not saved; pass --report FILE to keep them.`)
+    this.log(formatSummary(report))
+    if (f.report) this.log(`\nReport: ${f.report} (mode 0600: it holds one-time invitation tokens)`)
+    process.exitCode = report.stopped && report.created === 0 && report.errors.length > 0
+      ? ExitCode.usage
+      : report.failed > 0 ? ExitCode.partial : ExitCode.ok
+    return {
+      ...report,
+      errors: report.errors.map((e) => e.toJSON()),
+      rows: report.rows.map(({invitations, ...row}) => ({...row, invitations: invitations?.length ?? 0})),
+    }
+  }
+
+  protected override toSuccessJson(result: unknown): unknown {
+    return {...(super.toSuccessJson(result) as object), status: process.exitCode ?? 0}
+  }
+}

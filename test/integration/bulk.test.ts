@@ -1,0 +1,146 @@
+import {mkdtemp, rm, writeFile} from 'node:fs/promises'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+
+import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+
+import {provisionFromSource} from '../../src/lib/bulk/provision.js'
+import {configSource, csvSource} from '../../src/lib/bulk/sources.js'
+import {resolveContext} from '../../src/lib/context.js'
+import {createTenant, getTenant} from '../../src/lib/tenants.js'
+import {createTestDatabase, snapshot, type TestDatabase} from '../helpers/db.js'
+
+const ctx = resolveContext({actor: 'test'}, {ANTHIAS_BASE_DOMAIN: 'anthias.app'})
+
+const GUIDE_CONFIG = [
+  {
+    tenant: {name: 'Acme Corporation', subdomain: 'acme-corp', plan_type: 'professional', contact_email: 'billing@acme.com', max_assets: 750, max_users: 40},
+    users: [{email: 'admin@acme.com', role: 'owner'}, {email: 'manager@acme.com', role: 'admin'}],
+    features: {analytics_dashboard: true, api_access: true, custom_branding: false},
+    settings: {theme: 'corporate', timezone: 'America/New_York', notifications: {email: true, in_app: true}},
+  },
+]
+
+describe('bulk provisioning', () => {
+  let t: TestDatabase
+  let dir: string
+  const file = async (name: string, text: string) => {
+    const path = join(dir, name)
+    await writeFile(path, text)
+    return path
+  }
+
+  beforeAll(async () => {
+    t = await createTestDatabase()
+    dir = await mkdtemp(join(tmpdir(), 'anthias-bulk-'))
+    await createTenant(t.sql, {name: 'Existing', subdomain: 'existing-co', customDomain: 'signage.existing.com'}, ctx)
+  })
+  afterAll(async () => {
+    await t?.drop()
+    await rm(dir, {recursive: true, force: true})
+  })
+
+  it("provisions the guide's JSON config exactly as described, and a re-run reports it unchanged", async () => {
+    const path = await file('guide.json', JSON.stringify(GUIDE_CONFIG, null, 2))
+    const report = await provisionFromSource(t.sql, configSource(path), ctx)
+    expect(report).toMatchObject({total: 1, created: 1, failed: 0, unchanged: 0})
+    const tenant = await getTenant(t.sql, 'acme-corp', ctx.baseDomain)
+    expect(tenant).toMatchObject({
+      name: 'Acme Corporation', plan: 'professional', contactEmail: 'billing@acme.com',
+      limits: {maxAssets: 750, maxUsers: 40, maxDevices: 25, storageQuotaGb: 100},
+      featureOverrides: {analytics_dashboard: true, api_access: true, custom_branding: false},
+      settings: GUIDE_CONFIG[0]!.settings,
+      owners: [{email: 'admin@acme.com', status: 'invited'}],
+    })
+    const members = await t.sql`select u.email, m.role from memberships m join users u on u.id = m.user_id where m.tenant_id = ${tenant.id} order by u.email`
+    expect(members).toEqual([{email: 'admin@acme.com', role: 'owner'}, {email: 'manager@acme.com', role: 'admin'}])
+    expect(report.rows[0]!.invitations!.map((i) => i.email)).toEqual(['admin@acme.com', 'manager@acme.com'])
+    const again = await provisionFromSource(t.sql, configSource(path), ctx)
+    expect(again).toMatchObject({created: 0, unchanged: 1, failed: 0})
+  })
+
+  it('reads BOM, CRLF and quoted fields with commas and line breaks; stores SQL-looking names verbatim', async () => {
+    const path = await file('ok.csv', '\ufeffname,subdomain,plan,owner_email,features,timezone,settings.notifications.email\r\n' +
+      '"Foo, Inc.",foo-inc,basic,o@foo.example.com,api_access;custom_branding=false,Europe/Paris,true\r\n' +
+      '"Multi\nLine Co",multi-co,professional,,,,\r\n' +
+      '"Robert\'); DROP TABLE tenants;--",bobby-tables,,,,,\r\n')
+    const report = await provisionFromSource(t.sql, csvSource(path), ctx)
+    expect(report).toMatchObject({total: 3, created: 3, failed: 0})
+    expect((await getTenant(t.sql, 'foo-inc', ctx.baseDomain))).toMatchObject({name: 'Foo, Inc.', settings: {timezone: 'Europe/Paris', notifications: {email: true}}, featureOverrides: {api_access: true, custom_branding: false}})
+    expect((await getTenant(t.sql, 'multi-co', ctx.baseDomain)).name).toBe('Multi Line Co')
+    expect((await getTenant(t.sql, 'bobby-tables', ctx.baseDomain)).name).toBe("Robert'); DROP TABLE tenants;--")
+  })
+
+  it('reports every problem of a bad file at once, by line and column, and writes nothing', async () => {
+    const path = await file('bad.csv', [
+      'name,subdomain,plan,contact_email,owner_email,max_assets,max_users,features,custom_domain',
+      'Bad Email,bad-email,basic,billing@,owner@@x.com,,,,',
+      'Reserved,admin,basic,,,,,,',
+      'Too Short,ab,basic,,,,,,',
+      'Punycode,xn--pple-43d,basic,,,,,,',
+      'Look-alike,аpple,basic,,,,,,',
+      'Negative,negative-co,basic,,,-5,,,',
+      'Huge,huge-co,basic,,,99999999999,,,',
+      'Unknown Plan,unknown-plan,platinum,,,,,,',
+      'Unknown Feature,unknown-feature,basic,,,,,warp_drive,',
+      'Dup One,dup-co,basic,,,,,,dup.example.com',
+      'Dup Two,DUP-CO,basic,,,,,,',
+      'Dup Domain,dup-domain,basic,,,,,,DUP.example.com',
+      'Taken,existing-co,basic,,,,,,',
+      'Domain Taken,domain-taken,basic,,,,,,signage.existing.com',
+      'Wrong Count,wrong-count',
+      'Bad "quote,bad-quote,basic,,,,,,',
+      'Zero Users,zero-users,basic,,,,0,,',
+    ].join('\n') + '\n')
+    const before = await snapshot(t.sql)
+    const report = await provisionFromSource(t.sql, csvSource(path), ctx, {stopOnError: true})
+    const found = report.errors.map((e) => [e.line, e.code, e.field])
+    expect(found).toEqual(expect.arrayContaining([
+      [2, 'EMAIL_INVALID', 'contact_email'],
+      [2, 'EMAIL_INVALID', 'owner_email'],
+      [3, 'SUBDOMAIN_RESERVED', 'subdomain'],
+      [4, 'SUBDOMAIN_INVALID', 'subdomain'],
+      [5, 'SUBDOMAIN_INVALID', 'subdomain'],
+      [6, 'SUBDOMAIN_INVALID', 'subdomain'],
+      [7, 'LIMIT_INVALID', 'max_assets'],
+      [8, 'LIMIT_INVALID', 'max_assets'],
+      [9, 'PLAN_UNKNOWN', 'plan'],
+      [10, 'FEATURE_UNKNOWN', 'features'],
+      [12, 'DUPLICATE_IN_FILE', 'subdomain'],
+      [13, 'DUPLICATE_IN_FILE', 'custom_domain'],
+      [14, 'SUBDOMAIN_TAKEN', 'subdomain'],
+      [15, 'CUSTOM_DOMAIN_TAKEN', 'custom_domain'],
+      [16, 'CSV_COLUMN_COUNT', undefined],
+      [17, 'CSV_MALFORMED', undefined],
+      [18, 'LIMIT_INVALID', 'max_users'],
+    ]))
+    expect(report).toMatchObject({created: 0, stopped: true})
+    const after = await snapshot(t.sql)
+    // only the run's own record: no tenant, user, membership or audit row
+    expect({...after, provisioning_runs: 0, provisioning_run_rows: 0}).toEqual({...before, provisioning_runs: 0, provisioning_run_rows: 0})
+  })
+
+  it('refuses a header with an unknown or missing column', async () => {
+    const unknown = await file('unknown.csv', 'name,subdomain,colour\nA,aaa-co,red\n')
+    await expect(provisionFromSource(t.sql, csvSource(unknown), ctx)).rejects.toMatchObject({errors: [expect.objectContaining({code: 'CSV_UNKNOWN_COLUMN', field: 'colour', line: 1})]})
+    const missing = await file('missing.csv', 'name,plan\nA,basic\n')
+    await expect(provisionFromSource(t.sql, csvSource(missing), ctx)).rejects.toMatchObject({errors: [expect.objectContaining({code: 'CSV_MISSING_COLUMN', field: 'subdomain'})]})
+  })
+
+  it('continues past bad rows by default: creates the good ones and counts the failures', async () => {
+    const path = await file('mixed.csv', 'name,subdomain\nGood One,good-one\nBad,b\nGood Two,good-two\n')
+    const report = await provisionFromSource(t.sql, csvSource(path), ctx)
+    expect(report).toMatchObject({created: 2, failed: 1})
+    expect(report.rows.map((r) => [r.line, r.outcome])).toEqual([[2, 'created'], [3, 'failed'], [4, 'created']])
+  })
+
+  it('a dry run reports what a real run would do and writes nothing', async () => {
+    const path = await file('dry.csv', 'name,subdomain,owner_email\nDry One,dry-one,a@dry.example.com\nDry Two,dry-two,\nGood One Renamed,good-one,\nGood Two,good-two,\n')
+    const before = await snapshot(t.sql)
+    const report = await provisionFromSource(t.sql, csvSource(path), ctx, {dryRun: true})
+    expect(report).toMatchObject({dryRun: true, created: 2, failed: 1, unchanged: 1})
+    expect(report.errors.map((e) => [e.line, e.code])).toEqual([[4, 'SUBDOMAIN_TAKEN']])
+    const after = await snapshot(t.sql)
+    expect({...after, provisioning_runs: 0, provisioning_run_rows: 0}).toEqual({...before, provisioning_runs: 0, provisioning_run_rows: 0})
+  })
+})

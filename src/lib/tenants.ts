@@ -27,7 +27,13 @@ import {
 } from './validation.js'
 
 /** Everything set when a tenant is created; flags, prompts, CSV rows and JSON configs all parse through this. */
-export const tenantSpecSchema = (baseDomain: string) =>
+export const tenantSpecSchema = (baseDomain: string) => {
+  let schema = specSchemas.get(baseDomain)
+  if (!schema) specSchemas.set(baseDomain, (schema = buildSpecSchema(baseDomain)))
+  return schema
+}
+
+const buildSpecSchema = (baseDomain: string) =>
   z.object({
     name: tenantNameSchema,
     subdomain: subdomainSchema,
@@ -41,6 +47,9 @@ export const tenantSpecSchema = (baseDomain: string) =>
     settings: settingsSchema.default({}),
     ...securitySchema.shape,
   })
+
+/** one compiled schema per base domain: zod compiles each schema object once */
+const specSchemas = new Map<string, ReturnType<typeof buildSpecSchema>>()
 
 export type TenantSpec = z.infer<ReturnType<typeof tenantSpecSchema>>
 export type TenantInput = z.input<ReturnType<typeof tenantSpecSchema>>
@@ -245,12 +254,19 @@ export function validateTenantSpec(input: TenantInput, catalog: Catalog, baseDom
 
 /** JSON with object keys sorted at every depth: equal values, equal text. */
 export function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`
-  if (value && typeof value === 'object' && !(value instanceof Date)) {
-    const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`
+  if (value === null || value === undefined || typeof value !== 'object' || value instanceof Date) return JSON.stringify(value ?? null)
+  if (Array.isArray(value)) {
+    let out = '['
+    for (let i = 0; i < value.length; i++) out += (i > 0 ? ',' : '') + canonicalJson(value[i])
+    return out + ']'
   }
-  return JSON.stringify(value ?? null)
+  const object = value as Record<string, unknown>
+  let out = '{'
+  for (const key of Object.keys(object).sort()) {
+    if (object[key] === undefined) continue
+    out += (out.length > 1 ? ',' : '') + JSON.stringify(key) + ':' + canonicalJson(object[key])
+  }
+  return out + '}'
 }
 
 export interface MemberSpec {
@@ -262,19 +278,20 @@ export interface MemberSpec {
 /** The SHA-256 of what a tenant is created from; the same spec gives the same hash. */
 export function specHash(valid: ValidatedSpec, members: MemberSpec[] = []): string {
   const {spec, plan, limits, security} = valid
-  return sha256(canonicalJson({
-    name: spec.name,
-    subdomain: spec.subdomain,
-    plan: plan.id,
-    limits,
-    contactEmail: spec.contactEmail ?? null,
-    customDomain: spec.customDomain ?? null,
-    ownerEmail: spec.ownerEmail ?? null,
-    features: spec.features,
-    settings: spec.settings,
-    security,
-    members: [...members].sort((a, b) => (a.email < b.email ? -1 : 1)),
-  }))
+  // fixed order for what this module builds; canonical form only for free-form objects
+  return sha256(JSON.stringify([
+    spec.name,
+    spec.subdomain,
+    plan.id,
+    [limits.maxAssets, limits.maxUsers, limits.maxDevices, limits.storageQuotaGb],
+    spec.contactEmail ?? null,
+    spec.customDomain ?? null,
+    spec.ownerEmail ?? null,
+    Object.keys(spec.features).length > 0 ? canonicalJson(spec.features) : '',
+    Object.keys(spec.settings).length > 0 ? canonicalJson(spec.settings) : '',
+    JSON.stringify(security),
+    members.length > 0 ? canonicalJson([...members].sort((a, b) => (a.email < b.email ? -1 : 1))) : '',
+  ]))
 }
 
 const PG_UNIQUE_VIOLATION = '23505'

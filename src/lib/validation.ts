@@ -234,6 +234,8 @@ export function parseSettingAssignment(text: string): {path: string[]; value: un
 
 /** A setting's value: JSON when it parses (true, 5, {"a":1}), else the text itself. */
 export function parseSettingValue(raw: string): unknown {
+  // most values are plain text: try JSON only where it could be JSON (throwing is slow)
+  if (!/^\s*([[{"\-\d]|true\s*$|false\s*$|null\s*$)/.test(raw)) return raw
   try {
     return JSON.parse(raw)
   } catch {

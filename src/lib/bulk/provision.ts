@@ -16,6 +16,7 @@
  * tenant's row in provisioning_run_rows, inside the batch that creates it.
  */
 import {createReadStream} from 'node:fs'
+import {stat} from 'node:fs/promises'
 import {createHash} from 'node:crypto'
 import {basename} from 'node:path'
 
@@ -94,7 +95,6 @@ interface Indexed {
   name: string
   subdomain?: string
   customDomain?: string
-  hash?: string
   /** filled by the conflict check: an existing tenant with the same spec */
   existing?: string
   failed?: AppError
@@ -104,8 +104,14 @@ interface Prepared {
   line: number
   valid: ValidatedSpec
   members: MemberSpec[]
-  hash: string
+  /** the spec hash, computed when first needed */
+  hash?: string
 }
+
+const hashOf = (p: Prepared) =>
+  (p.hash ??= specHash(p.valid, p.members.filter((m) => m.role !== 'owner' || m.email !== p.valid.spec.ownerEmail)))
+
+const memberSchema = inviteSchema.pick({email: true, role: true, permissions: true})
 
 /** Validate one row: the tenant schema, the members, the seats they need. */
 function prepare(row: SourceRow, catalog: Catalog, ctx: Context): {prepared?: Prepared; errors: AppError[]} {
@@ -121,7 +127,7 @@ function prepare(row: SourceRow, catalog: Catalog, ctx: Context): {prepared?: Pr
   const ownerEmail = valid?.spec.ownerEmail
   if (ownerEmail) members.push({email: ownerEmail, role: 'owner', permissions: {admin: true}})
   row.members.forEach((member, i) => {
-    const parsed = inviteSchema.pick({email: true, role: true, permissions: true}).safeParse(member)
+    const parsed = memberSchema.safeParse(member)
     if (!parsed.success) {
       errors.push(...issuesToErrors(parsed.error, (p) => row.fieldName(['users', i, ...p])).map((e) =>
         new AppError(e.field?.endsWith('.role') ? 'ROLE_INVALID' : e.field?.endsWith('.email') ? 'EMAIL_INVALID' : 'PERMISSION_INVALID', e.message, {field: e.field})))
@@ -145,7 +151,7 @@ function prepare(row: SourceRow, catalog: Catalog, ctx: Context): {prepared?: Pr
   }
   for (const e of errors) Object.assign(e, {line: row.line})
   if (errors.length > 0 || !valid) return {errors}
-  return {prepared: {line: row.line, valid, members, hash: specHash(valid, members.filter((m) => m.role !== 'owner' || m.email !== ownerEmail))}, errors}
+  return {prepared: {line: row.line, valid, members}, errors}
 }
 
 async function fileSha256(path: string): Promise<string> {
@@ -156,9 +162,16 @@ async function fileSha256(path: string): Promise<string> {
 
 const at = (e: AppError, line: number) => Object.assign(e, {line})
 
+/**
+ * Validated rows of a file up to this size are kept for the provision phase;
+ * a larger file is read again instead, so memory stays bounded.
+ */
+export const KEEP_PREPARED_BYTES = 8 * 1024 * 1024
+
 /** Phase 1: every row validated, in-file duplicates found; nothing is written. */
 export async function validateSource(source: Source, catalog: Catalog, ctx: Context, onProgress?: BulkOptions['onProgress']) {
   const index: Indexed[] = []
+  const kept: Prepared[] | undefined = (await stat(source.path)).size <= KEEP_PREPARED_BYTES ? [] : undefined
   const errors: AppError[] = []
   const subdomains = new Map<string, number>()
   const domains = new Map<string, number>()
@@ -169,7 +182,6 @@ export async function validateSource(source: Source, catalog: Catalog, ctx: Cont
       const {spec} = prepared.valid
       entry.subdomain = spec.subdomain
       entry.customDomain = spec.customDomain
-      entry.hash = prepared.hash
       const first = subdomains.get(spec.subdomain)
       if (first !== undefined) {
         rowErrors.push(at(new AppError('DUPLICATE_IN_FILE', `Subdomain "${spec.subdomain}" is also on line ${first} (subdomains are case-insensitive).`, {field: row.fieldName(['subdomain'])}), row.line))
@@ -184,16 +196,41 @@ export async function validateSource(source: Source, catalog: Catalog, ctx: Cont
     if (rowErrors.length > 0) {
       entry.failed = rowErrors[0]
       errors.push(...rowErrors)
+    } else if (prepared && kept) {
+      kept.push(prepared)
     }
     index.push(entry)
     if (index.length % 1000 === 0) onProgress?.({phase: 'validate', done: index.length, total: index.length})
   }
   onProgress?.({phase: 'validate', done: index.length, total: index.length})
-  return {index, errors}
+  return {index, errors, prepared: kept}
 }
 
-/** Phase 2: subdomains and custom domains already taken, in one query. */
-export async function checkConflicts(sql: Sql, index: Indexed[]): Promise<AppError[]> {
+/** The validated rows again: those kept by validateSource, else the file read and validated anew. */
+async function* preparedRows(source: Source, kept: Prepared[] | undefined, catalog: Catalog, ctx: Context): AsyncGenerator<Prepared> {
+  if (kept) {
+    yield* kept
+    return
+  }
+  for await (const row of source.rows()) {
+    const {prepared} = prepare(row, catalog, ctx)
+    if (prepared) yield prepared
+  }
+}
+
+/** Spec hashes of the given lines: from the kept rows, else read from the file again. */
+async function hashesOf(lines: Set<number>, source: Source, kept: Prepared[] | undefined, catalog: Catalog, ctx: Context): Promise<Map<number, string>> {
+  const hashes = new Map<number, string>()
+  if (lines.size === 0) return hashes
+  for await (const p of preparedRows(source, kept, catalog, ctx)) if (lines.has(p.line)) hashes.set(p.line, hashOf(p))
+  return hashes
+}
+
+/**
+ * Phase 2: subdomains and custom domains already taken, in one query. Only
+ * rows whose subdomain exists need their spec hash, to tell unchanged from taken.
+ */
+export async function checkConflicts(sql: Sql, index: Indexed[], hashes: (lines: Set<number>) => Promise<Map<number, string>> = async () => new Map()): Promise<AppError[]> {
   const candidates = index.filter((e) => !e.failed && e.subdomain)
   if (candidates.length === 0) return []
   const rows = await sql<{id: string; subdomain: string; customDomain: string | null; specSha256: string | null}[]>`
@@ -203,9 +240,10 @@ export async function checkConflicts(sql: Sql, index: Indexed[]): Promise<AppErr
   const bySubdomain = new Map(rows.map((r) => [r.subdomain, r]))
   const byDomain = new Map(rows.filter((r) => r.customDomain).map((r) => [r.customDomain!, r]))
   const errors: AppError[] = []
+  const hashOfLine = await hashes(new Set(candidates.filter((e) => bySubdomain.has(e.subdomain!)).map((e) => e.line)))
   for (const entry of candidates) {
     const existing = bySubdomain.get(entry.subdomain!)
-    if (existing && existing.specSha256 === entry.hash) {
+    if (existing && existing.specSha256 === hashOfLine.get(entry.line)) {
       entry.existing = existing.id
       continue
     }
@@ -239,7 +277,7 @@ async function insertBatch(tx: TransactionSql, batch: Prepared[], runId: string 
       ${v.map((x) => x.limits.storageQuotaGb)}::int[], ${v.map((x) => x.spec.contactEmail ?? null)}::text[], ${v.map((x) => x.spec.customDomain ?? null)}::text[],
       ${v.map((x) => JSON.stringify(x.spec.settings))}::text[], ${v.map((x) => String(x.security.enable2fa))}::text[]::bool[],
       ${v.map((x) => x.security.sessionTimeoutMinutes)}::int[], ${v.map((x) => JSON.stringify(x.security.passwordPolicy))}::text[],
-      ${v.map((x) => `{${x.security.allowedIpRanges.join(',')}}`)}::text[], ${batch.map((b) => b.hash)}::text[]
+      ${v.map((x) => `{${x.security.allowedIpRanges.join(',')}}`)}::text[], ${batch.map(hashOf)}::text[]
     ) as r(name, subdomain, plan_id, max_assets, max_users, max_devices, storage_quota_gb, contact_email, custom_domain,
       settings, enable_2fa, session_timeout_minutes, password_policy, allowed_ip_ranges, spec_sha256)
     returning id, subdomain`
@@ -307,9 +345,9 @@ export async function provisionFromSource(sql: Sql, source: Source, ctx: Context
   const started = performance.now()
   const dryRun = Boolean(options.dryRun)
   const catalog = await loadCatalog(sql)
-  const [sha, {index, errors}] = await Promise.all([fileSha256(source.path), validateSource(source, catalog, ctx, options.onProgress)])
+  const [sha, {index, errors, prepared}] = await Promise.all([fileSha256(source.path), validateSource(source, catalog, ctx, options.onProgress)])
   options.onProgress?.({phase: 'conflicts', done: 0, total: index.length})
-  errors.push(...(await checkConflicts(sql, index)))
+  errors.push(...(await checkConflicts(sql, index, (lines) => hashesOf(lines, source, prepared, catalog, ctx))))
   options.onProgress?.({phase: 'conflicts', done: index.length, total: index.length})
   errors.sort((a, b) => (a.line ?? 0) - (b.line ?? 0))
 
@@ -400,12 +438,10 @@ export async function provisionFromSource(sql: Sql, source: Source, ctx: Context
       if (inFlight.size >= concurrency) await Promise.race(inFlight)
     }
     options.onProgress?.({phase: 'provision', done: 0, total: todo.size})
-    for await (const row of source.rows()) {
+    for await (const item of preparedRows(source, prepared, catalog, ctx)) {
       if (stop) break
-      if (!todo.has(row.line)) continue
-      const {prepared} = prepare(row, catalog, ctx)
-      if (!prepared) continue
-      batch.push(prepared)
+      if (!todo.has(item.line)) continue
+      batch.push(item)
       if (batch.length >= batchSize) await flush()
     }
     if (batch.length > 0 && !stop) await flush()

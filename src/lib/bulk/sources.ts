@@ -138,7 +138,7 @@ export function csvSource(path: string): Source {
     async *rows() {
       const {parse} = await import('csv-parse')
       const parser = createReadStream(path).pipe(
-        parse({bom: true, relax_column_count: true, info: true, raw: true, skip_records_with_error: true, skip_empty_lines: true}),
+        parse({bom: true, relax_column_count: true, info: true, skip_records_with_error: true, skip_empty_lines: true}),
       )
       const skipped: AppError[] = []
       parser.on('skip', (error: Error & {code?: string; lines?: number}) => {
@@ -147,9 +147,11 @@ export function csvSource(path: string): Source {
       const failed = (error: AppError): SourceRow => ({line: error.line ?? 0, label: `line ${error.line}`, input: {} as TenantInput, members: [], errors: [error], fieldName: String})
       let columns: string[] | undefined
       try {
-        for await (const {record, info} of parser as AsyncIterable<{record: string[]; info: {lines: number; raw: string}}>) {
+        for await (const {record, info} of parser as AsyncIterable<{record: string[]; info: {lines: number}}>) {
           while (skipped.length > 0) yield failed(skipped.shift()!)
-          const start = info.lines - (info.raw.replace(/\r?\n$/, '').match(/\n/g)?.length ?? 0)
+          // info.lines is where the record ends; line breaks inside quoted fields move its start up
+          let start = info.lines
+          for (const cell of record) for (let i = cell.indexOf('\n'); i !== -1; i = cell.indexOf('\n', i + 1)) start--
           if (!columns) {
             columns = checkHeader(record)
             continue

@@ -1,0 +1,61 @@
+// Dry-run validation of a large CSV (default 100,000 rows) against a bare csv-parse
+// pass over the same file, each in its own process so that peak RSS is its own.
+//   node bench/validate.js [ROWS]
+import {execFileSync} from 'node:child_process'
+import {createReadStream} from 'node:fs'
+import {mkdtemp, rm} from 'node:fs/promises'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+import {fileURLToPath} from 'node:url'
+
+import {parse} from 'csv-parse'
+
+import {checkConflicts, validateSource} from '../dist/lib/bulk/provision.js'
+import {csvSource} from '../dist/lib/bulk/sources.js'
+import {resolveContext} from '../dist/lib/context.js'
+import {loadCatalog} from '../dist/lib/plans.js'
+import {freshDatabase, tenantRows, writeCsv} from './lib.js'
+
+const [mode, file] = process.argv.slice(2)
+
+if (mode === 'bare' || mode === 'validate') {
+  const started = performance.now()
+  let rows = 0
+  if (mode === 'bare') {
+    for await (const record of createReadStream(file).pipe(parse({bom: true}))) rows += record.length > 0 ? 1 : 0
+  } else {
+    const db = await freshDatabase('validate')
+    const catalog = await loadCatalog(db.sql)
+    const t0 = performance.now()
+    const {index, errors} = await validateSource(csvSource(file), catalog, resolveContext({}))
+    errors.push(...(await checkConflicts(db.sql, index)))
+    rows = index.length
+    if (errors.length > 0) throw new Error(`${errors.length} unexpected problems`)
+    process.stdout.write(JSON.stringify({ms: performance.now() - t0, rows, rssMb: process.resourceUsage().maxRSS / 1024}) + '\n')
+    await db.drop()
+    process.exit(0)
+  }
+  process.stdout.write(JSON.stringify({ms: performance.now() - started, rows, rssMb: process.resourceUsage().maxRSS / 1024}) + '\n')
+  process.exit(0)
+}
+
+const n = Number(mode ?? 100_000)
+const dir = await mkdtemp(join(tmpdir(), 'anthias-bench-'))
+const self = fileURLToPath(import.meta.url)
+const run = (m, f) => JSON.parse(execFileSync(process.execPath, [self, m, f], {encoding: 'utf8'}))
+try {
+  const results = []
+  for (const rows of [n, n * 2]) {
+    const path = join(dir, `t${rows}.csv`)
+    await writeCsv(path, tenantRows(rows))
+    results.push({rows, bare: run('bare', path), validate: run('validate', path)})
+  }
+  const [one, two] = results
+  console.log(`dry-run validation (parse, validate every row, in-file duplicates, one conflict query)`)
+  for (const r of results) {
+    console.log(`  ${r.rows} rows: bare csv-parse ${(r.bare.ms / 1000).toFixed(2)} s, ${r.bare.rssMb.toFixed(0)} MB; validation ${(r.validate.ms / 1000).toFixed(2)} s, peak RSS ${r.validate.rssMb.toFixed(0)} MB; ratio ${(r.validate.ms / r.bare.ms).toFixed(2)}x`)
+  }
+  console.log(`  ratio at ${n} rows: ${(one.validate.ms / one.bare.ms).toFixed(2)}x the bare parse (target <= 2x); peak RSS ${one.validate.rssMb.toFixed(0)} MB (target < 200), ${two.validate.rssMb.toFixed(0)} MB at twice the rows`)
+} finally {
+  await rm(dir, {recursive: true, force: true})
+}

@@ -1,0 +1,93 @@
+import {type ChildProcess, spawn} from 'node:child_process'
+import {mkdtemp, rm, writeFile} from 'node:fs/promises'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+
+import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+
+import {BIN, cli} from '../helpers/cli.js'
+import {createTestDatabase, type TestDatabase} from '../helpers/db.js'
+
+const ROWS = 1500
+
+/** Every tenant is whole: its owner invitation, its features and its audit row, or no tenant at all. */
+async function partialTenants(t: TestDatabase): Promise<number> {
+  const [row] = await t.sql<{n: number}[]>`
+    select count(*)::int as n from tenants t
+    where not exists (select 1 from memberships m where m.tenant_id = t.id and m.role = 'owner')
+       or (select count(*) from tenant_features f where f.tenant_id = t.id) <> 2
+       or not exists (select 1 from audit_log a where a.tenant_id = t.id and a.action = 'tenant.create')`
+  return row!.n
+}
+
+const tenants = async (t: TestDatabase) => (await t.sql<{n: number}[]>`select count(*)::int as n from tenants`)[0]!.n
+
+function start(args: string[], env: NodeJS.ProcessEnv): {child: ChildProcess; done: Promise<number | null>} {
+  const child = spawn(process.execPath, [BIN, ...args], {env: {...process.env, ...env}, stdio: 'ignore'})
+  return {child, done: new Promise((resolve) => child.on('exit', (code) => resolve(code)))}
+}
+
+async function until(check: () => Promise<boolean>, timeoutMs = 30_000) {
+  const deadline = Date.now() + timeoutMs
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error('timed out')
+    await new Promise((r) => setTimeout(r, 50))
+  }
+}
+
+describe('bulk runs killed midway', () => {
+  let t: TestDatabase
+  let dir: string
+  let csv: string
+  let env: NodeJS.ProcessEnv
+
+  beforeAll(async () => {
+    t = await createTestDatabase()
+    dir = await mkdtemp(join(tmpdir(), 'anthias-faults-'))
+    csv = join(dir, 'tenants.csv')
+    const lines = ['name,subdomain,owner_email,features']
+    for (let i = 0; i < ROWS; i++) lines.push(`Fault ${i},fault-${i},owner${i}@fault.example.com,analytics_dashboard;api_access`)
+    await writeFile(csv, lines.join('\n') + '\n')
+    env = {DATABASE_URL: t.url, ANTHIAS_DATABASE_URL: '', CI: '1'}
+  })
+  afterAll(async () => {
+    await t?.drop()
+    await rm(dir, {recursive: true, force: true})
+  })
+
+  it('SIGKILL of the CLI mid-run leaves no partial tenant; a re-run finishes the file', async () => {
+    const {child, done} = start(['tenant', 'bulk-create', csv, '--batch-size', '20', '--rate', '400', '--concurrency', '1'], env)
+    await until(async () => (await tenants(t)) >= 100)
+    child.kill('SIGKILL')
+    await done
+    const created = await tenants(t)
+    expect(created).toBeGreaterThan(0)
+    expect(created).toBeLessThan(ROWS)
+    expect(await partialTenants(t)).toBe(0)
+    const rerun = await cli(['tenant', 'bulk-create', csv, '--json'], {env})
+    expect(rerun.code).toBe(0)
+    expect(rerun.json!.result).toMatchObject({created: ROWS - created, unchanged: created, failed: 0})
+    expect(await tenants(t)).toBe(ROWS)
+    expect(await partialTenants(t)).toBe(0)
+  })
+
+  it('terminating its database connection mid-run leaves no partial tenant; a re-run finishes the file', async () => {
+    await t.sql`truncate tenant_features, memberships, tenants, users, provisioning_run_rows, provisioning_runs cascade`
+    const {done} = start(['tenant', 'bulk-create', csv, '--batch-size', '20', '--rate', '400', '--concurrency', '1'], env)
+    await until(async () => (await tenants(t)) >= 100)
+    // terminate the backend while it runs a statement of the run, so a transaction dies midway
+    await until(async () => {
+      const killed = await t.sql`select pg_terminate_backend(pid) from pg_stat_activity
+        where datname = current_database() and application_name = 'anthias' and state = 'active' and pid <> pg_backend_pid()`
+      return killed.length > 0
+    })
+    expect(await done).toBe(1)
+    const created = await tenants(t)
+    expect(created).toBeLessThan(ROWS)
+    expect(await partialTenants(t)).toBe(0)
+    const rerun = await cli(['tenant', 'bulk-create', csv, '--json'], {env})
+    expect(rerun.code).toBe(0)
+    expect(await tenants(t)).toBe(ROWS)
+    expect(await partialTenants(t)).toBe(0)
+  })
+})

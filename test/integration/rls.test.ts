@@ -62,6 +62,16 @@ describe('row-level security', () => {
     })
   })
 
+  it.each(TENANT_TABLES)('%s: select, insert, update and delete work inside the own tenant', async (table) => {
+    await withTenant(t.sql, a, async (tx) => {
+      const values = {assets: {uri: 'x.png', mimetype: 'image/png'}, devices: {}, qr_contents: {content: 'https://example.com'}}[table]!
+      const [row] = await tx`insert into ${tx(table)} ${tx({tenantId: a, name: 'Own row', ...values})} returning id`
+      expect((await tx`select name from ${tx(table)} where id = ${row!.id}`)[0]!.name).toBe('Own row')
+      expect((await tx`update ${tx(table)} set name = 'Renamed' where id = ${row!.id}`).count).toBe(1)
+      expect((await tx`delete from ${tx(table)} where id = ${row!.id}`).count).toBe(1)
+    })
+  })
+
   it('refuses inserting or moving rows into another tenant', async () => {
     await expect(
       withTenant(t.sql, a, (tx) => tx`insert into devices (tenant_id, name) values (${b}, 'Sneaky')`),

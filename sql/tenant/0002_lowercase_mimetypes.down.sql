@@ -1,0 +1,2 @@
+-- Lowercasing loses the original case: nothing to restore.
+select 1;

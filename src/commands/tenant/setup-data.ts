@@ -1,0 +1,22 @@
+import {Flags} from '@oclif/core'
+
+import {BaseCommand, describe} from '../../base.js'
+import type {SetupDataResult} from '../../lib/setup-data.js'
+
+export default class TenantSetupData extends BaseCommand<typeof TenantSetupData> {
+  static override aliases = ['setup_tenant_data']
+  static override description = describe(
+    'Create the initial data of a tenant: the guide\'s "Welcome to Anthias" asset, created by the owner, and default settings (timezone UTC, locale en, theme default) where none are set. Running it again changes nothing.',
+  )
+  static override examples = ['<%= config.bin %> setup_tenant_data --tenant client-org', '<%= config.bin %> tenant setup-data --tenant client-org --json']
+  static override flags = {tenant: Flags.string({description: 'subdomain or tenant id', helpValue: 'T', required: true})}
+
+  async run(): Promise<SetupDataResult> {
+    const {setupTenantData} = await import('../../lib/setup-data.js')
+    const {symbols} = await import('../../lib/ui/format.js')
+    const result = await setupTenantData((await this.database()).sql, this.flags.tenant, await this.context())
+    if (result.created.length === 0) this.log(`${symbols.ok} ${result.subdomain}: initial data already in place; nothing changed`)
+    for (const c of result.created) this.log(`${symbols.ok} created ${c}`)
+    return result
+  }
+}

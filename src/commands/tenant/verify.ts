@@ -1,0 +1,28 @@
+import {Args} from '@oclif/core'
+
+import {BaseCommand, describe} from '../../base.js'
+import {ExitCode} from '../../lib/errors.js'
+import type {VerifyResult} from '../../lib/verify.js'
+
+export default class TenantVerify extends BaseCommand<typeof TenantVerify> {
+  static override description = describe(
+    `Run the guide's post-provisioning checklist: tenant active; subdomain and custom domain map to it; an owner with a valid bcrypt hash or a pending invitation; row-level security enabled, forced and policed on every table with tenant_id (from the catalog); the application role owns nothing and has no BYPASSRLS; the leak probe; usage within quota; tenant migrations up to date; features consistent with the plan.
+
+Exit 1 if any check fails; "tenant migrate --tenant T --setup-rls" repairs the row-level security ones.`,
+  )
+  static override examples = ['<%= config.bin %> tenant verify client-org', '<%= config.bin %> tenant verify client-org --json']
+  static override args = {tenant: Args.string({description: 'subdomain or tenant id', required: true})}
+
+  async run(): Promise<VerifyResult> {
+    const {verifyTenant} = await import('../../lib/verify.js')
+    const {symbols} = await import('../../lib/ui/format.js')
+    const result = await verifyTenant((await this.database()).sql, this.args.tenant, await this.context())
+    for (const c of result.checks) this.log(`${c.ok ? symbols.ok : symbols.fail} ${c.name}: ${c.detail}`)
+    if (!result.ok) process.exitCode = ExitCode.failed
+    return result
+  }
+
+  protected override toSuccessJson(result: unknown): unknown {
+    return {...(super.toSuccessJson(result) as object), status: process.exitCode ?? 0}
+  }
+}

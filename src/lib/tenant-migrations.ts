@@ -1,0 +1,262 @@
+/**
+ * Per-tenant data migrations (sql/tenant: NNNN_name.up.sql / .down.sql), kept
+ * apart from the schema migrations. Each is applied to one tenant in one
+ * transaction as the application role with the tenant set, so row-level
+ * security confines it to that tenant's rows. A ledger row records version,
+ * checksum, time, duration and whether it was faked.
+ *
+ * An up script may declare `-- present-if: <query>`: with --fake-initial the
+ * query runs in the tenant's context and, when it returns true, the migration
+ * is recorded as applied (faked) without running.
+ */
+import {fileURLToPath} from 'node:url'
+
+import type {Sql, TransactionSql} from 'postgres'
+
+import {writeAudit} from './audit.js'
+import type {Context} from './context.js'
+import {loadMigrations, type Migration} from './db/migrations.js'
+import {APP_ROLE, TENANT_SETTING} from './db/tenant-context.js'
+import {AppError, ExitCode} from './errors.js'
+import {lockTenant} from './tenant-ref.js'
+
+export const TENANT_MIGRATIONS_DIR = fileURLToPath(new URL('../../sql/tenant/', import.meta.url))
+
+export const loadTenantMigrations = (dir = TENANT_MIGRATIONS_DIR) => loadMigrations(dir)
+
+const presentIf = (m: Migration) => /^--\s*present-if:\s*(.+)$/m.exec(m.up)?.[1]?.trim()
+
+export interface LedgerRow {
+  version: number
+  name: string
+  checksum: string
+  appliedAt: Date
+  durationMs: number
+  faked: boolean
+}
+
+export interface TenantMigrationResult {
+  tenantId: string
+  subdomain: string
+  applied: {version: number; name: string; durationMs: number; faked: boolean}[]
+  reverted: {version: number; name: string}[]
+  pending: {version: number; name: string}[]
+  durationMs: number
+}
+
+export interface MigrateOptions {
+  /** list pending, change nothing */
+  plan?: boolean
+  /** record the initial migration as applied when its effects are present */
+  fakeInitial?: boolean
+  /** revert the last applied migration, or down to `to` */
+  backwards?: boolean
+  to?: number
+  files?: Migration[]
+}
+
+function checkLedger(ledger: LedgerRow[], files: Migration[], subdomain: string): Migration[] {
+  const byVersion = new Map(files.map((m) => [m.version, m]))
+  for (const row of ledger) {
+    const file = byVersion.get(row.version)
+    if (!file) throw new AppError('TENANT_MIGRATION_MISSING', `Tenant migration ${row.version} (${row.name}) is applied to ${subdomain} but its file is missing.`, {exit: ExitCode.failed})
+    if (file.checksum !== row.checksum) {
+      throw new AppError('TENANT_MIGRATION_CHECKSUM_MISMATCH', `Tenant migration ${row.version} (${row.name}) was edited after it was applied.`, {
+        exit: ExitCode.failed,
+        suggestions: ['Restore the original file and put the change in a new tenant migration.'],
+      })
+    }
+  }
+  const done = new Set(ledger.map((r) => r.version))
+  return files.filter((m) => !done.has(m.version))
+}
+
+/** Enter the tenant's context inside the transaction: the application role, the tenant set. */
+async function enterTenant(tx: TransactionSql, tenantId: string) {
+  await tx.unsafe(`set local role ${APP_ROLE}`)
+  await tx`select set_config(${TENANT_SETTING}, ${tenantId}, true)`
+}
+
+const ledgerOf = (tx: TransactionSql, tenantId: string) =>
+  tx<LedgerRow[]>`select version, name, checksum, applied_at, duration_ms, faked from tenant_migrations where tenant_id = ${tenantId} order by version`
+
+/** Apply, fake, plan or revert this tenant's migrations; each step is one transaction. */
+export async function migrateTenant(sql: Sql, tenantRef: string, options: MigrateOptions, ctx: Context): Promise<TenantMigrationResult> {
+  const files = options.files ?? (await loadTenantMigrations())
+  const started = performance.now()
+  const result: TenantMigrationResult = {tenantId: '', subdomain: '', applied: [], reverted: [], pending: [], durationMs: 0}
+  for (;;) {
+    const more = await sql.begin(async (tx) => {
+      const tenant = await lockTenant(tx, tenantRef)
+      Object.assign(result, {tenantId: tenant.id, subdomain: tenant.subdomain})
+      const ledger = await ledgerOf(tx, tenant.id)
+      const pending = checkLedger(ledger, files, tenant.subdomain)
+      result.pending = pending.map(({version, name}) => ({version, name}))
+      if (options.plan) return false
+      if (options.backwards) {
+        const last = ledger.at(-1)
+        if (!last || (options.to === undefined ? result.reverted.length > 0 : last.version <= options.to)) return false
+        const file = files.find((m) => m.version === last.version)!
+        if (file.down === undefined) throw new AppError('TENANT_MIGRATION_IRREVERSIBLE', `Tenant migration ${file.version} (${file.name}) has no down script.`, {exit: ExitCode.failed})
+        await enterTenant(tx, tenant.id)
+        await tx.unsafe(file.down)
+        await tx.unsafe('reset role')
+        await tx`delete from tenant_migrations where tenant_id = ${tenant.id} and version = ${file.version}`
+        await writeAudit(tx, {actor: ctx.actor, action: 'tenant.migrate', tenantId: tenant.id, subject: tenant.subdomain, arguments: {reverted: file.version}})
+        result.reverted.push({version: file.version, name: file.name})
+        return true
+      }
+      const next = pending[0]
+      if (!next) return false
+      const began = performance.now()
+      await enterTenant(tx, tenant.id)
+      let faked = false
+      const check = presentIf(next)
+      if (options.fakeInitial && next === files[0]) {
+        if (!check) throw new AppError('FAKE_INITIAL_UNSUPPORTED', `Tenant migration ${next.version} (${next.name}) declares no present-if check, so it cannot be faked.`)
+        const [row] = await tx.unsafe<{present: boolean}[]>(`select (${check}) as present`)
+        if (!row?.present) {
+          throw new AppError('FAKE_INITIAL_NOT_PRESENT', `The effects of tenant migration ${next.version} (${next.name}) are not present in ${tenant.subdomain}; run it without --fake-initial.`, {exit: ExitCode.failed})
+        }
+        faked = true
+      } else {
+        await tx.unsafe(next.up)
+      }
+      await tx.unsafe('reset role')
+      const durationMs = Math.round(performance.now() - began)
+      await tx`insert into tenant_migrations (tenant_id, version, name, checksum, duration_ms, faked)
+        values (${tenant.id}, ${next.version}, ${next.name}, ${next.checksum}, ${durationMs}, ${faked})`
+      await writeAudit(tx, {actor: ctx.actor, action: 'tenant.migrate', tenantId: tenant.id, subject: tenant.subdomain, arguments: {version: next.version, faked}})
+      result.applied.push({version: next.version, name: next.name, durationMs, faked})
+      return true
+    })
+    if (!more) break
+  }
+  result.durationMs = Math.round(performance.now() - started)
+  return result
+}
+
+/**
+ * One migration for one tenant in one transaction, its statements pipelined:
+ * lock the tenant, enter its context, run the script, record it. A concurrent
+ * migrator of the same tenant waits on the lock and then fails on the ledger's
+ * primary key, rolling back its copy of the work.
+ */
+async function applyMigration(sql: Sql, tenant: {id: string; subdomain: string}, m: Migration, ctx: Context): Promise<void> {
+  await sql.begin(async (tx) => {
+    const began = performance.now()
+    await Promise.all([
+      tx`select 1 from tenants where id = ${tenant.id} for update`,
+      tx.unsafe(`set local role ${APP_ROLE}`),
+      tx`select set_config(${TENANT_SETTING}, ${tenant.id}, true)`,
+      tx.unsafe(m.up),
+      tx.unsafe('reset role'),
+    ])
+    await Promise.all([
+      tx`insert into tenant_migrations (tenant_id, version, name, checksum, duration_ms)
+        values (${tenant.id}, ${m.version}, ${m.name}, ${m.checksum}, ${Math.round(performance.now() - began)})`,
+      writeAudit(tx, {actor: ctx.actor, action: 'tenant.migrate', tenantId: tenant.id, subject: tenant.subdomain, arguments: {version: m.version, faked: false}}),
+    ])
+  })
+}
+
+export interface MigrateAllOptions {
+  concurrency?: number
+  continueOnError?: boolean
+  /** only tenants whose last migrate attempt failed */
+  onlyFailed?: boolean
+  plan?: boolean
+  files?: Migration[]
+  onProgress?: (done: number, total: number) => void
+}
+
+export interface TenantOutcome {
+  subdomain: string
+  tenantId: string
+  status: 'migrated' | 'pending' | 'failed' | 'skipped'
+  applied: number[]
+  durationMs: number
+  error?: {code: string; message: string}
+}
+
+export interface MigrateAllResult {
+  tenants: number
+  pending: number
+  migrated: number
+  failed: number
+  skipped: number
+  outcomes: TenantOutcome[]
+  durationMs: number
+}
+
+/**
+ * Every tenant with pending migrations, found (with the checksum check) in one
+ * query; each tenant migrated on its own, so a failure never touches another.
+ */
+export async function migrateAllTenants(sql: Sql, options: MigrateAllOptions, ctx: Context): Promise<MigrateAllResult> {
+  const started = performance.now()
+  const files = options.files ?? (await loadTenantMigrations())
+  const [row] = await sql<{tenants: number; mismatched: {version: number; name: string}[] | null; pending: {id: string; subdomain: string; applied: number[]}[] | null}[]>`
+    with expected as (
+      select * from unnest(${files.map((m) => m.version)}::int[], ${files.map((m) => m.checksum)}::text[]) as e(version, checksum)
+    ), ledger as (
+      select tenant_id, count(*) filter (where exists (select 1 from expected e where e.version = m.version)) as done
+      from tenant_migrations m group by tenant_id
+    ), failed as (
+      select distinct on (tenant_id) tenant_id, outcome from audit_log
+      where action = 'tenant.migrate' and ${options.onlyFailed ?? false} order by tenant_id, id desc
+    )
+    select
+      (select count(*)::int from tenants) as tenants,
+      (select json_agg(distinct jsonb_build_object('version', m.version, 'name', m.name)) from tenant_migrations m
+        where not exists (select 1 from expected e where e.version = m.version and e.checksum = m.checksum)) as mismatched,
+      (select json_agg(json_build_object('id', t.id, 'subdomain', t.subdomain,
+          'applied', coalesce((select array_agg(m.version) from tenant_migrations m where m.tenant_id = t.id), '{}')) order by t.subdomain)
+        from tenants t left join ledger l on l.tenant_id = t.id
+        where coalesce(l.done, 0) < ${files.length}
+          and (not ${options.onlyFailed ?? false} or exists (select 1 from failed f where f.tenant_id = t.id and f.outcome = 'failure'))) as pending`
+  const mismatched = row?.mismatched ?? []
+  if (mismatched.length > 0) {
+    throw new AppError('TENANT_MIGRATION_CHECKSUM_MISMATCH', `Applied tenant migrations differ from their files: ${mismatched.map((m) => `${m.version} (${m.name})`).join(', ')}.`, {
+      exit: ExitCode.failed,
+      suggestions: ['Restore the original files and put changes in new tenant migrations.'],
+    })
+  }
+  const pending = row?.pending ?? []
+  const result: MigrateAllResult = {tenants: row?.tenants ?? 0, pending: pending.length, migrated: 0, failed: 0, skipped: 0, outcomes: [], durationMs: 0}
+  if (options.plan || pending.length === 0) {
+    result.outcomes = pending.map((t) => ({subdomain: t.subdomain, tenantId: t.id, status: 'pending', applied: [], durationMs: 0}))
+    result.durationMs = Math.round(performance.now() - started)
+    return result
+  }
+  let next = 0
+  let stop = false
+  const worker = async () => {
+    while (next < pending.length) {
+      const tenant = pending[next++]!
+      if (stop) {
+        result.outcomes.push({subdomain: tenant.subdomain, tenantId: tenant.id, status: 'skipped', applied: [], durationMs: 0})
+        result.skipped++
+        continue
+      }
+      const began = performance.now()
+      try {
+        const todo = files.filter((m) => !tenant.applied.includes(m.version))
+        for (const migration of todo) await applyMigration(sql, tenant, migration, ctx)
+        result.outcomes.push({subdomain: tenant.subdomain, tenantId: tenant.id, status: 'migrated', applied: todo.map((m) => m.version), durationMs: Math.round(performance.now() - began)})
+        result.migrated++
+      } catch (error) {
+        const e = error as AppError & {code?: string}
+        result.outcomes.push({subdomain: tenant.subdomain, tenantId: tenant.id, status: 'failed', applied: [], durationMs: Math.round(performance.now() - began), error: {code: e.code ?? 'MIGRATION_FAILED', message: e.message}})
+        result.failed++
+        await writeAudit(sql, {actor: ctx.actor, action: 'tenant.migrate', tenantId: tenant.id, subject: tenant.subdomain, outcome: 'failure', errorCode: String(e.code ?? 'MIGRATION_FAILED'), arguments: {message: e.message}}).catch(() => undefined)
+        if (!options.continueOnError) stop = true
+      }
+      options.onProgress?.(result.outcomes.length, pending.length)
+    }
+  }
+  await Promise.all(Array.from({length: Math.max(1, options.concurrency ?? 4)}, worker))
+  result.outcomes.sort((a, b) => (a.subdomain < b.subdomain ? -1 : 1))
+  result.durationMs = Math.round(performance.now() - started)
+  return result
+}

@@ -1,0 +1,130 @@
+import {cp, mkdtemp, rm, writeFile} from 'node:fs/promises'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+
+import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+
+import {resolveContext} from '../../src/lib/context.js'
+import {withTenant} from '../../src/lib/db/tenant-context.js'
+import {repairRls} from '../../src/lib/rls.js'
+import {setupTenantData} from '../../src/lib/setup-data.js'
+import {loadTenantMigrations, migrateAllTenants, migrateTenant, TENANT_MIGRATIONS_DIR} from '../../src/lib/tenant-migrations.js'
+import {createTenant} from '../../src/lib/tenants.js'
+import {verifyTenant} from '../../src/lib/verify.js'
+import {createTestDatabase, type TestDatabase} from '../helpers/db.js'
+
+const ctx = resolveContext({actor: 'test'})
+
+describe('tenant migrations, RLS set-up and verification, initial data', () => {
+  let t: TestDatabase
+  let dir: string
+  const ids: Record<string, string> = {}
+
+  beforeAll(async () => {
+    t = await createTestDatabase()
+    dir = await mkdtemp(join(tmpdir(), 'anthias-tmig-'))
+    await cp(TENANT_MIGRATIONS_DIR, dir, {recursive: true})
+    for (const s of ['mig-a', 'mig-b', 'mig-c']) {
+      ids[s] = (await createTenant(t.sql, {name: s, subdomain: s, ownerEmail: `owner@${s}.example.com`}, ctx)).tenant.id
+    }
+  })
+  afterAll(async () => {
+    await t?.drop()
+    await rm(dir, {recursive: true, force: true})
+  })
+
+  it('plans, applies, and records each migration per tenant, confined to that tenant', async () => {
+    const plan = await migrateTenant(t.sql, 'mig-a', {plan: true}, ctx)
+    expect(plan.pending.map((m) => m.version)).toEqual([1, 2])
+    expect(plan.applied).toEqual([])
+    await withTenant(t.sql, ids['mig-b']!, (tx) => tx`insert into assets (tenant_id, name, uri, mimetype) values (${ids['mig-b']!}, 'B', 'b.png', 'IMAGE/PNG')`)
+    const result = await migrateTenant(t.sql, 'mig-a', {}, ctx)
+    expect(result.applied.map((m) => [m.version, m.faked])).toEqual([[1, false], [2, false]])
+    const ledger = await t.sql`select version, faked, duration_ms >= 0 as timed from tenant_migrations where tenant_id = ${ids['mig-a']!} order by version`
+    expect(ledger).toEqual([{version: 1, faked: false, timed: true}, {version: 2, faked: false, timed: true}])
+    const devices = await t.sql`select tenant_id from devices where name = 'Default display'`
+    expect(devices.map((d) => d.tenantId)).toEqual([ids['mig-a']])
+    const [b] = await t.sql`select mimetype from assets where tenant_id = ${ids['mig-b']!}`
+    expect(b!.mimetype).toBe('IMAGE/PNG')
+  })
+
+  it('--fake-initial records the initial migration when its effects are present, and refuses when they are not', async () => {
+    await withTenant(t.sql, ids['mig-b']!, (tx) => tx`insert into devices (tenant_id, name) values (${ids['mig-b']!}, 'Default display')`)
+    const faked = await migrateTenant(t.sql, 'mig-b', {fakeInitial: true}, ctx)
+    expect(faked.applied.map((m) => [m.version, m.faked])).toEqual([[1, true], [2, false]])
+    const [asset] = await t.sql`select mimetype from assets where tenant_id = ${ids['mig-b']!}`
+    expect(asset!.mimetype).toBe('image/png')
+    await expect(migrateTenant(t.sql, 'mig-c', {fakeInitial: true}, ctx)).rejects.toMatchObject({code: 'FAKE_INITIAL_NOT_PRESENT'})
+    expect(await t.sql`select 1 from tenant_migrations where tenant_id = ${ids['mig-c']!}`).toHaveLength(0)
+  })
+
+  it('--backwards reverts the last migration and restores the previous state', async () => {
+    const reverted = await migrateTenant(t.sql, 'mig-a', {backwards: true, to: 0}, ctx)
+    expect(reverted.reverted.map((m) => m.version)).toEqual([2, 1])
+    expect(await t.sql`select 1 from devices where tenant_id = ${ids['mig-a']!}`).toHaveLength(0)
+    expect(await t.sql`select 1 from tenant_migrations where tenant_id = ${ids['mig-a']!}`).toHaveLength(0)
+  })
+
+  it('a migration failing for one tenant leaves the others migrated and itself unchanged', async () => {
+    await writeFile(join(dir, '0003_unique_lobby.up.sql'), "insert into devices (tenant_id, name) values (nullif(current_setting('app.current_tenant_id', true), '')::uuid, 'Lobby');\n")
+    await writeFile(join(dir, '0003_unique_lobby.down.sql'), "delete from devices where name = 'Lobby';\n")
+    await withTenant(t.sql, ids['mig-c']!, (tx) => tx`insert into devices (tenant_id, name) values (${ids['mig-c']!}, 'Lobby')`)
+    const files = await loadTenantMigrations(dir)
+    const result = await migrateAllTenants(t.sql, {files, continueOnError: true}, ctx)
+    const status = Object.fromEntries(result.outcomes.map((o) => [o.subdomain, o.status]))
+    expect(status).toEqual({'mig-a': 'migrated', 'mig-b': 'migrated', 'mig-c': 'failed'})
+    expect(result.outcomes.find((o) => o.subdomain === 'mig-c')!.error!.message).toMatch(/duplicate key/)
+    // 0001 and 0002 went through in their own transactions; 0003 left nothing behind
+    expect((await t.sql`select version from tenant_migrations where tenant_id = ${ids['mig-c']!} order by version`).map((r) => r.version)).toEqual([1, 2])
+    expect(await t.sql`select name from devices where tenant_id = ${ids['mig-c']!} order by name`).toEqual([{name: 'Default display'}, {name: 'Lobby'}])
+    expect((await t.sql`select version from tenant_migrations where tenant_id = ${ids['mig-a']!} order by version`).map((r) => r.version)).toEqual([1, 2, 3])
+    const onlyFailed = await migrateAllTenants(t.sql, {files, onlyFailed: true, plan: true}, ctx)
+    expect(onlyFailed.outcomes.map((o) => o.subdomain)).toEqual(['mig-c'])
+    const plan = await migrateAllTenants(t.sql, {files, plan: true}, ctx)
+    expect(plan).toMatchObject({tenants: 3, pending: 1})
+  })
+
+  it('refuses an edited applied migration', async () => {
+    await writeFile(join(dir, '0002_lowercase_mimetypes.up.sql'), '-- edited\n', {flag: 'a'})
+    const files = await loadTenantMigrations(dir)
+    await expect(migrateTenant(t.sql, 'mig-a', {files}, ctx)).rejects.toMatchObject({code: 'TENANT_MIGRATION_CHECKSUM_MISMATCH'})
+    await expect(migrateAllTenants(t.sql, {files}, ctx)).rejects.toMatchObject({code: 'TENANT_MIGRATION_CHECKSUM_MISMATCH'})
+  })
+
+  it('setup-data creates the welcome asset by the owner once; a second run changes nothing', async () => {
+    const first = await setupTenantData(t.sql, 'mig-b', ctx)
+    expect(first.created).toEqual(['asset "Welcome to Anthias"', 'setting timezone=UTC', 'setting locale=en', 'setting theme=default'])
+    const [asset] = await t.sql`
+      select a.uri, a.mimetype, a.is_enabled, u.email from assets a join users u on u.id = a.created_by
+      where a.tenant_id = ${ids['mig-b']!} and a.name = 'Welcome to Anthias'`
+    expect(asset).toEqual({uri: 'welcome-template.html', mimetype: 'text/html', isEnabled: true, email: 'owner@mig-b.example.com'})
+    const second = await setupTenantData(t.sql, 'mig-b', ctx)
+    expect(second.created).toEqual([])
+    expect(second.welcomeAssetId).toBe(first.welcomeAssetId)
+  })
+
+  it('a table added without RLS makes verify fail, and --setup-rls fixes it', async () => {
+    ids['mig-d'] = (await createTenant(t.sql, {name: 'mig-d', subdomain: 'mig-d', ownerEmail: 'owner@mig-d.example.com'}, ctx)).tenant.id
+    await migrateTenant(t.sql, 'mig-d', {}, ctx)
+    expect((await verifyTenant(t.sql, 'mig-d', ctx)).ok).toBe(true)
+    await t.sql`create table playlists (tenant_id uuid not null references tenants (id), id uuid not null default gen_random_uuid(), name text not null, primary key (tenant_id, id))`
+    await t.sql`insert into playlists (tenant_id, name) values (${ids['mig-d']!}, 'Secret playlist')`
+    const broken = await verifyTenant(t.sql, 'mig-d', ctx)
+    expect(broken.ok).toBe(false)
+    const rls = broken.checks.find((c) => c.name.startsWith('row-level security'))!
+    expect(rls).toMatchObject({ok: false})
+    expect(rls.detail).toContain('playlists: row-level security is not enabled')
+    const repaired = (await t.sql.begin((tx) => repairRls(tx))) as string[]
+    expect(repaired).toEqual(expect.arrayContaining(['alter table "playlists" enable row level security', 'alter table "playlists" force row level security', 'grant SELECT, INSERT, UPDATE, DELETE on "playlists" to anthias_app']))
+    expect((await verifyTenant(t.sql, 'mig-d', ctx)).ok).toBe(true)
+    const seen = await withTenant(t.sql, ids['mig-a']!, (tx) => tx`select * from playlists`)
+    expect(seen).toHaveLength(0)
+  })
+
+  it('a policy that was weakened is detected and recreated', async () => {
+    await t.sql.unsafe(`drop policy tenant_isolation on devices; create policy tenant_isolation on devices using (true)`)
+    expect((await verifyTenant(t.sql, 'mig-d', ctx)).checks.find((c) => c.name === 'leak probe')).toMatchObject({ok: false})
+    await t.sql.begin((tx) => repairRls(tx))
+    expect((await verifyTenant(t.sql, 'mig-d', ctx)).ok).toBe(true)
+  })
+})

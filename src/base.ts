@@ -6,7 +6,8 @@ import {AppError, ExitCode} from './lib/errors.js'
 
 export const EXIT_CODES_HELP = `EXIT CODES
   0 success · 1 operation failed · 2 usage or invalid input · 3 not found · 4 conflict
-  5 database unreachable · 68 partial success · 130 interrupted`
+  5 database unreachable · 10 thresholds breached (monitor check) · 68 partial success
+  130 interrupted`
 
 /** A command description followed by the exit codes every command shares. */
 export const describe = (text: string) => `${text}\n\n${EXIT_CODES_HELP}`

@@ -33,3 +33,50 @@ export async function writeAudit(sql: Sql | TransactionSql, entry: AuditEntry): 
     values (${entry.tenantId ?? null}, ${entry.actor}, ${entry.action}, ${entry.subject ?? null},
       ${sql.json(redact(entry.arguments ?? {}) as never)}, ${entry.outcome ?? 'success'}, ${entry.errorCode ?? null})`
 }
+
+export interface AuditRow {
+  id: string
+  at: Date
+  /** the tenant's subdomain now; null for a tenant since deleted */
+  tenant: string | null
+  actor: string
+  action: string
+  tenantId: string | null
+  subject: string | null
+  arguments: Record<string, unknown>
+  outcome: 'success' | 'failure'
+  errorCode: string | null
+}
+
+export interface AuditFilter {
+  /** a tenant id, or a subdomain (also of a deleted tenant) */
+  tenant?: string
+  /** an action, or a prefix ending in * (tenant.*) */
+  action?: string
+  since?: Date
+  limit?: number
+}
+
+/** `2026-11-01`, an ISO timestamp, or a span back from now: 30m, 24h, 7d. */
+export function parseSince(text: string): Date | undefined {
+  const span = /^(\d+)\s*([mhdw])$/.exec(text.trim())
+  if (span) return new Date(Date.now() - Number(span[1]) * {m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000}[span[2] as 'm' | 'h' | 'd' | 'w'])
+  const date = new Date(text)
+  return Number.isNaN(date.getTime()) ? undefined : date
+}
+
+/** The audit trail, newest first. */
+export async function listAudit(sql: Sql, filter: AuditFilter): Promise<AuditRow[]> {
+  const tenant = filter.tenant?.trim().toLowerCase()
+  const isId = tenant !== undefined && /^[0-9a-f-]{36}$/.test(tenant)
+  const action = filter.action?.trim()
+  return sql<AuditRow[]>`
+    select a.id::text as id, a.at, t.subdomain as tenant, a.actor, a.action, a.tenant_id, a.subject, a.arguments, a.outcome, a.error_code
+    from audit_log a left join tenants t on t.id = a.tenant_id
+    where true
+      ${tenant === undefined ? sql`` : isId ? sql`and a.tenant_id = ${tenant}::uuid` : sql`and (lower(t.subdomain) = ${tenant} or lower(a.subject) = ${tenant})`}
+      ${action === undefined ? sql`` : action.endsWith('*') ? sql`and a.action like ${action.slice(0, -1) + '%'}` : sql`and a.action = ${action}`}
+      ${filter.since ? sql`and a.at >= ${filter.since}` : sql``}
+    order by a.id desc
+    limit ${filter.limit ?? 100}`
+}

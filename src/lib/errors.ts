@@ -10,6 +10,8 @@ export const ExitCode = {
   notFound: 3,
   conflict: 4,
   unreachable: 5,
+  /** monitor check: thresholds breached */
+  breaches: 10,
   partial: 68,
   interrupted: 130,
 } as const

@@ -113,7 +113,7 @@ describe('the built CLI against a PostgreSQL server', () => {
     expect(wrong.code).toBe(2)
     expect(wrong.json!.error!.code).toBe('CONFIRMATION_MISMATCH')
     expect(await snapshot(t.sql)).toEqual(before)
-    const right = await cli(['tenant', 'delete', 'doomed-co', '--confirm-name', 'Doomed Co', '--json'], {env})
+    const right = await cli(['tenant', 'delete', 'doomed-co', '--confirm-name', 'Doomed Co', '--no-backup', '--json'], {env})
     expect(right.json).toMatchObject({status: 0, result: {subdomain: 'doomed-co', deleted: {tenants: 1, memberships: 1, users: 1}}})
     const [audit] = await t.sql`select count(*)::int as n from audit_log where subject = 'doomed-co'`
     expect(audit!.n).toBe(2)

@@ -8,7 +8,7 @@ export default class TenantDelete extends BaseCommand<typeof TenantDelete> {
   static override description = describe(
     `Delete a tenant and all its rows, children first, in one transaction; the audit trail is kept.
 
-The tenant's exact name must be typed in a terminal, or given with --confirm-name. A mismatch exits 2 and deletes nothing. Reports the rows deleted per table.`,
+The tenant's exact name must be typed in a terminal, or given with --confirm-name. A mismatch exits 2 and deletes nothing. A verified backup is written first (its path reported) unless --no-backup. Reports the rows deleted per table, and an orphan scan afterwards.`,
   )
   static override examples = [
     '<%= config.bin %> tenant delete acme-corp',
@@ -17,9 +17,11 @@ The tenant's exact name must be typed in a terminal, or given with --confirm-nam
   static override args = {tenant: Args.string({description: 'subdomain or tenant id', required: true})}
   static override flags = {
     'confirm-name': Flags.string({description: "the tenant's exact name (asked in a terminal when missing)", helpValue: 'NAME'}),
+    backup: Flags.boolean({description: 'write and verify a backup first', default: true, allowNo: true}),
+    'backup-file': Flags.string({description: 'where the backup goes (default tenant_backup_SUBDOMAIN_TIMESTAMP.sql)', helpValue: 'FILE'}),
   }
 
-  async run(): Promise<DeleteResult> {
+  async run(): Promise<DeleteResult & {backup?: string; orphans: Record<string, number>}> {
     const {deleteTenant} = await import('../../lib/tenant-delete.js')
     const {getTenant} = await import('../../lib/tenants.js')
     const {table, symbols} = await import('../../lib/ui/format.js')
@@ -35,9 +37,23 @@ The tenant's exact name must be typed in a terminal, or given with --confirm-nam
       this.log(`${symbols.warn} This deletes ${tenant.name} (${tenant.subdomain}) and all its data.`)
       name = await input({message: `Type the tenant's exact name to confirm (${tenant.name})`})
     }
-    const result = await deleteTenant(sql, this.args.tenant, name, ctx)
+    const target = await getTenant(sql, this.args.tenant, ctx.baseDomain)
+    if (name !== target.name) {
+      throw new AppError('CONFIRMATION_MISMATCH', `"${name}" is not the tenant's exact name; nothing was deleted.`, {field: 'confirm-name'})
+    }
+    let backup: string | undefined
+    if (this.flags.backup) {
+      const {backupTenant, defaultBackupPath, readBackup} = await import('../../lib/backup.js')
+      backup = (await backupTenant(sql, target.id, this.flags['backup-file'] ?? defaultBackupPath(target.subdomain))).path
+      await readBackup(backup)
+      this.log(`${symbols.ok} Verified backup: ${backup}`)
+    }
+    const result = await deleteTenant(sql, target.id, name, ctx)
+    const {orphanScan} = await import('../../lib/backup.js')
+    const orphans = await orphanScan(sql, result.tenantId)
     this.log(`${symbols.ok} Deleted ${result.name} (${result.subdomain})`)
     this.log(table(['table', 'rows deleted'], Object.entries(result.deleted).map(([t, n]) => [t, n])))
-    return result
+    this.log(Object.keys(orphans).length === 0 ? `${symbols.ok} Orphan scan: nothing left` : `${symbols.fail} Orphan scan: ${JSON.stringify(orphans)}`)
+    return {...result, backup, orphans}
   }
 }

@@ -73,3 +73,15 @@ export function formatError(error: AppError | ValidationErrors): string {
   }
   return errorLines(nested?.[0] ?? error).join('\n')
 }
+
+/** `assets   [██████░░░░░░░|░░░] 612/750 (82%)`: the bar in colour past the threshold, which is marked with |. */
+export function usageBar(label: string, used: number, limit: number, threshold: number, unit = '', width = 30): string {
+  const ratio = limit > 0 ? used / limit : 0
+  const filled = Math.min(width, Math.round(ratio * width))
+  const mark = Math.min(width - 1, Math.round(threshold * width))
+  let bar = ''
+  for (let i = 0; i < width; i++) bar += i === mark ? '|' : i < filled ? '█' : '░'
+  const color = ratio >= threshold ? chalk.red : ratio >= threshold * 0.8 ? chalk.yellow : chalk.green
+  const amount = `${used}/${limit}${unit ? ` ${unit}` : ''} (${Math.round(ratio * 100)}%)`
+  return `${label.padEnd(8)} [${color(bar)}] ${amount}${ratio >= threshold ? `  ${symbols.warn} over the ${Math.round(threshold * 100)}% threshold` : ''}`
+}

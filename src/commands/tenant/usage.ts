@@ -1,0 +1,18 @@
+import {Args} from '@oclif/core'
+
+import {BaseCommand, describe} from '../../base.js'
+
+export default class TenantUsage extends BaseCommand<typeof TenantUsage> {
+  static override description = describe("Show a tenant's usage of each quota as a bar, with its alert threshold marked (|).")
+  static override examples = ['<%= config.bin %> tenant usage client-org', '<%= config.bin %> tenant usage client-org --json']
+  static override args = {tenant: Args.string({description: 'subdomain or tenant id', required: true})}
+
+  async run(): Promise<unknown> {
+    const {usageReports} = await import('../../lib/monitoring.js')
+    const {usageBar} = await import('../../lib/ui/format.js')
+    const [report] = await usageReports((await this.database()).sql, this.args.tenant)
+    this.log(`Usage of ${report!.subdomain}\n`)
+    for (const m of report!.metrics) this.log(usageBar(m.metric, m.used, m.limit, m.threshold, m.unit))
+    return report
+  }
+}

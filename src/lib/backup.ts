@@ -1,0 +1,371 @@
+/**
+ * Tenant-scoped backup and restore.
+ *
+ * A backup is one consistent snapshot (a read-only REPEATABLE READ
+ * transaction) of the tenant's rows in every table with a tenant_id column,
+ * plus its tenant row and the users of its members, in foreign-key order. The
+ * file is plain SQL that psql restores into a database with the schema:
+ *
+ *   -- anthias tenant backup
+ *   -- manifest: {"format":1,"schemaVersion":3,"tenant":{...},"tables":[{"name","columns","rows","sha256"}...]}
+ *   BEGIN;
+ *   COPY public.tenants (...) FROM stdin;
+ *   ...rows in COPY text format...
+ *   \.
+ *   ...
+ *   COMMIT;
+ *
+ * The SHA-256 of each table is over its data lines. A restore checks the
+ * manifest, every checksum and every row's tenant before it writes anything,
+ * then loads each table into a staging table and inserts from there in one
+ * transaction, the tenant data tables as the application role in the tenant's
+ * context (COPY cannot load tables whose RLS applies to the role).
+ */
+import {createHash, randomUUID} from 'node:crypto'
+import {createReadStream, createWriteStream} from 'node:fs'
+import {open, rename, rm} from 'node:fs/promises'
+import {createInterface} from 'node:readline'
+import {Readable} from 'node:stream'
+import {pipeline} from 'node:stream/promises'
+import {createGunzip, createGzip} from 'node:zlib'
+
+import type {Sql, TransactionSql} from 'postgres'
+
+import {writeAudit} from './audit.js'
+import type {Context} from './context.js'
+import {migrationStatus} from './db/migrations.js'
+import {APP_ROLE, isUuid, TENANT_SETTING} from './db/tenant-context.js'
+import {AppError, conflict, ExitCode} from './errors.js'
+import {CONTROL_PLANE_TABLES} from './rls.js'
+import {tenantTablesChildrenFirst} from './tenant-delete.js'
+import {judgeSubdomain} from './validation.js'
+
+export const BACKUP_FORMAT = 1
+const MAGIC = '-- anthias tenant backup'
+const MANIFEST = '-- manifest: '
+
+export interface TableManifest {
+  name: string
+  columns: string[]
+  rows: number
+  sha256: string
+}
+
+export interface Manifest {
+  format: number
+  schemaVersion: number
+  createdAt: string
+  tenant: {id: string; subdomain: string; name: string}
+  tables: TableManifest[]
+}
+
+/** Tables in the order a restore loads them: tenants, users, then parents before children. */
+async function backupTables(sql: Sql | TransactionSql): Promise<string[]> {
+  return ['tenants', 'users', ...(await tenantTablesChildrenFirst(sql)).reverse()]
+}
+
+async function columnsOf(sql: Sql | TransactionSql, table: string): Promise<string[]> {
+  const rows = await sql<{name: string}[]>`
+    select column_name as name from information_schema.columns
+    where table_schema = current_schema() and table_name = ${table} order by ordinal_position`
+  return rows.map((r) => r.name)
+}
+
+const quote = (identifier: string) => `"${identifier.replace(/"/g, '""')}"`
+
+/** The rows of `table` that belong to the tenant, as a query (the id is a checked uuid). */
+function tenantRowsQuery(table: string, columns: string[], tenantId: string): string {
+  if (!isUuid(tenantId)) throw new AppError('TENANT_ID_INVALID', `Not a tenant id: ${tenantId}`)
+  const cols = columns.map(quote).join(', ')
+  if (table === 'tenants') return `select ${cols} from tenants where id = '${tenantId}'`
+  if (table === 'users') {
+    return `select ${columns.map((c) => `u.${quote(c)}`).join(', ')} from users u where u.id in (select user_id from memberships where tenant_id = '${tenantId}') order by u.id`
+  }
+  return `select ${cols} from ${quote(table)} where tenant_id = '${tenantId}' order by 1, 2`
+}
+
+/** tenant_backup_SUBDOMAIN_YYYYMMDDHHMMSS.sql, like the guide's tenant_backup_20240101.sql */
+export const defaultBackupPath = (subdomain: string, gzip = false) =>
+  `tenant_backup_${subdomain}_${new Date().toISOString().replace(/\D/g, '').slice(0, 14)}.sql${gzip ? '.gz' : ''}`
+
+export interface BackupResult {
+  path: string
+  manifest: Manifest
+  bytes: number
+  durationMs: number
+}
+
+/** Write a verified, checksummed backup of one tenant to `path` (gzip when asked). */
+export async function backupTenant(sql: Sql, tenantRef: string, path: string, options: {gzip?: boolean} = {}): Promise<BackupResult> {
+  const started = performance.now()
+  const body = `${path}.body-${process.pid}`
+  const partial = `${path}.partial-${process.pid}`
+  try {
+    const manifest = await sql.begin('isolation level repeatable read read only', async (tx) => {
+      const [tenant] = await tx<{id: string; subdomain: string; name: string}[]>`
+        select t.id, t.subdomain, t.name from tenants t
+        where ${isUuid(tenantRef.trim()) ? tx`t.id = ${tenantRef.trim()}::uuid` : tx`lower(t.subdomain) = ${tenantRef.trim().toLowerCase()}`}`
+      if (!tenant) throw new AppError('TENANT_NOT_FOUND', `No tenant "${tenantRef}".`, {exit: ExitCode.notFound})
+      const {schemaVersion} = await migrationStatus(tx as unknown as Sql)
+      const out = createWriteStream(body)
+      const tables: TableManifest[] = []
+      for (const table of await backupTables(tx)) {
+        const columns = await columnsOf(tx, table)
+        const hash = createHash('sha256')
+        let rows = 0
+        let carry = ''
+        out.write(`COPY public.${quote(table)} (${columns.map(quote).join(', ')}) FROM stdin;\n`)
+        const stream = await tx.unsafe(`copy (${tenantRowsQuery(table, columns, tenant.id)}) to stdout`).readable()
+        for await (const chunk of stream) {
+          const text = carry + (chunk as Buffer).toString('utf8')
+          const end = text.lastIndexOf('\n') + 1
+          carry = text.slice(end)
+          const lines = text.slice(0, end)
+          hash.update(lines)
+          for (let i = lines.indexOf('\n'); i !== -1; i = lines.indexOf('\n', i + 1)) rows++
+          if (!out.write(lines)) await new Promise<void>((r) => out.once('drain', () => r()))
+        }
+        out.write('\\.\n')
+        tables.push({name: table, columns, rows, sha256: hash.digest('hex')})
+      }
+      await new Promise<void>((resolve, reject) => out.end((error?: Error | null) => (error ? reject(error) : resolve())))
+      return {format: BACKUP_FORMAT, schemaVersion, createdAt: new Date().toISOString(), tenant, tables} satisfies Manifest
+    }) as Manifest
+    const header = `${MAGIC}\n${MANIFEST}${JSON.stringify(manifest)}\nSET client_encoding = 'UTF8';\nBEGIN;\n`
+    const parts = async function* () {
+      yield Buffer.from(header)
+      for await (const chunk of createReadStream(body)) yield chunk as Buffer
+      yield Buffer.from('COMMIT;\n')
+    }
+    if (options.gzip) await pipeline(Readable.from(parts()), createGzip(), createWriteStream(partial, {mode: 0o600}))
+    else await pipeline(Readable.from(parts()), createWriteStream(partial, {mode: 0o600}))
+    await rename(partial, path)
+    const handle = await open(path, 'r')
+    const bytes = (await handle.stat()).size
+    await handle.close()
+    return {path, manifest, bytes, durationMs: Math.round(performance.now() - started)}
+  } finally {
+    await rm(body, {force: true})
+    await rm(partial, {force: true})
+  }
+}
+
+interface ParsedBlock extends TableManifest {
+  /** the data lines, in COPY text format */
+  lines: string[]
+}
+
+const tampered = (message: string) =>
+  new AppError('BACKUP_INVALID', `${message}; nothing was restored.`, {
+    exit: ExitCode.usage,
+    suggestions: ['Use an untouched backup file written by anthias tenant backup.'],
+  })
+
+/** Read and verify a backup: manifest, each table's checksum and row count, and that every row is the tenant's. */
+export async function readBackup(path: string, onlyTable?: string): Promise<{manifest: Manifest; blocks: Map<string, ParsedBlock>}> {
+  const head = await open(path, 'r')
+  const magic = Buffer.alloc(2)
+  await head.read(magic, 0, 2, 0)
+  await head.close()
+  const raw = createReadStream(path)
+  const input = magic[0] === 0x1f && magic[1] === 0x8b ? raw.pipe(createGunzip()) : raw
+  const lines = createInterface({input, crlfDelay: Infinity})
+  let manifest: Manifest | undefined
+  const blocks = new Map<string, ParsedBlock>()
+  let current: (ParsedBlock & {hash: ReturnType<typeof createHash>}) | undefined
+  let n = 0
+  let committed = false
+  try {
+    for await (const line of lines) {
+      n++
+      if (n === 1) {
+        if (line !== MAGIC) throw tampered(`${path} is not an anthias tenant backup`)
+        continue
+      }
+      if (n === 2) {
+        if (!line.startsWith(MANIFEST)) throw tampered('The manifest is missing')
+        try {
+          manifest = JSON.parse(line.slice(MANIFEST.length)) as Manifest
+        } catch {
+          throw tampered('The manifest is not valid JSON')
+        }
+        if (manifest.format !== BACKUP_FORMAT) throw tampered(`Backup format ${manifest.format} is not supported (this anthias reads ${BACKUP_FORMAT})`)
+        continue
+      }
+      if (current) {
+        if (line === '\\.') {
+          const expected = manifest!.tables.find((t) => t.name === current!.name)
+          const sha256 = current.hash.digest('hex')
+          if (!expected || expected.sha256 !== sha256 || expected.rows !== current.lines.length) {
+            throw tampered(`The rows of ${current.name} do not match the manifest's checksum`)
+          }
+          blocks.set(current.name, {name: current.name, columns: current.columns, rows: current.lines.length, sha256, lines: current.lines})
+          current = undefined
+          continue
+        }
+        current.hash.update(line + '\n')
+        if (!onlyTable || onlyTable === current.name) current.lines.push(line)
+        else current.lines.length++
+        continue
+      }
+      const copy = /^COPY public\."([^"]+)" \((.*)\) FROM stdin;$/.exec(line)
+      if (copy) {
+        const name = copy[1]!
+        const columns = copy[2]!.split(', ').map((c) => c.replace(/^"|"$/g, '').replace(/""/g, '"'))
+        const expected = manifest?.tables.find((t) => t.name === name)
+        if (!expected || expected.columns.join() !== columns.join()) throw tampered(`Table ${name} is not in the manifest`)
+        current = {name, columns, rows: 0, sha256: '', lines: [], hash: createHash('sha256')}
+        continue
+      }
+      if (line === 'COMMIT;') committed = true
+    }
+  } catch (error) {
+    if (error instanceof AppError) throw error
+    throw tampered(`${path} cannot be read: ${(error as Error).message}`)
+  }
+  if (!manifest) throw tampered(`${path} is empty`)
+  if (current || !committed || blocks.size !== manifest.tables.length) throw tampered(`${path} is truncated`)
+  // every row must be this tenant's: its tenant_id (or id, for the tenant row) is the manifest's
+  for (const block of blocks.values()) {
+    const column = block.name === 'tenants' ? block.columns.indexOf('id') : block.columns.indexOf('tenant_id')
+    if (column === -1) continue
+    for (const line of block.lines) {
+      if (line !== undefined && line.split('\t')[column] !== manifest.tenant.id) throw tampered(`Table ${block.name} holds rows of another tenant`)
+    }
+  }
+  return {manifest, blocks}
+}
+
+export interface RestoreOptions {
+  mode?: 'replace' | 'merge'
+  /** restore under this subdomain, as a new tenant */
+  as?: string
+  /** only this table (recover) */
+  table?: string
+}
+
+export interface RestoreResult {
+  tenantId: string
+  subdomain: string
+  mode: 'replace' | 'merge'
+  /** rows in the tenant after the restore, per table, checked against the manifest */
+  rows: Record<string, number>
+  durationMs: number
+}
+
+/** COPY text lines into a staging table shaped like `table`. */
+async function stage(tx: TransactionSql, block: ParsedBlock): Promise<string> {
+  const name = `stage_${block.name}`
+  await tx.unsafe(`create temp table ${quote(name)} (like ${quote(block.name)} including defaults) on commit drop`)
+  // the application role inserts the tenant data tables from here
+  if (!CONTROL_PLANE_TABLES.has(block.name)) await tx.unsafe(`grant select on ${quote(name)} to ${APP_ROLE}`)
+  if (block.lines.length > 0) {
+    const writable = await tx.unsafe(`copy ${quote(name)} (${block.columns.map(quote).join(', ')}) from stdin`).writable()
+    await pipeline(Readable.from((function* () {
+      for (let i = 0; i < block.lines.length; i += 1000) yield block.lines.slice(i, i + 1000).join('\n') + '\n'
+    })()), writable)
+  }
+  return name
+}
+
+/** Restore a backup (or one table of it) in one transaction; row counts are checked before commit. */
+export async function restoreTenant(sql: Sql, path: string, options: RestoreOptions, ctx: Context): Promise<RestoreResult> {
+  const started = performance.now()
+  const mode = options.mode ?? 'replace'
+  const {manifest, blocks} = await readBackup(path, options.table)
+  const {schemaVersion} = await migrationStatus(sql)
+  if (manifest.schemaVersion > schemaVersion) {
+    throw new AppError('BACKUP_SCHEMA_NEWER', `The backup is of schema version ${manifest.schemaVersion}; this database is at ${schemaVersion}.`, {
+      exit: ExitCode.usage,
+      suggestions: ['Upgrade anthias (and run anthias db migrate) before restoring.'],
+    })
+  }
+  if (options.table && !blocks.has(options.table)) {
+    throw new AppError('TABLE_NOT_IN_BACKUP', `The backup has no table ${options.table}. Tables: ${[...blocks.keys()].join(', ')}.`, {field: 'table'})
+  }
+  if (options.table && ['tenants', 'users'].includes(options.table)) {
+    throw new AppError('TABLE_NOT_RECOVERABLE', `${options.table} cannot be recovered on its own; restore the whole tenant instead.`, {field: 'table'})
+  }
+  const newSubdomain = options.as === undefined ? undefined : judgeSubdomain(options.as)
+  if (newSubdomain && !newSubdomain.ok) throw new AppError(newSubdomain.code, `--as: ${newSubdomain.reason}`, {field: 'as'})
+  const tenantId = newSubdomain ? randomUUID() : manifest.tenant.id
+  const subdomain = newSubdomain?.subdomain ?? manifest.tenant.subdomain
+  const tables = options.table ? [options.table] : [...blocks.keys()]
+  const rows: Record<string, number> = {}
+  await sql.begin(async (tx) => {
+    const [existing] = await tx<{id: string}[]>`select id from tenants where id = ${tenantId} or lower(subdomain) = ${subdomain} for update`
+    if (existing && existing.id !== tenantId) {
+      throw conflict('SUBDOMAIN_TAKEN', `Subdomain "${subdomain}" belongs to another tenant.`, {field: newSubdomain ? 'as' : 'subdomain', suggestions: ['Restore with --as NEW_SUBDOMAIN.']})
+    }
+    if (options.table && !existing) throw new AppError('TENANT_NOT_FOUND', `Tenant ${subdomain} does not exist; restore the whole backup first.`, {exit: ExitCode.notFound})
+    const staged = new Map<string, string>()
+    for (const table of tables) staged.set(table, await stage(tx, blocks.get(table)!))
+    if (newSubdomain) {
+      for (const [table, name] of staged) {
+        if (table === 'tenants') await tx.unsafe(`update ${quote(name)} set id = $1, subdomain = $2, custom_domain = null`, [tenantId, subdomain])
+        else if (table !== 'users') await tx.unsafe(`update ${quote(name)} set tenant_id = $1`, [tenantId])
+      }
+    }
+    if (staged.has('users')) {
+      // users are global: an email that exists already keeps its account; the tenant's rows follow it
+      await tx.unsafe(`insert into users select * from stage_users s where not exists (select 1 from users u where lower(u.email) = lower(s.email))`)
+      const remap = `select s.id as old_id, u.id as new_id from stage_users s join users u on lower(u.email) = lower(s.email) where u.id <> s.id`
+      for (const [table, column] of [['memberships', 'user_id'], ['assets', 'created_by']] as const) {
+        if (staged.has(table)) await tx.unsafe(`update ${quote(staged.get(table)!)} t set ${column} = m.new_id from (${remap}) m where t.${column} = m.old_id`)
+      }
+    }
+    if (mode === 'replace') {
+      const childrenFirst = (await tenantTablesChildrenFirst(tx)).filter((t) => staged.has(t))
+      for (const table of childrenFirst) await tx.unsafe(`delete from ${quote(table)} where tenant_id = $1`, [tenantId])
+    }
+    for (const table of tables) {
+      if (table === 'users') continue
+      const name = staged.get(table)!
+      const columns = blocks.get(table)!.columns.map(quote).join(', ')
+      if (table === 'tenants') {
+        const update = blocks.get(table)!.columns.filter((c) => c !== 'id').map((c) => `${quote(c)} = excluded.${quote(c)}`).join(', ')
+        await tx.unsafe(`insert into tenants (${columns}) select ${columns} from ${quote(name)} on conflict (id) do ${mode === 'replace' ? `update set ${update}` : 'nothing'}`)
+        continue
+      }
+      const tenantData = !CONTROL_PLANE_TABLES.has(table)
+      if (tenantData) {
+        await tx.unsafe(`set local role ${APP_ROLE}`)
+        await tx`select set_config(${TENANT_SETTING}, ${tenantId}, true)`
+      }
+      await tx.unsafe(`insert into ${quote(table)} (${columns}) overriding system value select ${columns} from ${quote(name)} on conflict do nothing`)
+      if (tenantData) await tx.unsafe('reset role')
+    }
+    for (const table of tables) {
+      const [count] = table === 'users'
+        ? await tx.unsafe<{n: number}[]>(`select count(*)::int as n from memberships where tenant_id = $1`, [tenantId])
+        : await tx.unsafe<{n: number}[]>(`select count(*)::int as n from ${quote(table)} where ${table === 'tenants' ? 'id' : 'tenant_id'} = $1`, [tenantId])
+      rows[table] = count!.n
+      const expected = blocks.get(table)!.rows
+      const ok = table === 'users' ? true : mode === 'replace' ? count!.n === expected : count!.n >= expected
+      if (!ok) {
+        throw new AppError('RESTORE_COUNT_MISMATCH', `${table}: ${count!.n} rows after the restore, the backup has ${expected}; rolled back.`, {exit: ExitCode.failed})
+      }
+    }
+    await writeAudit(tx, {
+      actor: ctx.actor,
+      action: options.table ? 'tenant.recover' : 'tenant.restore',
+      tenantId,
+      subject: subdomain,
+      arguments: {file: path, mode, as: options.as, table: options.table, from: manifest.tenant, rows},
+    })
+  })
+  return {tenantId, subdomain, mode, rows, durationMs: Math.round(performance.now() - started)}
+}
+
+/** Rows left in any table (but the audit trail) for a tenant id: after a delete, all zero. */
+export async function orphanScan(sql: Sql, tenantId: string): Promise<Record<string, number>> {
+  const found: Record<string, number> = {}
+  for (const table of await tenantTablesChildrenFirst(sql)) {
+    const [row] = await sql.unsafe<{n: number}[]>(`select count(*)::int as n from ${quote(table)} where tenant_id = $1`, [tenantId])
+    if (row!.n > 0) found[table] = row!.n
+  }
+  const [tenant] = await sql<{n: number}[]>`select count(*)::int as n from tenants where id = ${tenantId}`
+  if (tenant!.n > 0) found.tenants = tenant!.n
+  return found
+}
+

@@ -332,7 +332,8 @@ export async function restoreTenant(sql: Sql, path: string, options: RestoreOpti
         await tx.unsafe(`set local role ${APP_ROLE}`)
         await tx`select set_config(${TENANT_SETTING}, ${tenantId}, true)`
       }
-      await tx.unsafe(`insert into ${quote(table)} (${columns}) overriding system value select ${columns} from ${quote(name)} on conflict do nothing`)
+      // replace mode emptied the tenant's rows first: a plain insert, without conflict handling, is the fast path
+      await tx.unsafe(`insert into ${quote(table)} (${columns}) overriding system value select ${columns} from ${quote(name)}${mode === 'merge' ? ' on conflict do nothing' : ''}`)
       if (tenantData) await tx.unsafe('reset role')
     }
     for (const table of tables) {

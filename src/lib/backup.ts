@@ -116,15 +116,20 @@ export async function backupTenant(sql: Sql, tenantRef: string, path: string, op
         let carry = ''
         out.write(`COPY public.${quote(table)} (${columns.map(quote).join(', ')}) FROM stdin;\n`)
         const stream = await tx.unsafe(`copy (${tenantRowsQuery(table, columns, tenant.id)}) to stdout`).readable()
-        for await (const chunk of stream) {
-          const text = carry + (chunk as Buffer).toString('utf8')
-          const end = text.lastIndexOf('\n') + 1
-          carry = text.slice(end)
-          const lines = text.slice(0, end)
-          hash.update(lines)
-          for (let i = lines.indexOf('\n'); i !== -1; i = lines.indexOf('\n', i + 1)) rows++
-          if (!out.write(lines)) await new Promise<void>((r) => out.once('drain', () => r()))
-        }
+        // flowing mode, never paused: postgres.js's COPY stream can stall for good once paused
+        // (porsager/postgres#499, #917); the file stream buffers whatever the disk has not taken yet
+        await new Promise<void>((resolve, reject) => {
+          stream.on('data', (chunk: Buffer) => {
+            const text = carry + chunk.toString('utf8')
+            const end = text.lastIndexOf('\n') + 1
+            carry = text.slice(end)
+            const lines = text.slice(0, end)
+            hash.update(lines)
+            for (let i = lines.indexOf('\n'); i !== -1; i = lines.indexOf('\n', i + 1)) rows++
+            out.write(lines)
+          })
+          stream.once('end', resolve).once('close', resolve).once('error', reject)
+        })
         out.write('\\.\n')
         tables.push({name: table, columns, rows, sha256: hash.digest('hex')})
       }

@@ -175,7 +175,7 @@ export async function validateSource(source: Source, catalog: Catalog, ctx: Cont
   const errors: AppError[] = []
   const subdomains = new Map<string, number>()
   const domains = new Map<string, number>()
-  for await (const row of source.rows()) {
+  for await (const batch of source.batches()) for (const row of batch) {
     const {prepared, errors: rowErrors} = prepare(row, catalog, ctx)
     const entry: Indexed = {line: row.line, name: row.label}
     if (prepared) {
@@ -212,9 +212,11 @@ async function* preparedRows(source: Source, kept: Prepared[] | undefined, catal
     yield* kept
     return
   }
-  for await (const row of source.rows()) {
-    const {prepared} = prepare(row, catalog, ctx)
-    if (prepared) yield prepared
+  for await (const batch of source.batches()) {
+    for (const row of batch) {
+      const {prepared} = prepare(row, catalog, ctx)
+      if (prepared) yield prepared
+    }
   }
 }
 

@@ -33,7 +33,8 @@ export interface SourceRow {
 export interface Source {
   kind: 'csv' | 'json'
   path: string
-  rows(): AsyncGenerator<SourceRow>
+  /** the rows in file order, a batch at a time (one promise a batch, not a row) */
+  batches(): AsyncGenerator<SourceRow[]>
 }
 
 /** CSV columns and the tenant input field each sets. */
@@ -101,9 +102,10 @@ function csvRow(columns: string[], cells: string[], line: number): SourceRow {
   if (cells.length !== columns.length) {
     errors.push(new AppError('CSV_COLUMN_COUNT', `Line ${line} has ${cells.length} fields; the header has ${columns.length}.`, {line, suggestions: ['Quote fields that contain commas.']}))
   }
-  columns.forEach((column, i) => {
+  for (let i = 0; i < columns.length; i++) {
+    const column = columns[i]!
     const cell = cells[i]?.trim() ?? ''
-    if (cell === '') return
+    if (cell === '') continue
     if (isSettingColumn(column)) {
       setPath(settings, column.replace(/^settings\./, '').split('.'), parseSettingValue(cell))
     } else if (column === 'features') {
@@ -119,7 +121,7 @@ function csvRow(columns: string[], cells: string[], line: number): SourceRow {
     } else {
       input[CSV_COLUMNS[column]!] = cell
     }
-  })
+  }
   if (Object.keys(settings).length > 0) input.settings = settings
   return {
     line,
@@ -127,15 +129,17 @@ function csvRow(columns: string[], cells: string[], line: number): SourceRow {
     input: input as TenantInput,
     members: [],
     errors,
-    fieldName: (path) => COLUMN_FOR[String(path[0])] ?? (path[0] === 'settings' ? `settings.${path.slice(1).join('.')}` : path.join('.')),
+    fieldName: csvFieldName,
   }
 }
+
+const csvFieldName = (path: PropertyKey[]) => COLUMN_FOR[String(path[0])] ?? (path[0] === 'settings' ? `settings.${path.slice(1).join('.')}` : path.join('.'))
 
 export function csvSource(path: string): Source {
   return {
     kind: 'csv',
     path,
-    async *rows() {
+    async *batches() {
       const {parse} = await import('csv-parse')
       const parser = createReadStream(path).pipe(
         parse({bom: true, relax_column_count: true, info: true, skip_records_with_error: true, skip_empty_lines: true}),
@@ -144,25 +148,37 @@ export function csvSource(path: string): Source {
       parser.on('skip', (error: Error & {code?: string; lines?: number}) => {
         skipped.push(new AppError('CSV_MALFORMED', `Line ${error.lines}: ${error.message}`, {line: error.lines, suggestions: ['Quote fields that contain commas, quotes or line breaks, and double quotes inside them ("").']}))
       })
+      let failure: unknown
+      parser.on('error', (error) => (failure = error))
       const failed = (error: AppError): SourceRow => ({line: error.line ?? 0, label: `line ${error.line}`, input: {} as TenantInput, members: [], errors: [error], fieldName: String})
       let columns: string[] | undefined
-      try {
-        for await (const {record, info} of parser as AsyncIterable<{record: string[]; info: {lines: number}}>) {
-          while (skipped.length > 0) yield failed(skipped.shift()!)
+      for (;;) {
+        const batch: SourceRow[] = []
+        let item: {record: string[]; info: {lines: number}} | null
+        while ((item = parser.read() as typeof item) !== null) {
+          while (skipped.length > 0) batch.push(failed(skipped.shift()!))
+          const {record, info} = item
           // info.lines is where the record ends; line breaks inside quoted fields move its start up
           let start = info.lines
           for (const cell of record) for (let i = cell.indexOf('\n'); i !== -1; i = cell.indexOf('\n', i + 1)) start--
-          if (!columns) {
-            columns = checkHeader(record)
-            continue
-          }
-          yield csvRow(columns, record, start)
+          if (!columns) columns = checkHeader(record)
+          else batch.push(csvRow(columns, record, start))
         }
-      } catch (error) {
-        if (error instanceof AppError) throw error
-        throw new AppError('FILE_UNREADABLE', `Cannot read ${path}: ${(error as Error).message}`, {field: 'FILE', cause: error})
+        if (failure) throw new AppError('FILE_UNREADABLE', `Cannot read ${path}: ${(failure as Error).message}`, {field: 'FILE', cause: failure})
+        if (parser.readableEnded) {
+          while (skipped.length > 0) batch.push(failed(skipped.shift()!))
+          if (batch.length > 0) yield batch
+          break
+        }
+        if (batch.length > 0) yield batch
+        await new Promise<void>((resolve) => {
+          const done = () => {
+            parser.off('readable', done).off('end', done).off('error', done)
+            resolve()
+          }
+          parser.once('readable', done).once('end', done).once('error', done)
+        })
       }
-      while (skipped.length > 0) yield failed(skipped.shift()!)
       if (!columns) throw new AppError('CSV_EMPTY', `${path} has no header line.`, {line: 1, suggestions: ['Print a valid header with --template.']})
     },
   }
@@ -223,7 +239,7 @@ export function configSource(path: string): Source {
   return {
     kind: 'json',
     path,
-    async *rows() {
+    async *batches() {
       let entries: unknown
       try {
         entries = JSON.parse(await readFile(path, 'utf8'))
@@ -234,7 +250,7 @@ export function configSource(path: string): Source {
       if (!Array.isArray(entries)) {
         throw new AppError('CONFIG_INVALID', `${path} must hold a JSON array of tenant configurations, as in the provisioning guide.`, {field: 'FILE'})
       }
-      for (const [index, entry] of entries.entries()) yield configRow(entry, index)
+      for (let i = 0; i < entries.length; i += 1000) yield entries.slice(i, i + 1000).map((entry, j) => configRow(entry, i + j))
     },
   }
 }

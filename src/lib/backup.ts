@@ -22,11 +22,12 @@
  * context (COPY cannot load tables whose RLS applies to the role).
  */
 import {createHash, randomUUID} from 'node:crypto'
+import {once} from 'node:events'
 import {createReadStream, createWriteStream} from 'node:fs'
 import {open, rename, rm} from 'node:fs/promises'
 import {createInterface} from 'node:readline'
 import {Readable} from 'node:stream'
-import {pipeline} from 'node:stream/promises'
+import {finished, pipeline} from 'node:stream/promises'
 import {createGunzip, createGzip} from 'node:zlib'
 
 import type {Sql, TransactionSql} from 'postgres'
@@ -113,20 +114,16 @@ export async function backupTenant(sql: Sql, tenantRef: string, path: string, op
         const columns = await columnsOf(tx, table)
         const hash = createHash('sha256')
         let rows = 0
-        let carry = ''
         out.write(`COPY public.${quote(table)} (${columns.map(quote).join(', ')}) FROM stdin;\n`)
         const stream = await tx.unsafe(`copy (${tenantRowsQuery(table, columns, tenant.id)}) to stdout`).readable()
         // flowing mode, never paused: postgres.js's COPY stream can stall for good once paused
         // (porsager/postgres#499, #917); the file stream buffers whatever the disk has not taken yet
         await new Promise<void>((resolve, reject) => {
+          // the data lines are the chunks end to end: hash and count them as bytes
           stream.on('data', (chunk: Buffer) => {
-            const text = carry + chunk.toString('utf8')
-            const end = text.lastIndexOf('\n') + 1
-            carry = text.slice(end)
-            const lines = text.slice(0, end)
-            hash.update(lines)
-            for (let i = lines.indexOf('\n'); i !== -1; i = lines.indexOf('\n', i + 1)) rows++
-            out.write(lines)
+            hash.update(chunk)
+            for (let i = chunk.indexOf(10); i !== -1; i = chunk.indexOf(10, i + 1)) rows++
+            out.write(chunk)
           })
           stream.once('end', resolve).once('close', resolve).once('error', reject)
         })
@@ -155,91 +152,139 @@ export async function backupTenant(sql: Sql, tenantRef: string, path: string, op
   }
 }
 
-interface ParsedBlock extends TableManifest {
-  /** the data lines, in COPY text format */
-  lines: string[]
-}
-
 const tampered = (message: string) =>
   new AppError('BACKUP_INVALID', `${message}; nothing was restored.`, {
     exit: ExitCode.usage,
     suggestions: ['Use an untouched backup file written by anthias tenant backup.'],
   })
 
-/** Read and verify a backup: manifest, each table's checksum and row count, and that every row is the tenant's. */
-export async function readBackup(path: string, onlyTable?: string): Promise<{manifest: Manifest; blocks: Map<string, ParsedBlock>}> {
+/** Where a table's data lines go while a backup is scanned (a staging table, for a restore). */
+interface BlockSink {
+  write(text: string): Promise<void>
+  end(): Promise<void>
+  /** stop taking lines: the scan failed */
+  abort(error: Error): void
+}
+
+async function openLines(path: string) {
   const head = await open(path, 'r')
   const magic = Buffer.alloc(2)
   await head.read(magic, 0, 2, 0)
   await head.close()
   const raw = createReadStream(path)
   const input = magic[0] === 0x1f && magic[1] === 0x8b ? raw.pipe(createGunzip()) : raw
-  const lines = createInterface({input, crlfDelay: Infinity})
+  return createInterface({input, crlfDelay: Infinity})
+}
+
+function parseManifest(path: string, first: string | undefined, second: string | undefined): Manifest {
+  if (first !== MAGIC) throw tampered(`${path} is not an anthias tenant backup`)
+  if (!second?.startsWith(MANIFEST)) throw tampered('The manifest is missing')
+  let manifest: Manifest
+  try {
+    manifest = JSON.parse(second.slice(MANIFEST.length)) as Manifest
+  } catch {
+    throw tampered('The manifest is not valid JSON')
+  }
+  if (manifest.format !== BACKUP_FORMAT) throw tampered(`Backup format ${manifest.format} is not supported (this anthias reads ${BACKUP_FORMAT})`)
+  return manifest
+}
+
+/** The manifest alone, from the first two lines. */
+export async function readManifest(path: string): Promise<Manifest> {
+  const lines = await openLines(path)
+  const head: string[] = []
+  try {
+    for await (const line of lines) if (head.push(line) >= 2) break
+  } catch (error) {
+    throw tampered(`${path} cannot be read: ${(error as Error).message}`)
+  } finally {
+    lines.close()
+  }
+  return parseManifest(path, head[0], head[1])
+}
+
+/**
+ * Read a backup once, checking everything: the manifest, each table's SHA-256
+ * and row count, that every row is the tenant's, and that the file is whole.
+ * Each table's data lines also go to the sink `sinkFor` gives, if any; a
+ * caller inside a transaction rolls back what the sinks took when this throws.
+ */
+export async function scanBackup(path: string, sinkFor?: (table: TableManifest) => Promise<BlockSink | undefined>): Promise<Manifest> {
+  const lines = await openLines(path)
   let manifest: Manifest | undefined
-  const blocks = new Map<string, ParsedBlock>()
-  let current: (ParsedBlock & {hash: ReturnType<typeof createHash>}) | undefined
+  let head: string | undefined
+  let current: {table: TableManifest; hash: ReturnType<typeof createHash>; rows: number; idColumn: number; sink?: BlockSink; chunk: string} | undefined
   let n = 0
   let committed = false
+  const seen = new Set<string>()
   try {
     for await (const line of lines) {
       n++
       if (n === 1) {
-        if (line !== MAGIC) throw tampered(`${path} is not an anthias tenant backup`)
+        head = line
         continue
       }
       if (n === 2) {
-        if (!line.startsWith(MANIFEST)) throw tampered('The manifest is missing')
-        try {
-          manifest = JSON.parse(line.slice(MANIFEST.length)) as Manifest
-        } catch {
-          throw tampered('The manifest is not valid JSON')
-        }
-        if (manifest.format !== BACKUP_FORMAT) throw tampered(`Backup format ${manifest.format} is not supported (this anthias reads ${BACKUP_FORMAT})`)
+        manifest = parseManifest(path, head, line)
         continue
       }
       if (current) {
         if (line === '\\.') {
-          const expected = manifest!.tables.find((t) => t.name === current!.name)
-          const sha256 = current.hash.digest('hex')
-          if (!expected || expected.sha256 !== sha256 || expected.rows !== current.lines.length) {
-            throw tampered(`The rows of ${current.name} do not match the manifest's checksum`)
+          const {table, sink} = current
+          if (sink) {
+            if (current.chunk) await sink.write(current.chunk)
+            await sink.end()
           }
-          blocks.set(current.name, {name: current.name, columns: current.columns, rows: current.lines.length, sha256, lines: current.lines})
+          if (table.sha256 !== current.hash.digest('hex') || table.rows !== current.rows) throw tampered(`The rows of ${table.name} do not match the manifest's checksum`)
+          seen.add(table.name)
           current = undefined
           continue
         }
         current.hash.update(line + '\n')
-        if (!onlyTable || onlyTable === current.name) current.lines.push(line)
-        else current.lines.length++
+        current.rows++
+        // every row must be this tenant's: its tenant_id (or id, for the tenant row) is the manifest's
+        if (current.idColumn !== -1) {
+          const value = current.idColumn === 0 ? line.slice(0, line.indexOf('\t')) : line.split('\t')[current.idColumn]
+          if (value !== manifest!.tenant.id) throw tampered(`Table ${current.table.name} holds rows of another tenant`)
+        }
+        if (current.sink) {
+          current.chunk += line + '\n'
+          if (current.chunk.length >= 1 << 18) {
+            await current.sink.write(current.chunk)
+            current.chunk = ''
+          }
+        }
         continue
       }
       const copy = /^COPY public\."([^"]+)" \((.*)\) FROM stdin;$/.exec(line)
       if (copy) {
         const name = copy[1]!
         const columns = copy[2]!.split(', ').map((c) => c.replace(/^"|"$/g, '').replace(/""/g, '"'))
-        const expected = manifest?.tables.find((t) => t.name === name)
-        if (!expected || expected.columns.join() !== columns.join()) throw tampered(`Table ${name} is not in the manifest`)
-        current = {name, columns, rows: 0, sha256: '', lines: [], hash: createHash('sha256')}
+        const table = manifest?.tables.find((t) => t.name === name)
+        if (!table || table.columns.join() !== columns.join() || seen.has(name)) throw tampered(`Table ${name} is not in the manifest`)
+        const idColumn = name === 'tenants' ? columns.indexOf('id') : columns.indexOf('tenant_id')
+        current = {table, hash: createHash('sha256'), rows: 0, idColumn, sink: await sinkFor?.(table), chunk: ''}
         continue
       }
       if (line === 'COMMIT;') committed = true
     }
   } catch (error) {
-    if (error instanceof AppError) throw error
-    throw tampered(`${path} cannot be read: ${(error as Error).message}`)
+    const failure = error instanceof AppError ? error : tampered(`${path} cannot be read: ${(error as Error).message}`)
+    current?.sink?.abort(failure)
+    throw failure
   }
   if (!manifest) throw tampered(`${path} is empty`)
-  if (current || !committed || blocks.size !== manifest.tables.length) throw tampered(`${path} is truncated`)
-  // every row must be this tenant's: its tenant_id (or id, for the tenant row) is the manifest's
-  for (const block of blocks.values()) {
-    const column = block.name === 'tenants' ? block.columns.indexOf('id') : block.columns.indexOf('tenant_id')
-    if (column === -1) continue
-    for (const line of block.lines) {
-      if (line !== undefined && line.split('\t')[column] !== manifest.tenant.id) throw tampered(`Table ${block.name} holds rows of another tenant`)
-    }
+  if (current) {
+    const failure = tampered(`${path} is truncated`)
+    current.sink?.abort(failure)
+    throw failure
   }
-  return {manifest, blocks}
+  if (!committed || seen.size !== manifest.tables.length) throw tampered(`${path} is truncated`)
+  return manifest
 }
+
+/** Verify a backup without restoring it; returns its manifest. */
+export const readBackup = (path: string) => scanBackup(path)
 
 export interface RestoreOptions {
   mode?: 'replace' | 'merge'
@@ -258,26 +303,39 @@ export interface RestoreResult {
   durationMs: number
 }
 
-/** COPY text lines into a staging table shaped like `table`. */
-async function stage(tx: TransactionSql, block: ParsedBlock): Promise<string> {
-  const name = `stage_${block.name}`
-  await tx.unsafe(`create temp table ${quote(name)} (like ${quote(block.name)} including defaults) on commit drop`)
+/** A staging table shaped like `table`, and a sink that COPYs data lines into it. */
+async function stage(tx: TransactionSql, table: TableManifest): Promise<{name: string; sink: BlockSink}> {
+  const name = `stage_${table.name}`
+  await tx.unsafe(`create temp table ${quote(name)} (like ${quote(table.name)} including defaults) on commit drop`)
   // the application role inserts the tenant data tables from here
-  if (!CONTROL_PLANE_TABLES.has(block.name)) await tx.unsafe(`grant select on ${quote(name)} to ${APP_ROLE}`)
-  if (block.lines.length > 0) {
-    const writable = await tx.unsafe(`copy ${quote(name)} (${block.columns.map(quote).join(', ')}) from stdin`).writable()
-    await pipeline(Readable.from((function* () {
-      for (let i = 0; i < block.lines.length; i += 1000) yield block.lines.slice(i, i + 1000).join('\n') + '\n'
-    })()), writable)
+  if (!CONTROL_PLANE_TABLES.has(table.name)) await tx.unsafe(`grant select on ${quote(name)} to ${APP_ROLE}`)
+  const writable = await tx.unsafe(`copy ${quote(name)} (${table.columns.map(quote).join(', ')}) from stdin`).writable()
+  // its errors reach the caller through write, end and the scan; none may go unhandled
+  writable.on('error', () => undefined)
+  return {
+    name,
+    sink: {
+      async write(text) {
+        if (!writable.write(text)) await once(writable, 'drain')
+      },
+      async end() {
+        writable.end()
+        await finished(writable)
+      },
+      abort(error) {
+        // postgres.js answers a destroyed COPY stream with CopyFail, so the transaction can roll back
+        writable.destroy(error)
+      },
+    },
   }
-  return name
 }
 
 /** Restore a backup (or one table of it) in one transaction; row counts are checked before commit. */
 export async function restoreTenant(sql: Sql, path: string, options: RestoreOptions, ctx: Context): Promise<RestoreResult> {
   const started = performance.now()
   const mode = options.mode ?? 'replace'
-  const {manifest, blocks} = await readBackup(path, options.table)
+  const manifest = await readManifest(path)
+  const inBackup = manifest.tables.map((t) => t.name)
   const {schemaVersion} = await migrationStatus(sql)
   if (manifest.schemaVersion > schemaVersion) {
     throw new AppError('BACKUP_SCHEMA_NEWER', `The backup is of schema version ${manifest.schemaVersion}; this database is at ${schemaVersion}.`, {
@@ -285,8 +343,8 @@ export async function restoreTenant(sql: Sql, path: string, options: RestoreOpti
       suggestions: ['Upgrade anthias (and run anthias db migrate) before restoring.'],
     })
   }
-  if (options.table && !blocks.has(options.table)) {
-    throw new AppError('TABLE_NOT_IN_BACKUP', `The backup has no table ${options.table}. Tables: ${[...blocks.keys()].join(', ')}.`, {field: 'table'})
+  if (options.table && !inBackup.includes(options.table)) {
+    throw new AppError('TABLE_NOT_IN_BACKUP', `The backup has no table ${options.table}. Tables: ${inBackup.join(', ')}.`, {field: 'table'})
   }
   if (options.table && ['tenants', 'users'].includes(options.table)) {
     throw new AppError('TABLE_NOT_RECOVERABLE', `${options.table} cannot be recovered on its own; restore the whole tenant instead.`, {field: 'table'})
@@ -295,7 +353,8 @@ export async function restoreTenant(sql: Sql, path: string, options: RestoreOpti
   if (newSubdomain && !newSubdomain.ok) throw new AppError(newSubdomain.code, `--as: ${newSubdomain.reason}`, {field: 'as'})
   const tenantId = newSubdomain ? randomUUID() : manifest.tenant.id
   const subdomain = newSubdomain?.subdomain ?? manifest.tenant.subdomain
-  const tables = options.table ? [options.table] : [...blocks.keys()]
+  const tables = options.table ? [options.table] : inBackup
+  const manifestOf = new Map(manifest.tables.map((t) => [t.name, t]))
   const rows: Record<string, number> = {}
   await sql.begin(async (tx) => {
     const [existing] = await tx<{id: string}[]>`select id from tenants where id = ${tenantId} or lower(subdomain) = ${subdomain} for update`
@@ -303,8 +362,14 @@ export async function restoreTenant(sql: Sql, path: string, options: RestoreOpti
       throw conflict('SUBDOMAIN_TAKEN', `Subdomain "${subdomain}" belongs to another tenant.`, {field: newSubdomain ? 'as' : 'subdomain', suggestions: ['Restore with --as NEW_SUBDOMAIN.']})
     }
     if (options.table && !existing) throw new AppError('TENANT_NOT_FOUND', `Tenant ${subdomain} does not exist; restore the whole backup first.`, {exit: ExitCode.notFound})
+    // one pass over the file: verified as it is read, and each table COPYed into its staging table
     const staged = new Map<string, string>()
-    for (const table of tables) staged.set(table, await stage(tx, blocks.get(table)!))
+    await scanBackup(path, async (table) => {
+      if (!tables.includes(table.name)) return undefined
+      const {name, sink} = await stage(tx, table)
+      staged.set(table.name, name)
+      return sink
+    })
     if (newSubdomain) {
       for (const [table, name] of staged) {
         if (table === 'tenants') await tx.unsafe(`update ${quote(name)} set id = $1, subdomain = $2, custom_domain = null`, [tenantId, subdomain])
@@ -326,9 +391,9 @@ export async function restoreTenant(sql: Sql, path: string, options: RestoreOpti
     for (const table of tables) {
       if (table === 'users') continue
       const name = staged.get(table)!
-      const columns = blocks.get(table)!.columns.map(quote).join(', ')
+      const columns = manifestOf.get(table)!.columns.map(quote).join(', ')
       if (table === 'tenants') {
-        const update = blocks.get(table)!.columns.filter((c) => c !== 'id').map((c) => `${quote(c)} = excluded.${quote(c)}`).join(', ')
+        const update = manifestOf.get(table)!.columns.filter((c) => c !== 'id').map((c) => `${quote(c)} = excluded.${quote(c)}`).join(', ')
         await tx.unsafe(`insert into tenants (${columns}) select ${columns} from ${quote(name)} on conflict (id) do ${mode === 'replace' ? `update set ${update}` : 'nothing'}`)
         continue
       }
@@ -346,7 +411,7 @@ export async function restoreTenant(sql: Sql, path: string, options: RestoreOpti
         ? await tx.unsafe<{n: number}[]>(`select count(*)::int as n from memberships where tenant_id = $1`, [tenantId])
         : await tx.unsafe<{n: number}[]>(`select count(*)::int as n from ${quote(table)} where ${table === 'tenants' ? 'id' : 'tenant_id'} = $1`, [tenantId])
       rows[table] = count!.n
-      const expected = blocks.get(table)!.rows
+      const expected = manifestOf.get(table)!.rows
       const ok = table === 'users' ? true : mode === 'replace' ? count!.n === expected : count!.n >= expected
       if (!ok) {
         throw new AppError('RESTORE_COUNT_MISMATCH', `${table}: ${count!.n} rows after the restore, the backup has ${expected}; rolled back.`, {exit: ExitCode.failed})

@@ -20,13 +20,13 @@ export default class TenantRecover extends BaseCommand<typeof TenantRecover> {
   }
 
   async run(): Promise<RestoreResult> {
-    const {readBackup, restoreTenant} = await import('../../lib/backup.js')
+    const {readManifest, restoreTenant} = await import('../../lib/backup.js')
     const {getTenant} = await import('../../lib/tenants.js')
     const {AppError} = await import('../../lib/errors.js')
     const {symbols} = await import('../../lib/ui/format.js')
     const {sql} = await this.database()
     const tenant = await getTenant(sql, this.flags.tenant, (await this.context()).baseDomain)
-    const {manifest} = await readBackup(this.flags.from, this.flags.table)
+    const manifest = await readManifest(this.flags.from)
     if (manifest.tenant.id !== tenant.id) {
       throw new AppError('BACKUP_OTHER_TENANT', `${this.flags.from} is a backup of ${manifest.tenant.subdomain}, not of ${tenant.subdomain}.`, {field: '--from'})
     }

@@ -1,3 +1,5 @@
+import {connect, type Socket} from 'node:net'
+
 import type {Sql} from 'postgres'
 
 import {AppError, ExitCode} from '../errors.js'
@@ -47,6 +49,25 @@ function unreachable(error: unknown, displayUrl: string, source: ConnectionSourc
   })
 }
 
+/**
+ * postgres.js's own sockets keep Nagle's algorithm on, which stalls a small
+ * message that follows another (a COPY's last data and its CopyDone, say) for
+ * the peer's delayed ACK, 40 ms or more. Ours turn it off. (A multi-host URL
+ * connects to its first host.)
+ */
+function connectNoDelay(options: {host: string[]; port: number[]; path?: string | false}): Promise<Socket> {
+  return new Promise((resolve, reject) => {
+    const socket = options.path
+      ? connect({path: options.path})
+      : connect({host: options.host[0] ?? 'localhost', port: options.port[0] ?? 5432, noDelay: true})
+    socket.once('connect', () => {
+      socket.off('error', reject)
+      resolve(socket)
+    })
+    socket.once('error', reject)
+  })
+}
+
 export const isUnreachableError = (error: unknown) => UNREACHABLE.has(String((error as {code?: string})?.code))
 
 /** Connect (starting the embedded server when no URL is given) and bring the schema up to date. */
@@ -65,6 +86,8 @@ export async function openDatabase(options: OpenOptions): Promise<Database> {
       // column names only: jsonb values (settings, policies) keep their keys as stored
       transform: {column: {from: postgres.toCamel, to: postgres.fromCamel}},
       connection: {application_name: 'anthias'},
+      // not in postgres.js's type definitions, but a documented option
+      ...({socket: connectNoDelay} as object),
     })
   } catch (error) {
     await embedded?.release()

@@ -44,6 +44,7 @@ import {judgeSubdomain} from './validation.js'
 export const BACKUP_FORMAT = 1
 const MAGIC = '-- anthias tenant backup'
 const MANIFEST = '-- manifest: '
+const PREAMBLE = "SET client_encoding = 'UTF8';\nBEGIN;\n"
 
 export interface TableManifest {
   name: string
@@ -101,6 +102,11 @@ export async function backupTenant(sql: Sql, tenantRef: string, path: string, op
   const started = performance.now()
   const body = `${path}.body-${process.pid}`
   const partial = `${path}.partial-${process.pid}`
+  const header = (manifest: Manifest, bytes = 0) => {
+    const json = JSON.stringify(manifest)
+    const pad = Math.max(0, bytes - Buffer.byteLength(`${MAGIC}\n${MANIFEST}${json}\n${PREAMBLE}`))
+    return Buffer.from(`${MAGIC}\n${MANIFEST}${json}${' '.repeat(pad)}\n${PREAMBLE}`)
+  }
   try {
     const manifest = await sql.begin('isolation level repeatable read read only', async (tx) => {
       const [tenant] = await tx<{id: string; subdomain: string; name: string}[]>`
@@ -108,39 +114,48 @@ export async function backupTenant(sql: Sql, tenantRef: string, path: string, op
         where ${isUuid(tenantRef.trim()) ? tx`t.id = ${tenantRef.trim()}::uuid` : tx`lower(t.subdomain) = ${tenantRef.trim().toLowerCase()}`}`
       if (!tenant) throw new AppError('TENANT_NOT_FOUND', `No tenant "${tenantRef}".`, {exit: ExitCode.notFound})
       const {schemaVersion} = await migrationStatus(tx as unknown as Sql)
-      const out = createWriteStream(body)
       const tables: TableManifest[] = []
-      for (const table of await backupTables(tx)) {
-        const columns = await columnsOf(tx, table)
+      for (const table of await backupTables(tx)) tables.push({name: table, columns: await columnsOf(tx, table), rows: 0, sha256: ''})
+      const result: Manifest = {format: BACKUP_FORMAT, schemaVersion, createdAt: new Date().toISOString(), tenant, tables}
+      // a plain file gets its header written last, in room kept for the largest manifest it could have
+      const room = header({...result, tables: tables.map((t) => ({...t, rows: Number.MAX_SAFE_INTEGER, sha256: '0'.repeat(64)}))})
+      const out = createWriteStream(options.gzip ? body : partial, {mode: 0o600})
+      if (!options.gzip) out.write(room)
+      for (const table of tables) {
         const hash = createHash('sha256')
-        let rows = 0
-        out.write(`COPY public.${quote(table)} (${columns.map(quote).join(', ')}) FROM stdin;\n`)
-        const stream = await tx.unsafe(`copy (${tenantRowsQuery(table, columns, tenant.id)}) to stdout`).readable()
+        out.write(`COPY public.${quote(table.name)} (${table.columns.map(quote).join(', ')}) FROM stdin;\n`)
+        const stream = await tx.unsafe(`copy (${tenantRowsQuery(table.name, table.columns, tenant.id)}) to stdout`).readable()
         // flowing mode, never paused: postgres.js's COPY stream can stall for good once paused
         // (porsager/postgres#499, #917); the file stream buffers whatever the disk has not taken yet
         await new Promise<void>((resolve, reject) => {
           // the data lines are the chunks end to end: hash and count them as bytes
           stream.on('data', (chunk: Buffer) => {
             hash.update(chunk)
-            for (let i = chunk.indexOf(10); i !== -1; i = chunk.indexOf(10, i + 1)) rows++
+            for (let i = chunk.indexOf(10); i !== -1; i = chunk.indexOf(10, i + 1)) table.rows++
             out.write(chunk)
           })
           stream.once('end', resolve).once('close', resolve).once('error', reject)
         })
         out.write('\\.\n')
-        tables.push({name: table, columns, rows, sha256: hash.digest('hex')})
+        table.sha256 = hash.digest('hex')
       }
+      if (!options.gzip) out.write('COMMIT;\n')
       await new Promise<void>((resolve, reject) => out.end((error?: Error | null) => (error ? reject(error) : resolve())))
-      return {format: BACKUP_FORMAT, schemaVersion, createdAt: new Date().toISOString(), tenant, tables} satisfies Manifest
+      if (!options.gzip) {
+        const file = await open(partial, 'r+')
+        await file.write(header(result, room.length), 0, room.length, 0)
+        await file.close()
+      }
+      return result
     }) as Manifest
-    const header = `${MAGIC}\n${MANIFEST}${JSON.stringify(manifest)}\nSET client_encoding = 'UTF8';\nBEGIN;\n`
-    const parts = async function* () {
-      yield Buffer.from(header)
-      for await (const chunk of createReadStream(body)) yield chunk as Buffer
-      yield Buffer.from('COMMIT;\n')
+    if (options.gzip) {
+      const parts = async function* () {
+        yield header(manifest)
+        for await (const chunk of createReadStream(body)) yield chunk as Buffer
+        yield Buffer.from('COMMIT;\n')
+      }
+      await pipeline(Readable.from(parts()), createGzip(), createWriteStream(partial, {mode: 0o600}))
     }
-    if (options.gzip) await pipeline(Readable.from(parts()), createGzip(), createWriteStream(partial, {mode: 0o600}))
-    else await pipeline(Readable.from(parts()), createWriteStream(partial, {mode: 0o600}))
     await rename(partial, path)
     const handle = await open(path, 'r')
     const bytes = (await handle.stat()).size

@@ -10,7 +10,7 @@ import {fileURLToPath} from 'node:url'
 
 import {parse} from 'csv-parse'
 
-import {checkConflicts, validateSource} from '../dist/lib/bulk/provision.js'
+import {validateSource} from '../dist/lib/bulk/provision.js'
 import {csvSource} from '../dist/lib/bulk/sources.js'
 import {resolveContext} from '../dist/lib/context.js'
 import {loadCatalog} from '../dist/lib/plans.js'
@@ -27,9 +27,8 @@ if (mode === 'bare' || mode === 'validate') {
     const db = await freshDatabase('validate')
     const catalog = await loadCatalog(db.sql)
     const t0 = performance.now()
-    const {index, errors} = await validateSource(csvSource(file), catalog, resolveContext({}))
-    errors.push(...(await checkConflicts(db.sql, index)))
-    rows = index.length
+    const {total, errors} = await validateSource(db.sql, csvSource(file), catalog, resolveContext({}))
+    rows = total
     if (errors.length > 0) throw new Error(`${errors.length} unexpected problems`)
     process.stdout.write(JSON.stringify({ms: performance.now() - t0, rows, rssMb: process.resourceUsage().maxRSS / 1024}) + '\n')
     await db.drop()

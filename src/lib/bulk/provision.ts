@@ -2,10 +2,11 @@
  * Bulk provisioning from a CSV file or the guide's JSON config.
  *
  * 1. validate: stream every row through the tenant schema, report every
- *    problem with its line and column; in-file duplicates too. Only a compact
- *    index of each row is kept, so memory does not grow with the file's rows.
- * 2. conflicts: one query finds subdomains and custom domains already in the
- *    database; a row whose tenant exists with the same spec is `unchanged`.
+ *    problem with its line and column. Each valid row's keys are streamed into
+ *    a temporary table, so memory does not grow with the file's rows.
+ * 2. conflicts: one query finds in-file duplicates and the subdomains and
+ *    custom domains already in the database; a row whose tenant exists with
+ *    the same spec is `unchanged`.
  * 3. provision: stream the file again and create the new tenants in batches,
  *    each batch one transaction of set-based inserts; a batch that fails is
  *    retried one tenant a transaction, so one bad row never takes others down
@@ -15,10 +16,12 @@
  * A run is recorded in provisioning_runs (file hash, counts) and each created
  * tenant's row in provisioning_run_rows, inside the batch that creates it.
  */
+import {once} from 'node:events'
 import {createReadStream} from 'node:fs'
 import {stat} from 'node:fs/promises'
 import {createHash} from 'node:crypto'
 import {basename} from 'node:path'
+import {finished} from 'node:stream/promises'
 
 import type {Sql, TransactionSql} from 'postgres'
 
@@ -27,13 +30,10 @@ import {accessUrl, type Context} from '../context.js'
 import {isUnreachableError} from '../db/connect.js'
 import {transaction} from '../db/transaction.js'
 import {AppError, ExitCode} from '../errors.js'
-import {inviteSchema} from '../members.js'
-import {parsePermission} from '../permissions.js'
 import {type Catalog, loadCatalog} from '../plans.js'
 import {newToken} from '../secrets.js'
-import {type MemberSpec, specHash, type ValidatedSpec, validateTenantSpec} from '../tenants.js'
-import {issuesToErrors} from '../validation.js'
-import type {Source, SourceRow} from './sources.js'
+import {hashOf, type Prepared, prepare} from './prepare.js'
+import type {Source} from './sources.js'
 
 export const DEFAULT_INVITATION_DAYS = 7
 
@@ -90,70 +90,6 @@ export interface BulkReport {
   stopped: boolean
 }
 
-interface Indexed {
-  line: number
-  name: string
-  subdomain?: string
-  customDomain?: string
-  /** filled by the conflict check: an existing tenant with the same spec */
-  existing?: string
-  failed?: AppError
-}
-
-interface Prepared {
-  line: number
-  valid: ValidatedSpec
-  members: MemberSpec[]
-  /** the spec hash, computed when first needed */
-  hash?: string
-}
-
-const hashOf = (p: Prepared) =>
-  (p.hash ??= specHash(p.valid, p.members.filter((m) => m.role !== 'owner' || m.email !== p.valid.spec.ownerEmail)))
-
-const memberSchema = inviteSchema.pick({email: true, role: true, permissions: true})
-
-/** Validate one row: the tenant schema, the members, the seats they need. */
-function prepare(row: SourceRow, catalog: Catalog, ctx: Context): {prepared?: Prepared; errors: AppError[]} {
-  const errors = [...row.errors]
-  let valid: ValidatedSpec | undefined
-  try {
-    if (row.errors.length === 0) valid = validateTenantSpec(row.input, catalog, ctx.baseDomain, row.fieldName)
-  } catch (error) {
-    const nested = (error as {errors?: AppError[]}).errors ?? [error as AppError]
-    errors.push(...nested)
-  }
-  const members: MemberSpec[] = []
-  const ownerEmail = valid?.spec.ownerEmail
-  if (ownerEmail) members.push({email: ownerEmail, role: 'owner', permissions: {admin: true}})
-  row.members.forEach((member, i) => {
-    const parsed = memberSchema.safeParse(member)
-    if (!parsed.success) {
-      errors.push(...issuesToErrors(parsed.error, (p) => row.fieldName(['users', i, ...p])).map((e) =>
-        new AppError(e.field?.endsWith('.role') ? 'ROLE_INVALID' : e.field?.endsWith('.email') ? 'EMAIL_INVALID' : 'PERMISSION_INVALID', e.message, {field: e.field})))
-      return
-    }
-    for (const name of Object.keys(parsed.data.permissions)) {
-      try {
-        parsePermission(name, row.fieldName(['users', i, 'permissions']), ['admin'])
-      } catch (error) {
-        errors.push(error as AppError)
-      }
-    }
-    if (members.some((m) => m.email === parsed.data.email)) {
-      errors.push(new AppError('MEMBER_DUPLICATE', `${parsed.data.email} is listed twice for this tenant.`, {field: row.fieldName(['users', i, 'email'])}))
-      return
-    }
-    members.push(parsed.data)
-  })
-  if (valid && members.length > valid.limits.maxUsers) {
-    errors.push(new AppError('QUOTA_EXCEEDED', `users: ${members.length} listed > ${valid.limits.maxUsers} allowed (max_users).`, {field: row.fieldName(['maxUsers'])}))
-  }
-  for (const e of errors) Object.assign(e, {line: row.line})
-  if (errors.length > 0 || !valid) return {errors}
-  return {prepared: {line: row.line, valid, members}, errors}
-}
-
 async function fileSha256(path: string): Promise<string> {
   const hash = createHash('sha256')
   for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer)
@@ -168,42 +104,117 @@ const at = (e: AppError, line: number) => Object.assign(e, {line})
  */
 export const KEEP_PREPARED_BYTES = 8 * 1024 * 1024
 
-/** Phase 1: every row validated, in-file duplicates found; nothing is written. */
-export async function validateSource(source: Source, catalog: Catalog, ctx: Context, onProgress?: BulkOptions['onProgress']) {
-  const index: Indexed[] = []
+export interface Validation {
+  total: number
+  /** every problem, with line and field */
+  errors: AppError[]
+  /** rows that will not be created: refused (with the reason) or unchanged */
+  settled: Map<number, RowResult>
+  /** valid rows left to create */
+  pending: number
+  /** the validated rows, for a file small enough to keep them */
+  prepared?: Prepared[]
+}
+
+const copyText = (value: string | undefined) => (value === undefined ? '\\N' : value.replace(/[\\\t\n\r]/g, (c) => ({'\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r'})[c]!))
+
+/**
+ * Phases 1 and 2: every row validated; each valid row's line, subdomain and
+ * custom domain streamed (COPY) into a temporary table, so memory does not grow
+ * with the file; then one query finds in-file duplicates and conflicts with
+ * the database. Only rows whose subdomain exists need their spec hash, to tell
+ * unchanged from taken. Nothing is written.
+ */
+export async function validateSource(sql: Sql, source: Source, catalog: Catalog, ctx: Context, onProgress?: BulkOptions['onProgress']): Promise<Validation> {
   const kept: Prepared[] | undefined = (await stat(source.path)).size <= KEEP_PREPARED_BYTES ? [] : undefined
   const errors: AppError[] = []
-  const subdomains = new Map<string, number>()
-  const domains = new Map<string, number>()
-  for await (const batch of source.batches()) for (const row of batch) {
-    const {prepared, errors: rowErrors} = prepare(row, catalog, ctx)
-    const entry: Indexed = {line: row.line, name: row.label}
-    if (prepared) {
-      const {spec} = prepared.valid
-      entry.subdomain = spec.subdomain
-      entry.customDomain = spec.customDomain
-      const first = subdomains.get(spec.subdomain)
-      if (first !== undefined) {
-        rowErrors.push(at(new AppError('DUPLICATE_IN_FILE', `Subdomain "${spec.subdomain}" is also on line ${first} (subdomains are case-insensitive).`, {field: row.fieldName(['subdomain'])}), row.line))
-      } else subdomains.set(spec.subdomain, row.line)
-      if (spec.customDomain) {
-        const firstDomain = domains.get(spec.customDomain)
-        if (firstDomain !== undefined) {
-          rowErrors.push(at(new AppError('DUPLICATE_IN_FILE', `Custom domain "${spec.customDomain}" is also on line ${firstDomain}.`, {field: row.fieldName(['customDomain'])}), row.line))
-        } else domains.set(spec.customDomain, row.line)
+  const settled = new Map<number, RowResult>()
+  let total = 0
+  let valid = 0
+  const conn = await sql.reserve()
+  try {
+    await conn.unsafe('create temp table if not exists anthias_bulk_rows (line int, subdomain text, custom_domain text, name text)')
+    await conn.unsafe('truncate anthias_bulk_rows')
+    const writable = await conn.unsafe('copy anthias_bulk_rows (line, subdomain, custom_domain, name) from stdin').writable()
+    writable.on('error', () => undefined)
+    const toCopy = (line: number, subdomain: string, customDomain: string | undefined, name: string) =>
+      `${line}\t${copyText(subdomain)}\t${copyText(customDomain)}\t${copyText(name)}\n`
+    const refuse = (line: number, label: string, rowErrors: AppError[]) => {
+      errors.push(...rowErrors)
+      settled.set(line, failure(line, label, rowErrors[0]!))
+    }
+    const flush = async (chunk: string) => {
+      if (chunk && !writable.write(chunk)) await once(writable, 'drain')
+      onProgress?.({phase: 'validate', done: total, total})
+    }
+    try {
+      for await (const batch of source.batches()) {
+        let chunk = ''
+        for (const row of batch) {
+          total++
+          const {prepared, errors: rowErrors} = prepare(row, catalog, ctx)
+          if (!prepared) {
+            refuse(row.line, row.label, rowErrors)
+            continue
+          }
+          valid++
+          kept?.push(prepared)
+          chunk += toCopy(row.line, prepared.valid.spec.subdomain, prepared.valid.spec.customDomain, prepared.valid.spec.name)
+        }
+        await flush(chunk)
+      }
+      writable.end()
+      await finished(writable)
+    } catch (error) {
+      writable.destroy(error as Error)
+      throw error
+    }
+    onProgress?.({phase: 'conflicts', done: 0, total})
+    // one query: each row that repeats an earlier one in the file, or meets a tenant in the database
+    const found = await conn<{line: number; name: string; subdomain: string; customDomain: string | null; firstSub: number; firstDomain: number | null; existingId: string | null; existingHash: string | null; domainTaken: boolean}[]>`
+      with r as (
+        select line, name, subdomain, custom_domain,
+          min(line) over (partition by subdomain) as first_sub,
+          min(line) over (partition by custom_domain) as first_domain
+        from anthias_bulk_rows
+      )
+      select r.line, r.name, r.subdomain, r.custom_domain, r.first_sub, r.first_domain,
+        t.id as existing_id, t.spec_sha256 as existing_hash,
+        exists (select 1 from tenants d where r.custom_domain is not null and lower(d.custom_domain) = r.custom_domain
+          and d.id is distinct from t.id) as domain_taken
+      from r left join tenants t on lower(t.subdomain) = r.subdomain
+      where r.first_sub <> r.line or (r.custom_domain is not null and r.first_domain <> r.line) or t.id is not null
+        or exists (select 1 from tenants d where r.custom_domain is not null and lower(d.custom_domain) = r.custom_domain)
+      order by r.line`
+    await conn.unsafe('drop table anthias_bulk_rows')
+    const hashes = await hashesOf(new Set(found.filter((f) => f.existingId && f.firstSub === f.line).map((f) => f.line)), source, kept, catalog, ctx)
+    // every row found here was valid and will not be created
+    valid -= found.length
+    for (const f of found) {
+      let problem: AppError | undefined
+      if (f.firstSub !== f.line) {
+        problem = new AppError('DUPLICATE_IN_FILE', `Subdomain "${f.subdomain}" is also on line ${f.firstSub} (subdomains are case-insensitive).`, {field: 'subdomain', line: f.line})
+      } else if (f.customDomain && f.firstDomain !== f.line) {
+        problem = new AppError('DUPLICATE_IN_FILE', `Custom domain "${f.customDomain}" is also on line ${f.firstDomain}.`, {field: 'custom_domain', line: f.line})
+      } else if (f.existingId && f.existingHash === hashes.get(f.line)) {
+        settled.set(f.line, {line: f.line, name: f.name, subdomain: f.subdomain, outcome: 'unchanged', tenantId: f.existingId, accessUrl: accessUrl(f.subdomain, ctx.baseDomain)})
+        continue
+      } else if (f.existingId) {
+        problem = new AppError('SUBDOMAIN_TAKEN', `Subdomain "${f.subdomain}" already belongs to another tenant (or one with a different spec).`, {exit: ExitCode.conflict, field: 'subdomain', line: f.line})
+      } else if (f.domainTaken) {
+        problem = new AppError('CUSTOM_DOMAIN_TAKEN', `Custom domain "${f.customDomain}" is already used by another tenant.`, {exit: ExitCode.conflict, field: 'custom_domain', line: f.line})
+      }
+      if (problem) {
+        errors.push(problem)
+        settled.set(f.line, failure(f.line, f.name, problem, f.subdomain))
       }
     }
-    if (rowErrors.length > 0) {
-      entry.failed = rowErrors[0]
-      errors.push(...rowErrors)
-    } else if (prepared && kept) {
-      kept.push(prepared)
-    }
-    index.push(entry)
-    if (index.length % 1000 === 0) onProgress?.({phase: 'validate', done: index.length, total: index.length})
+  } finally {
+    conn.release()
   }
-  onProgress?.({phase: 'validate', done: index.length, total: index.length})
-  return {index, errors, prepared: kept}
+  onProgress?.({phase: 'conflicts', done: total, total})
+  errors.sort((a, b) => (a.line ?? 0) - (b.line ?? 0))
+  return {total, errors, settled, pending: valid, prepared: kept}
 }
 
 /** The validated rows again: those kept by validateSource, else the file read and validated anew. */
@@ -226,40 +237,6 @@ async function hashesOf(lines: Set<number>, source: Source, kept: Prepared[] | u
   if (lines.size === 0) return hashes
   for await (const p of preparedRows(source, kept, catalog, ctx)) if (lines.has(p.line)) hashes.set(p.line, hashOf(p))
   return hashes
-}
-
-/**
- * Phase 2: subdomains and custom domains already taken, in one query. Only
- * rows whose subdomain exists need their spec hash, to tell unchanged from taken.
- */
-export async function checkConflicts(sql: Sql, index: Indexed[], hashes: (lines: Set<number>) => Promise<Map<number, string>> = async () => new Map()): Promise<AppError[]> {
-  const candidates = index.filter((e) => !e.failed && e.subdomain)
-  if (candidates.length === 0) return []
-  const rows = await sql<{id: string; subdomain: string; customDomain: string | null; specSha256: string | null}[]>`
-    select id, lower(subdomain) as subdomain, lower(custom_domain) as custom_domain, spec_sha256 from tenants
-    where lower(subdomain) = any(${candidates.map((e) => e.subdomain!)}::text[])
-       or lower(custom_domain) = any(${candidates.flatMap((e) => (e.customDomain ? [e.customDomain] : []))}::text[])`
-  const bySubdomain = new Map(rows.map((r) => [r.subdomain, r]))
-  const byDomain = new Map(rows.filter((r) => r.customDomain).map((r) => [r.customDomain!, r]))
-  const errors: AppError[] = []
-  const hashOfLine = await hashes(new Set(candidates.filter((e) => bySubdomain.has(e.subdomain!)).map((e) => e.line)))
-  for (const entry of candidates) {
-    const existing = bySubdomain.get(entry.subdomain!)
-    if (existing && existing.specSha256 === hashOfLine.get(entry.line)) {
-      entry.existing = existing.id
-      continue
-    }
-    const problem = existing
-      ? new AppError('SUBDOMAIN_TAKEN', `Subdomain "${entry.subdomain}" already belongs to another tenant (or one with a different spec).`, {exit: ExitCode.conflict, field: 'subdomain', line: entry.line})
-      : entry.customDomain && byDomain.has(entry.customDomain)
-        ? new AppError('CUSTOM_DOMAIN_TAKEN', `Custom domain "${entry.customDomain}" is already used by another tenant.`, {exit: ExitCode.conflict, field: 'custom_domain', line: entry.line})
-        : undefined
-    if (problem) {
-      entry.failed = problem
-      errors.push(problem)
-    }
-  }
-  return errors
 }
 
 const CONNECTION_LOST = new Set(['57P01', '57P02', '57P03', 'CONNECTION_CLOSED', 'CONNECTION_ENDED', 'CONNECTION_DESTROYED', 'ECONNRESET', 'EPIPE'])
@@ -347,20 +324,10 @@ export async function provisionFromSource(sql: Sql, source: Source, ctx: Context
   const started = performance.now()
   const dryRun = Boolean(options.dryRun)
   const catalog = await loadCatalog(sql)
-  const [sha, {index, errors, prepared}] = await Promise.all([fileSha256(source.path), validateSource(source, catalog, ctx, options.onProgress)])
-  options.onProgress?.({phase: 'conflicts', done: 0, total: index.length})
-  errors.push(...(await checkConflicts(sql, index, (lines) => hashesOf(lines, source, prepared, catalog, ctx))))
-  options.onProgress?.({phase: 'conflicts', done: index.length, total: index.length})
-  errors.sort((a, b) => (a.line ?? 0) - (b.line ?? 0))
-
-  const rows: RowResult[] = []
-  for (const e of index) {
-    if (e.failed) rows.push(failure(e.line, e.name, e.failed, e.subdomain))
-    else if (e.existing) rows.push({line: e.line, name: e.name, subdomain: e.subdomain, outcome: 'unchanged', tenantId: e.existing, accessUrl: accessUrl(e.subdomain!, ctx.baseDomain)})
-  }
-  const todo = new Set(index.filter((e) => !e.failed && !e.existing).map((e) => e.line))
+  const [sha, {total, errors, settled, pending, prepared}] = await Promise.all([fileSha256(source.path), validateSource(sql, source, catalog, ctx, options.onProgress)])
+  const rows = [...settled.values()].sort((a, b) => a.line - b.line)
   const report: BulkReport = {
-    runId: '', file: source.path, sha256: sha, source: source.kind, dryRun, total: index.length,
+    runId: '', file: source.path, sha256: sha, source: source.kind, dryRun, total,
     created: 0, unchanged: rows.filter((r) => r.outcome === 'unchanged').length, failed: rows.length - rows.filter((r) => r.outcome === 'unchanged').length,
     errors, rows, durationMs: 0, stopped: false,
   }
@@ -368,7 +335,7 @@ export async function provisionFromSource(sql: Sql, source: Source, ctx: Context
     where file_sha256 = ${sha} and status = 'running' and dry_run = ${dryRun}`
   const [run] = await sql<{id: string}[]>`
     insert into provisioning_runs (source, file_name, file_sha256, dry_run, status, total)
-    values (${source.kind}, ${basename(source.path)}, ${sha}, ${dryRun}, 'running', ${index.length}) returning id`
+    values (${source.kind}, ${basename(source.path)}, ${sha}, ${dryRun}, 'running', ${total}) returning id`
   report.runId = run!.id
   const finish = async (status: 'completed' | 'failed') => {
     report.durationMs = Math.round(performance.now() - started)
@@ -394,6 +361,7 @@ export async function provisionFromSource(sql: Sql, source: Source, ctx: Context
   const concurrency = Math.max(1, options.concurrency ?? 2)
   const provisionStart = performance.now()
   let stop = false
+  let attempted = 0
   const inFlight = new Set<Promise<void>>()
   const write = async (batch: Prepared[]) => {
     if (options.rate) {
@@ -426,8 +394,9 @@ export async function provisionFromSource(sql: Sql, source: Source, ctx: Context
     }
     const elapsed = (performance.now() - provisionStart) / 1000
     const rate = report.created / Math.max(elapsed, 0.001)
-    const remaining = todo.size - report.created - report.rows.filter((r) => r.outcome === 'failed' && todo.has(r.line)).length
-    options.onProgress?.({phase: 'provision', done: todo.size - remaining, total: todo.size, rate, etaSeconds: rate > 0 ? remaining / rate : undefined})
+    attempted += batch.length
+    const remaining = pending - attempted
+    options.onProgress?.({phase: 'provision', done: attempted, total: pending, rate, etaSeconds: rate > 0 ? remaining / rate : undefined})
   }
 
   try {
@@ -439,10 +408,10 @@ export async function provisionFromSource(sql: Sql, source: Source, ctx: Context
       inFlight.add(p)
       if (inFlight.size >= concurrency) await Promise.race(inFlight)
     }
-    options.onProgress?.({phase: 'provision', done: 0, total: todo.size})
+    options.onProgress?.({phase: 'provision', done: 0, total: pending})
     for await (const item of preparedRows(source, prepared, catalog, ctx)) {
       if (stop) break
-      if (!todo.has(item.line)) continue
+      if (settled.has(item.line)) continue
       batch.push(item)
       if (batch.length >= batchSize) await flush()
     }

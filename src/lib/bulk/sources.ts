@@ -37,6 +37,13 @@ export interface Source {
   batches(): AsyncGenerator<SourceRow[]>
 }
 
+/** Parsed CSV records, each with the line it starts on, and the records that could not be parsed. */
+interface RecordBatch {
+  columns: string[]
+  records: {line: number; cells: string[]}[]
+  failed: SourceRow[]
+}
+
 /** CSV columns and the tenant input field each sets. */
 export const CSV_COLUMNS: Record<string, string> = {
   name: 'name',
@@ -135,51 +142,56 @@ function csvRow(columns: string[], cells: string[], line: number): SourceRow {
 
 const csvFieldName = (path: PropertyKey[]) => COLUMN_FOR[String(path[0])] ?? (path[0] === 'settings' ? `settings.${path.slice(1).join('.')}` : path.join('.'))
 
+async function* csvRecords(path: string): AsyncGenerator<RecordBatch> {
+  const {parse} = await import('csv-parse')
+  const parser = createReadStream(path).pipe(
+    parse({bom: true, relax_column_count: true, info: true, skip_records_with_error: true, skip_empty_lines: true}),
+  )
+  const skipped: AppError[] = []
+  parser.on('skip', (error: Error & {code?: string; lines?: number}) => {
+    skipped.push(new AppError('CSV_MALFORMED', `Line ${error.lines}: ${error.message}`, {line: error.lines, suggestions: ['Quote fields that contain commas, quotes or line breaks, and double quotes inside them ("").']}))
+  })
+  let failure: unknown
+  parser.on('error', (error) => (failure = error))
+  const failed = (error: AppError): SourceRow => ({line: error.line ?? 0, label: `line ${error.line}`, input: {} as TenantInput, members: [], errors: [error], fieldName: String})
+  let columns: string[] | undefined
+  for (;;) {
+    const batch: RecordBatch = {columns: columns ?? [], records: [], failed: []}
+    let item: {record: string[]; info: {lines: number}} | null
+    while ((item = parser.read() as typeof item) !== null) {
+      while (skipped.length > 0) batch.failed.push(failed(skipped.shift()!))
+      const {record, info} = item
+      // info.lines is where the record ends; line breaks inside quoted fields move its start up
+      let start = info.lines
+      for (const cell of record) for (let i = cell.indexOf('\n'); i !== -1; i = cell.indexOf('\n', i + 1)) start--
+      if (!columns) batch.columns = columns = checkHeader(record)
+      else batch.records.push({line: start, cells: record})
+    }
+    if (failure) throw new AppError('FILE_UNREADABLE', `Cannot read ${path}: ${(failure as Error).message}`, {field: 'FILE', cause: failure})
+    if (batch.records.length + batch.failed.length > 0) yield batch
+    // checked after the yield: while the consumer worked, more may have arrived, or the stream ended
+    if (parser.readableEnded) break
+    if (parser.readableLength > 0) continue
+    await new Promise<void>((resolve) => {
+      const done = () => {
+        parser.off('readable', done).off('end', done).off('error', done)
+        resolve()
+      }
+      parser.once('readable', done).once('end', done).once('error', done)
+    })
+  }
+  if (skipped.length > 0) yield {columns: columns ?? [], records: [], failed: skipped.splice(0).map(failed)}
+  if (!columns) throw new AppError('CSV_EMPTY', `${path} has no header line.`, {line: 1, suggestions: ['Print a valid header with --template.']})
+}
+
 export function csvSource(path: string): Source {
   return {
     kind: 'csv',
     path,
     async *batches() {
-      const {parse} = await import('csv-parse')
-      const parser = createReadStream(path).pipe(
-        parse({bom: true, relax_column_count: true, info: true, skip_records_with_error: true, skip_empty_lines: true}),
-      )
-      const skipped: AppError[] = []
-      parser.on('skip', (error: Error & {code?: string; lines?: number}) => {
-        skipped.push(new AppError('CSV_MALFORMED', `Line ${error.lines}: ${error.message}`, {line: error.lines, suggestions: ['Quote fields that contain commas, quotes or line breaks, and double quotes inside them ("").']}))
-      })
-      let failure: unknown
-      parser.on('error', (error) => (failure = error))
-      const failed = (error: AppError): SourceRow => ({line: error.line ?? 0, label: `line ${error.line}`, input: {} as TenantInput, members: [], errors: [error], fieldName: String})
-      let columns: string[] | undefined
-      for (;;) {
-        const batch: SourceRow[] = []
-        let item: {record: string[]; info: {lines: number}} | null
-        while ((item = parser.read() as typeof item) !== null) {
-          while (skipped.length > 0) batch.push(failed(skipped.shift()!))
-          const {record, info} = item
-          // info.lines is where the record ends; line breaks inside quoted fields move its start up
-          let start = info.lines
-          for (const cell of record) for (let i = cell.indexOf('\n'); i !== -1; i = cell.indexOf('\n', i + 1)) start--
-          if (!columns) columns = checkHeader(record)
-          else batch.push(csvRow(columns, record, start))
-        }
-        if (failure) throw new AppError('FILE_UNREADABLE', `Cannot read ${path}: ${(failure as Error).message}`, {field: 'FILE', cause: failure})
-        if (parser.readableEnded) {
-          while (skipped.length > 0) batch.push(failed(skipped.shift()!))
-          if (batch.length > 0) yield batch
-          break
-        }
-        if (batch.length > 0) yield batch
-        await new Promise<void>((resolve) => {
-          const done = () => {
-            parser.off('readable', done).off('end', done).off('error', done)
-            resolve()
-          }
-          parser.once('readable', done).once('end', done).once('error', done)
-        })
+      for await (const {columns, records, failed} of csvRecords(path)) {
+        yield [...failed, ...records.map((r) => csvRow(columns, r.cells, r.line))]
       }
-      if (!columns) throw new AppError('CSV_EMPTY', `${path} has no header line.`, {line: 1, suggestions: ['Print a valid header with --template.']})
     },
   }
 }

@@ -171,21 +171,31 @@ export async function validateSource(sql: Sql, source: Source, catalog: Catalog,
     }
     onProgress?.({phase: 'conflicts', done: 0, total})
     // one query: each row that repeats an earlier one in the file, or meets a tenant in the database
+    // (grouped and joined, not windowed: only the rows it finds come back)
     const found = await conn<{line: number; name: string; subdomain: string; customDomain: string | null; firstSub: number; firstDomain: number | null; existingId: string | null; existingHash: string | null; domainTaken: boolean}[]>`
-      with r as (
-        select line, name, subdomain, custom_domain,
-          min(line) over (partition by subdomain) as first_sub,
-          min(line) over (partition by custom_domain) as first_domain
-        from anthias_bulk_rows
-      )
-      select r.line, r.name, r.subdomain, r.custom_domain, r.first_sub, r.first_domain,
+      with dup_sub as (select subdomain, min(line) as first from anthias_bulk_rows group by subdomain having count(*) > 1),
+      dup_domain as (
+        select custom_domain, min(line) as first from anthias_bulk_rows
+        where custom_domain is not null group by custom_domain having count(*) > 1
+      ),
+      hits as (
+        select r.line, d.first as first_sub, null::int as first_domain from anthias_bulk_rows r join dup_sub d using (subdomain) where r.line <> d.first
+        union all
+        select r.line, null, d.first from anthias_bulk_rows r join dup_domain d using (custom_domain) where r.line <> d.first
+        union all
+        select r.line, null, null from anthias_bulk_rows r join tenants t on lower(t.subdomain) = r.subdomain
+        union all
+        select r.line, null, null from anthias_bulk_rows r join tenants t on lower(t.custom_domain) = r.custom_domain
+      ),
+      lines as (select line, min(first_sub) as first_sub, min(first_domain) as first_domain from hits group by line)
+      select l.line, r.name, r.subdomain, r.custom_domain,
+        coalesce(l.first_sub, l.line) as first_sub, coalesce(l.first_domain, l.line) as first_domain,
         t.id as existing_id, t.spec_sha256 as existing_hash,
         exists (select 1 from tenants d where r.custom_domain is not null and lower(d.custom_domain) = r.custom_domain
           and d.id is distinct from t.id) as domain_taken
-      from r left join tenants t on lower(t.subdomain) = r.subdomain
-      where r.first_sub <> r.line or (r.custom_domain is not null and r.first_domain <> r.line) or t.id is not null
-        or exists (select 1 from tenants d where r.custom_domain is not null and lower(d.custom_domain) = r.custom_domain)
-      order by r.line`
+      from lines l join anthias_bulk_rows r using (line)
+      left join tenants t on lower(t.subdomain) = r.subdomain
+      order by l.line`
     await conn.unsafe('drop table anthias_bulk_rows')
     const hashes = await hashesOf(new Set(found.filter((f) => f.existingId && f.firstSub === f.line).map((f) => f.line)), source, kept, catalog, ctx)
     // every row found here was valid and will not be created

@@ -24,6 +24,18 @@ async function answer(prompt: string, text = ''): Promise<void> {
   screen.keypress('enter')
 }
 
+/** Type a refused answer, wait for the refusal, replace it with an accepted one; returns the screen with the refusal. */
+async function refusedThenAccepted(prompt: string, refused: string, refusal: string, accepted: string): Promise<string> {
+  await until(prompt)
+  screen.type(refused)
+  screen.keypress('enter')
+  const shown = await until(refusal)
+  for (let i = 0; i < refused.length; i++) screen.keypress('backspace')
+  screen.type(accepted)
+  screen.keypress('enter')
+  return shown
+}
+
 describe('the create wizard', () => {
   let t: TestDatabase
   const logged: string[] = []
@@ -87,13 +99,7 @@ describe('the create wizard', () => {
     await answer('Keep the default security policy')
     await answer('Owner email', 'bill@initech.example.com')
     await answer('Owner password')
-    await until('Password (')
-    screen.type('weak')
-    screen.keypress('enter')
-    expect(await until('Needs')).toContain('Needs at least 8 characters, an uppercase letter, a digit')
-    for (let i = 0; i < 4; i++) screen.keypress('backspace')
-    screen.type('Str0ngEnough')
-    screen.keypress('enter')
+    expect(await refusedThenAccepted('Password (', 'weak', 'Needs', 'Str0ngEnough')).toContain('Needs at least 8 characters, an uppercase letter, a digit')
     await answer('Custom domain')
     await answer('Create this tenant?')
     expect((await run)?.input).toMatchObject({ownerEmail: 'bill@initech.example.com', ownerPassword: 'Str0ngEnough'})
@@ -109,13 +115,7 @@ describe('the create wizard', () => {
     await answer('Minimum password length')
     await answer('Passwords must contain')
     await answer('Previous passwords')
-    await until('Allowed IP range')
-    screen.type('10.0.0.1/8')
-    screen.keypress('enter')
-    expect(await until('host bits')).toContain('use 10.0.0.0/8')
-    for (let i = 0; i < 10; i++) screen.keypress('backspace')
-    screen.type('10.0.0.0/8')
-    screen.keypress('enter')
+    expect(await refusedThenAccepted('Allowed IP range', '10.0.0.1/8', 'host bits', '10.0.0.0/8')).toContain('use 10.0.0.0/8')
     await answer('empty to finish')
     await answer('Create this tenant?')
     expect((await run)?.input.allowedIpRanges).toEqual(['10.0.0.0/8'])

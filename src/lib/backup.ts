@@ -35,10 +35,11 @@ import type {Sql, TransactionSql} from 'postgres'
 import {writeAudit} from './audit.js'
 import type {Context} from './context.js'
 import {migrationStatus} from './db/migrations.js'
-import {APP_ROLE, isUuid, TENANT_SETTING} from './db/tenant-context.js'
+import {APP_ROLE, enterTenant, isUuid, leaveTenant} from './db/tenant-context.js'
 import {AppError, conflict, ExitCode} from './errors.js'
 import {CONTROL_PLANE_TABLES} from './rls.js'
 import {tenantTablesChildrenFirst} from './tenant-delete.js'
+import {tenantKey, tenantNotFound} from './tenant-ref.js'
 import {judgeSubdomain} from './validation.js'
 
 export const BACKUP_FORMAT = 1
@@ -110,9 +111,8 @@ export async function backupTenant(sql: Sql, tenantRef: string, path: string, op
   try {
     const manifest = await sql.begin('isolation level repeatable read read only', async (tx) => {
       const [tenant] = await tx<{id: string; subdomain: string; name: string}[]>`
-        select t.id, t.subdomain, t.name from tenants t
-        where ${isUuid(tenantRef.trim()) ? tx`t.id = ${tenantRef.trim()}::uuid` : tx`lower(t.subdomain) = ${tenantRef.trim().toLowerCase()}`}`
-      if (!tenant) throw new AppError('TENANT_NOT_FOUND', `No tenant "${tenantRef}".`, {exit: ExitCode.notFound})
+        select t.id, t.subdomain, t.name from tenants t where ${tenantKey(tx, tenantRef)}`
+      if (!tenant) throw tenantNotFound(tenantRef)
       const {schemaVersion} = await migrationStatus(tx as unknown as Sql)
       const tables: TableManifest[] = []
       for (const table of await backupTables(tx)) tables.push({name: table, columns: await columnsOf(tx, table), rows: 0, sha256: ''})
@@ -413,13 +413,10 @@ export async function restoreTenant(sql: Sql, path: string, options: RestoreOpti
         continue
       }
       const tenantData = !CONTROL_PLANE_TABLES.has(table)
-      if (tenantData) {
-        await tx.unsafe(`set local role ${APP_ROLE}`)
-        await tx`select set_config(${TENANT_SETTING}, ${tenantId}, true)`
-      }
+      if (tenantData) await enterTenant(tx, tenantId)
       // replace mode emptied the tenant's rows first: a plain insert, without conflict handling, is the fast path
       await tx.unsafe(`insert into ${quote(table)} (${columns}) overriding system value select ${columns} from ${quote(name)}${mode === 'merge' ? ' on conflict do nothing' : ''}`)
-      if (tenantData) await tx.unsafe('reset role')
+      if (tenantData) await leaveTenant(tx)
     }
     for (const table of tables) {
       const [count] = table === 'users'

@@ -60,10 +60,6 @@ export function findPlan(catalog: Catalog, id: string, field = 'plan'): Plan {
   if (plan) return plan
   const ids = catalog.plans.map((p) => p.id)
   const guess = closest(id, ids)
-  return unknownPlan(id, ids, guess, field)
-}
-
-function unknownPlan(id: string, ids: string[], guess: string | undefined, field: string): never {
   throw new AppError('PLAN_UNKNOWN', `Unknown plan "${id}"${guess ? `; did you mean "${guess}"?` : '.'} Plans: ${ids.join(', ')}.`, {
     field,
     suggestions: guess ? [guess] : ids,

@@ -129,8 +129,8 @@ export interface LeakProbe {
  * As the application role, in another tenant's context and with no tenant set,
  * count this tenant's rows in every table the role can read. All must be zero.
  */
-export async function leakProbe(sql: Sql, tenantId: string, otherTenantId?: string): Promise<LeakProbe> {
-  const {tables} = await inspectRls(sql)
+export async function leakProbe(sql: Sql, tenantId: string, otherTenantId?: string, inspected?: Awaited<ReturnType<typeof inspectRls>>): Promise<LeakProbe> {
+  const {tables} = inspected ?? (await inspectRls(sql))
   const readable = tables.filter((t) => t.appPrivileges.includes('SELECT')).map((t) => t.table)
   const count = (tx: TransactionSql, table: string) =>
     tx<{n: number}[]>`select count(*)::int as n from ${tx(table)} where tenant_id = ${tenantId}`.then((r) => r[0]!.n)

@@ -7,7 +7,7 @@ import type {Sql} from 'postgres'
 
 import {writeAudit} from './audit.js'
 import type {Context} from './context.js'
-import {APP_ROLE, TENANT_SETTING} from './db/tenant-context.js'
+import {enterTenant, leaveTenant} from './db/tenant-context.js'
 import {AppError, ExitCode} from './errors.js'
 import {lockTenant} from './tenant-ref.js'
 
@@ -34,8 +34,7 @@ export async function setupTenantData(sql: Sql, tenantRef: string, ctx: Context)
       })
     }
     const created: string[] = []
-    await tx.unsafe(`set local role ${APP_ROLE}`)
-    await tx`select set_config(${TENANT_SETTING}, ${tenant.id}, true)`
+    await enterTenant(tx, tenant.id)
     let [asset] = await tx<{id: string}[]>`select id from assets where name = ${WELCOME_ASSET.name} limit 1`
     if (!asset) {
       ;[asset] = await tx<{id: string}[]>`
@@ -44,7 +43,7 @@ export async function setupTenantData(sql: Sql, tenantRef: string, ctx: Context)
         returning id`
       created.push(`asset "${WELCOME_ASSET.name}"`)
     }
-    await tx.unsafe('reset role')
+    await leaveTenant(tx)
     const [row] = await tx<{settings: Record<string, unknown>}[]>`select settings from tenants where id = ${tenant.id}`
     const settings = row!.settings
     const missing = Object.entries(DEFAULT_SETTINGS).filter(([key]) => !(key in settings))

@@ -16,7 +16,7 @@ import type {Sql, TransactionSql} from 'postgres'
 import {writeAudit} from './audit.js'
 import type {Context} from './context.js'
 import {loadMigrations, type Migration} from './db/migrations.js'
-import {APP_ROLE, TENANT_SETTING} from './db/tenant-context.js'
+import {enterTenant, leaveTenant} from './db/tenant-context.js'
 import {AppError, ExitCode} from './errors.js'
 import {lockTenant} from './tenant-ref.js'
 
@@ -71,12 +71,6 @@ function checkLedger(ledger: LedgerRow[], files: Migration[], subdomain: string)
   return files.filter((m) => !done.has(m.version))
 }
 
-/** Enter the tenant's context inside the transaction: the application role, the tenant set. */
-async function enterTenant(tx: TransactionSql, tenantId: string) {
-  await tx.unsafe(`set local role ${APP_ROLE}`)
-  await tx`select set_config(${TENANT_SETTING}, ${tenantId}, true)`
-}
-
 const ledgerOf = (tx: TransactionSql, tenantId: string) =>
   tx<LedgerRow[]>`select version, name, checksum, applied_at, duration_ms, faked from tenant_migrations where tenant_id = ${tenantId} order by version`
 
@@ -100,7 +94,7 @@ export async function migrateTenant(sql: Sql, tenantRef: string, options: Migrat
         if (file.down === undefined) throw new AppError('TENANT_MIGRATION_IRREVERSIBLE', `Tenant migration ${file.version} (${file.name}) has no down script.`, {exit: ExitCode.failed})
         await enterTenant(tx, tenant.id)
         await tx.unsafe(file.down)
-        await tx.unsafe('reset role')
+        await leaveTenant(tx)
         await tx`delete from tenant_migrations where tenant_id = ${tenant.id} and version = ${file.version}`
         await writeAudit(tx, {actor: ctx.actor, action: 'tenant.migrate', tenantId: tenant.id, subject: tenant.subdomain, arguments: {reverted: file.version}})
         result.reverted.push({version: file.version, name: file.name})
@@ -122,7 +116,7 @@ export async function migrateTenant(sql: Sql, tenantRef: string, options: Migrat
       } else {
         await tx.unsafe(next.up)
       }
-      await tx.unsafe('reset role')
+      await leaveTenant(tx)
       const durationMs = Math.round(performance.now() - began)
       await tx`insert into tenant_migrations (tenant_id, version, name, checksum, duration_ms, faked)
         values (${tenant.id}, ${next.version}, ${next.name}, ${next.checksum}, ${durationMs}, ${faked})`
@@ -137,21 +131,17 @@ export async function migrateTenant(sql: Sql, tenantRef: string, options: Migrat
 }
 
 /**
- * One migration for one tenant in one transaction, its statements pipelined:
- * lock the tenant, enter its context, run the script, record it. A concurrent
+ * One migration for one tenant in one transaction: lock the tenant, then enter
+ * its context, run the script and record it, pipelined. A concurrent
  * migrator of the same tenant waits on the lock and then fails on the ledger's
  * primary key, rolling back its copy of the work.
  */
 async function applyMigration(sql: Sql, tenant: {id: string; subdomain: string}, m: Migration, ctx: Context): Promise<void> {
   await sql.begin(async (tx) => {
     const began = performance.now()
-    await Promise.all([
-      tx`select 1 from tenants where id = ${tenant.id} for update`,
-      tx.unsafe(`set local role ${APP_ROLE}`),
-      tx`select set_config(${TENANT_SETTING}, ${tenant.id}, true)`,
-      tx.unsafe(m.up),
-      tx.unsafe('reset role'),
-    ])
+    await tx`select 1 from tenants where id = ${tenant.id} for update`
+    // postgres.js sends a query when it is awaited: in this order, pipelined
+    await Promise.all([enterTenant(tx, tenant.id), tx.unsafe(m.up), leaveTenant(tx)])
     await Promise.all([
       tx`insert into tenant_migrations (tenant_id, version, name, checksum, duration_ms)
         values (${tenant.id}, ${m.version}, ${m.name}, ${m.checksum}, ${Math.round(performance.now() - began)})`,

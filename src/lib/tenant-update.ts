@@ -8,7 +8,7 @@ import {AppError, conflict, ValidationErrors} from './errors.js'
 import {type FieldName, validateLimitOverrides} from './plan-change.js'
 import {loadCatalog} from './plans.js'
 import {lockTenant} from './tenant-ref.js'
-import {getTenant, type TenantDetails} from './tenants.js'
+import {domainConflict, getTenant, type TenantDetails} from './tenants.js'
 import {limitViolations, tenantUsage} from './usage.js'
 import {customDomainSchema, emailSchema, issuesToErrors, mergeSettings, type Settings, tenantNameSchema} from './validation.js'
 
@@ -101,9 +101,6 @@ export async function updateTenant(sql: Sql, tenantRef: string, input: TenantUpd
       return {before, after, dns, violations}
     })) as TenantUpdateResult
   } catch (error) {
-    if ((error as {constraint_name?: string}).constraint_name === 'tenants_custom_domain_key') {
-      throw conflict('CUSTOM_DOMAIN_TAKEN', `Custom domain "${customDomain}" is already used by another tenant.`, {field: fieldName(['customDomain'])})
-    }
-    throw error
+    throw domainConflict(error, {customDomain}, fieldName) ?? error
   }
 }

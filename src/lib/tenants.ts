@@ -294,24 +294,29 @@ export function specHash(valid: ValidatedSpec, members: MemberSpec[] = []): stri
   ]))
 }
 
-const PG_UNIQUE_VIOLATION = '23505'
-
-async function uniqueViolation(sql: Sql, error: unknown, spec: TenantSpec, fieldName: FieldName): Promise<AppError | undefined> {
-  const e = error as {code?: string; constraint_name?: string}
-  if (e.code !== PG_UNIQUE_VIOLATION) return undefined
-  if (e.constraint_name === 'tenants_subdomain_key') {
-    return conflict('SUBDOMAIN_TAKEN', `Subdomain "${spec.subdomain}" is already taken.`, {
-      field: fieldName(['subdomain']),
-      suggestions: await suggestSubdomains(sql, spec.subdomain).catch(() => []),
-    })
+/**
+ * A unique violation on a tenant's subdomain or custom domain (another writer
+ * got there first) as the conflict a person understands; undefined for any other error.
+ */
+export function domainConflict(error: unknown, values: {subdomain?: string; customDomain?: string | null}, fieldName: FieldName = (p) => p.join('.')): AppError | undefined {
+  const constraint = (error as {constraint_name?: string}).constraint_name
+  if (constraint === 'tenants_subdomain_key') {
+    return conflict('SUBDOMAIN_TAKEN', `Subdomain "${values.subdomain}" is already taken.`, {field: fieldName(['subdomain'])})
   }
-  if (e.constraint_name === 'tenants_custom_domain_key') {
-    return conflict('CUSTOM_DOMAIN_TAKEN', `Custom domain "${spec.customDomain}" is already used by another tenant.`, {
+  if (constraint === 'tenants_custom_domain_key') {
+    return conflict('CUSTOM_DOMAIN_TAKEN', `Custom domain "${values.customDomain}" is already used by another tenant.`, {
       field: fieldName(['customDomain']),
       suggestions: ['Choose another domain, or remove it from the other tenant first.'],
     })
   }
   return undefined
+}
+
+/** domainConflict, with free alternatives for a taken subdomain. */
+async function uniqueViolation(sql: Sql, error: unknown, spec: TenantSpec, fieldName: FieldName): Promise<AppError | undefined> {
+  const known = domainConflict(error, spec, fieldName)
+  if (known?.code !== 'SUBDOMAIN_TAKEN') return known
+  return conflict(known.code, known.message, {field: known.field, suggestions: await suggestSubdomains(sql, spec.subdomain).catch(() => [])})
 }
 
 /**

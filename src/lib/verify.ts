@@ -49,7 +49,7 @@ export async function verifyTenant(sql: Sql, tenantRef: string, ctx: Context): P
   check('application role', roleProblems.length === 0, 'anthias_app owns no table and has no BYPASSRLS', roleProblems.join('; '))
 
   const [other] = await sql<{id: string}[]>`select id from tenants where id <> ${tenant.id} limit 1`
-  const probe = await leakProbe(sql, tenant.id, other?.id)
+  const probe = await leakProbe(sql, tenant.id, other?.id, state)
   check('leak probe', probe.leaks === 0, `0 of this tenant's rows visible from another tenant's context or with no tenant set`,
     `${probe.leaks} rows visible: ${JSON.stringify({fromOtherTenant: probe.fromOtherTenant, withoutTenant: probe.withoutTenant})}`)
 

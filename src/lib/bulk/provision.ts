@@ -32,10 +32,10 @@ import {transaction} from '../db/transaction.js'
 import {AppError, ExitCode} from '../errors.js'
 import {type Catalog, loadCatalog} from '../plans.js'
 import {newToken} from '../secrets.js'
+import {DEFAULT_INVITATION_DAYS} from '../members.js'
+import {domainConflict} from '../tenants.js'
 import {hashOf, type Prepared, prepare} from './prepare.js'
 import type {Source} from './sources.js'
-
-export const DEFAULT_INVITATION_DAYS = 7
 
 export type Outcome = 'created' | 'unchanged' | 'failed'
 
@@ -322,11 +322,11 @@ function failure(line: number, name: string, error: AppError, subdomain?: string
   return {line, name, subdomain, outcome: 'failed', error: {code: error.code, message: error.message, field: error.field}}
 }
 
-function dbFailure(error: unknown): AppError {
-  const e = error as {code?: string; constraint_name?: string; message?: string}
-  if (e.constraint_name === 'tenants_subdomain_key') return new AppError('SUBDOMAIN_TAKEN', 'The subdomain was taken while the run was going on.', {exit: ExitCode.conflict, field: 'subdomain'})
-  if (e.constraint_name === 'tenants_custom_domain_key') return new AppError('CUSTOM_DOMAIN_TAKEN', 'The custom domain was taken while the run was going on.', {exit: ExitCode.conflict, field: 'custom_domain'})
-  return new AppError('DB_ERROR', e.message ?? String(error), {exit: ExitCode.failed})
+/** Why one tenant of a batch failed in the database (a subdomain or domain taken meanwhile, most likely). */
+function dbFailure(error: unknown, item: Prepared): AppError {
+  const columns: Record<string, string> = {subdomain: 'subdomain', customDomain: 'custom_domain'}
+  return domainConflict(error, item.valid.spec, (p) => columns[String(p[0])]!) ??
+    new AppError('DB_ERROR', (error as Error).message ?? String(error), {exit: ExitCode.failed})
 }
 
 /** Provision everything a source describes; see the module comment for the phases. */
@@ -390,7 +390,7 @@ export async function provisionFromSource(sql: Sql, source: Source, ctx: Context
           results.push(...(await transaction(sql, dryRun, (tx) => insertBatch(tx, [item], dryRun ? undefined : report.runId, ctx))))
         } catch (itemError) {
           if (connectionLost(itemError)) throw itemError
-          const e = at(dbFailure(itemError), item.line)
+          const e = at(dbFailure(itemError, item), item.line)
           report.errors.push(e)
           results.push(failure(item.line, item.valid.spec.name, e, item.valid.spec.subdomain))
           if (options.stopOnError) stop = true

@@ -10,6 +10,19 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 export const isUuid = (value: string) => UUID.test(value)
 
 /**
+ * Inside a transaction: switch to the application role and set the tenant,
+ * both transaction-local. The two statements are sent without waiting on
+ * each other, so callers may pipeline them with more.
+ */
+export function enterTenant(tx: TransactionSql, tenantId: string): Promise<unknown> {
+  if (!isUuid(tenantId)) throw new AppError('TENANT_ID_INVALID', `Not a tenant id: ${tenantId}`, {field: 'tenant'})
+  return Promise.all([tx.unsafe(`set local role ${APP_ROLE}`), tx`select set_config(${TENANT_SETTING}, ${tenantId}, true)`])
+}
+
+/** Back to the connecting role, inside the same transaction (the tenant setting stays until it ends). */
+export const leaveTenant = (tx: TransactionSql) => tx.unsafe('reset role')
+
+/**
  * Run `fn` in one transaction as the application role with the tenant set
  * (transaction-local), so row-level security confines it to that tenant's
  * rows. Every query inside must use `tx`.
@@ -17,8 +30,7 @@ export const isUuid = (value: string) => UUID.test(value)
 export async function withTenant<T>(sql: Sql, tenantId: string, fn: (tx: TransactionSql) => Promise<T>): Promise<T> {
   if (!isUuid(tenantId)) throw new AppError('TENANT_ID_INVALID', `Not a tenant id: ${tenantId}`, {field: 'tenant'})
   return sql.begin(async (tx) => {
-    await tx.unsafe(`set local role ${APP_ROLE}`)
-    await tx`select set_config(${TENANT_SETTING}, ${tenantId}, true)`
+    await enterTenant(tx, tenantId)
     return fn(tx)
   }) as Promise<T>
 }

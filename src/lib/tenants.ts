@@ -20,6 +20,7 @@ import {
   type PasswordPolicy,
   securitySchema,
   type SecurityPolicy,
+  featureTogglesSchema,
   settingsSchema,
   subdomainSchema,
   tenantNameSchema,
@@ -43,7 +44,7 @@ const buildSpecSchema = (baseDomain: string) =>
     ownerPassword: z.string().optional(),
     ...limitsSchema.shape,
     customDomain: customDomainSchema(baseDomain).optional(),
-    features: z.record(z.string(), z.boolean()).default({}),
+    features: featureTogglesSchema.default({}),
     settings: settingsSchema.default({}),
     ...securitySchema.shape,
   })

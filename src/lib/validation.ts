@@ -219,8 +219,16 @@ export function unmetPasswordRules(password: string, policy: PasswordPolicy): st
 
 const SETTING_KEY = /^[A-Za-z_][A-Za-z0-9_-]*(\.[A-Za-z_][A-Za-z0-9_-]*)*$/
 
-export const settingsSchema = z.record(z.string(), z.unknown())
+const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v)
+
+// plain predicates rather than z.record: these are parsed for every row of a bulk file, and a record schema runs a schema a key
+export const settingsSchema = z.custom<Record<string, unknown>>(isPlainObject, {error: 'Settings must be an object of keys and values'})
 export type Settings = z.infer<typeof settingsSchema>
+
+export const featureTogglesSchema = z.custom<Record<string, boolean>>(
+  (v) => isPlainObject(v) && Object.values(v).every((on) => typeof on === 'boolean'),
+  {error: 'Features must map feature names to true or false'},
+)
 
 /** `KEY=VALUE` with a dotted key (notifications.email=true); VALUE is JSON when it parses, else text. */
 export function parseSettingAssignment(text: string): {path: string[]; value: unknown} {
@@ -242,8 +250,6 @@ export function parseSettingValue(raw: string): unknown {
     return raw
   }
 }
-
-const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v)
 
 /** Deep merge, like the guide's settings.update on nested dictionaries. */
 export function mergeSettings(base: Settings, patch: Settings): Settings {

@@ -120,6 +120,18 @@ describe('bulk provisioning', () => {
     expect({...after, provisioning_runs: 0, provisioning_run_rows: 0}).toEqual({...before, provisioning_runs: 0, provisioning_run_rows: 0})
   })
 
+  it('reports the line a record starts on, as an editor shows it, past line breaks in quotes and empty lines', async () => {
+    const path = await file('lines.csv', [
+      'name,subdomain,contact_email',
+      '"Two\r\nLines",two-lines,a@b.example.com',
+      '',
+      '"Three\nLine\r\nName",three-lines,not-an-email',
+      'Plain,plain-co,also-not-an-email',
+    ].join('\r\n') + '\r\n')
+    const report = await provisionFromSource(t.sql, csvSource(path), ctx, {dryRun: true})
+    expect(report.errors.map((e) => [e.line, e.code])).toEqual([[5, 'EMAIL_INVALID'], [8, 'EMAIL_INVALID']])
+  })
+
   it('refuses a header with an unknown or missing column', async () => {
     const unknown = await file('unknown.csv', 'name,subdomain,colour\nA,aaa-co,red\n')
     await expect(provisionFromSource(t.sql, csvSource(unknown), ctx)).rejects.toMatchObject({errors: [expect.objectContaining({code: 'CSV_UNKNOWN_COLUMN', field: 'colour', line: 1})]})

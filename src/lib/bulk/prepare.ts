@@ -1,4 +1,4 @@
-/** One bulk row validated: the tenant schema, its members and the seats they need. */
+/** Bulk rows validated: the tenant schema, the members and the seats they need. */
 import {AppError} from '../errors.js'
 import {inviteSchema} from '../members.js'
 import {parsePermission} from '../permissions.js'
@@ -62,3 +62,34 @@ export function prepare(row: SourceRow, catalog: Catalog, ctx: Context): {prepar
   return {prepared: {line: row.line, valid, members}, errors}
 }
 
+
+/** A batch of rows validated: what the conflict check needs of the valid ones, and the refused ones. */
+export interface Checked {
+  total: number
+  /** line, subdomain, custom domain and name of each valid row, as COPY text */
+  keys: string
+  valid: number
+  refused: {line: number; label: string; errors: AppError[]}[]
+  /** the valid rows themselves, when asked to keep them */
+  prepared?: Prepared[]
+}
+
+const COPY_SPECIAL = /[\\\t\n\r]/
+const copyText = (value: string | undefined) =>
+  value === undefined ? '\\N' : COPY_SPECIAL.test(value) ? value.replace(/[\\\t\n\r]/g, (c) => ({'\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r'})[c]!) : value
+
+export function checkRows(rows: SourceRow[], catalog: Catalog, ctx: Context, keep: boolean): Checked {
+  const checked: Checked = {total: rows.length, keys: '', valid: 0, refused: [], prepared: keep ? [] : undefined}
+  for (const row of rows) {
+    const {prepared, errors} = prepare(row, catalog, ctx)
+    if (!prepared) {
+      checked.refused.push({line: row.line, label: row.label, errors})
+      continue
+    }
+    const {spec} = prepared.valid
+    checked.valid++
+    checked.prepared?.push(prepared)
+    checked.keys += `${row.line}\t${copyText(spec.subdomain)}\t${copyText(spec.customDomain)}\t${copyText(spec.name)}\n`
+  }
+  return checked
+}

@@ -34,7 +34,7 @@ import {type Catalog, loadCatalog} from '../plans.js'
 import {newToken} from '../secrets.js'
 import {DEFAULT_INVITATION_DAYS} from '../members.js'
 import {domainConflict} from '../tenants.js'
-import {hashOf, type Prepared, prepare} from './prepare.js'
+import {checkRows, hashOf, type Prepared, prepare} from './prepare.js'
 import type {Source} from './sources.js'
 
 export type Outcome = 'created' | 'unchanged' | 'failed'
@@ -116,8 +116,6 @@ export interface Validation {
   prepared?: Prepared[]
 }
 
-const copyText = (value: string | undefined) => (value === undefined ? '\\N' : value.replace(/[\\\t\n\r]/g, (c) => ({'\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r'})[c]!))
-
 /**
  * Phases 1 and 2: every row validated; each valid row's line, subdomain and
  * custom domain streamed (COPY) into a temporary table, so memory does not grow
@@ -126,7 +124,8 @@ const copyText = (value: string | undefined) => (value === undefined ? '\\N' : v
  * unchanged from taken. Nothing is written.
  */
 export async function validateSource(sql: Sql, source: Source, catalog: Catalog, ctx: Context, onProgress?: BulkOptions['onProgress']): Promise<Validation> {
-  const kept: Prepared[] | undefined = (await stat(source.path)).size <= KEEP_PREPARED_BYTES ? [] : undefined
+  const keep = (await stat(source.path)).size <= KEEP_PREPARED_BYTES
+  const kept: Prepared[] | undefined = keep ? [] : undefined
   const errors: AppError[] = []
   const settled = new Map<number, RowResult>()
   let total = 0
@@ -137,31 +136,18 @@ export async function validateSource(sql: Sql, source: Source, catalog: Catalog,
     await conn.unsafe('truncate anthias_bulk_rows')
     const writable = await conn.unsafe('copy anthias_bulk_rows (line, subdomain, custom_domain, name) from stdin').writable()
     writable.on('error', () => undefined)
-    const toCopy = (line: number, subdomain: string, customDomain: string | undefined, name: string) =>
-      `${line}\t${copyText(subdomain)}\t${copyText(customDomain)}\t${copyText(name)}\n`
-    const refuse = (line: number, label: string, rowErrors: AppError[]) => {
-      errors.push(...rowErrors)
-      settled.set(line, failure(line, label, rowErrors[0]!))
-    }
-    const flush = async (chunk: string) => {
-      if (chunk && !writable.write(chunk)) await once(writable, 'drain')
-      onProgress?.({phase: 'validate', done: total, total})
-    }
     try {
-      for await (const batch of source.batches()) {
-        let chunk = ''
-        for (const row of batch) {
-          total++
-          const {prepared, errors: rowErrors} = prepare(row, catalog, ctx)
-          if (!prepared) {
-            refuse(row.line, row.label, rowErrors)
-            continue
-          }
-          valid++
-          kept?.push(prepared)
-          chunk += toCopy(row.line, prepared.valid.spec.subdomain, prepared.valid.spec.customDomain, prepared.valid.spec.name)
+      for await (const rows of source.batches()) {
+        const batch = checkRows(rows, catalog, ctx, keep)
+        total += batch.total
+        valid += batch.valid
+        kept?.push(...batch.prepared!)
+        for (const {line, label, errors: rowErrors} of batch.refused) {
+          errors.push(...rowErrors)
+          settled.set(line, failure(line, label, rowErrors[0]!))
         }
-        await flush(chunk)
+        if (batch.keys && !writable.write(batch.keys)) await once(writable, 'drain')
+        onProgress?.({phase: 'validate', done: total, total})
       }
       writable.end()
       await finished(writable)
@@ -171,7 +157,10 @@ export async function validateSource(sql: Sql, source: Source, catalog: Catalog,
     }
     onProgress?.({phase: 'conflicts', done: 0, total})
     // one query: each row that repeats an earlier one in the file, or meets a tenant in the database
-    // (grouped and joined, not windowed: only the rows it finds come back)
+    // (grouped and joined, not windowed: only the rows it finds come back). The temporary table has no
+    // statistics, so the planner's estimates are huge: without this, JIT compilation alone takes longer
+    // than the query, and the grouping spills to disk.
+    await conn`select set_config('jit', 'off', false), set_config('work_mem', '64MB', false)`
     const found = await conn<{line: number; name: string; subdomain: string; customDomain: string | null; firstSub: number; firstDomain: number | null; existingId: string | null; existingHash: string | null; domainTaken: boolean}[]>`
       with dup_sub as (select subdomain, min(line) as first from anthias_bulk_rows group by subdomain having count(*) > 1),
       dup_domain as (
@@ -220,6 +209,7 @@ export async function validateSource(sql: Sql, source: Source, catalog: Catalog,
       }
     }
   } finally {
+    await Promise.all([conn.unsafe('reset jit'), conn.unsafe('reset work_mem')]).catch(() => undefined)
     conn.release()
   }
   onProgress?.({phase: 'conflicts', done: total, total})

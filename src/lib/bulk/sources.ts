@@ -4,12 +4,12 @@
  * Each row carries the tenant input in the shape the tenant schema parses,
  * the members to invite, and any problem found while reading it.
  */
-import {createReadStream} from 'node:fs'
 import {readFile} from 'node:fs/promises'
 
 import {AppError, ExitCode, ValidationErrors} from '../errors.js'
 import type {TenantInput} from '../tenants.js'
 import {parseSettingValue, parseToggle} from '../validation.js'
+import {csvRecords} from './csv-records.js'
 
 export interface MemberInput {
   email: unknown
@@ -35,13 +35,6 @@ export interface Source {
   path: string
   /** the rows in file order, a batch at a time (one promise a batch, not a row) */
   batches(): AsyncGenerator<SourceRow[]>
-}
-
-/** Parsed CSV records, each with the line it starts on, and the records that could not be parsed. */
-interface RecordBatch {
-  columns: string[]
-  records: {line: number; cells: string[]}[]
-  failed: SourceRow[]
 }
 
 /** CSV columns and the tenant input field each sets. */
@@ -102,98 +95,95 @@ const setPath = (target: Record<string, unknown>, path: string[], value: unknown
   node[path.at(-1)!] = value
 }
 
-function csvRow(columns: string[], cells: string[], line: number): SourceRow {
-  const errors: AppError[] = []
-  const input: Record<string, unknown> = {}
-  const settings: Record<string, unknown> = {}
-  if (cells.length !== columns.length) {
-    errors.push(new AppError('CSV_COLUMN_COUNT', `Line ${line} has ${cells.length} fields; the header has ${columns.length}.`, {line, suggestions: ['Quote fields that contain commas.']}))
+/** Reads one column's (trimmed, non-empty) cell into the tenant input. */
+type CellReader = (cell: string, input: Record<string, unknown>, errors: AppError[], line: number) => void
+
+function cellReader(column: string): CellReader {
+  if (isSettingColumn(column)) {
+    const path = column.replace(/^settings\./, '').split('.')
+    return (cell, input) => setPath((input.settings ??= {}) as Record<string, unknown>, path, parseSettingValue(cell))
   }
-  for (let i = 0; i < columns.length; i++) {
-    const column = columns[i]!
-    const cell = cells[i]?.trim() ?? ''
-    if (cell === '') continue
-    if (isSettingColumn(column)) {
-      setPath(settings, column.replace(/^settings\./, '').split('.'), parseSettingValue(cell))
-    } else if (column === 'features') {
-      try {
-        input.features = Object.fromEntries(cell.split(/[;|]/).filter((f) => f.trim()).map((f) => parseToggle(f, 'feature')))
-      } catch (error) {
-        errors.push(new AppError((error as AppError).code, (error as AppError).message, {line, field: column}))
+  switch (column) {
+    case 'features':
+      return (cell, input, errors, line) => {
+        try {
+          const features: Record<string, boolean> = {}
+          for (const part of cell.split(/[;|]/)) {
+            if (part.trim() === '') continue
+            const [name, on] = parseToggle(part, 'feature')
+            features[name] = on
+          }
+          input.features = features
+        } catch (error) {
+          errors.push(new AppError((error as AppError).code, (error as AppError).message, {line, field: column}))
+        }
       }
-    } else if (column === 'allowed_ip_ranges') {
-      input.allowedIpRanges = cell.split(/[;|\s]+/).filter(Boolean)
-    } else if (column === 'enable_2fa') {
-      input.enable2fa = /^(true|yes|1|on)$/i.test(cell)
-    } else {
-      input[CSV_COLUMNS[column]!] = cell
+    case 'allowed_ip_ranges':
+      return (cell, input) => (input.allowedIpRanges = cell.split(/[;|\s]+/).filter(Boolean))
+    case 'enable_2fa':
+      return (cell, input) => (input.enable2fa = /^(true|yes|1|on)$/i.test(cell))
+    default: {
+      const field = CSV_COLUMNS[column]!
+      return (cell, input) => (input[field] = cell)
     }
   }
-  if (Object.keys(settings).length > 0) input.settings = settings
-  return {
-    line,
-    label: String(input.name ?? input.subdomain ?? `line ${line}`),
-    input: input as TenantInput,
-    members: [],
-    errors,
-    fieldName: csvFieldName,
+}
+
+type CsvRowReader = (cells: string[], line: number) => SourceRow
+
+/** For a header's columns: a record's cells as a row (one reader a column, chosen once). */
+function csvRowReader(columns: string[]): CsvRowReader {
+  const readers = columns.map(cellReader)
+  return (cells, line) => {
+    const errors: AppError[] = []
+    const input: Record<string, unknown> = {}
+    if (cells.length !== columns.length) {
+      errors.push(new AppError('CSV_COLUMN_COUNT', `Line ${line} has ${cells.length} fields; the header has ${columns.length}.`, {line, suggestions: ['Quote fields that contain commas.']}))
+    }
+    for (let i = 0; i < readers.length && i < cells.length; i++) {
+      const cell = cells[i]!.trim()
+      if (cell !== '') readers[i]!(cell, input, errors, line)
+    }
+    return {
+      line,
+      label: String(input.name ?? input.subdomain ?? `line ${line}`),
+      input: input as TenantInput,
+      members: [],
+      errors,
+      fieldName: csvFieldName,
+    }
   }
 }
 
 const csvFieldName = (path: PropertyKey[]) => COLUMN_FOR[String(path[0])] ?? (path[0] === 'settings' ? `settings.${path.slice(1).join('.')}` : path.join('.'))
 
-async function* csvRecords(path: string): AsyncGenerator<RecordBatch> {
-  const {parse} = await import('csv-parse')
-  const parser = createReadStream(path).pipe(
-    parse({bom: true, relax_column_count: true, info: true, skip_records_with_error: true, skip_empty_lines: true}),
-  )
-  const skipped: AppError[] = []
-  parser.on('skip', (error: Error & {code?: string; lines?: number}) => {
-    skipped.push(new AppError('CSV_MALFORMED', `Line ${error.lines}: ${error.message}`, {line: error.lines, suggestions: ['Quote fields that contain commas, quotes or line breaks, and double quotes inside them ("").']}))
-  })
-  let failure: unknown
-  parser.on('error', (error) => (failure = error))
-  const failed = (error: AppError): SourceRow => ({line: error.line ?? 0, label: `line ${error.line}`, input: {} as TenantInput, members: [], errors: [error], fieldName: String})
-  let columns: string[] | undefined
-  for (;;) {
-    const batch: RecordBatch = {columns: columns ?? [], records: [], failed: []}
-    let item: {record: string[]; info: {lines: number}} | null
-    while ((item = parser.read() as typeof item) !== null) {
-      while (skipped.length > 0) batch.failed.push(failed(skipped.shift()!))
-      const {record, info} = item
-      // info.lines is where the record ends; line breaks inside quoted fields move its start up
-      let start = info.lines
-      for (const cell of record) for (let i = cell.indexOf('\n'); i !== -1; i = cell.indexOf('\n', i + 1)) start--
-      if (!columns) batch.columns = columns = checkHeader(record)
-      else batch.records.push({line: start, cells: record})
-    }
-    if (failure) throw new AppError('FILE_UNREADABLE', `Cannot read ${path}: ${(failure as Error).message}`, {field: 'FILE', cause: failure})
-    if (batch.records.length + batch.failed.length > 0) yield batch
-    // checked after the yield: while the consumer worked, more may have arrived, or the stream ended
-    if (parser.readableEnded) break
-    if (parser.readableLength > 0) continue
-    await new Promise<void>((resolve) => {
-      const done = () => {
-        parser.off('readable', done).off('end', done).off('error', done)
-        resolve()
+const malformedRecord = ({line, message}: {line: number; message: string}) =>
+  new AppError('CSV_MALFORMED', `Line ${line}: ${message}`, {line, suggestions: ['Quote fields that contain commas, quotes or line breaks, and double quotes inside them ("").']})
+
+const failedRow = (error: AppError): SourceRow => ({line: error.line ?? 0, label: `line ${error.line}`, input: {} as TenantInput, members: [], errors: [error], fieldName: String})
+
+/** The rows of a CSV file, a batch at a time; records that cannot be parsed come back as rows with a CSV_MALFORMED error. */
+async function* csvRows(path: string): AsyncGenerator<SourceRow[]> {
+  let row: CsvRowReader | undefined
+  try {
+    for await (const {records, malformed} of csvRecords(path)) {
+      const batch = malformed.map((m) => failedRow(malformedRecord(m)))
+      for (const record of records) {
+        if (row) batch.push(row(record.cells, record.line))
+        else row = csvRowReader(checkHeader(record.cells))
       }
-      parser.once('readable', done).once('end', done).once('error', done)
-    })
+      if (malformed.length > 0) batch.sort((a, b) => a.line - b.line)
+      if (batch.length > 0) yield batch
+    }
+  } catch (error) {
+    if (error instanceof AppError) throw error
+    throw new AppError('FILE_UNREADABLE', `Cannot read ${path}: ${(error as Error).message}`, {field: 'FILE', cause: error})
   }
-  if (skipped.length > 0) yield {columns: columns ?? [], records: [], failed: skipped.splice(0).map(failed)}
-  if (!columns) throw new AppError('CSV_EMPTY', `${path} has no header line.`, {line: 1, suggestions: ['Print a valid header with --template.']})
+  if (!row) throw new AppError('CSV_EMPTY', `${path} has no header line.`, {line: 1, suggestions: ['Print a valid header with --template.']})
 }
 
 export function csvSource(path: string): Source {
-  return {
-    kind: 'csv',
-    path,
-    async *batches() {
-      for await (const {columns, records, failed} of csvRecords(path)) {
-        yield [...failed, ...records.map((r) => csvRow(columns, r.cells, r.line))]
-      }
-    },
-  }
+  return {kind: 'csv', path, batches: () => csvRows(path)}
 }
 
 const snakeToCamel = (key: string) => key.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase())

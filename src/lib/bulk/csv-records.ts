@@ -1,0 +1,90 @@
+/**
+ * The records of a CSV file, read as a stream by csv-parse a batch at a time,
+ * each with the line it starts on, and the records that could not be parsed.
+ */
+import {createReadStream} from 'node:fs'
+
+export interface CsvRecord {
+  cells: string[]
+  /** the line the record starts on */
+  line: number
+}
+
+export interface RecordBatch {
+  records: CsvRecord[]
+  /** records csv-parse skipped: where, and why */
+  malformed: {line: number; message: string}[]
+}
+
+/**
+ * Line feeds before a byte offset of a stream of chunks, for the line a record
+ * starts on as an editor shows it (a CRLF, or a line break inside quotes,
+ * counts once). Offsets only move forward; counted chunks are let go.
+ */
+export class LineFeeds {
+  #chunks: Buffer[] = []
+  #chunkStart = 0
+  #counted = 0
+  #feeds = 0
+
+  push(chunk: Buffer): void {
+    this.#chunks.push(chunk)
+  }
+
+  before(offset: number): number {
+    while (this.#counted < offset && this.#chunks.length > 0) {
+      const chunk = this.#chunks[0]!
+      const chunkEnd = this.#chunkStart + chunk.length
+      const end = Math.min(offset, chunkEnd)
+      for (let i = chunk.indexOf(10, this.#counted - this.#chunkStart); i !== -1 && i < end - this.#chunkStart; i = chunk.indexOf(10, i + 1)) this.#feeds++
+      this.#counted = end
+      if (end === chunkEnd) {
+        this.#chunkStart = chunkEnd
+        this.#chunks.shift()
+      }
+    }
+    return this.#feeds
+  }
+
+  /** The line a record starts on: `bytes` is csv-parse's offset past the record's delimiter. */
+  lineOf(cells: string[], bytes: number): number {
+    // the line feeds inside the record's quoted fields are in its cells
+    let inside = 0
+    for (const cell of cells) for (let i = cell.indexOf('\n'); i !== -1; i = cell.indexOf('\n', i + 1)) inside++
+    return 1 + this.before(bytes - 1) - inside
+  }
+}
+
+/** The records of a CSV file on this thread, a batch at a time. */
+export async function* csvRecords(path: string): AsyncGenerator<RecordBatch> {
+  const {parse} = await import('csv-parse')
+  const feeds = new LineFeeds()
+  const parser = createReadStream(path)
+    .on('data', (chunk) => feeds.push(chunk as Buffer))
+    .pipe(parse({bom: true, relax_column_count: true, info: true, skip_records_with_error: true, skip_empty_lines: true}))
+  let malformed: RecordBatch['malformed'] = []
+  parser.on('skip', (error: Error & {lines?: number}) => malformed.push({line: error.lines ?? 1, message: error.message}))
+  let failure: unknown
+  parser.on('error', (error) => (failure = error))
+  for (;;) {
+    const records: CsvRecord[] = []
+    let item: {record: string[]; info: {bytes: number}} | null
+    while ((item = parser.read() as typeof item) !== null) records.push({cells: item.record, line: feeds.lineOf(item.record, item.info.bytes)})
+    if (failure) throw failure
+    if (records.length + malformed.length > 0) {
+      yield {records, malformed}
+      malformed = []
+    }
+    // checked after the yield: while the consumer worked, more may have arrived, or the stream ended
+    if (parser.readableEnded) break
+    if (parser.readableLength > 0) continue
+    await new Promise<void>((resolve) => {
+      const done = () => {
+        parser.off('readable', done).off('end', done).off('error', done)
+        resolve()
+      }
+      parser.once('readable', done).once('end', done).once('error', done)
+    })
+  }
+  if (malformed.length > 0) yield {records: [], malformed}
+}

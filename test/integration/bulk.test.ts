@@ -132,6 +132,22 @@ describe('bulk provisioning', () => {
     expect(report.errors.map((e) => [e.line, e.code])).toEqual([[5, 'EMAIL_INVALID'], [8, 'EMAIL_INVALID']])
   })
 
+  it('keeps line numbers right across a large file read in many chunks and batches', async () => {
+    let text = 'name,subdomain,contact_email\n'
+    const expected: number[] = []
+    for (let i = 0; i < 3000; i++) {
+      const line = text.split('\n').length
+      const name = i % 7 === 0 ? `"Tenant\r\n${i}, Inc."` : `Tenant ${i}`
+      const email = i % 500 === 499 ? 'not-an-email' : `billing${i}@lines.example.com`
+      if (i % 500 === 499) expected.push(line)
+      text += `${name},lines-${i},${email}\n`
+    }
+    const path = await file('many-lines.csv', text)
+    const report = await provisionFromSource(t.sql, csvSource(path), ctx, {dryRun: true})
+    expect(report.total).toBe(3000)
+    expect(report.errors.map((e) => [e.line, e.code])).toEqual(expected.map((line) => [line, 'EMAIL_INVALID']))
+  })
+
   it('refuses a header with an unknown or missing column', async () => {
     const unknown = await file('unknown.csv', 'name,subdomain,colour\nA,aaa-co,red\n')
     await expect(provisionFromSource(t.sql, csvSource(unknown), ctx)).rejects.toMatchObject({errors: [expect.objectContaining({code: 'CSV_UNKNOWN_COLUMN', field: 'colour', line: 1})]})

@@ -99,6 +99,15 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     return {status: 0, result, warnings: this.warnings}
   }
 
+  /**
+   * JSON as JSON.stringify writes it. oclif's logJson tokenizes the text with
+   * regular expressions to colour it: for the report of a 100,000-row bulk run
+   * that took seconds and 400 MB.
+   */
+  override logJson(json: unknown): void {
+    process.stdout.write(JSON.stringify(json, null, 2) + '\n')
+  }
+
   protected override toErrorJson(error: unknown): unknown {
     const e = toAppError(error)
     return {status: e.exit, error: e.toJSON(), warnings: this.warnings}

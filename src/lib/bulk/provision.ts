@@ -136,6 +136,13 @@ export async function validateSource(sql: Sql, source: Source, catalog: Catalog,
     await conn.unsafe('truncate anthias_bulk_rows')
     const writable = await conn.unsafe('copy anthias_bulk_rows (line, subdomain, custom_domain, name) from stdin').writable()
     writable.on('error', () => undefined)
+    // keys go out 8 KB at a time: a write per small batch is a system call per batch (and more
+    // kept waiting would be kept through garbage collections, which makes V8 grow its heap)
+    let keys = ''
+    const send = async () => {
+      if (keys && !writable.write(keys)) await once(writable, 'drain')
+      keys = ''
+    }
     try {
       for await (const rows of source.batches()) {
         const batch = checkRows(rows, catalog, ctx, keep)
@@ -146,9 +153,11 @@ export async function validateSource(sql: Sql, source: Source, catalog: Catalog,
           errors.push(...rowErrors)
           settled.set(line, failure(line, label, rowErrors[0]!))
         }
-        if (batch.keys && !writable.write(batch.keys)) await once(writable, 'drain')
+        keys += batch.keys
+        if (keys.length >= 8192) await send()
         onProgress?.({phase: 'validate', done: total, total})
       }
+      await send()
       writable.end()
       await finished(writable)
     } catch (error) {

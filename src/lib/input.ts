@@ -1,6 +1,26 @@
-import {readFile} from 'node:fs/promises'
+import {constants} from 'node:fs'
+import {access, readFile, stat} from 'node:fs/promises'
 
 import {AppError} from './errors.js'
+
+const REASONS: Record<string, string> = {ENOENT: 'no such file', EACCES: 'permission denied', EISDIR: 'it is a directory'}
+
+function unreadable(path: string, field: string, error: unknown): AppError {
+  const reason = REASONS[(error as NodeJS.ErrnoException).code ?? ''] ?? (error as Error).message
+  return new AppError('FILE_UNREADABLE', `Cannot read ${path}: ${reason}.`, {field, cause: error, suggestions: ['Check the path and its permissions.']})
+}
+
+/** The size of an input file, which must be a readable regular file. */
+export async function inputFileSize(path: string, field: string): Promise<number> {
+  try {
+    const info = await stat(path)
+    if (!info.isFile()) throw Object.assign(new Error('it is not a regular file'), {code: info.isDirectory() ? 'EISDIR' : undefined})
+    await access(path, constants.R_OK)
+    return info.size
+  } catch (error) {
+    throw unreadable(path, field, error)
+  }
+}
 
 /** A file's text, or standard input for `-`. */
 export async function readTextInput(path: string, field: string): Promise<string> {
@@ -12,7 +32,7 @@ export async function readTextInput(path: string, field: string): Promise<string
     }
     return await readFile(path, 'utf8')
   } catch (error) {
-    throw new AppError('FILE_UNREADABLE', `Cannot read ${path}: ${(error as Error).message}`, {field, cause: error})
+    throw unreadable(path, field, error)
   }
 }
 

@@ -148,6 +148,14 @@ describe('bulk provisioning', () => {
     expect(report.errors.map((e) => [e.line, e.code])).toEqual(expected.map((line) => [line, 'EMAIL_INVALID']))
   })
 
+  it('refuses a missing file or a directory with FILE_UNREADABLE, and a reader never waits on one', async () => {
+    for (const path of [join(dir, 'missing.csv'), dir]) {
+      await expect(provisionFromSource(t.sql, csvSource(path), ctx)).rejects.toMatchObject({code: 'FILE_UNREADABLE', field: 'FILE', exit: 2})
+      await expect(provisionFromSource(t.sql, configSource(path), ctx)).rejects.toMatchObject({code: 'FILE_UNREADABLE', field: 'FILE', exit: 2})
+      await expect(csvSource(path).batches().next()).rejects.toMatchObject({code: 'FILE_UNREADABLE'})
+    }
+  })
+
   it('refuses a header with an unknown or missing column', async () => {
     const unknown = await file('unknown.csv', 'name,subdomain,colour\nA,aaa-co,red\n')
     await expect(provisionFromSource(t.sql, csvSource(unknown), ctx)).rejects.toMatchObject({errors: [expect.objectContaining({code: 'CSV_UNKNOWN_COLUMN', field: 'colour', line: 1})]})

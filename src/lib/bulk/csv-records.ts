@@ -66,9 +66,12 @@ const BATCH_RECORDS = 128
 export async function* csvRecords(path: string): AsyncGenerator<RecordBatch> {
   const {parse} = await import('csv-parse')
   const feeds = new LineFeeds()
-  const parser = createReadStream(path)
+  const parser = parse({bom: true, relax_column_count: true, info: true, skip_records_with_error: true, skip_empty_lines: true})
+  // pipe() does not pass on a read error: without this the parser would wait for ever
+  createReadStream(path)
+    .on('error', (error) => parser.destroy(error))
     .on('data', (chunk) => feeds.push(chunk as Buffer))
-    .pipe(parse({bom: true, relax_column_count: true, info: true, skip_records_with_error: true, skip_empty_lines: true}))
+    .pipe(parser)
   let malformed: RecordBatch['malformed'] = []
   parser.on('skip', (error: Error & {lines?: number}) => malformed.push({line: error.lines ?? 1, message: error.message}))
   let failure: unknown

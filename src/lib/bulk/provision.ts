@@ -18,7 +18,6 @@
  */
 import {once} from 'node:events'
 import {createReadStream} from 'node:fs'
-import {stat} from 'node:fs/promises'
 import {createHash} from 'node:crypto'
 import {basename} from 'node:path'
 import {finished} from 'node:stream/promises'
@@ -30,6 +29,7 @@ import {accessUrl, type Context} from '../context.js'
 import {isUnreachableError} from '../db/connect.js'
 import {transaction} from '../db/transaction.js'
 import {AppError, ExitCode} from '../errors.js'
+import {inputFileSize} from '../input.js'
 import {type Catalog, loadCatalog} from '../plans.js'
 import {newToken} from '../secrets.js'
 import {DEFAULT_INVITATION_DAYS} from '../members.js'
@@ -124,7 +124,7 @@ export interface Validation {
  * unchanged from taken. Nothing is written.
  */
 export async function validateSource(sql: Sql, source: Source, catalog: Catalog, ctx: Context, onProgress?: BulkOptions['onProgress']): Promise<Validation> {
-  const keep = (await stat(source.path)).size <= KEEP_PREPARED_BYTES
+  const keep = (await inputFileSize(source.path, 'FILE')) <= KEEP_PREPARED_BYTES
   const kept: Prepared[] | undefined = keep ? [] : undefined
   const errors: AppError[] = []
   const settled = new Map<number, RowResult>()
@@ -332,6 +332,7 @@ function dbFailure(error: unknown, item: Prepared): AppError {
 export async function provisionFromSource(sql: Sql, source: Source, ctx: Context, options: BulkOptions = {}): Promise<BulkReport> {
   const started = performance.now()
   const dryRun = Boolean(options.dryRun)
+  await inputFileSize(source.path, 'FILE')
   const catalog = await loadCatalog(sql)
   const [sha, {total, errors, settled, pending, prepared}] = await Promise.all([fileSha256(source.path), validateSource(sql, source, catalog, ctx, options.onProgress)])
   const rows = [...settled.values()].sort((a, b) => a.line - b.line)

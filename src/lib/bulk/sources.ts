@@ -4,9 +4,8 @@
  * Each row carries the tenant input in the shape the tenant schema parses,
  * the members to invite, and any problem found while reading it.
  */
-import {readFile} from 'node:fs/promises'
-
-import {AppError, ExitCode, ValidationErrors} from '../errors.js'
+import {AppError, ValidationErrors} from '../errors.js'
+import {readTextInput} from '../input.js'
 import type {TenantInput} from '../tenants.js'
 import {parseSettingValue, parseToggle} from '../validation.js'
 import {csvRecords} from './csv-records.js'
@@ -242,12 +241,12 @@ export function configSource(path: string): Source {
     kind: 'json',
     path,
     async *batches() {
+      const text = await readTextInput(path, 'FILE')
       let entries: unknown
       try {
-        entries = JSON.parse(await readFile(path, 'utf8'))
+        entries = JSON.parse(text)
       } catch (error) {
-        const code = (error as NodeJS.ErrnoException).code ? 'FILE_UNREADABLE' : 'JSON_INVALID'
-        throw new AppError(code, `${path}: ${(error as Error).message}`, {field: 'FILE', exit: ExitCode.usage})
+        throw new AppError('JSON_INVALID', `${path} is not valid JSON: ${(error as Error).message}`, {field: 'FILE', cause: error})
       }
       if (!Array.isArray(entries)) {
         throw new AppError('CONFIG_INVALID', `${path} must hold a JSON array of tenant configurations, as in the provisioning guide.`, {field: 'FILE'})

@@ -24,9 +24,9 @@ const GUIDE_CONFIG = [
 describe('bulk provisioning', () => {
   let t: TestDatabase
   let dir: string
-  const file = async (name: string, text: string) => {
+  const file = async (name: string, text: string, encoding: BufferEncoding = 'utf8') => {
     const path = join(dir, name)
-    await writeFile(path, text)
+    await writeFile(path, text, encoding)
     return path
   }
 
@@ -146,6 +146,23 @@ describe('bulk provisioning', () => {
     const report = await provisionFromSource(t.sql, csvSource(path), ctx, {dryRun: true})
     expect(report.total).toBe(3000)
     expect(report.errors.map((e) => [e.line, e.code])).toEqual(expected.map((line) => [line, 'EMAIL_INVALID']))
+  })
+
+  it('refuses text that is not UTF-8 instead of storing replacement characters', async () => {
+    const path = await file('latin1.csv', 'name,subdomain\nCaf\xe9 Co,cafe-co\nPlain Co,plain-latin\n', 'latin1')
+    const report = await provisionFromSource(t.sql, csvSource(path), ctx)
+    expect(report.errors.map((e) => [e.line, e.code, e.field])).toEqual([[2, 'CSV_ENCODING', 'name']])
+    expect(report).toMatchObject({created: 1, failed: 1})
+    await expect(getTenant(t.sql, 'cafe-co', ctx.baseDomain)).rejects.toMatchObject({code: 'TENANT_NOT_FOUND'})
+
+    // a large UTF-8 file whose multi-byte characters fall across read chunks, then one Latin-1 line
+    const rows = Array.from({length: 3000}, (_, i) => `Café ₿ 🚀 ${i},utf8-${i}`)
+    const utf8 = Buffer.from(['name,subdomain', ...rows, ''].join('\n'))
+    const large = join(dir, 'large-utf8.csv')
+    await writeFile(large, Buffer.concat([utf8, Buffer.from('Gen\xe8ve SA,geneve-sa\n', 'latin1')]))
+    const big = await provisionFromSource(t.sql, csvSource(large), ctx, {dryRun: true})
+    expect(big.errors.map((e) => [e.line, e.code])).toEqual([[3002, 'CSV_ENCODING']])
+    expect(big.rows.find((r) => r.line === 2000)?.name).toBe('Café ₿ 🚀 1998')
   })
 
   it('refuses a missing file or a directory with FILE_UNREADABLE, and a reader never waits on one', async () => {

@@ -2,6 +2,7 @@
  * The records of a CSV file, read as a stream by csv-parse a batch at a time,
  * each with the line it starts on, and the records that could not be parsed.
  */
+import {isUtf8} from 'node:buffer'
 import {createReadStream} from 'node:fs'
 
 export interface CsvRecord {
@@ -14,6 +15,38 @@ export interface RecordBatch {
   records: CsvRecord[]
   /** records csv-parse skipped: where, and why */
   malformed: {line: number; message: string}[]
+  /**
+   * The file has bytes that are not UTF-8 (decoded as U+FFFD) at or before
+   * these records: look for them in the cells. False for a valid file, which
+   * then costs no check a cell.
+   */
+  notUtf8: boolean
+}
+
+/** Whether a stream of chunks is UTF-8, a sequence cut between two chunks included. */
+class Utf8Check {
+  #tail: Buffer = Buffer.alloc(0)
+  valid = true
+
+  push(chunk: Buffer): void {
+    if (!this.valid) return
+    const bytes = this.#tail.length > 0 ? Buffer.concat([this.#tail, chunk]) : chunk
+    // the last sequence may go on in the next chunk: keep its lead byte and what follows it
+    let cut = bytes.length
+    for (let i = bytes.length - 1; i >= Math.max(0, bytes.length - 3); i--) {
+      const b = bytes[i]!
+      if ((b & 0xc0) === 0x80) continue
+      const length = b >= 0xf0 ? 4 : b >= 0xe0 ? 3 : b >= 0xc0 ? 2 : 1
+      if (i + length > bytes.length) cut = i
+      break
+    }
+    this.valid = isUtf8(bytes.subarray(0, cut))
+    this.#tail = bytes.subarray(cut)
+  }
+
+  end(): void {
+    if (this.#tail.length > 0) this.valid = false
+  }
 }
 
 /**
@@ -66,11 +99,16 @@ const BATCH_RECORDS = 128
 export async function* csvRecords(path: string): AsyncGenerator<RecordBatch> {
   const {parse} = await import('csv-parse')
   const feeds = new LineFeeds()
+  const utf8 = new Utf8Check()
   const parser = parse({bom: true, relax_column_count: true, info: true, skip_records_with_error: true, skip_empty_lines: true})
   // pipe() does not pass on a read error: without this the parser would wait for ever
   createReadStream(path)
     .on('error', (error) => parser.destroy(error))
-    .on('data', (chunk) => feeds.push(chunk as Buffer))
+    .on('data', (chunk) => {
+      feeds.push(chunk as Buffer)
+      utf8.push(chunk as Buffer)
+    })
+    .on('end', () => utf8.end())
     .pipe(parser)
   let malformed: RecordBatch['malformed'] = []
   parser.on('skip', (error: Error & {lines?: number}) => malformed.push({line: error.lines ?? 1, message: error.message}))
@@ -82,7 +120,7 @@ export async function* csvRecords(path: string): AsyncGenerator<RecordBatch> {
     while (records.length < BATCH_RECORDS && (item = parser.read() as typeof item) !== null) records.push({cells: item.record, line: feeds.lineOf(item.record, item.info.bytes)})
     if (failure) throw failure
     if (records.length + malformed.length > 0) {
-      yield {records, malformed}
+      yield {records, malformed, notUtf8: !utf8.valid}
       malformed = []
     }
     // checked after the yield: while the consumer worked, more may have arrived, or the stream ended
@@ -96,5 +134,5 @@ export async function* csvRecords(path: string): AsyncGenerator<RecordBatch> {
       parser.once('readable', done).once('end', done).once('error', done)
     })
   }
-  if (malformed.length > 0) yield {records: [], malformed}
+  if (malformed.length > 0) yield {records: [], malformed, notUtf8: !utf8.valid}
 }

@@ -128,12 +128,12 @@ function cellReader(column: string): CellReader {
   }
 }
 
-type CsvRowReader = (cells: string[], line: number) => SourceRow
+type CsvRowReader = (cells: string[], line: number, notUtf8: boolean) => SourceRow
 
 /** For a header's columns: a record's cells as a row (one reader a column, chosen once). */
 function csvRowReader(columns: string[]): CsvRowReader {
   const readers = columns.map(cellReader)
-  return (cells, line) => {
+  return (cells, line, notUtf8) => {
     const errors: AppError[] = []
     const input: Record<string, unknown> = {}
     if (cells.length !== columns.length) {
@@ -141,7 +141,13 @@ function csvRowReader(columns: string[]): CsvRowReader {
     }
     for (let i = 0; i < readers.length && i < cells.length; i++) {
       const cell = cells[i]!.trim()
-      if (cell !== '') readers[i]!(cell, input, errors, line)
+      if (cell === '') continue
+      // bytes that are not UTF-8 decode to U+FFFD: refuse them rather than store the replacement
+      if (notUtf8 && cell.includes('\uFFFD')) {
+        errors.push(new AppError('CSV_ENCODING', `Line ${line}, column ${columns[i]}: the text is not valid UTF-8.`, {line, field: columns[i], suggestions: ['Save the file as UTF-8 (in Excel: "CSV UTF-8").']}))
+        continue
+      }
+      readers[i]!(cell, input, errors, line)
     }
     return {
       line,
@@ -165,10 +171,10 @@ const failedRow = (error: AppError): SourceRow => ({line: error.line ?? 0, label
 async function* csvRows(path: string): AsyncGenerator<SourceRow[]> {
   let row: CsvRowReader | undefined
   try {
-    for await (const {records, malformed} of csvRecords(path)) {
+    for await (const {records, malformed, notUtf8} of csvRecords(path)) {
       const batch = malformed.map((m) => failedRow(malformedRecord(m)))
       for (const record of records) {
-        if (row) batch.push(row(record.cells, record.line))
+        if (row) batch.push(row(record.cells, record.line, notUtf8))
         else row = csvRowReader(checkHeader(record.cells))
       }
       if (malformed.length > 0) batch.sort((a, b) => a.line - b.line)

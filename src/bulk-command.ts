@@ -14,7 +14,7 @@ export abstract class BulkCommand<T extends typeof Command> extends BaseCommand<
     rate: Flags.integer({description: 'at most this many tenants per second', min: 1}),
     'stop-on-error': Flags.boolean({description: 'stop at the first problem; a file with any invalid row writes nothing (default: continue, exit 68)'}),
     'batch-size': Flags.integer({description: 'tenants per transaction', default: 250, min: 1, max: 5000}),
-    report: Flags.string({description: 'write per-row results with tenant ids, access URLs and one-time invitation tokens (mode 0600; JSON for *.json, else CSV)', helpValue: 'FILE'}),
+    report: Flags.string({description: 'write per-row results with tenant ids, access URLs and one-time invitation tokens as the run goes (a new file, mode 0600; JSON for *.json, else CSV)', helpValue: 'FILE'}),
   }
 
   protected abstract source(path: string): Promise<Source>
@@ -24,14 +24,22 @@ export abstract class BulkCommand<T extends typeof Command> extends BaseCommand<
     if (!file) throw new AppError('MISSING_INPUT', 'Missing the FILE argument.', {field: 'FILE'})
     const source = await this.source(file)
     const {provisionFromSource} = await import('./lib/bulk/provision.js')
-    const {formatSummary, withProgressLines, withTaskTree, writeReport} = await import('./lib/ui/bulk.js')
+    const {formatSummary, ReportFile, withProgressLines, withTaskTree} = await import('./lib/ui/bulk.js')
     const {sql} = await this.database()
     const ctx = await this.context()
     const f = this.flags as {'dry-run': boolean; concurrency: number; rate?: number; 'stop-on-error': boolean; 'batch-size': number; report?: string}
+    const reportFile = f.report ? await ReportFile.create(f.report) : undefined
     const run = (onProgress: Parameters<typeof withTaskTree>[0] extends (p: infer P) => unknown ? P : never) =>
-      provisionFromSource(sql, source, ctx, {dryRun: f['dry-run'], concurrency: f.concurrency, rate: f.rate, stopOnError: f['stop-on-error'], batchSize: f['batch-size'], onProgress})
-    const report = process.stderr.isTTY && process.stdout.isTTY && !this.jsonEnabled() ? await withTaskTree(run) : await withProgressLines(run)
-    if (f.report) await writeReport(f.report, report)
+      provisionFromSource(sql, source, ctx, {
+        dryRun: f['dry-run'], concurrency: f.concurrency, rate: f.rate, stopOnError: f['stop-on-error'], batchSize: f['batch-size'], onProgress,
+        onRows: reportFile && ((rows) => reportFile.add(rows)),
+      })
+    let report: Awaited<ReturnType<typeof run>> | undefined
+    try {
+      report = process.stderr.isTTY && process.stdout.isTTY && !this.jsonEnabled() ? await withTaskTree(run) : await withProgressLines(run)
+    } finally {
+      await reportFile?.close(report)
+    }
     const tokens = report.rows.reduce((n, r) => n + (r.invitations?.length ?? 0), 0)
     if (tokens > 0 && !f.report && !report.dryRun) this.warn(`${tokens} one-time invitation token(s) were created and not saved; pass --report FILE to keep them.`)
     this.log(formatSummary(report))

@@ -1,5 +1,6 @@
 import {type ChildProcess, spawn} from 'node:child_process'
-import {mkdtemp, rm, writeFile} from 'node:fs/promises'
+import {createHash} from 'node:crypto'
+import {mkdtemp, readFile, rm, stat, writeFile} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
@@ -19,6 +20,20 @@ async function partialTenants(t: TestDatabase): Promise<number> {
        or not exists (select 1 from audit_log a where a.tenant_id = t.id and a.action = 'tenant.create')`
   return row!.n
 }
+
+/** The created rows of a CSV report: tenant id and the owner's one-time invitation token. */
+async function reportTokens(path: string): Promise<Map<string, string>> {
+  const rows = (await readFile(path, 'utf8')).trim().split('\n').slice(1).map((line) => line.split(','))
+  // line,name,subdomain,outcome,tenant_id,access_url,invitations,...
+  return new Map(rows.filter((r) => r[3] === 'created').map((r) => [r[4]!, r[6]!.split(':').at(-1)!]))
+}
+
+/** Each tenant's owner invitation, as the SHA-256 stored in place of the token. */
+const ownerTokenHashes = async (t: TestDatabase) =>
+  new Map((await t.sql<{tenantId: string; hash: string}[]>`
+    select tenant_id, invitation_token_hash as hash from memberships where role = 'owner'`).map((r) => [r.tenantId, r.hash]))
+
+const sha256 = (text: string) => createHash('sha256').update(text).digest('hex')
 
 const tenants = async (t: TestDatabase) => (await t.sql<{n: number}[]>`select count(*)::int as n from tenants`)[0]!.n
 
@@ -55,8 +70,9 @@ describe('bulk runs killed midway', () => {
     await rm(dir, {recursive: true, force: true})
   })
 
-  it('SIGKILL of the CLI mid-run leaves no partial tenant; a re-run finishes the file', async () => {
-    const {child, done} = start(['tenant', 'bulk-create', csv, '--batch-size', '20', '--rate', '400', '--concurrency', '1'], env)
+  it('SIGKILL of the CLI mid-run leaves no partial tenant and no lost token; a re-run finishes the file', async () => {
+    const report = join(dir, 'killed.csv')
+    const {child, done} = start(['tenant', 'bulk-create', csv, '--batch-size', '20', '--rate', '400', '--concurrency', '1', '--report', report], env)
     await until(async () => (await tenants(t)) >= 100)
     child.kill('SIGKILL')
     await done
@@ -64,11 +80,31 @@ describe('bulk runs killed midway', () => {
     expect(created).toBeGreaterThan(0)
     expect(created).toBeLessThan(ROWS)
     expect(await partialTenants(t)).toBe(0)
-    const rerun = await cli(['tenant', 'bulk-create', csv, '--json'], {env})
+    // every tenant created has its owner's one-time token in the report (which may also list one batch that never committed)
+    expect((await stat(report)).mode & 0o777).toBe(0o600)
+    const tokens = await reportTokens(report)
+    const hashes = await ownerTokenHashes(t)
+    expect(hashes.size).toBe(created)
+    for (const [tenantId, hash] of hashes) expect(sha256(tokens.get(tenantId) ?? '')).toBe(hash)
+    expect(tokens.size - created).toBeLessThanOrEqual(20)
+
+    // the report of the killed run is never overwritten
+    const again = await cli(['tenant', 'bulk-create', csv, '--json', '--report', report], {env})
+    expect(again).toMatchObject({code: 2, json: {error: {code: 'REPORT_EXISTS', field: 'report'}}})
+    expect(await tenants(t)).toBe(created)
+
+    const rerun = await cli(['tenant', 'bulk-create', csv, '--json', '--report', join(dir, 'rerun.json')], {env})
     expect(rerun.code).toBe(0)
     expect(rerun.json!.result).toMatchObject({created: ROWS - created, unchanged: created, failed: 0})
     expect(await tenants(t)).toBe(ROWS)
     expect(await partialTenants(t)).toBe(0)
+    const json = JSON.parse(await readFile(join(dir, 'rerun.json'), 'utf8')) as {runId: string; complete: boolean; rows: {outcome: string; tenantId: string; invitations?: {token: string}[]}[]}
+    expect(json).toMatchObject({runId: (rerun.json!.result as {runId: string}).runId, complete: true})
+    expect(json.rows.filter((r) => r.outcome === 'unchanged')).toHaveLength(created)
+    const fresh = json.rows.filter((r) => r.outcome === 'created')
+    expect(fresh).toHaveLength(ROWS - created)
+    const all = await ownerTokenHashes(t)
+    for (const r of fresh) expect(sha256(r.invitations![0]!.token)).toBe(all.get(r.tenantId))
   })
 
   it('terminating its database connection mid-run leaves no partial tenant; a re-run finishes the file', async () => {

@@ -71,6 +71,12 @@ export interface BulkOptions {
   /** tenants per transaction (default 250) */
   batchSize?: number
   onProgress?: (progress: BulkProgress) => void
+  /**
+   * Each row's result as soon as it is settled: the refused and unchanged rows
+   * after validation, the created ones just before their batch commits (with
+   * their one-time invitation tokens, which exist nowhere else).
+   */
+  onRows?: (rows: RowResult[]) => Promise<void> | void
 }
 
 export interface BulkReport {
@@ -347,6 +353,7 @@ export async function provisionFromSource(sql: Sql, source: Source, ctx: Context
     insert into provisioning_runs (source, file_name, file_sha256, dry_run, status, total)
     values (${source.kind}, ${basename(source.path)}, ${sha}, ${dryRun}, 'running', ${total}) returning id`
   report.runId = run!.id
+  await options.onRows?.(rows)
   const finish = async (status: 'completed' | 'failed') => {
     report.durationMs = Math.round(performance.now() - started)
     await sql`update provisioning_runs set status = ${status}, finished_at = now(), created = ${report.created},
@@ -379,20 +386,29 @@ export async function provisionFromSource(sql: Sql, source: Source, ctx: Context
       const wait = due - performance.now()
       if (wait > 0) await new Promise((r) => setTimeout(r, wait))
     }
+    // the created rows (and their one-time tokens) go to onRows before the commit: a run killed after
+    // it leaves every token of what it created (and, at worst, the rows of one batch that never committed)
+    const create = (items: Prepared[]) => transaction(sql, dryRun, async (tx) => {
+      const created = await insertBatch(tx, items, dryRun ? undefined : report.runId, ctx)
+      await options.onRows?.(created)
+      return created
+    })
     let results: RowResult[]
     try {
-      results = await transaction(sql, dryRun, (tx) => insertBatch(tx, batch, dryRun ? undefined : report.runId, ctx))
+      results = await create(batch)
     } catch (error) {
       if (connectionLost(error)) throw error
       results = []
       for (const item of batch) {
         try {
-          results.push(...(await transaction(sql, dryRun, (tx) => insertBatch(tx, [item], dryRun ? undefined : report.runId, ctx))))
+          results.push(...(await create([item])))
         } catch (itemError) {
           if (connectionLost(itemError)) throw itemError
           const e = at(dbFailure(itemError, item), item.line)
           report.errors.push(e)
-          results.push(failure(item.line, item.valid.spec.name, e, item.valid.spec.subdomain))
+          const failed = failure(item.line, item.valid.spec.name, e, item.valid.spec.subdomain)
+          await options.onRows?.([failed])
+          results.push(failed)
           if (options.stopOnError) stop = true
         }
       }

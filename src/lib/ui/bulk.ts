@@ -1,9 +1,10 @@
 /** Progress and summaries for bulk runs: a listr2 task tree in a terminal, plain lines on stderr otherwise. */
-import {writeFile, chmod} from 'node:fs/promises'
+import {access, type FileHandle, open} from 'node:fs/promises'
 
 import {Listr, type ListrTaskWrapper} from 'listr2'
 
-import type {BulkProgress, BulkReport} from '../bulk/provision.js'
+import type {BulkProgress, BulkReport, RowResult} from '../bulk/provision.js'
+import {AppError} from '../errors.js'
 
 const PHASES = ['validate', 'conflicts', 'provision', 'verify'] as const
 const TITLES: Record<(typeof PHASES)[number], string> = {
@@ -89,19 +90,83 @@ const csvCell = (v: unknown) => {
   return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s
 }
 
-/** Per-row results with one-time invitation tokens: JSON for *.json, CSV otherwise; mode 0600. */
-export async function writeReport(path: string, report: BulkReport): Promise<void> {
-  let text: string
-  if (path.endsWith('.json')) {
-    text = JSON.stringify({runId: report.runId, file: report.file, sha256: report.sha256, dryRun: report.dryRun, rows: report.rows}, null, 2) + '\n'
-  } else {
-    const header = ['line', 'name', 'subdomain', 'outcome', 'tenant_id', 'access_url', 'invitations', 'error_code', 'error_message']
-    const rows = report.rows.map((r) => [
-      r.line, r.name, r.subdomain, r.outcome, r.tenantId, r.accessUrl,
-      (r.invitations ?? []).map((i) => `${i.role}:${i.email}:${i.token}`).join(' '), r.error?.code, r.error?.message,
-    ].map(csvCell).join(','))
-    text = [header.join(','), ...rows].join('\n') + '\n'
+/**
+ * Per-row results with one-time invitation tokens: JSON for *.json, CSV
+ * otherwise; mode 0600. Rows are written as they are settled (the refused and
+ * unchanged ones after validation, the created ones just before each batch
+ * commits), so a run that is killed leaves the tokens of every tenant it
+ * created. An existing file is never overwritten: it may hold the tokens of an
+ * earlier run.
+ */
+export class ReportFile {
+  #file?: Promise<FileHandle>
+  /** writes in the order they were asked for (batches commit concurrently) */
+  #written: Promise<unknown> = Promise.resolve()
+  #rows = 0
+  readonly #json: boolean
+
+  private constructor(private readonly path: string) {
+    this.#json = path.endsWith('.json')
   }
-  await writeFile(path, text, {mode: 0o600})
-  await chmod(path, 0o600)
+
+  /** A report to be written at `path`, which must not exist; the file itself is made with the first rows. */
+  static async create(path: string): Promise<ReportFile> {
+    const exists = await access(path).then(() => true, () => false)
+    if (exists) throw reportExists(path)
+    return new ReportFile(path)
+  }
+
+  #open(): Promise<FileHandle> {
+    this.#file ??= (async () => {
+      let file: FileHandle
+      try {
+        file = await open(this.path, 'wx', 0o600)
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === 'EEXIST') throw reportExists(this.path)
+        throw new AppError('REPORT_UNWRITABLE', `Cannot create ${this.path}: ${(error as Error).message}`, {field: 'report', cause: error})
+      }
+      await file.chmod(0o600) // open's mode is narrowed by the umask, never widened: this is exact
+      await file.write(this.#json ? '{\n"rows": [\n' : `${REPORT_COLUMNS.join(',')}\n`)
+      return file
+    })()
+    return this.#file
+  }
+
+  #write(text: string): Promise<unknown> {
+    this.#written = this.#written.then(async () => (await this.#open()).write(text))
+    return this.#written
+  }
+
+  async add(rows: RowResult[]): Promise<void> {
+    if (rows.length === 0) return
+    const text = this.#json
+      ? rows.map((r) => `${this.#rows++ > 0 ? ',' : ''}${JSON.stringify(r)}\n`).join('')
+      : rows.map((r) => `${[
+        r.line, r.name, r.subdomain, r.outcome, r.tenantId, r.accessUrl,
+        (r.invitations ?? []).map((i) => `${i.role}:${i.email}:${i.token}`).join(' '), r.error?.code, r.error?.message,
+      ].map(csvCell).join(',')}\n`).join('')
+    await this.#write(text)
+  }
+
+  /** The run's details after the rows (JSON), and the file closed; a run that failed before any row leaves no file. */
+  async close(report?: BulkReport): Promise<void> {
+    if (!this.#file && !report) return
+    try {
+      await this.#written.catch(() => undefined)
+      if (this.#json) {
+        const run = report ? {runId: report.runId, file: report.file, sha256: report.sha256, dryRun: report.dryRun, complete: !report.stopped} : {complete: false}
+        await this.#write(`],\n${JSON.stringify(run).slice(1, -1)}\n}\n`)
+      }
+    } finally {
+      await (await this.#open()).close()
+    }
+  }
 }
+
+const reportExists = (path: string) =>
+  new AppError('REPORT_EXISTS', `${path} exists; it may hold the one-time invitation tokens of an earlier run.`, {
+    field: 'report',
+    suggestions: ['Choose another --report file, or move that one away first.'],
+  })
+
+const REPORT_COLUMNS = ['line', 'name', 'subdomain', 'outcome', 'tenant_id', 'access_url', 'invitations', 'error_code', 'error_message']

@@ -140,7 +140,9 @@ export function toAppError(error: unknown): AppError {
   }
   const e = error as Error & {oclif?: {exit?: number}; code?: string}
   if (e?.oclif?.exit === 2 || /Unexpected argument|Missing required|Expected|Nonexistent flag|requires a value/i.test(e?.message ?? '')) {
-    return new AppError('USAGE', e.message.split('\n')[0] ?? e.message, {exit: ExitCode.usage, cause: e, suggestions: ['See --help for the flags and examples.']})
+    // oclif wraps some messages: "The following error occurred:\n  <what>\nSee more help with --help"
+    const lines = e.message.split('\n').map((l) => l.trim()).filter((l) => l && !/^The following errors? occurred:$|^See more help with/.test(l))
+    return new AppError('USAGE', lines.join(' ') || e.message, {exit: ExitCode.usage, cause: e, suggestions: ['See --help for the flags and examples.']})
   }
   return new AppError('OPERATION_FAILED', e?.message ?? String(error), {
     exit: ExitCode.failed,

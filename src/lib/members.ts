@@ -168,6 +168,35 @@ export async function listMembers(sql: Sql, tenantRef: string): Promise<Member[]
   return rows.filter((r) => r.email !== null)
 }
 
+const expiryDaysSchema = inviteSchema.shape.expiresDays
+
+/**
+ * A new one-time token for an invitation not yet accepted (expired, or its
+ * token lost, as when a bulk run was killed before its report was kept): the
+ * old token stops working.
+ */
+export async function resendInvitation(sql: Sql, tenantRef: string, email: string, options: {expiresDays?: unknown}, ctx: Context): Promise<Invitation> {
+  const address = email.trim().toLowerCase()
+  const days = expiryDaysSchema.safeParse(options.expiresDays)
+  if (!days.success) throw new AppError('EXPIRY_INVALID', days.error.issues[0]!.message, {field: 'expiresDays'})
+  return sql.begin(async (tx) => {
+    const tenant = await lockTenant(tx, tenantRef)
+    const [member] = await tx<{userId: string; email: string; role: Role; permissions: Record<string, boolean>; status: 'invited' | 'active'}[]>`
+      select m.user_id, u.email, m.role, m.permissions, m.status from memberships m join users u on u.id = m.user_id
+      where m.tenant_id = ${tenant.id} and lower(u.email) = ${address}`
+    if (!member) throw notFound('MEMBER_NOT_FOUND', `${address} is not a member of ${tenant.subdomain}.`, [`anthias user list ${tenant.subdomain}`])
+    if (member.status === 'active') {
+      throw conflict('MEMBER_ACTIVE', `${address} has already accepted; there is no invitation to send again.`, {field: 'email'})
+    }
+    const {token, hash} = newToken('inv')
+    const expiresAt = new Date(Date.now() + days.data * 86_400_000)
+    await tx`update memberships set invitation_token_hash = ${hash}, invitation_expires_at = ${expiresAt}
+      where tenant_id = ${tenant.id} and user_id = ${member.userId}`
+    await writeAudit(tx, {actor: ctx.actor, action: 'user.reinvite', tenantId: tenant.id, subject: address, arguments: {email: address, expiresDays: days.data}})
+    return {tenantId: tenant.id, email: address, role: member.role, permissions: member.permissions, status: 'invited', token, expiresAt}
+  }) as Promise<Invitation>
+}
+
 /** Remove a member; the last owner cannot be removed. */
 export async function removeMember(sql: Sql, tenantRef: string, email: string, ctx: Context): Promise<{email: string; role: Role}> {
   const address = email.trim().toLowerCase()

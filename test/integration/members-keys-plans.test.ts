@@ -3,8 +3,9 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {createApiKey, listApiKeys, revokeApiKey} from '../../src/lib/api-keys.js'
 import {resolveContext} from '../../src/lib/context.js'
 import {withTenant} from '../../src/lib/db/tenant-context.js'
-import {inviteUser, listMembers, removeMember} from '../../src/lib/members.js'
+import {inviteUser, listMembers, removeMember, resendInvitation} from '../../src/lib/members.js'
 import {changeTenantPlan} from '../../src/lib/plan-change.js'
+import {hashToken} from '../../src/lib/secrets.js'
 import {updateSecurity} from '../../src/lib/security.js'
 import {updateTenant} from '../../src/lib/tenant-update.js'
 import {createTenant} from '../../src/lib/tenants.js'
@@ -45,6 +46,28 @@ describe('members, API keys, plan changes and security', () => {
       ['admin@client.com', 'admin', 'invited'],
     ])
     expect(await refusal(inviteUser(t.sql, 'client-org', {email: 'ADMIN@client.com', role: 'viewer'}, ctx))).toMatchObject({code: 'MEMBER_EXISTS', exit: 4})
+  })
+
+  it('sends an invitation again: a new token and expiry, the old token stops working; not to a member who accepted', async () => {
+    const first = await inviteUser(t.sql, 'client-org', {email: 'late@client.com', role: 'editor'}, ctx)
+    const hashOf = async () => (await t.sql<{hash: string; expires: Date}[]>`
+      select m.invitation_token_hash as hash, m.invitation_expires_at as expires from memberships m join users u on u.id = m.user_id
+      where u.email = 'late@client.com'`)[0]!
+    expect((await hashOf()).hash).toBe(hashToken(first.token!))
+    const again = await resendInvitation(t.sql, 'client-org', 'LATE@client.com', {expiresDays: 30}, ctx)
+    expect(again).toMatchObject({email: 'late@client.com', role: 'editor', status: 'invited', token: expect.stringMatching(/^inv_/)})
+    const stored = await hashOf()
+    expect(stored.hash).toBe(hashToken(again.token!))
+    expect(stored.hash).not.toBe(hashToken(first.token!))
+    expect(stored.expires.getTime() - Date.now()).toBeGreaterThan(29 * 86_400_000)
+    const [audit] = await t.sql`select subject from audit_log where action = 'user.reinvite'`
+    expect(audit).toEqual({subject: 'late@client.com'})
+
+    await t.sql`update memberships set status = 'active', accepted_at = now() where user_id = (select id from users where email = 'late@client.com')`
+    expect(await refusal(resendInvitation(t.sql, 'client-org', 'late@client.com', {}, ctx))).toMatchObject({code: 'MEMBER_ACTIVE', exit: 4})
+    expect(await refusal(resendInvitation(t.sql, 'client-org', 'nobody@client.com', {}, ctx))).toMatchObject({code: 'MEMBER_NOT_FOUND', exit: 3})
+    expect(await refusal(resendInvitation(t.sql, 'client-org', 'late@client.com', {expiresDays: 365}, ctx))).toMatchObject({code: 'EXPIRY_INVALID', exit: 2})
+    await t.sql`delete from memberships where user_id = (select id from users where email = 'late@client.com')`
   })
 
   it('two invites at once for the last seat: exactly one succeeds, the other gets QUOTA_EXCEEDED with the numbers', async () => {

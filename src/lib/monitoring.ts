@@ -11,6 +11,7 @@ import {writeAudit} from './audit.js'
 import type {Context} from './context.js'
 import {AppError, ValidationErrors} from './errors.js'
 import {lockTenant, tenantKey, tenantNotFound} from './tenant-ref.js'
+import {storageGb, usageColumns} from './usage.js'
 import {emailSchema, issuesToErrors} from './validation.js'
 
 export const METRICS = ['storage', 'users', 'assets', 'devices'] as const
@@ -122,20 +123,13 @@ interface UsageRow {
   channels: string[] | null
 }
 
-const GB = 1024 ** 3
-
 /** Usage against quota against threshold, for one tenant or all, in one query. */
 export async function usageReports(sql: Sql, tenantRef?: string): Promise<TenantUsageReport[]> {
   const rows = await sql<UsageRow[]>`
     select t.id, t.subdomain, t.max_assets, t.max_users, t.max_devices, t.storage_quota_gb,
-      coalesce(a.n, 0) as assets, coalesce(u.n, 0) as users, coalesce(d.n, 0) as devices, coalesce(a.bytes, 0)::text as storage_bytes,
       case when m.tenant_id is null then null else json_build_object('storage', m.storage_threshold, 'users', m.user_threshold,
         'assets', m.asset_threshold, 'devices', m.device_threshold) end as thresholds,
-      m.channels
-    from tenants t
-    cross join lateral (select count(*)::int as n, coalesce(sum(size_bytes), 0) as bytes from assets where tenant_id = t.id) a
-    cross join lateral (select count(*)::int as n from devices where tenant_id = t.id) d
-    cross join lateral (select count(*)::int as n from memberships where tenant_id = t.id) u
+      m.channels, ${usageColumns(sql)}
     left join monitoring_configs m on m.tenant_id = t.id
     where ${tenantRef === undefined ? sql`true` : tenantKey(sql, tenantRef)}
     order by t.subdomain`
@@ -151,7 +145,7 @@ export async function usageReports(sql: Sql, tenantRef?: string): Promise<Tenant
       subdomain: r.subdomain,
       channels: r.channels ?? [],
       metrics: [
-        metric('storage', Math.round((Number(r.storageBytes) / GB) * 100) / 100, r.storageQuotaGb, 'GB'),
+        metric('storage', storageGb(Number(r.storageBytes)), r.storageQuotaGb, 'GB'),
         metric('users', r.users, r.maxUsers, ''),
         metric('assets', r.assets, r.maxAssets, ''),
         metric('devices', r.devices, r.maxDevices, ''),

@@ -13,16 +13,25 @@ export interface Usage {
 
 const GB = 1024 ** 3
 
+/**
+ * What each tenant `t` of a query over tenants uses: columns assets, users,
+ * devices and storage_bytes (text: a bigint sum), for one tenant or all.
+ */
+export const usageColumns = (sql: Sql | TransactionSql) => sql`
+  a.n as assets, u.n as users, d.n as devices, a.bytes::text as storage_bytes
+  from tenants t
+  cross join lateral (select count(*)::int as n, coalesce(sum(size_bytes), 0) as bytes from assets where tenant_id = t.id) a
+  cross join lateral (select count(*)::int as n from memberships where tenant_id = t.id) u
+  cross join lateral (select count(*)::int as n from devices where tenant_id = t.id) d`
+
+export const storageGb = (bytes: number) => Math.round((bytes / GB) * 100) / 100
+
 /** What a tenant uses of each quota, in one query (as the owner: every row of that tenant). */
 export async function tenantUsage(sql: Sql | TransactionSql, tenantId: string): Promise<Usage> {
   const [row] = await sql<{assets: number; users: number; devices: number; storageBytes: string}[]>`
-    select
-      (select count(*)::int from assets where tenant_id = ${tenantId}) as assets,
-      (select count(*)::int from memberships where tenant_id = ${tenantId}) as users,
-      (select count(*)::int from devices where tenant_id = ${tenantId}) as devices,
-      (select coalesce(sum(size_bytes), 0)::text from assets where tenant_id = ${tenantId}) as storage_bytes`
+    select ${usageColumns(sql)} where t.id = ${tenantId}`
   const storageBytes = Number(row!.storageBytes)
-  return {assets: row!.assets, users: row!.users, devices: row!.devices, storageBytes, storageGb: Math.round((storageBytes / GB) * 100) / 100}
+  return {assets: row!.assets, users: row!.users, devices: row!.devices, storageBytes, storageGb: storageGb(storageBytes)}
 }
 
 /** Each limit below current usage, as `assets: 612 in use > 500`. */

@@ -1,5 +1,6 @@
 import type {Sql, TransactionSql} from 'postgres'
 
+import {tenantNotFound} from './tenant-ref.js'
 import type {Limits} from './validation.js'
 
 export interface Usage {
@@ -30,8 +31,9 @@ export const storageGb = (bytes: number) => Math.round((bytes / GB) * 100) / 100
 export async function tenantUsage(sql: Sql | TransactionSql, tenantId: string): Promise<Usage> {
   const [row] = await sql<{assets: number; users: number; devices: number; storageBytes: string}[]>`
     select ${usageColumns(sql)} where t.id = ${tenantId}`
-  const storageBytes = Number(row!.storageBytes)
-  return {assets: row!.assets, users: row!.users, devices: row!.devices, storageBytes, storageGb: storageGb(storageBytes)}
+  if (!row) throw tenantNotFound(tenantId)
+  const storageBytes = Number(row.storageBytes)
+  return {assets: row.assets, users: row.users, devices: row.devices, storageBytes, storageGb: storageGb(storageBytes)}
 }
 
 /** Each limit below current usage, as `assets: 612 in use > 500`. */

@@ -7,6 +7,7 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {provisionFromSource} from '../../src/lib/bulk/provision.js'
 import {configSource, csvSource} from '../../src/lib/bulk/sources.js'
 import {resolveContext} from '../../src/lib/context.js'
+import {ReportFile} from '../../src/lib/ui/bulk.js'
 import {createTenant, getTenant} from '../../src/lib/tenants.js'
 import {createTestDatabase, snapshot, type TestDatabase} from '../helpers/db.js'
 
@@ -130,6 +131,26 @@ describe('bulk provisioning', () => {
     ].join('\r\n') + '\r\n')
     const report = await provisionFromSource(t.sql, csvSource(path), ctx, {dryRun: true})
     expect(report.errors.map((e) => [e.line, e.code])).toEqual([[5, 'EMAIL_INVALID'], [8, 'EMAIL_INVALID']])
+  })
+
+  it('counts lines in a file with CR line ends, and reports a broken record once, at its line, among CRLF lines', async () => {
+    const cr = await file('cr.csv', 'name,subdomain,contact_email\rA Co,cr-a,a@cr.example.com\rB Co,cr-b,bad\rC Co,cr-a,c@cr.example.com\r')
+    const crReport = await provisionFromSource(t.sql, csvSource(cr), ctx, {dryRun: true})
+    expect(crReport.errors.map((e) => [e.line, e.code])).toEqual([[3, 'EMAIL_INVALID'], [4, 'DUPLICATE_IN_FILE']])
+    expect(crReport.created).toBe(1)
+
+    const crlf = await file('crlf-broken.csv', ['name,subdomain', '"Two\r\nLines",two-crlf', 'Bad "quote" co",bad-crlf', 'Last,last-crlf'].join('\r\n') + '\r\n')
+    const crlfReport = await provisionFromSource(t.sql, csvSource(crlf), ctx, {dryRun: true})
+    expect(crlfReport.errors.map((e) => [e.line, e.code])).toEqual([[4, 'CSV_MALFORMED']])
+    expect(crlfReport).toMatchObject({total: 3, created: 2, failed: 1})
+  })
+
+  it('refuses a UTF-16 file, and a report in a directory that cannot be written, before anything is done', async () => {
+    const utf16 = join(dir, 'utf16.csv')
+    await writeFile(utf16, Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('name,subdomain\nA Co,utf16-co\n', 'utf16le')]))
+    await expect(provisionFromSource(t.sql, csvSource(utf16), ctx)).rejects.toMatchObject({code: 'CSV_ENCODING', line: 1})
+    await expect(ReportFile.create(join(dir, 'no-such-dir', 'report.csv'))).rejects.toMatchObject({code: 'REPORT_UNWRITABLE', field: 'report'})
+    await expect(ReportFile.create(utf16)).rejects.toMatchObject({code: 'REPORT_EXISTS'})
   })
 
   it('keeps line numbers right across a large file read in many chunks and batches', async () => {

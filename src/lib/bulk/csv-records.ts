@@ -5,6 +5,8 @@
 import {isUtf8} from 'node:buffer'
 import {createReadStream} from 'node:fs'
 
+import {AppError} from '../errors.js'
+
 export interface CsvRecord {
   cells: string[]
   /** the line the record starts on */
@@ -50,17 +52,25 @@ class Utf8Check {
 }
 
 /**
- * Line feeds before a byte offset of a stream of chunks, for the line a record
- * starts on as an editor shows it (a CRLF, or a line break inside quotes,
- * counts once). Offsets only move forward; counted chunks are let go.
+ * Line breaks before a byte offset of a stream of chunks, for the line a
+ * record starts on as an editor shows it (a CRLF, or a line break inside
+ * quotes, counts once). The line break is LF, or CR in a file whose first line
+ * ends in a CR alone (old Mac exports, which csv-parse reads with CR as the
+ * record delimiter). Offsets only move forward; counted chunks are let go.
  */
 export class LineFeeds {
   #chunks: Buffer[] = []
   #chunkStart = 0
   #counted = 0
   #feeds = 0
+  #byte?: number
 
   push(chunk: Buffer): void {
+    if (this.#byte === undefined) {
+      const cr = chunk.indexOf(13)
+      const lf = chunk.indexOf(10)
+      this.#byte = cr !== -1 && (lf === -1 || cr < lf) && chunk[cr + 1] !== 10 && cr + 1 < chunk.length ? 13 : 10
+    }
     this.#chunks.push(chunk)
   }
 
@@ -69,7 +79,7 @@ export class LineFeeds {
       const chunk = this.#chunks[0]!
       const chunkEnd = this.#chunkStart + chunk.length
       const end = Math.min(offset, chunkEnd)
-      for (let i = chunk.indexOf(10, this.#counted - this.#chunkStart); i !== -1 && i < end - this.#chunkStart; i = chunk.indexOf(10, i + 1)) this.#feeds++
+      for (let i = chunk.indexOf(this.#byte!, this.#counted - this.#chunkStart); i !== -1 && i < end - this.#chunkStart; i = chunk.indexOf(this.#byte!, i + 1)) this.#feeds++
       this.#counted = end
       if (end === chunkEnd) {
         this.#chunkStart = chunkEnd
@@ -81,9 +91,10 @@ export class LineFeeds {
 
   /** The line a record starts on: `bytes` is csv-parse's offset past the record's delimiter. */
   lineOf(cells: string[], bytes: number): number {
-    // the line feeds inside the record's quoted fields are in its cells
+    // the line breaks inside the record's quoted fields are in its cells
+    const lineBreak = this.#byte === 13 ? '\r' : '\n'
     let inside = 0
-    for (const cell of cells) for (let i = cell.indexOf('\n'); i !== -1; i = cell.indexOf('\n', i + 1)) inside++
+    for (const cell of cells) for (let i = cell.indexOf(lineBreak); i !== -1; i = cell.indexOf(lineBreak, i + 1)) inside++
     return 1 + this.before(bytes - 1) - inside
   }
 }
@@ -101,38 +112,69 @@ export async function* csvRecords(path: string): AsyncGenerator<RecordBatch> {
   const feeds = new LineFeeds()
   const utf8 = new Utf8Check()
   const parser = parse({bom: true, relax_column_count: true, info: true, skip_records_with_error: true, skip_empty_lines: true})
-  // pipe() does not pass on a read error: without this the parser would wait for ever
-  createReadStream(path)
+  let failure: unknown
+  parser.on('error', (error) => (failure = error))
+  let first = true
+  const file = createReadStream(path)
+    // pipe() does not pass on a read error: without this the parser would wait for ever
     .on('error', (error) => parser.destroy(error))
     .on('data', (chunk) => {
+      if (first && (chunk as Buffer).length >= 2 && ['fffe', 'feff'].includes((chunk as Buffer).subarray(0, 2).toString('hex'))) {
+        parser.destroy(new AppError('CSV_ENCODING', `${path} is UTF-16 text.`, {line: 1, field: 'FILE', suggestions: ['Save it as UTF-8 (in Excel: "CSV UTF-8").']}))
+      }
+      first = false
       feeds.push(chunk as Buffer)
       utf8.push(chunk as Buffer)
     })
     .on('end', () => utf8.end())
-    .pipe(parser)
+  file.pipe(parser)
+  // a skipped record is reported at its place among the records, so that its line is counted in file order
+  const skips: {bytes: number; message: string}[] = []
+  parser.on('skip', (error: Error & {bytes?: number}) => skips.push({bytes: error.bytes ?? 0, message: error.message.replace(/ at line \d+/, '')}))
   let malformed: RecordBatch['malformed'] = []
-  parser.on('skip', (error: Error & {lines?: number}) => malformed.push({line: error.lines ?? 1, message: error.message}))
-  let failure: unknown
-  parser.on('error', (error) => (failure = error))
-  for (;;) {
-    const records: CsvRecord[] = []
-    let item: {record: string[]; info: {bytes: number}} | null
-    while (records.length < BATCH_RECORDS && (item = parser.read() as typeof item) !== null) records.push({cells: item.record, line: feeds.lineOf(item.record, item.info.bytes)})
-    if (failure) throw failure
-    if (records.length + malformed.length > 0) {
-      yield {records, malformed, notUtf8: !utf8.valid}
-      malformed = []
+  // csv-parse may report one broken record several times as it finds its way back: once a line
+  let lastSkipped = 0
+  const settle = (upTo: number) => {
+    while (skips.length > 0 && skips[0]!.bytes <= upTo) {
+      const {bytes, message} = skips.shift()!
+      const line = 1 + feeds.before(bytes)
+      if (line !== lastSkipped) malformed.push({line, message})
+      lastSkipped = line
     }
-    // checked after the yield: while the consumer worked, more may have arrived, or the stream ended
-    if (parser.readableEnded) break
-    if (parser.readableLength > 0) continue
-    await new Promise<void>((resolve) => {
-      const done = () => {
-        parser.off('readable', done).off('end', done).off('error', done)
-        resolve()
-      }
-      parser.once('readable', done).once('end', done).once('error', done)
-    })
   }
-  if (malformed.length > 0) yield {records: [], malformed, notUtf8: !utf8.valid}
+  try {
+    for (;;) {
+      const records: CsvRecord[] = []
+      let item: {record: string[]; info: {bytes: number}} | null
+      while (records.length < BATCH_RECORDS && (item = parser.read() as typeof item) !== null) {
+        settle(item.info.bytes - 1)
+        records.push({cells: item.record, line: feeds.lineOf(item.record, item.info.bytes)})
+      }
+      if (failure) throw failure
+      if (parser.readableEnded) settle(Infinity)
+      if (records.length + malformed.length > 0) {
+        yield {records, malformed, notUtf8: !utf8.valid}
+        malformed = []
+      }
+      // checked after the yield: while the consumer worked, more may have arrived, the stream ended or failed
+      if (failure) throw failure
+      if (parser.readableEnded) break
+      if (parser.readableLength > 0) continue
+      // destroyed without an end: 'error' comes before 'close', so a closed parser has said why
+      if (parser.closed) throw failure ?? new Error('the CSV parser stopped before the end of the file')
+      await new Promise<void>((resolve) => {
+        const done = () => {
+          parser.off('readable', done).off('end', done).off('error', done).off('close', done)
+          resolve()
+        }
+        parser.once('readable', done).once('end', done).once('error', done).once('close', done)
+      })
+    }
+    settle(Infinity)
+    if (malformed.length > 0) yield {records: [], malformed, notUtf8: !utf8.valid}
+  } finally {
+    // a reader left early (an error, --stop-on-error) closes the file
+    file.destroy()
+    parser.destroy()
+  }
 }

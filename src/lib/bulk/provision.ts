@@ -353,7 +353,6 @@ export async function provisionFromSource(sql: Sql, source: Source, ctx: Context
     insert into provisioning_runs (source, file_name, file_sha256, dry_run, status, total)
     values (${source.kind}, ${basename(source.path)}, ${sha}, ${dryRun}, 'running', ${total}) returning id`
   report.runId = run!.id
-  await options.onRows?.(rows)
   const finish = async (status: 'completed' | 'failed') => {
     report.durationMs = Math.round(performance.now() - started)
     await sql`update provisioning_runs set status = ${status}, finished_at = now(), created = ${report.created},
@@ -366,6 +365,13 @@ export async function provisionFromSource(sql: Sql, source: Source, ctx: Context
           ${recorded.map((r) => r.error?.message ?? null)}::text[]) as x(l, s, n, o, c, m)
         on conflict do nothing`
     }
+  }
+
+  try {
+    await options.onRows?.(rows)
+  } catch (error) {
+    await finish('failed').catch(() => undefined)
+    throw error
   }
 
   if (options.stopOnError && errors.length > 0) {
@@ -431,6 +437,7 @@ export async function provisionFromSource(sql: Sql, source: Source, ctx: Context
       const current = batch
       batch = []
       const p = write(current).finally(() => inFlight.delete(p))
+      p.catch(() => undefined) // awaited below (race, all); a failure before that must not go unhandled
       inFlight.add(p)
       if (inFlight.size >= concurrency) await Promise.race(inFlight)
     }

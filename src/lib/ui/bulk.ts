@@ -1,5 +1,7 @@
 /** Progress and summaries for bulk runs: a listr2 task tree in a terminal, plain lines on stderr otherwise. */
+import {constants} from 'node:fs'
 import {access, type FileHandle, open} from 'node:fs/promises'
+import {dirname, resolve} from 'node:path'
 
 import {Listr, type ListrTaskWrapper} from 'listr2'
 
@@ -113,6 +115,10 @@ export class ReportFile {
   static async create(path: string): Promise<ReportFile> {
     const exists = await access(path).then(() => true, () => false)
     if (exists) throw reportExists(path)
+    // found now rather than after the file has been validated
+    await access(dirname(resolve(path)), constants.W_OK).catch((error: unknown) => {
+      throw new AppError('REPORT_UNWRITABLE', `Cannot create ${path}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such directory' : 'the directory is not writable'}.`, {field: 'report', cause: error})
+    })
     return new ReportFile(path)
   }
 

@@ -12,7 +12,7 @@ import {AppError, conflict, ExitCode, notFound, ValidationErrors} from './errors
 import {parsePermission} from './permissions.js'
 import {newToken} from './secrets.js'
 import {lockTenant, tenantKey, tenantNotFound} from './tenant-ref.js'
-import {emailSchema, issuesToErrors} from './validation.js'
+import {emailSchema, issuesToErrors, togglesSchema} from './validation.js'
 
 export const ROLES = ['owner', 'admin', 'editor', 'viewer'] as const
 export type Role = (typeof ROLES)[number]
@@ -21,7 +21,7 @@ export const DEFAULT_INVITATION_DAYS = 7
 export const inviteSchema = z.object({
   email: emailSchema,
   role: z.enum(ROLES, {error: (issue) => `Role ${JSON.stringify(issue.input)} is not one of ${ROLES.join(', ')}`}),
-  permissions: z.record(z.string(), z.boolean()).default({}),
+  permissions: togglesSchema('Permissions').default({}),
   expiresDays: z.coerce.number({error: 'expiry must be a whole number of days from 1 to 90'}).int({error: 'expiry must be a whole number of days from 1 to 90'}).min(1, {error: 'expiry must be a whole number of days from 1 to 90'}).max(90, {error: 'expiry must be a whole number of days from 1 to 90'}).default(DEFAULT_INVITATION_DAYS),
 })
 export type InviteInput = z.input<typeof inviteSchema>
@@ -170,6 +170,15 @@ export async function listMembers(sql: Sql, tenantRef: string): Promise<Member[]
 
 const expiryDaysSchema = inviteSchema.shape.expiresDays
 
+/** A member of a tenant by email (lowercased), or MEMBER_NOT_FOUND. */
+async function findMember(tx: TransactionSql, tenant: {id: string; subdomain: string}, address: string) {
+  const [member] = await tx<{userId: string; role: Role; permissions: Record<string, boolean>; status: 'invited' | 'active'}[]>`
+    select m.user_id, m.role, m.permissions, m.status from memberships m join users u on u.id = m.user_id
+    where m.tenant_id = ${tenant.id} and lower(u.email) = ${address}`
+  if (!member) throw notFound('MEMBER_NOT_FOUND', `${address} is not a member of ${tenant.subdomain}.`, [`anthias user list ${tenant.subdomain}`])
+  return member
+}
+
 /**
  * A new one-time token for an invitation not yet accepted (expired, or its
  * token lost, as when a bulk run was killed before its report was kept): the
@@ -181,10 +190,7 @@ export async function resendInvitation(sql: Sql, tenantRef: string, email: strin
   if (!days.success) throw new AppError('EXPIRY_INVALID', days.error.issues[0]!.message, {field: 'expiresDays'})
   return sql.begin(async (tx) => {
     const tenant = await lockTenant(tx, tenantRef)
-    const [member] = await tx<{userId: string; email: string; role: Role; permissions: Record<string, boolean>; status: 'invited' | 'active'}[]>`
-      select m.user_id, u.email, m.role, m.permissions, m.status from memberships m join users u on u.id = m.user_id
-      where m.tenant_id = ${tenant.id} and lower(u.email) = ${address}`
-    if (!member) throw notFound('MEMBER_NOT_FOUND', `${address} is not a member of ${tenant.subdomain}.`, [`anthias user list ${tenant.subdomain}`])
+    const member = await findMember(tx, tenant, address)
     if (member.status === 'active') {
       throw conflict('MEMBER_ACTIVE', `${address} has already accepted; there is no invitation to send again.`, {field: 'email'})
     }
@@ -202,10 +208,7 @@ export async function removeMember(sql: Sql, tenantRef: string, email: string, c
   const address = email.trim().toLowerCase()
   return sql.begin(async (tx) => {
     const tenant = await lockTenant(tx, tenantRef)
-    const [member] = await tx<{userId: string; role: Role}[]>`
-      select m.user_id, m.role from memberships m join users u on u.id = m.user_id
-      where m.tenant_id = ${tenant.id} and lower(u.email) = ${address}`
-    if (!member) throw notFound('MEMBER_NOT_FOUND', `${address} is not a member of ${tenant.subdomain}.`, [`anthias user list ${tenant.subdomain}`])
+    const member = await findMember(tx, tenant, address)
     if (member.role === 'owner') {
       const [owners] = await tx<{n: number}[]>`select count(*)::int as n from memberships where tenant_id = ${tenant.id} and role = 'owner'`
       if (owners!.n <= 1) {

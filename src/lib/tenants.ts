@@ -20,10 +20,10 @@ import {
   type PasswordPolicy,
   securitySchema,
   type SecurityPolicy,
-  featureTogglesSchema,
   settingsSchema,
   subdomainSchema,
   tenantNameSchema,
+  togglesSchema,
   unmetPasswordRules,
 } from './validation.js'
 
@@ -44,7 +44,7 @@ const buildSpecSchema = (baseDomain: string) =>
     ownerPassword: z.string().optional(),
     ...limitsSchema.shape,
     customDomain: customDomainSchema(baseDomain).optional(),
-    features: featureTogglesSchema.default({}),
+    features: togglesSchema('Features').default({}),
     settings: settingsSchema.default({}),
     ...securitySchema.shape,
   })

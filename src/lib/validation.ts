@@ -225,10 +225,9 @@ const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v ===
 export const settingsSchema = z.custom<Record<string, unknown>>(isPlainObject, {error: 'Settings must be an object of keys and values'})
 export type Settings = z.infer<typeof settingsSchema>
 
-export const featureTogglesSchema = z.custom<Record<string, boolean>>(
-  (v) => isPlainObject(v) && Object.values(v).every((on) => typeof on === 'boolean'),
-  {error: 'Features must map feature names to true or false'},
-)
+/** Names switched on or off: a tenant's features, a member's permissions. */
+export const togglesSchema = (what: 'Features' | 'Permissions') =>
+  z.custom<Record<string, boolean>>((v) => isPlainObject(v) && Object.values(v).every((on) => typeof on === 'boolean'), {error: `${what} must map names to true or false`})
 
 /** `KEY=VALUE` with a dotted key (notifications.email=true); VALUE is JSON when it parses, else text. */
 export function parseSettingAssignment(text: string): {path: string[]; value: unknown} {

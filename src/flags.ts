@@ -1,5 +1,8 @@
 /** Flags shared by several commands, and how their values map to the domain's input fields. */
-import {Flags} from '@oclif/core'
+import {Args, Flags} from '@oclif/core'
+
+/** The tenant a command acts on: its subdomain or id. */
+export const tenantArg = Args.string({description: 'subdomain or tenant id', required: true})
 
 export const limitFlags = {
   'max-assets': Flags.string({description: "asset limit (default: the plan's)", helpValue: 'N', helpGroup: 'LIMITS'}),

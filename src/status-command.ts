@@ -1,11 +1,12 @@
-import {Args, type Command} from '@oclif/core'
+import {type Command} from '@oclif/core'
 
 import {BaseCommand} from './base.js'
+import {tenantArg} from './flags.js'
 import type {TenantStatus} from './lib/tenants.js'
 
 /** tenant suspend / tenant resume: set the status, nothing else. */
 export abstract class StatusCommand<T extends typeof Command> extends BaseCommand<T> {
-  static override args = {tenant: Args.string({description: 'subdomain or tenant id', required: true})}
+  static override args = {tenant: tenantArg}
   protected abstract readonly target: TenantStatus
 
   async run(): Promise<unknown> {

@@ -1,6 +1,7 @@
-import {Args, Flags} from '@oclif/core'
+import {Flags} from '@oclif/core'
 
 import {BaseCommand, describe} from '../../base.js'
+import {tenantArg} from '../../flags.js'
 import type {CreatedApiKey} from '../../lib/api-keys.js'
 
 export default class ApikeyCreate extends BaseCommand<typeof ApikeyCreate> {
@@ -16,7 +17,7 @@ The tenant needs the api_access feature (professional and enterprise plans); oth
     `<%= config.bin %> apikey create client-org --name "Primary API Key" --permission 'assets.*' --permission 'devices.*' --expires-days 365`,
     `<%= config.bin %> generate_api_key acme-corp --name "CI deploys" --permission assets.read --json`,
   ]
-  static override args = {tenant: Args.string({description: 'subdomain or tenant id', required: true})}
+  static override args = {tenant: tenantArg}
   static override flags = {
     name: Flags.string({description: 'a name for the key, unique in the tenant', required: true}),
     permission: Flags.string({description: 'RESOURCE.ACTION with * wildcards (repeatable)', multiple: true, required: true, helpValue: 'PERMISSION'}),

@@ -1,12 +1,12 @@
-import {Args} from '@oclif/core'
 
 import {BaseCommand, describe} from '../../base.js'
+import {tenantArg} from '../../flags.js'
 import type {ApiKey} from '../../lib/api-keys.js'
 
 export default class ApikeyList extends BaseCommand<typeof ApikeyList> {
   static override description = describe("List a tenant's API keys: prefix, name, permissions, created, expires, last used, revoked. Never the secret.")
   static override examples = ['<%= config.bin %> apikey list client-org', '<%= config.bin %> apikey list client-org --json']
-  static override args = {tenant: Args.string({description: 'subdomain or tenant id', required: true})}
+  static override args = {tenant: tenantArg}
 
   async run(): Promise<ApiKey[]> {
     const {listApiKeys} = await import('../../lib/api-keys.js')

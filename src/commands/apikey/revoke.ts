@@ -1,13 +1,14 @@
 import {Args} from '@oclif/core'
 
 import {BaseCommand, describe} from '../../base.js'
+import {tenantArg} from '../../flags.js'
 import type {ApiKey} from '../../lib/api-keys.js'
 
 export default class ApikeyRevoke extends BaseCommand<typeof ApikeyRevoke> {
   static override description = describe('Revoke an API key by its prefix (ak_...) or id. Revoking a revoked key changes nothing.')
   static override examples = ['<%= config.bin %> apikey revoke client-org ak_3f9a1c2b7d4e', '<%= config.bin %> apikey revoke client-org 6f1c0b8e-2d7a-4a51-9a0e-6f0b1c2d3e4f --json']
   static override args = {
-    tenant: Args.string({description: 'subdomain or tenant id', required: true}),
+    tenant: tenantArg,
     key: Args.string({description: 'the key prefix or id', required: true}),
   }
 

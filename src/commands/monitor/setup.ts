@@ -1,6 +1,7 @@
-import {Args, Flags} from '@oclif/core'
+import {Flags} from '@oclif/core'
 
 import {BaseCommand, describe} from '../../base.js'
+import {tenantArg} from '../../flags.js'
 
 export default class MonitorSetup extends BaseCommand<typeof MonitorSetup> {
   static override description = describe(
@@ -10,7 +11,7 @@ export default class MonitorSetup extends BaseCommand<typeof MonitorSetup> {
     '<%= config.bin %> monitor setup client-org --storage-threshold 0.8 --user-threshold 0.9 --asset-threshold 0.9 --channel email:admin@client.com --channel slack:tenant-alerts',
     '<%= config.bin %> monitor setup client-org --device-threshold 0.75 --json',
   ]
-  static override args = {tenant: Args.string({description: 'subdomain or tenant id', required: true})}
+  static override args = {tenant: tenantArg}
   static override flags = {
     'storage-threshold': Flags.string({description: 'alert at this fraction of the storage quota', helpValue: '0.8'}),
     'user-threshold': Flags.string({description: 'alert at this fraction of max users', helpValue: '0.9'}),

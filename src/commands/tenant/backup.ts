@@ -1,6 +1,7 @@
-import {Args, Flags} from '@oclif/core'
+import {Flags} from '@oclif/core'
 
 import {BaseCommand, describe} from '../../base.js'
+import {tenantArg} from '../../flags.js'
 
 export default class TenantBackup extends BaseCommand<typeof TenantBackup> {
   static override description = describe(
@@ -13,7 +14,7 @@ The file is plain SQL that psql restores into a database with the schema; its he
     '<%= config.bin %> tenant backup acme-corp -o acme.sql.gz --gzip',
     'psql "$DATABASE_URL" -v ON_ERROR_STOP=1 -f tenant_backup_acme-corp_20261126120000.sql',
   ]
-  static override args = {tenant: Args.string({description: 'subdomain or tenant id', required: true})}
+  static override args = {tenant: tenantArg}
   static override flags = {
     output: Flags.string({char: 'o', description: 'the file to write (default tenant_backup_SUBDOMAIN_TIMESTAMP.sql)', helpValue: 'FILE'}),
     gzip: Flags.boolean({description: 'compress with gzip'}),

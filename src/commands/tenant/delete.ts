@@ -1,6 +1,7 @@
-import {Args, Flags} from '@oclif/core'
+import {Flags} from '@oclif/core'
 
 import {BaseCommand, describe} from '../../base.js'
+import {tenantArg} from '../../flags.js'
 import {AppError} from '../../lib/errors.js'
 import type {DeleteResult} from '../../lib/tenant-delete.js'
 
@@ -14,7 +15,7 @@ The tenant's exact name must be typed in a terminal, or given with --confirm-nam
     '<%= config.bin %> tenant delete acme-corp',
     '<%= config.bin %> tenant delete acme-corp --confirm-name "Acme Corp" --json',
   ]
-  static override args = {tenant: Args.string({description: 'subdomain or tenant id', required: true})}
+  static override args = {tenant: tenantArg}
   static override flags = {
     'confirm-name': Flags.string({description: "the tenant's exact name (asked in a terminal when missing)", helpValue: 'NAME'}),
     backup: Flags.boolean({description: 'write and verify a backup first', default: true, allowNo: true}),

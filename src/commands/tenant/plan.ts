@@ -1,7 +1,7 @@
 import {Args, Flags} from '@oclif/core'
 
 import {BaseCommand, describe} from '../../base.js'
-import {featureFlag, featuresFromFlags, flagFieldName, limitFlags, limitsFromFlags} from '../../flags.js'
+import {featureFlag, featuresFromFlags, flagFieldName, limitFlags, limitsFromFlags, tenantArg} from '../../flags.js'
 import {AppError} from '../../lib/errors.js'
 import type {PlanChangeInput, PlanChangeResult} from '../../lib/plan-change.js'
 
@@ -22,7 +22,7 @@ A change whose limits fall below current usage (assets, users, devices, storage)
     '<%= config.bin %> tenant plan acme-corp basic --force --json',
   ]
   static override args = {
-    tenant: Args.string({description: 'subdomain or tenant id', required: true}),
+    tenant: tenantArg,
     plan: Args.string({description: 'basic, professional or enterprise (asked in a terminal when missing)'}),
   }
   static override flags = {

@@ -1,7 +1,7 @@
-import {Args, Flags} from '@oclif/core'
+import {Flags} from '@oclif/core'
 
 import {BaseCommand, describe} from '../../base.js'
-import {flagFieldName, securityFlags, securityFromFlags} from '../../flags.js'
+import {flagFieldName, securityFlags, securityFromFlags, tenantArg} from '../../flags.js'
 import type {SecurityChangeInput, SecurityChangeResult} from '../../lib/security.js'
 import type {SecurityPolicy} from '../../lib/validation.js'
 
@@ -16,7 +16,7 @@ IP ranges are IPv4 or IPv6 CIDRs, normalised; host bits set is an error naming t
     '<%= config.bin %> tenant security client-org --remove-ip 10.0.0.0/8',
     '<%= config.bin %> tenant security client-org --clear-ips --no-enable-2fa --json',
   ]
-  static override args = {tenant: Args.string({description: 'subdomain or tenant id', required: true})}
+  static override args = {tenant: tenantArg}
   static override flags = {
     ...securityFlags,
     'remove-ip': Flags.string({description: 'remove this CIDR range (repeatable)', multiple: true, helpValue: 'CIDR', helpGroup: 'SECURITY'}),

@@ -1,7 +1,7 @@
-import {Args, Flags} from '@oclif/core'
+import {Flags} from '@oclif/core'
 
 import {BaseCommand, describe} from '../../base.js'
-import {featureFlag, featuresFromFlags, flagFieldName, limitFlags, limitsFromFlags} from '../../flags.js'
+import {featureFlag, featuresFromFlags, flagFieldName, limitFlags, limitsFromFlags, tenantArg} from '../../flags.js'
 import type {TenantUpdateResult} from '../../lib/tenant-update.js'
 
 export default class TenantUpdate extends BaseCommand<typeof TenantUpdate> {
@@ -16,7 +16,7 @@ Settings are deep-merged like the guide's settings.update; --unset removes a (do
     '<%= config.bin %> tenant update client-org --custom-domain dashboard.client.com',
     '<%= config.bin %> tenant update client-org --setting theme=corporate --setting notifications.email=true --unset legacy_flag --json',
   ]
-  static override args = {tenant: Args.string({description: 'subdomain or tenant id', required: true})}
+  static override args = {tenant: tenantArg}
   static override flags = {
     name: Flags.string({description: 'new display name'}),
     'contact-email': Flags.string({description: 'contact / billing address', helpValue: 'EMAIL', exclusive: ['clear-contact-email']}),

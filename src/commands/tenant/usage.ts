@@ -1,11 +1,11 @@
-import {Args} from '@oclif/core'
 
 import {BaseCommand, describe} from '../../base.js'
+import {tenantArg} from '../../flags.js'
 
 export default class TenantUsage extends BaseCommand<typeof TenantUsage> {
   static override description = describe("Show a tenant's usage of each quota as a bar, with its alert threshold marked (|).")
   static override examples = ['<%= config.bin %> tenant usage client-org', '<%= config.bin %> tenant usage client-org --json']
-  static override args = {tenant: Args.string({description: 'subdomain or tenant id', required: true})}
+  static override args = {tenant: tenantArg}
 
   async run(): Promise<unknown> {
     const {usageReports} = await import('../../lib/monitoring.js')

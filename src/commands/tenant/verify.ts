@@ -1,6 +1,6 @@
-import {Args} from '@oclif/core'
 
 import {BaseCommand, describe} from '../../base.js'
+import {tenantArg} from '../../flags.js'
 import {ExitCode} from '../../lib/errors.js'
 import type {VerifyResult} from '../../lib/verify.js'
 
@@ -11,7 +11,7 @@ export default class TenantVerify extends BaseCommand<typeof TenantVerify> {
 Exit 1 if any check fails; "tenant migrate --tenant T --setup-rls" repairs the row-level security ones.`,
   )
   static override examples = ['<%= config.bin %> tenant verify client-org', '<%= config.bin %> tenant verify client-org --json']
-  static override args = {tenant: Args.string({description: 'subdomain or tenant id', required: true})}
+  static override args = {tenant: tenantArg}
 
   async run(): Promise<VerifyResult> {
     const {verifyTenant} = await import('../../lib/verify.js')

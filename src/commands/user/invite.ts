@@ -1,7 +1,7 @@
 import {Args, Flags} from '@oclif/core'
 
 import {BaseCommand, describe} from '../../base.js'
-import {flagFieldName} from '../../flags.js'
+import {flagFieldName, tenantArg} from '../../flags.js'
 import {AppError} from '../../lib/errors.js'
 import type {Invitation} from '../../lib/members.js'
 
@@ -21,7 +21,7 @@ Creates the global user if new and adds the membership as an invitation with a o
     '<%= config.bin %> user invite acme-corp owner@acme.com --resend --expires-days 14',
   ]
   static override args = {
-    tenant: Args.string({description: 'subdomain or tenant id', required: true}),
+    tenant: tenantArg,
     email: Args.string({description: "the member's email address", required: true}),
   }
   static override flags = {

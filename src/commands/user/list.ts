@@ -1,12 +1,12 @@
-import {Args} from '@oclif/core'
 
 import {BaseCommand, describe} from '../../base.js'
+import {tenantArg} from '../../flags.js'
 import type {Member} from '../../lib/members.js'
 
 export default class UserList extends BaseCommand<typeof UserList> {
   static override description = describe("List a tenant's members: email, role, permissions, status (invited or active), invited and accepted times.")
   static override examples = ['<%= config.bin %> user list acme-corp', '<%= config.bin %> user list acme-corp --json']
-  static override args = {tenant: Args.string({description: 'subdomain or tenant id', required: true})}
+  static override args = {tenant: tenantArg}
 
   async run(): Promise<Member[]> {
     const {listMembers} = await import('../../lib/members.js')

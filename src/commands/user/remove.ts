@@ -1,12 +1,13 @@
 import {Args} from '@oclif/core'
 
 import {BaseCommand, describe} from '../../base.js'
+import {tenantArg} from '../../flags.js'
 
 export default class UserRemove extends BaseCommand<typeof UserRemove> {
   static override description = describe('Remove a member from a tenant. The last owner cannot be removed (LAST_OWNER, exit 4).')
   static override examples = ['<%= config.bin %> user remove acme-corp manager@acme.com', '<%= config.bin %> user remove acme-corp manager@acme.com --json']
   static override args = {
-    tenant: Args.string({description: 'subdomain or tenant id', required: true}),
+    tenant: tenantArg,
     email: Args.string({description: "the member's email address", required: true}),
   }
 

@@ -8,6 +8,13 @@
  * An up script may declare `-- present-if: <query>`: with --fake-initial the
  * query runs in the tenant's context and, when it returns true, the migration
  * is recorded as applied (faked) without running.
+ *
+ * A script must not be able to leave its tenant, so before any tenant is
+ * touched every script (up, down, present-if) is read statement by statement
+ * and refused (TENANT_MIGRATION_FORBIDDEN) unless it holds data statements
+ * only, calling nothing that changes the role or the tenant setting or runs SQL
+ * text. After each script, in its transaction, the role, the login and the
+ * tenant are checked to be the ones it was given (TENANT_MIGRATION_ESCAPED).
  */
 import {fileURLToPath} from 'node:url'
 
@@ -16,7 +23,8 @@ import type {Sql, TransactionSql} from 'postgres'
 import {writeAudit} from './audit.js'
 import type {Context} from './context.js'
 import {loadMigrations, type Migration} from './db/migrations.js'
-import {enterTenant, leaveTenant} from './db/tenant-context.js'
+import {splitStatements, type Statement} from './db/sql-scan.js'
+import {APP_ROLE, enterTenant, leaveTenant, tenantContext, type TenantContextRow} from './db/tenant-context.js'
 import {AppError, ExitCode} from './errors.js'
 import {lockTenant} from './tenant-ref.js'
 
@@ -24,7 +32,111 @@ export const TENANT_MIGRATIONS_DIR = fileURLToPath(new URL('../../sql/tenant/', 
 
 export const loadTenantMigrations = (dir = TENANT_MIGRATIONS_DIR) => loadMigrations(dir)
 
-const presentIf = (m: Migration) => /^--\s*present-if:\s*(.+)$/m.exec(m.up)?.[1]?.trim()
+const PRESENT_IF = /^--\s*present-if:\s*(.+)$/m
+const presentIf = (m: Migration) => PRESENT_IF.exec(m.up)?.[1]?.trim()
+const presentIfQuery = (check: string) => `select (${check}) as present`
+
+const fileName = (m: Migration, kind: 'up' | 'down') => `${String(m.version).padStart(4, '0')}_${m.name}.${kind}.sql`
+
+/** What a tenant migration may hold: statements on data, run as the application role. */
+const DATA_STATEMENTS = new Set(['select', 'insert', 'update', 'delete', 'merge', 'with', 'values', 'table', 'lock'])
+const TRANSACTION_CONTROL = new Set(['begin', 'start', 'commit', 'end', 'rollback', 'abort', 'savepoint', 'release'])
+/** functions that change the role or a setting (the tenant is one), or run SQL text the check cannot see */
+const ESCAPING_FUNCTIONS = new Set([
+  'set_config', 'query_to_xml', 'query_to_xmlschema', 'query_to_xml_and_xmlschema', 'ts_stat', 'ts_rewrite',
+  'dblink', 'dblink_exec', 'dblink_open', 'dblink_send_query',
+])
+
+/** Why this statement may not run in a tenant migration, or undefined when it may. */
+function forbidden(statement: Statement): string | undefined {
+  const [first, second] = statement.tokens
+  const word = first?.kind === 'word' ? first.text : undefined
+  const next = second?.kind === 'word' ? second.text : undefined
+  if (word && (TRANSACTION_CONTROL.has(word) || (word === 'prepare' && next === 'transaction'))) {
+    return "ends or splits the tenant's transaction: what follows would run outside it, as the connecting role, for every tenant"
+  }
+  if (word === 'set' && next === 'constraints') return undefined
+  if (word === 'set' || word === 'reset' || word === 'discard') return "changes the session's role or settings, and the tenant is one of them"
+  if (word === 'do') return 'runs procedural code, whose dynamic SQL cannot be checked'
+  if (!(word && DATA_STATEMENTS.has(word)) && first?.text !== '(') {
+    return 'is not a data statement: a tenant migration holds SELECT, INSERT, UPDATE, DELETE, MERGE, WITH, VALUES, TABLE, LOCK and SET CONSTRAINTS only'
+  }
+  let depth = 0
+  for (const [i, token] of statement.tokens.entries()) {
+    const following = statement.tokens[i + 1]
+    if (token.text === '(' && token.kind === 'punct') depth++
+    else if (token.text === ')' && token.kind === 'punct') depth--
+    else if ((token.kind === 'word' || token.kind === 'quoted') && ESCAPING_FUNCTIONS.has(token.text) && following?.kind === 'punct' && following.text === '(') {
+      return `calls ${token.text}(), which can change the role or the tenant setting, or run SQL text that cannot be checked`
+    } else if (token.kind === 'word' && token.text === 'into' && depth === 0 && !['insert', 'merge'].includes(statement.tokens[i - 1]?.text ?? '')) {
+      return 'creates a table (SELECT ... INTO)'
+    }
+  }
+  return undefined
+}
+
+interface ScriptProblem {
+  file: string
+  line: number
+  statement: string
+  reason: string
+}
+
+const problemsIn = (file: string, sql: string, lineOffset = 0): ScriptProblem[] =>
+  splitStatements(sql).flatMap((s) => {
+    const reason = forbidden(s)
+    return reason ? [{file, line: s.line + lineOffset, statement: s.text.replaceAll(/\s+/g, ' ').slice(0, 120), reason}] : []
+  })
+
+/**
+ * Refuse the whole set when any script could leave its tenant: checked before
+ * any tenant is touched, so a refused file changes nothing anywhere.
+ */
+export function checkTenantScripts(files: Migration[]): void {
+  const problems: ScriptProblem[] = []
+  for (const m of files) {
+    const up = problemsIn(fileName(m, 'up'), m.up)
+    const check = presentIf(m)
+    if (check !== undefined) {
+      const line = m.up.slice(0, PRESENT_IF.exec(m.up)!.index).split('\n').length
+      const query = presentIfQuery(check)
+      up.push(...problemsIn(fileName(m, 'up'), query, line - 1))
+      if (splitStatements(query).length !== 1) up.push({file: fileName(m, 'up'), line, statement: `-- present-if: ${check}`, reason: 'holds more than one expression'})
+    }
+    problems.push(...up.sort((a, b) => a.line - b.line))
+    if (m.down !== undefined) problems.push(...problemsIn(fileName(m, 'down'), m.down))
+  }
+  const [first] = problems
+  if (!first) return
+  throw new AppError('TENANT_MIGRATION_FORBIDDEN', `${first.file}, line ${first.line}: "${first.statement}" ${first.reason}.${problems.length > 1 ? ` (${problems.length - 1} more problem(s) in details.)` : ''} No tenant was migrated.`, {
+    line: first.line,
+    details: {file: first.file, line: first.line, statement: first.statement, problems},
+    suggestions: [
+      "Keep a tenant migration to data statements on the tenant's rows; the role and the tenant are set for it.",
+      'Put schema changes, grants and procedural code in a schema migration (sql/migrations).',
+    ],
+  })
+}
+
+/** After a script, still in its transaction: the role, login and tenant must be those it was given. */
+function assertStillConfined(now: TenantContextRow | undefined, tenant: {id: string; subdomain: string}, login: string, file: string): void {
+  if (now?.role === APP_ROLE && now.login === login && now.tenant === tenant.id) return
+  throw new AppError('TENANT_MIGRATION_ESCAPED', `${file} left the context of tenant ${tenant.subdomain} (role ${now?.role}, login ${now?.login}, tenant ${now?.tenant || 'none'}); its transaction was rolled back, nothing of it was kept.`, {
+    exit: ExitCode.failed,
+    details: {file, tenant: tenant.subdomain, ...now},
+    suggestions: ['Remove what changes the role or the tenant setting from the script.'],
+  })
+}
+
+/** Run a script of this tenant's in its context, check it stayed there, and go back to the connecting role. */
+async function runConfined<T extends object>(tx: TransactionSql, tenant: {id: string; subdomain: string}, login: string, file: string, script: string): Promise<T[]> {
+  // postgres.js sends a query when it is awaited: in this order, pipelined
+  const [, rows, [now]] = await Promise.all([enterTenant(tx, tenant.id), tx.unsafe<T[]>(script), tenantContext(tx), leaveTenant(tx)])
+  assertStillConfined(now, tenant, login, file)
+  return rows
+}
+
+const sessionUser = async (sql: Sql) => (await sql<{login: string}[]>`select session_user as login`)[0]!.login
 
 export interface LedgerRow {
   version: number
@@ -77,6 +189,8 @@ const ledgerOf = (tx: TransactionSql, tenantId: string) =>
 /** Apply, fake, plan or revert this tenant's migrations; each step is one transaction. */
 export async function migrateTenant(sql: Sql, tenantRef: string, options: MigrateOptions, ctx: Context): Promise<TenantMigrationResult> {
   const files = options.files ?? (await loadTenantMigrations())
+  checkTenantScripts(files)
+  const login = await sessionUser(sql)
   const started = performance.now()
   const result: TenantMigrationResult = {tenantId: '', subdomain: '', applied: [], reverted: [], pending: [], durationMs: 0}
   for (;;) {
@@ -92,9 +206,7 @@ export async function migrateTenant(sql: Sql, tenantRef: string, options: Migrat
         if (!last || (options.to === undefined ? result.reverted.length > 0 : last.version <= options.to)) return false
         const file = files.find((m) => m.version === last.version)!
         if (file.down === undefined) throw new AppError('TENANT_MIGRATION_IRREVERSIBLE', `Tenant migration ${file.version} (${file.name}) has no down script.`, {exit: ExitCode.failed})
-        await enterTenant(tx, tenant.id)
-        await tx.unsafe(file.down)
-        await leaveTenant(tx)
+        await runConfined(tx, tenant, login, fileName(file, 'down'), file.down)
         await tx`delete from tenant_migrations where tenant_id = ${tenant.id} and version = ${file.version}`
         await writeAudit(tx, {actor: ctx.actor, action: 'tenant.migrate', tenantId: tenant.id, subject: tenant.subdomain, arguments: {reverted: file.version}})
         result.reverted.push({version: file.version, name: file.name})
@@ -103,20 +215,18 @@ export async function migrateTenant(sql: Sql, tenantRef: string, options: Migrat
       const next = pending[0]
       if (!next) return false
       const began = performance.now()
-      await enterTenant(tx, tenant.id)
       let faked = false
       const check = presentIf(next)
       if (options.fakeInitial && next === files[0]) {
         if (!check) throw new AppError('FAKE_INITIAL_UNSUPPORTED', `Tenant migration ${next.version} (${next.name}) declares no present-if check, so it cannot be faked.`)
-        const [row] = await tx.unsafe<{present: boolean}[]>(`select (${check}) as present`)
+        const [row] = await runConfined<{present: boolean}>(tx, tenant, login, fileName(next, 'up'), presentIfQuery(check))
         if (!row?.present) {
           throw new AppError('FAKE_INITIAL_NOT_PRESENT', `The effects of tenant migration ${next.version} (${next.name}) are not present in ${tenant.subdomain}; run it without --fake-initial.`, {exit: ExitCode.failed})
         }
         faked = true
       } else {
-        await tx.unsafe(next.up)
+        await runConfined(tx, tenant, login, fileName(next, 'up'), next.up)
       }
-      await leaveTenant(tx)
       const durationMs = Math.round(performance.now() - began)
       await tx`insert into tenant_migrations (tenant_id, version, name, checksum, duration_ms, faked)
         values (${tenant.id}, ${next.version}, ${next.name}, ${next.checksum}, ${durationMs}, ${faked})`
@@ -136,12 +246,11 @@ export async function migrateTenant(sql: Sql, tenantRef: string, options: Migrat
  * migrator of the same tenant waits on the lock and then fails on the ledger's
  * primary key, rolling back its copy of the work.
  */
-async function applyMigration(sql: Sql, tenant: {id: string; subdomain: string}, m: Migration, ctx: Context): Promise<void> {
+async function applyMigration(sql: Sql, tenant: {id: string; subdomain: string}, m: Migration, login: string, ctx: Context): Promise<void> {
   await sql.begin(async (tx) => {
     const began = performance.now()
     await tx`select 1 from tenants where id = ${tenant.id} for update`
-    // postgres.js sends a query when it is awaited: in this order, pipelined
-    await Promise.all([enterTenant(tx, tenant.id), tx.unsafe(m.up), leaveTenant(tx)])
+    await runConfined(tx, tenant, login, fileName(m, 'up'), m.up)
     await Promise.all([
       tx`insert into tenant_migrations (tenant_id, version, name, checksum, duration_ms)
         values (${tenant.id}, ${m.version}, ${m.name}, ${m.checksum}, ${Math.round(performance.now() - began)})`,
@@ -186,6 +295,8 @@ export interface MigrateAllResult {
 export async function migrateAllTenants(sql: Sql, options: MigrateAllOptions, ctx: Context): Promise<MigrateAllResult> {
   const started = performance.now()
   const files = options.files ?? (await loadTenantMigrations())
+  checkTenantScripts(files)
+  const login = await sessionUser(sql)
   const [row] = await sql<{tenants: number; mismatched: {version: number; name: string}[] | null; pending: {id: string; subdomain: string; applied: number[]}[] | null}[]>`
     with expected as (
       select * from unnest(${files.map((m) => m.version)}::int[], ${files.map((m) => m.checksum)}::text[]) as e(version, checksum)
@@ -232,7 +343,7 @@ export async function migrateAllTenants(sql: Sql, options: MigrateAllOptions, ct
       const began = performance.now()
       try {
         const todo = files.filter((m) => !tenant.applied.includes(m.version))
-        for (const migration of todo) await applyMigration(sql, tenant, migration, ctx)
+        for (const migration of todo) await applyMigration(sql, tenant, migration, login, ctx)
         result.outcomes.push({subdomain: tenant.subdomain, tenantId: tenant.id, status: 'migrated', applied: todo.map((m) => m.version), durationMs: Math.round(performance.now() - began)})
         result.migrated++
       } catch (error) {

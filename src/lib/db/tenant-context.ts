@@ -19,6 +19,18 @@ export function enterTenant(tx: TransactionSql, tenantId: string): Promise<unkno
   return Promise.all([tx.unsafe(`set local role ${APP_ROLE}`), tx`select set_config(${TENANT_SETTING}, ${tenantId}, true)`])
 }
 
+export interface TenantContextRow {
+  /** current_user */
+  role: string
+  /** session_user: the role the connection logged in as */
+  login: string
+  tenant: string | null
+}
+
+/** Where a transaction stands: its role, its login and the tenant set. */
+export const tenantContext = (tx: TransactionSql) =>
+  tx<TenantContextRow[]>`select current_user as role, session_user as login, current_setting(${TENANT_SETTING}, true) as tenant`
+
 /** Back to the connecting role, inside the same transaction (the tenant setting stays until it ends). */
 export const leaveTenant = (tx: TransactionSql) => tx.unsafe('reset role')
 

@@ -1,0 +1,128 @@
+import {mkdir, mkdtemp, rm, writeFile} from 'node:fs/promises'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+
+import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+
+import {resolveContext} from '../../src/lib/context.js'
+import {withTenant} from '../../src/lib/db/tenant-context.js'
+import {loadTenantMigrations, migrateAllTenants, migrateTenant} from '../../src/lib/tenant-migrations.js'
+import {createTenant} from '../../src/lib/tenants.js'
+import {createTestDatabase, type TestDatabase} from '../helpers/db.js'
+
+const ctx = resolveContext({actor: 'test'})
+
+/** A tenant migration trying to reach every tenant's rows, and the line of the statement that must be refused. */
+const ESCAPES: Record<string, {script: string; line: number}> = {
+  commit: {script: "update devices set name = name;\ncommit;\nupdate devices set name = 'pwned';\n", line: 2},
+  'reset role': {script: "reset role;\nupdate devices set name = 'pwned';\n", line: 1},
+  'set role': {script: "SET LOCAL ROLE postgres;\nupdate devices set name = 'pwned';\n", line: 1},
+  'set session authorization': {script: "set session authorization default; update devices set name = 'pwned';\n", line: 1},
+  'set_config role': {script: "select set_config('role', 'postgres', true);\nupdate devices set name = 'pwned';\n", line: 1},
+  'set_config tenant': {script: "with t as (select id from tenants) update devices set name = 'pwned'\n  where pg_catalog.\"set_config\"('app.current_tenant_id', (select id::text from t limit 1), true) is not null;\n", line: 1},
+  'set tenant': {script: "select 1;\n\nset app.current_tenant_id = '00000000-0000-0000-0000-000000000000';\n", line: 3},
+  'reset all': {script: 'RESET ALL;\n', line: 1},
+  discard: {script: 'discard all;\n', line: 1},
+  begin: {script: "begin; update devices set name = 'pwned'; end;\n", line: 1},
+  savepoint: {script: 'savepoint a;\nrelease a;\n', line: 1},
+  'prepare transaction': {script: "prepare transaction 'x';\n", line: 1},
+  'do block': {script: "do $$ begin execute 'reset ' || 'role'; update devices set name = 'pwned'; end $$;\n", line: 1},
+  'hidden after a comment': {script: "/* a comment /* nested */ still a comment */ select 1; -- ; commit\n/* x */ commit /* y */;\n", line: 2},
+  'after an E string': {script: "select E'it\\'s'; commit;\n", line: 1},
+  'query_to_xml': {script: "select query_to_xml('reset role', true, true, '');\n", line: 1},
+  'select into': {script: 'select * into temp stash from devices;\n', line: 1},
+}
+
+describe('a tenant migration cannot leave its tenant', () => {
+  let t: TestDatabase
+  let dir: string
+  const ids: Record<string, string> = {}
+  let before: Awaited<ReturnType<typeof state>>
+
+  const state = async () => ({
+    devices: [...(await t.sql<{tenantId: string; name: string}[]>`select tenant_id, name from devices order by tenant_id, name`)],
+    ledger: [...(await t.sql<{tenantId: string; version: number}[]>`select tenant_id, version from tenant_migrations order by tenant_id, version`)],
+  })
+
+  beforeAll(async () => {
+    t = await createTestDatabase()
+    dir = await mkdtemp(join(tmpdir(), 'anthias-confine-'))
+    for (const s of ['conf-a', 'conf-b']) {
+      ids[s] = (await createTenant(t.sql, {name: s, subdomain: s, ownerEmail: `owner@${s}.example.com`}, ctx)).tenant.id
+      await withTenant(t.sql, ids[s]!, (tx) => tx`insert into devices (tenant_id, name) values (${ids[s]!}, ${`${s} screen`})`)
+    }
+    before = await state()
+  })
+  afterAll(async () => {
+    await t?.drop()
+    await rm(dir, {recursive: true, force: true})
+  })
+
+  it.each(Object.entries(ESCAPES))('refuses %s before any tenant is touched, naming the file and line', async (name, {script, line}) => {
+    const sub = join(dir, name.replaceAll(/\W/g, '_'))
+    await mkdir(sub)
+    await writeFile(join(sub, '0001_innocent.up.sql'), "update devices set location = 'Hall';\n")
+    await writeFile(join(sub, '0002_escape.up.sql'), script)
+    const files = await loadTenantMigrations(sub)
+    const refusal = {code: 'TENANT_MIGRATION_FORBIDDEN', line, details: expect.objectContaining({file: '0002_escape.up.sql', line})}
+    await expect(migrateTenant(t.sql, 'conf-a', {files}, ctx)).rejects.toMatchObject(refusal)
+    await expect(migrateAllTenants(t.sql, {files, continueOnError: true}, ctx)).rejects.toMatchObject(refusal)
+    await expect(migrateTenant(t.sql, 'conf-a', {files, plan: true}, ctx)).rejects.toMatchObject(refusal)
+    // 0001 was not applied either: nothing ran anywhere
+    expect(await state()).toEqual(before)
+  })
+
+  it('refuses a down script and a present-if check that would escape', async () => {
+    const sub = join(dir, 'down')
+    await mkdir(sub)
+    await writeFile(join(sub, '0001_x.up.sql'), "-- a comment\n-- present-if: true) as present; commit; select (true\nselect 1;\n")
+    await writeFile(join(sub, '0001_x.down.sql'), "select 'COMMIT; RESET ROLE';\nreset role;\n")
+    const files = await loadTenantMigrations(sub)
+    const error = await migrateTenant(t.sql, 'conf-a', {files, fakeInitial: true}, ctx).catch((e: unknown) => e)
+    expect(error).toMatchObject({code: 'TENANT_MIGRATION_FORBIDDEN', line: 2, details: expect.objectContaining({file: '0001_x.up.sql'})})
+    const problems = (error as {details: {problems: {file: string; line: number}[]}}).details.problems
+    expect(problems.map((p) => [p.file, p.line])).toEqual(expect.arrayContaining([['0001_x.up.sql', 2], ['0001_x.down.sql', 2]]))
+    expect(await state()).toEqual(before)
+  })
+
+  it('takes data in strings, comments, quoted identifiers and dollar quotes for data', async () => {
+    const sub = join(dir, 'innocent')
+    await mkdir(sub)
+    await writeFile(join(sub, '0001_names.up.sql'), [
+      '-- commit; reset role; set role postgres',
+      "/* begin; set_config('role', 'postgres', false) */",
+      "update devices set location = 'commit; reset role' where name <> $$set role postgres; $$;",
+      "update devices set location = E'\\'; set role postgres; \\'' || $tag$ $$ ; commit $tag$ where \"name\" is not null;",
+      'update devices as "commit" set location = U&\'\\0041\' where "commit".name is not null;',
+      "SET CONSTRAINTS ALL DEFERRED;",
+      "insert into devices (tenant_id, name) select tenant_id, 'Second ' || name from devices;",
+      '',
+    ].join('\n'))
+    const files = await loadTenantMigrations(sub)
+    const result = await migrateAllTenants(t.sql, {files}, ctx)
+    expect(result).toMatchObject({migrated: 2, failed: 0})
+    const rows = await t.sql`select tenant_id, name, location from devices order by tenant_id, name`
+    expect(rows).toHaveLength(4)
+    expect(new Set(rows.map((r) => r.location))).toEqual(new Set(['A', null]))
+    expect(rows.filter((r) => r.name.startsWith('Second')).map((r) => r.name).sort()).toEqual(['Second conf-a screen', 'Second conf-b screen'])
+    await t.sql`delete from tenant_migrations`
+    await t.sql`delete from devices where name like 'Second %'`
+    await t.sql`update devices set location = null`
+  })
+
+  it('a case the check cannot see (a function changing the tenant) is caught after the script and rolled back', async () => {
+    await t.sql.unsafe(`create function hop() returns text language sql as $$ select set_config('app.current_tenant_id', '${ids['conf-b']}', true) $$;
+      grant execute on function hop() to anthias_app`)
+    const sub = join(dir, 'hop')
+    await mkdir(sub)
+    await writeFile(join(sub, '0001_hop.up.sql'), "select hop();\nupdate devices set name = 'pwned';\n")
+    const files = await loadTenantMigrations(sub)
+    await expect(migrateTenant(t.sql, 'conf-a', {files}, ctx)).rejects.toMatchObject({code: 'TENANT_MIGRATION_ESCAPED'})
+    const all = await migrateAllTenants(t.sql, {files, continueOnError: true}, ctx)
+    expect(all.outcomes.map((o) => [o.subdomain, o.status, o.error?.code])).toEqual([['conf-a', 'failed', 'TENANT_MIGRATION_ESCAPED'], ['conf-b', 'migrated', undefined]])
+    // conf-b's own run hopped to itself; conf-a's rows and the other tenant's are as they were
+    const after = await state()
+    expect(after.devices.filter((d) => d.tenantId === ids['conf-a'])).toEqual(before.devices.filter((d) => d.tenantId === ids['conf-a']))
+    expect(after.ledger.map((r) => r.tenantId)).toEqual([ids['conf-b']])
+  })
+})

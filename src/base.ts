@@ -12,6 +12,14 @@ export const EXIT_CODES_HELP = `EXIT CODES
 /** A command description followed by the exit codes every command shares. */
 export const describe = (text: string) => `${text}\n\n${EXIT_CODES_HELP}`
 
+/**
+ * Commands whose statements may rightly run long (bulk work, backups, deletes,
+ * migrations): no statement timeout. Every other command cancels a statement
+ * after ANTHIAS_STATEMENT_TIMEOUT; every command gives up waiting for a lock
+ * after ANTHIAS_LOCK_TIMEOUT.
+ */
+const LONG_RUNNING = new Set(['tenant:bulk-create', 'tenant:provision', 'tenant:backup', 'tenant:restore', 'tenant:recover', 'tenant:delete', 'tenant:migrate', 'db:migrate', 'monitor:check'])
+
 type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof BaseCommand)['baseFlags'] & T['flags']>
 
 /**
@@ -66,12 +74,13 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   /** The database, connected (and migrated) on first use, closed when the command ends. */
   protected async database(options: {migrate?: boolean} = {}): Promise<Database> {
     if (!this.db) {
-      const {openDatabase} = await import('./lib/db/connect.js')
+      const {DEFAULT_STATEMENT_TIMEOUT, durationFromEnv, openDatabase} = await import('./lib/db/connect.js')
       const {resolveDataDir} = await import('./lib/db/embedded.js')
       this.db = await openDatabase({
         databaseUrl: this.flags?.['database-url'],
         dataDir: resolveDataDir(this.config.dataDir),
         migrate: options.migrate,
+        statementTimeout: LONG_RUNNING.has(this.id ?? '') ? undefined : durationFromEnv('ANTHIAS_STATEMENT_TIMEOUT', DEFAULT_STATEMENT_TIMEOUT),
       })
     }
     return this.db
@@ -114,7 +123,9 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   }
 
   protected override async catch(error: Interfaces.CommandError): Promise<void> {
-    const e = toAppError(error)
+    const {timeoutError} = await import('./lib/db/connect.js')
+    const tenant = (this.args as {tenant?: unknown} | undefined)?.tenant ?? (this.flags as {tenant?: unknown} | undefined)?.tenant
+    const e = toAppError(timeoutError(error, typeof tenant === 'string' ? `Tenant ${tenant}` : undefined, `${this.config.bin} ${this.id?.replaceAll(':', ' ')}`) ?? error)
     process.exitCode = e.exit
     if (this.jsonEnabled()) {
       this.logJson(this.toErrorJson(e))

@@ -22,6 +22,7 @@ import type {Sql, TransactionSql} from 'postgres'
 
 import {writeAudit} from './audit.js'
 import type {Context} from './context.js'
+import {timeoutError} from './db/connect.js'
 import {loadMigrations, type Migration} from './db/migrations.js'
 import {splitStatements, type Statement} from './db/sql-scan.js'
 import {APP_ROLE, enterTenant, leaveTenant, tenantContext, type TenantContextRow} from './db/tenant-context.js'
@@ -347,7 +348,7 @@ export async function migrateAllTenants(sql: Sql, options: MigrateAllOptions, ct
         result.outcomes.push({subdomain: tenant.subdomain, tenantId: tenant.id, status: 'migrated', applied: todo.map((m) => m.version), durationMs: Math.round(performance.now() - began)})
         result.migrated++
       } catch (error) {
-        const e = error as AppError & {code?: string}
+        const e = (timeoutError(error, `Tenant ${tenant.subdomain}`, 'anthias tenant migrate --all --only-failed') ?? error) as AppError & {code?: string}
         result.outcomes.push({subdomain: tenant.subdomain, tenantId: tenant.id, status: 'failed', applied: [], durationMs: Math.round(performance.now() - began), error: {code: e.code ?? 'MIGRATION_FAILED', message: e.message}})
         result.failed++
         await writeAudit(sql, {actor: ctx.actor, action: 'tenant.migrate', tenantId: tenant.id, subject: tenant.subdomain, outcome: 'failure', errorCode: String(e.code ?? 'MIGRATION_FAILED'), arguments: {message: e.message}}).catch(() => undefined)

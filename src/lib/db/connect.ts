@@ -17,6 +17,8 @@ export interface OpenOptions {
   env?: NodeJS.ProcessEnv
   /** connections in the pool (default 10) */
   max?: number
+  /** cancel any statement running longer, in milliseconds; off unless given */
+  statementTimeout?: number
 }
 
 export interface Database {
@@ -68,11 +70,59 @@ function connectNoDelay(options: {host: string[]; port: number[]; path?: string 
   })
 }
 
+/** Durations as PostgreSQL writes them: 10s, 500ms, 2min, 0 (off); no unit is milliseconds. */
+const DURATION = /^(\d+)\s*(ms|s|min|h)?$/
+const UNIT_MS = {ms: 1, s: 1000, min: 60_000, h: 3_600_000}
+export const DEFAULT_LOCK_TIMEOUT = '10s'
+export const DEFAULT_STATEMENT_TIMEOUT = '60s'
+
+/** A duration in milliseconds from the environment (variable `name`), or `fallback`; anything else is refused. */
+export function durationFromEnv(name: string, fallback: string, env: NodeJS.ProcessEnv = process.env): number {
+  const value = env[name]?.trim() || fallback
+  const match = DURATION.exec(value)
+  if (!match) {
+    throw new AppError('TIMEOUT_INVALID', `${name}=${value} is not a duration.`, {
+      field: name,
+      suggestions: [`Set ${name} to a duration such as 10s, 500ms or 2min (0 waits for ever).`],
+    })
+  }
+  return Number(match[1]) * UNIT_MS[(match[2] ?? 'ms') as keyof typeof UNIT_MS]
+}
+
+/**
+ * A lock or statement timeout from PostgreSQL (55P03 lock_not_available,
+ * 57014 query_canceled by statement_timeout) as an AppError naming what was
+ * locked (`subject`, e.g. the tenant) and what to run again; undefined for
+ * any other error.
+ */
+export function timeoutError(error: unknown, subject?: string, retry?: string): AppError | undefined {
+  const e = error as {code?: string; message?: string}
+  const again = retry ? `Run \`${retry}\` again when the other transaction has ended.` : 'Run the command again when the other transaction has ended.'
+  if (e?.code === '55P03') {
+    return new AppError('LOCK_TIMEOUT', `${subject ?? 'A row this command needs'} is locked by another transaction; gave up waiting (lock_timeout). Nothing was changed.`, {
+      exit: ExitCode.failed,
+      cause: error,
+      details: subject ? {subject} : undefined,
+      suggestions: [again, 'Set ANTHIAS_LOCK_TIMEOUT to wait longer (default 10s).'],
+    })
+  }
+  if (e?.code === '57014' && /statement timeout/i.test(e.message ?? '')) {
+    return new AppError('STATEMENT_TIMEOUT', `A statement${subject ? ` on ${subject}` : ''} ran past the statement timeout and was cancelled. Nothing was changed.`, {
+      exit: ExitCode.failed,
+      cause: error,
+      details: subject ? {subject} : undefined,
+      suggestions: [again, 'Set ANTHIAS_STATEMENT_TIMEOUT to allow longer (default 60s for commands that act on one tenant).'],
+    })
+  }
+  return undefined
+}
+
 export const isUnreachableError = (error: unknown) => UNREACHABLE.has(String((error as {code?: string})?.code))
 
 /** Connect (starting the embedded server when no URL is given) and bring the schema up to date. */
 export async function openDatabase(options: OpenOptions): Promise<Database> {
   const target = resolveConnectionTarget(options.databaseUrl, options.env ?? process.env)
+  const lockTimeout = durationFromEnv('ANTHIAS_LOCK_TIMEOUT', DEFAULT_LOCK_TIMEOUT, options.env)
   const embedded = target.source === 'embedded' ? new EmbeddedServer(options.dataDir) : undefined
   const url = target.url ?? (await embedded!.acquire())
   const displayUrl = maskUrl(url)
@@ -85,7 +135,12 @@ export async function openDatabase(options: OpenOptions): Promise<Database> {
       onnotice: () => undefined,
       // column names only: jsonb values (settings, policies) keep their keys as stored
       transform: {column: {from: postgres.toCamel, to: postgres.fromCamel}},
-      connection: {application_name: 'anthias'},
+      // startup parameters: no command waits for ever behind another transaction's lock
+      connection: {
+        application_name: 'anthias',
+        lock_timeout: lockTimeout,
+        ...(options.statementTimeout ? {statement_timeout: options.statementTimeout} : {}),
+      },
       // not in postgres.js's type definitions, but a documented option
       ...({socket: connectNoDelay} as object),
     })

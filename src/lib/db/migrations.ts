@@ -101,6 +101,8 @@ export async function migrationStatus(sql: Sql, files?: Migration[]): Promise<Mi
 
 async function locked<T>(sql: Sql, fn: (tx: TransactionSql) => Promise<T>): Promise<T> {
   return sql.begin(async (tx) => {
+    // a schema change may take long on a big database; waiting for locks is still bounded
+    await tx`set local statement_timeout = 0`
     await tx`select pg_advisory_xact_lock(${LOCK_KEY.toString()}::bigint)`
     await tx.unsafe(`create table if not exists ${LEDGER} (
       version integer primary key,

@@ -1,10 +1,13 @@
 import {Flags} from '@oclif/core'
 
 import {BaseCommand, describe} from '../../base.js'
+import {AppError} from '../../lib/errors.js'
 
 interface MigrateResult {
   direction: 'up' | 'down'
   plan: boolean
+  /** a person answered no at the prompt: nothing was reverted */
+  cancelled?: boolean
   migrations: {version: number; name: string}[]
   schemaVersion: number
 }
@@ -13,39 +16,63 @@ export default class DbMigrate extends BaseCommand<typeof DbMigrate> {
   static override description = describe(
     `Apply the schema migrations in sql/migrations, each in its own transaction under an advisory lock.
 
-Every command applies pending migrations on connect; this command shows and controls them. An applied migration whose file was edited is an error (MIGRATION_CHECKSUM_MISMATCH).`,
+Every command applies pending migrations on connect; this command shows and controls them. An applied migration whose file was edited is an error (MIGRATION_CHECKSUM_MISMATCH).
+
+--backwards (or --to below the current version) reverts, newest first, in one transaction: each down script with its ledger row, and if one fails nothing is reverted (MIGRATION_DOWN_FAILED). Reverting drops what the migrations created, data included: a terminal asks first; without one, pass --yes.`,
   )
   static override examples = [
     '<%= config.bin %> db migrate',
     '<%= config.bin %> db migrate --plan',
     '<%= config.bin %> db migrate --backwards',
-    '<%= config.bin %> db migrate --backwards --to 1 --json',
+    '<%= config.bin %> db migrate --to 0 --plan',
+    '<%= config.bin %> db migrate --to 0 --yes --json',
   ]
   static override flags = {
-    plan: Flags.boolean({description: 'list pending migrations (or, with --backwards, those that would be reverted); change nothing'}),
+    plan: Flags.boolean({description: 'list pending migrations (or those that would be reverted); change nothing'}),
     backwards: Flags.boolean({description: 'revert the last applied migration (or down to --to)'}),
-    to: Flags.integer({description: 'with --backwards: revert down to this version (kept)', dependsOn: ['backwards'], min: 0}),
+    to: Flags.integer({description: 'migrate to this version: apply up to it, or revert the migrations above it', min: 0}),
+    yes: Flags.boolean({char: 'y', description: 'revert without asking (required to revert without a terminal)'}),
   }
 
   async run(): Promise<MigrateResult> {
-    const {migrate, migrateBackwards, migrationStatus} = await import('../../lib/db/migrations.js')
+    const {migrate, migrateBackwards, migrationStatus, toRevert} = await import('../../lib/db/migrations.js')
     const {symbols} = await import('../../lib/ui/format.js')
     const {sql} = await this.database({migrate: false})
-    const {backwards, plan, to} = this.flags
+    const {plan, to} = this.flags
     const status = await migrationStatus(sql)
+    const backwards = this.flags.backwards || (to !== undefined && to < status.schemaVersion)
+    const direction = backwards ? 'down' : 'up'
     let migrations: {version: number; name: string}[]
     if (plan) {
-      migrations = backwards
-        ? status.applied.filter((m) => (to === undefined ? m === status.applied.at(-1) : m.version > to)).reverse()
-        : status.pending
+      migrations = backwards ? toRevert(status.applied, to) : status.pending.filter((m) => to === undefined || m.version <= to)
+    } else if (backwards) {
+      const reverting = toRevert(status.applied, to)
+      if (reverting.length > 0 && !this.flags.yes && !(await this.confirmRevert(reverting))) {
+        this.log('Cancelled; nothing was reverted.')
+        return {direction, plan, cancelled: true, migrations: [], schemaVersion: status.schemaVersion}
+      }
+      migrations = await migrateBackwards(sql, {to})
     } else {
-      migrations = backwards ? await migrateBackwards(sql, {to}) : await migrate(sql)
+      migrations = await migrate(sql, undefined, {to})
     }
     const verb = plan ? (backwards ? 'would revert' : 'pending') : backwards ? 'reverted' : 'applied'
     if (migrations.length === 0) this.log(`${symbols.ok} Nothing ${plan ? verb : 'to do'}; schema version ${status.schemaVersion}.`)
     for (const m of migrations) this.log(`${symbols.ok} ${verb} ${String(m.version).padStart(4, '0')} ${m.name}`)
     const after = plan ? status.schemaVersion : (await migrationStatus(sql)).schemaVersion
     if (migrations.length > 0 && !plan) this.log(`Schema version ${after}.`)
-    return {direction: backwards ? 'down' : 'up', plan, migrations: migrations.map(({version, name}) => ({version, name})), schemaVersion: after}
+    return {direction, plan, migrations: migrations.map(({version, name}) => ({version, name})), schemaVersion: after}
+  }
+
+  /** In a terminal, ask; without one, refuse naming --yes. */
+  private async confirmRevert(reverting: {version: number; name: string}[]): Promise<boolean> {
+    const list = reverting.map((m) => `${String(m.version).padStart(4, '0')} ${m.name}`).join(', ')
+    if (!this.interactive) {
+      throw new AppError('CONFIRMATION_REQUIRED', `Reverting ${list} drops what they created, data included, and there is no terminal to ask in; nothing was reverted.`, {
+        field: '--yes',
+        suggestions: [`anthias ${['db', 'migrate', ...this.argv, '--yes'].join(' ')}`],
+      })
+    }
+    const {confirm} = await import('@inquirer/prompts')
+    return confirm({message: `Revert ${list}? This drops what they created, data included.`, default: false})
   }
 }

@@ -115,9 +115,9 @@ async function locked<T>(sql: Sql, fn: (tx: TransactionSql) => Promise<T>): Prom
   }) as Promise<T>
 }
 
-/** Apply every pending migration, each in its own transaction; returns those applied here. */
-export async function migrate(sql: Sql, files?: Migration[]): Promise<Migration[]> {
-  const all = files ?? (await loadMigrations())
+/** Apply every pending migration (up to version `to`), each in its own transaction; returns those applied here. */
+export async function migrate(sql: Sql, files?: Migration[], options: {to?: number} = {}): Promise<Migration[]> {
+  const all = (files ?? (await loadMigrations())).filter((m) => options.to === undefined || m.version <= options.to)
   const fast = await readLedger(sql)
   if (fast && verify(fast, all).length === 0) return []
   const done: Migration[] = []
@@ -136,27 +136,43 @@ export async function migrate(sql: Sql, files?: Migration[]): Promise<Migration[
   }
 }
 
-/** Revert applied migrations newest first, down to (not including) `to`; the last one only by default. */
+/** What migrateBackwards would revert, newest first: the last applied one, or all above `to`. */
+export function toRevert(applied: AppliedMigration[], to?: number): AppliedMigration[] {
+  return applied.filter((m) => (to === undefined ? m === applied.at(-1) : m.version > to)).reverse()
+}
+
+/**
+ * Revert applied migrations newest first, down to (not including) `to`; the
+ * last one only by default. All in one transaction: each down script with its
+ * ledger row, and a failure reverts nothing. Down scripts see the version the
+ * run goes down to as `anthias.revert_to`.
+ */
 export async function migrateBackwards(sql: Sql, options: {to?: number} = {}, files?: Migration[]): Promise<Migration[]> {
   const all = files ?? (await loadMigrations())
   const byVersion = new Map(all.map((m) => [m.version, m]))
-  const reverted: Migration[] = []
-  for (;;) {
-    const done = await locked(sql, async (tx) => {
-      const applied = (await readLedger(tx)) ?? []
-      verify(applied, all)
-      const last = applied.at(-1)
-      if (!last) return undefined
-      if (options.to === undefined ? reverted.length > 0 : last.version <= options.to) return undefined
+  return locked(sql, async (tx) => {
+    const applied = (await readLedger(tx)) ?? []
+    verify(applied, all)
+    const reverting = toRevert(applied, options.to)
+    await tx`select set_config('anthias.revert_to', ${String(options.to ?? applied.at(-2)?.version ?? 0)}, true)`
+    const reverted: Migration[] = []
+    for (const last of reverting) {
       const migration = byVersion.get(last.version)
-      if (!migration?.down) {
-        throw new AppError('MIGRATION_IRREVERSIBLE', `Schema migration ${last.version} (${last.name}) has no down script.`, {exit: ExitCode.failed})
+      if (migration?.down === undefined) {
+        throw new AppError('MIGRATION_IRREVERSIBLE', `Schema migration ${last.version} (${last.name}) has no down script; nothing was reverted.`, {exit: ExitCode.failed})
       }
-      await tx.unsafe(migration.down)
+      try {
+        await tx.unsafe(migration.down)
+      } catch (error) {
+        throw new AppError('MIGRATION_DOWN_FAILED', `Reverting schema migration ${last.version} (${last.name}) failed: ${(error as Error).message}. Nothing was reverted.`, {
+          exit: ExitCode.failed,
+          cause: error,
+          details: {version: last.version, name: last.name},
+        })
+      }
       await tx`delete from ${tx(LEDGER)} where version = ${last.version}`
-      return migration
-    })
-    if (!done) return reverted
-    reverted.push(done)
-  }
+      reverted.push(migration)
+    }
+    return reverted
+  })
 }

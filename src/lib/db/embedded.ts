@@ -3,12 +3,19 @@
  * package's binaries, kept in one data directory and shared by every command
  * that uses that directory.
  *
- * Layout of the data directory:
- *   pg/             the cluster (owned by the `postgres` user when run as root)
- *   embedded.json   password and whether `db start` pinned the server (mode 0600)
- *   embedded.lock   held while the server is started or stopped
+ * Layout of the data directory (mode 0700, owned by the server's user: the
+ * `postgres` user when run as root):
+ *   pg/             the cluster; initdb runs in pg.init/, renamed to pg/ once complete
+ *   embedded.json   password, whether the database exists and whether `db start`
+ *                   pinned the server (mode 0600)
+ *   embedded.lock/  held while the server is started or stopped; holds the holder's pid
  *   leases/<pid>    one file per running command that uses the server
- *   postgres.log    the server log
+ *   postgres.log    the server log (mode 0600: it quotes rows of every tenant)
+ *
+ * A first use cut short (Ctrl-C, SIGKILL) at any point is finished by the next
+ * command: a half-made cluster is never in pg/, the database is created when
+ * the state file does not record it yet, and a lock whose holder died is taken
+ * over at once.
  *
  * The server runs detached (pg_ctl), so it can outlive a command. A command
  * takes a lease; the last command to give its lease back stops the server
@@ -17,11 +24,11 @@
  */
 import {execFile, spawnSync} from 'node:child_process'
 import {randomBytes} from 'node:crypto'
-import {existsSync} from 'node:fs'
-import {chmod, chown, cp, mkdir, readdir, readFile, rm, writeFile} from 'node:fs/promises'
+import fs, {existsSync} from 'node:fs'
+import {chmod, chown, cp, mkdir, readdir, readFile, rename, rm, utimes, writeFile} from 'node:fs/promises'
 import {createServer} from 'node:net'
 import {arch, platform} from 'node:os'
-import {dirname, join} from 'node:path'
+import {dirname, join, resolve} from 'node:path'
 import {promisify} from 'node:util'
 
 import {AppError, ExitCode} from '../errors.js'
@@ -42,6 +49,8 @@ interface Binaries {
 interface State {
   password: string
   pinned: boolean
+  /** the `anthias` database exists (absent in data directories made before this was recorded) */
+  databaseCreated?: boolean
 }
 
 interface RunAs {
@@ -75,6 +84,23 @@ function pidAlive(pid: number): boolean {
     return (error as NodeJS.ErrnoException).code === 'EPERM'
   }
 }
+
+/** The lock directory holds its holder's pid, so a waiter can tell a dead holder from a slow one. */
+const LOCK_OWNER = 'pid'
+type Callback = (error: NodeJS.ErrnoException | null) => void
+const lockFs = {
+  ...fs,
+  mkdir: (path: string, done: Callback) =>
+    fs.mkdir(path, (error) => (error ? done(error) : fs.writeFile(join(path, LOCK_OWNER), String(process.pid), () => done(null)))),
+  rmdir: (path: string, done: Callback) => fs.rm(join(path, LOCK_OWNER), {force: true}, () => fs.rmdir(path, done)),
+  rmdirSync: (path: string) => {
+    fs.rmSync(join(path, LOCK_OWNER), {force: true})
+    fs.rmdirSync(path)
+  },
+}
+/** proper-lockfile takes over a lock this old; one whose holder is dead, at once */
+const LOCK_STALE_MS = 10_000
+const LOCK_WAIT_MS = 90_000
 
 async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -139,7 +165,7 @@ export class EmbeddedServer {
   async acquire(): Promise<string> {
     const url = await this.withLock(async () => {
       const state = await this.ensureRunning()
-      await mkdir(this.leaseDir, {recursive: true})
+      await mkdir(this.leaseDir, {recursive: true, mode: 0o700})
       await writeFile(join(this.leaseDir, String(process.pid)), '')
       this.leased = true
       return this.url(state)
@@ -197,15 +223,41 @@ export class EmbeddedServer {
     return `postgres://${SUPERUSER}:${encodeURIComponent(state.password)}@127.0.0.1:${state.port}/${EMBEDDED_DATABASE}`
   }
 
-  private async withLock<T>(fn: () => Promise<T>): Promise<T> {
+  private get lockPath() {
+    return join(this.dataDir, 'embedded.lock')
+  }
+
+  /** The data directory exists, private to the server's user. */
+  private async prepareDataDir(): Promise<void> {
     await mkdir(this.dataDir, {recursive: true, mode: 0o700})
+    const runAs = await this.user()
+    if (runAs) await chown(this.dataDir, runAs.uid, runAs.gid)
+    await chmod(this.dataDir, 0o700)
+  }
+
+  /** A lock left by a process that no longer runs (killed): age it, so proper-lockfile takes it over now. */
+  private async expireDeadHolder(): Promise<void> {
+    const pid = Number(await readFile(join(this.lockPath, LOCK_OWNER), 'utf8').catch(() => ''))
+    if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && !pidAlive(pid)) {
+      await utimes(this.lockPath, 0, 0).catch(() => undefined)
+    }
+  }
+
+  private async withLock<T>(fn: () => Promise<T>): Promise<T> {
+    await this.prepareDataDir()
     const {default: lockfile} = await import('proper-lockfile')
-    const unlock = await lockfile.lock(this.dataDir, {
-      lockfilePath: join(this.dataDir, 'embedded.lock'),
-      stale: 20_000,
-      update: 5000,
-      retries: {retries: 1200, minTimeout: 50, maxTimeout: 100, factor: 1},
-    })
+    const deadline = Date.now() + LOCK_WAIT_MS
+    let unlock: () => Promise<void>
+    for (;;) {
+      await this.expireDeadHolder()
+      try {
+        unlock = await lockfile.lock(this.dataDir, {lockfilePath: this.lockPath, stale: LOCK_STALE_MS, realpath: false, fs: lockFs})
+        break
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'ELOCKED' || Date.now() > deadline) throw error
+        await new Promise((done) => setTimeout(done, 50 + Math.random() * 50))
+      }
+    }
     try {
       return await fn()
     } finally {
@@ -215,18 +267,25 @@ export class EmbeddedServer {
 
   private async ensureRunning(): Promise<State & {port: number}> {
     if (!this.isInitialised()) await this.initialise()
-    const state = await this.readState()
-    const running = await this.postmaster()
-    if (running) return {...state, port: running.port}
-    return {...state, port: await this.pgCtlStart()}
+    let state = await this.readState()
+    const port = (await this.postmaster())?.port ?? (await this.pgCtlStart())
+    if (!state.databaseCreated) {
+      await this.createDatabase({...state, port})
+      state = {...state, databaseCreated: true}
+      await this.writeState(state)
+    }
+    return {...state, port}
   }
 
   private async readState(): Promise<State> {
     return JSON.parse(await readFile(this.statePath, 'utf8')) as State
   }
 
+  /** Written whole or not at all: a temporary file renamed over the old one. */
   private async writeState(state: State): Promise<void> {
-    await writeFile(this.statePath, JSON.stringify(state, null, 2) + '\n', {mode: 0o600})
+    const temporary = `${this.statePath}.${process.pid}`
+    await writeFile(temporary, JSON.stringify({password: state.password, pinned: state.pinned, databaseCreated: state.databaseCreated}, null, 2) + '\n', {mode: 0o600})
+    await rename(temporary, this.statePath)
   }
 
   private async liveLeases(): Promise<number[]> {
@@ -297,6 +356,8 @@ export class EmbeddedServer {
       await rm(target, {recursive: true, force: true})
       await cp(nativeDir, target, {recursive: true, verbatimSymlinks: true})
       for (let dir = target; dir !== dirname(dir); dir = dirname(dir)) {
+        // the default data directory stays private to the postgres user, which owns it
+        if (dir === ROOT_DATA_DIR && resolve(this.dataDir) === ROOT_DATA_DIR) break
         await chmod(dir, 0o755).catch(() => undefined)
         if (dir === ROOT_DATA_DIR) break
       }
@@ -333,22 +394,28 @@ export class EmbeddedServer {
     }
   }
 
+  /**
+   * initdb into pg.init/, configure it, record its password, then rename it to
+   * pg/: a cluster in pg/ is always complete and its password known.
+   */
   private async initialise(): Promise<void> {
     const {initdb} = await this.bins()
     const runAs = await this.user()
+    const staging = join(this.dataDir, 'pg.init')
+    // leftovers of a first use cut short: a staging cluster, or (older versions) one without its state file
+    await rm(staging, {recursive: true, force: true})
     await rm(this.clusterDir, {recursive: true, force: true})
-    await mkdir(this.clusterDir, {recursive: true, mode: 0o700})
+    await mkdir(staging, {mode: 0o700})
     const password = randomBytes(18).toString('base64url')
     const pwfile = join(this.dataDir, `.pwfile-${process.pid}`)
     await writeFile(pwfile, password + '\n', {mode: 0o600})
     if (runAs) {
-      await chown(this.clusterDir, runAs.uid, runAs.gid)
+      await chown(staging, runAs.uid, runAs.gid)
       await chown(pwfile, runAs.uid, runAs.gid)
-      await chmod(this.dataDir, 0o711)
     }
     try {
       await this.run(initdb, [
-        `--pgdata=${this.clusterDir}`,
+        `--pgdata=${staging}`,
         `--username=${SUPERUSER}`,
         `--pwfile=${pwfile}`,
         '--auth=scram-sha-256',
@@ -366,16 +433,19 @@ export class EmbeddedServer {
       'max_connections = 100',
       '',
     ].join('\n')
-    await writeFile(join(this.clusterDir, 'postgresql.conf'), conf, {flag: 'a'})
-    await this.writeState({password, pinned: false})
-    const port = await this.pgCtlStart()
+    await writeFile(join(staging, 'postgresql.conf'), conf, {flag: 'a'})
+    await this.writeState({password, pinned: false, databaseCreated: false})
+    await rename(staging, this.clusterDir)
+  }
+
+  /** Create the `anthias` database; one that exists already (made by a run cut short) is fine. */
+  private async createDatabase(state: State & {port: number}): Promise<void> {
     const {default: postgres} = await import('postgres')
-    const sql = postgres(this.url({password, pinned: false, port}).replace(/\/anthias$/, '/postgres'), {
-      max: 1,
-      onnotice: () => undefined,
-    })
+    const sql = postgres(this.url(state).replace(/\/anthias$/, '/postgres'), {max: 1, onnotice: () => undefined})
     try {
-      await sql.unsafe(`create database ${EMBEDDED_DATABASE}`)
+      await sql.unsafe(`create database ${EMBEDDED_DATABASE}`).catch((error: {code?: string}) => {
+        if (error.code !== '42P04') throw error
+      })
     } finally {
       await sql.end()
     }
@@ -384,10 +454,10 @@ export class EmbeddedServer {
   private async pgCtlStart(): Promise<number> {
     const {pg_ctl} = await this.bins()
     const runAs = await this.user()
-    if (runAs) {
-      await writeFile(this.logPath, '', {flag: 'a'})
-      await chown(this.logPath, runAs.uid, runAs.gid)
-    }
+    // the log quotes rows (constraint details name tenants' domains): private to the server's user
+    await writeFile(this.logPath, '', {flag: 'a', mode: 0o600})
+    await chmod(this.logPath, 0o600)
+    if (runAs) await chown(this.logPath, runAs.uid, runAs.gid)
     let lastError: unknown
     for (let attempt = 0; attempt < 3; attempt++) {
       const port = await freePort()

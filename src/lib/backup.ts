@@ -144,12 +144,17 @@ const BACKUP_FILE_ERRORS: FileErrors = {
     new AppError('BACKUP_UNWRITABLE', `Cannot create ${path}: ${error.code === 'ENOENT' ? 'no such directory' : error.message}.`, {field: 'output', cause: error}),
 }
 
+/** The room the head of a manifest like this one can need: its largest row counts and checksums. */
+const largestHead = (manifest: Manifest) =>
+  head({...manifest, tables: manifest.tables.map((t) => ({...t, rows: Number.MAX_SAFE_INTEGER, sha256: '0'.repeat(64)})), sha256: '0'.repeat(64)}).length
+
 /**
- * Snapshot the tenant into `file` from byte `room` on: the preamble, every
- * table's COPY block, COMMIT. Returns the manifest, with the checksum of all
- * those bytes; the head goes in front of them.
+ * Snapshot the tenant into `file`: the preamble, every table's COPY block,
+ * COMMIT, after `room` bytes kept for the head when asked (else the head goes
+ * in front of them later). Returns the manifest, with the checksum of all
+ * those bytes.
  */
-async function snapshot(sql: Sql, tenantRef: string, file: TempFile, room: (manifest: Manifest) => number): Promise<{manifest: Manifest; room: number}> {
+async function snapshot(sql: Sql, tenantRef: string, file: TempFile, keepRoom = false): Promise<{manifest: Manifest; room: number}> {
   return sql.begin('isolation level repeatable read read only', async (tx) => {
     const [tenant] = await tx<{id: string; subdomain: string; name: string}[]>`
       select t.id, t.subdomain, t.name from tenants t where ${tenantKey(tx, tenantRef)}`
@@ -158,7 +163,7 @@ async function snapshot(sql: Sql, tenantRef: string, file: TempFile, room: (mani
     const tables: TableManifest[] = []
     for (const table of await backupTables(tx)) tables.push({name: table, columns: await columnsOf(tx, table), rows: 0, sha256: ''})
     const manifest: Manifest = {format: BACKUP_FORMAT, schemaVersion, createdAt: new Date().toISOString(), tenant, tables, sha256: ''}
-    const start = room(manifest)
+    const start = keepRoom ? largestHead(manifest) : 0
     const out = file.writeStream(start)
     const written = finished(out)
     written.catch(() => undefined) // awaited below: an early failure must not go unhandled meanwhile
@@ -194,10 +199,6 @@ async function snapshot(sql: Sql, tenantRef: string, file: TempFile, room: (mani
   }) as Promise<{manifest: Manifest; room: number}>
 }
 
-/** The room the head of a manifest like this one can need: its largest row counts and checksums. */
-const largestHead = (manifest: Manifest) =>
-  head({...manifest, tables: manifest.tables.map((t) => ({...t, rows: Number.MAX_SAFE_INTEGER, sha256: '0'.repeat(64)})), sha256: '0'.repeat(64)}).length
-
 /** The head, then the body from `body` (gzipped when asked) into `out`; the bytes `out` took. */
 async function assemble(manifest: Manifest, body: TempFile, out: Writable, gzip: boolean, end = true): Promise<number> {
   let bytes = 0
@@ -230,12 +231,12 @@ export async function backupTenant(sql: Sql, tenantRef: string, path: string, op
     let manifest: Manifest
     if (options.gzip) {
       body = await TempFile.create(path, BACKUP_FILE_ERRORS)
-      ;({manifest} = await snapshot(sql, tenantRef, body, () => 0))
+      ;({manifest} = await snapshot(sql, tenantRef, body))
       await assemble(manifest, body, file.writeStream(), true)
     } else {
       // a plain file gets its head written last, in room kept for the largest it could be
       let room: number
-      ;({manifest, room} = await snapshot(sql, tenantRef, file, largestHead))
+      ;({manifest, room} = await snapshot(sql, tenantRef, file, true))
       await file.handle.write(head(manifest, room), 0, room, 0)
     }
     const bytes = (await file.handle.stat()).size
@@ -253,7 +254,7 @@ export async function backupTenantToStream(sql: Sql, tenantRef: string, out: Wri
   // the head comes first but is known last: the body waits in a temporary file
   const body = await TempFile.create(join(tmpdir(), 'anthias-backup'), BACKUP_FILE_ERRORS)
   try {
-    const {manifest} = await snapshot(sql, tenantRef, body, () => 0)
+    const {manifest} = await snapshot(sql, tenantRef, body)
     const bytes = await assemble(manifest, body, out, options.gzip ?? false, false)
     return {path: '-', manifest, bytes, durationMs: Math.round(performance.now() - started)}
   } finally {
@@ -323,7 +324,7 @@ function parseManifest(path: string, magic: string, line: string): Manifest {
   const parsed = manifestSchema.safeParse(json)
   if (!parsed.success) throw tampered(`The manifest is not one anthias writes (${parsed.error.issues[0]!.path.join('.')}: ${parsed.error.issues[0]!.message})`, 2)
   const manifest = parsed.data
-  if (manifest.format >= 2 && !manifest.sha256) throw tampered("The manifest has no checksum of the file", 2)
+  if (manifest.format >= 2 && !manifest.sha256) throw tampered('The manifest has no checksum of the file', 2)
   const names = new Set<string>()
   for (const table of manifest.tables) {
     if (names.has(table.name) || new Set(table.columns).size !== table.columns.length) throw tampered(`The manifest lists table ${table.name} or one of its columns twice`, 2)
@@ -343,7 +344,6 @@ type ScanState =
 
 /** Enough for the two header lines of any backup: a longer first or second line is not one. */
 const HEAD_LIMIT = 1 << 20
-const ID_LENGTH = 36
 const utf8 = new TextDecoder('utf-8', {fatal: true})
 
 /**
@@ -384,11 +384,11 @@ async function scan(path: string, options: {sinkFor?: (table: TableManifest) => 
     for (let p = from; ; field++) {
       const tab = buf.indexOf(9, p)
       const end = tab === -1 || tab > to ? to : tab
-      if (field === s.idColumn) ours = end - p === ID_LENGTH && buf.compare(tenantId, 0, ID_LENGTH, p, end) === 0
+      if (field === s.idColumn) ours = end - p === tenantId.length && buf.compare(tenantId, 0, tenantId.length, p, end) === 0
       if (end === to) break
       p = tab + 1
     }
-    if (field + 1 !== s.fields) throw tampered(`Line ${line + s.rows + 1} has ${field + 1} fields; table ${s.table.name} has ${s.fields} columns`, line + s.rows + 1)
+    if (field + 1 !== s.fields) throw tampered(`Line ${line + s.rows + 1} has ${field + 1} of the ${s.fields} fields of table ${s.table.name}`, line + s.rows + 1)
     if (!ours) throw tampered(`Table ${s.table.name} holds rows of another tenant`, line + s.rows + 1)
   }
 
@@ -481,12 +481,9 @@ async function scan(path: string, options: {sinkFor?: (table: TableManifest) => 
 
   try {
     for await (const chunk of input as AsyncIterable<Buffer>) {
-      const cr = chunk.indexOf(13)
-      if (cr !== -1) throw tampered(`${path} holds a carriage return (CR), which anthias never writes`)
+      if (chunk.includes(13)) throw tampered(`${path} holds a carriage return (CR), which anthias never writes`)
       if (state.at === 'head') {
-        if (await header(carry.length > 0 ? Buffer.concat([carry, chunk]) : chunk)) {
-          if (options.headOnly) break
-        }
+        if ((await header(carry.length > 0 ? Buffer.concat([carry, chunk]) : chunk)) && options.headOnly) break
         continue
       }
       whole.update(chunk)

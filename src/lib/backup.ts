@@ -7,45 +7,58 @@
  * file is plain SQL that psql restores into a database with the schema:
  *
  *   -- anthias tenant backup
- *   -- manifest: {"format":1,"schemaVersion":3,"tenant":{...},"tables":[{"name","columns","rows","sha256"}...]}
+ *   -- manifest: {"format":2,"schemaVersion":3,"tenant":{...},"tables":[{"name","columns","rows","sha256"}...],"sha256":"..."}
+ *   SET client_encoding = 'UTF8';
  *   BEGIN;
- *   COPY public.tenants (...) FROM stdin;
+ *   COPY public."tenants" ("id", ...) FROM stdin;
  *   ...rows in COPY text format...
  *   \.
  *   ...
  *   COMMIT;
  *
- * The SHA-256 of each table is over its data lines. A restore checks the
- * manifest, every checksum and every row's tenant before it writes anything,
- * then loads each table into a staging table and inserts from there in one
- * transaction, the tenant data tables as the application role in the tenant's
- * context (COPY cannot load tables whose RLS applies to the role).
+ * The SHA-256 of each table is over its data lines, the manifest's own over
+ * every byte after the manifest line. Anyone can recompute checksums, so a
+ * reader accepts only what the writer writes, byte for byte: the two header
+ * lines, the preamble, each manifest table's COPY line in the manifest's order,
+ * data lines with the table's number of fields and the tenant's id, `\.`, and
+ * COMMIT; at the very end; no CR anywhere. Nothing else can reach psql.
+ * Format 1 (before the whole-file checksum) is read with the same checks.
+ * A restore checks all of it, and every row's tenant, as it loads each table
+ * into a staging table, then inserts from there in one transaction, the
+ * tenant data tables as the application role in the tenant's context (COPY
+ * cannot load tables whose RLS applies to the role).
  */
 import {createHash, randomUUID} from 'node:crypto'
 import {once} from 'node:events'
-import {createReadStream, createWriteStream} from 'node:fs'
-import {open, rename, rm} from 'node:fs/promises'
-import {createInterface} from 'node:readline'
-import {Readable} from 'node:stream'
+import type {FileHandle} from 'node:fs/promises'
+import {open} from 'node:fs/promises'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+import {pipeline as pipe, Readable, type Writable} from 'node:stream'
 import {finished, pipeline} from 'node:stream/promises'
 import {createGunzip, createGzip} from 'node:zlib'
 
 import type {Sql, TransactionSql} from 'postgres'
+import {z} from 'zod'
 
 import {writeAudit} from './audit.js'
 import type {Context} from './context.js'
 import {migrationStatus} from './db/migrations.js'
 import {APP_ROLE, enterTenant, isUuid, leaveTenant} from './db/tenant-context.js'
-import {AppError, conflict, ExitCode} from './errors.js'
+import {AppError, conflict, ExitCode, notFound} from './errors.js'
+import {checkTarget, type FileErrors, TempFile} from './files.js'
 import {CONTROL_PLANE_TABLES} from './rls.js'
 import {tenantTablesChildrenFirst} from './tenant-delete.js'
 import {tenantKey, tenantNotFound} from './tenant-ref.js'
 import {judgeSubdomain} from './validation.js'
 
-export const BACKUP_FORMAT = 1
+export const BACKUP_FORMAT = 2
+/** 1: without the checksum of the whole file */
+const READABLE_FORMATS = [1, 2]
 const MAGIC = '-- anthias tenant backup'
 const MANIFEST = '-- manifest: '
 const PREAMBLE = "SET client_encoding = 'UTF8';\nBEGIN;\n"
+const TRAILER = 'COMMIT;\n'
 
 export interface TableManifest {
   name: string
@@ -60,6 +73,8 @@ export interface Manifest {
   createdAt: string
   tenant: {id: string; subdomain: string; name: string}
   tables: TableManifest[]
+  /** SHA-256 of everything after the manifest line (format 2 on) */
+  sha256?: string
 }
 
 /** Tables in the order a restore loads them: tenants, users, then parents before children. */
@@ -75,6 +90,15 @@ async function columnsOf(sql: Sql | TransactionSql, table: string): Promise<stri
 }
 
 const quote = (identifier: string) => `"${identifier.replace(/"/g, '""')}"`
+
+/** The line that opens a table's block, exactly as the writer writes it and the reader expects it. */
+const copyLine = (table: Pick<TableManifest, 'name' | 'columns'>) => `COPY public.${quote(table.name)} (${table.columns.map(quote).join(', ')}) FROM stdin;\n`
+
+/** The two header lines; `room` pads the manifest line with spaces to that many bytes. */
+function head(manifest: Manifest, room = 0): Buffer {
+  const text = `${MAGIC}\n${MANIFEST}${JSON.stringify(manifest)}`
+  return Buffer.from(`${text}${' '.repeat(Math.max(0, room - Buffer.byteLength(text) - 1))}\n`)
+}
 
 /** The rows of `table` that belong to the tenant, as a query (the id is a checked uuid). */
 function tenantRowsQuery(table: string, columns: string[], tenantId: string): string {
@@ -92,211 +116,406 @@ export const defaultBackupPath = (subdomain: string, gzip = false) =>
   `tenant_backup_${subdomain}_${new Date().toISOString().replace(/\D/g, '').slice(0, 14)}.sql${gzip ? '.gz' : ''}`
 
 export interface BackupResult {
+  /** the file written, or "-" for a stream */
   path: string
   manifest: Manifest
   bytes: number
   durationMs: number
 }
 
-/** Write a verified, checksummed backup of one tenant to `path` (gzip when asked). */
-export async function backupTenant(sql: Sql, tenantRef: string, path: string, options: {gzip?: boolean} = {}): Promise<BackupResult> {
-  const started = performance.now()
-  const body = `${path}.body-${process.pid}`
-  const partial = `${path}.partial-${process.pid}`
-  const header = (manifest: Manifest, bytes = 0) => {
-    const json = JSON.stringify(manifest)
-    const pad = Math.max(0, bytes - Buffer.byteLength(`${MAGIC}\n${MANIFEST}${json}\n${PREAMBLE}`))
-    return Buffer.from(`${MAGIC}\n${MANIFEST}${json}${' '.repeat(pad)}\n${PREAMBLE}`)
-  }
-  try {
-    const manifest = await sql.begin('isolation level repeatable read read only', async (tx) => {
-      const [tenant] = await tx<{id: string; subdomain: string; name: string}[]>`
-        select t.id, t.subdomain, t.name from tenants t where ${tenantKey(tx, tenantRef)}`
-      if (!tenant) throw tenantNotFound(tenantRef)
-      const {schemaVersion} = await migrationStatus(tx as unknown as Sql)
-      const tables: TableManifest[] = []
-      for (const table of await backupTables(tx)) tables.push({name: table, columns: await columnsOf(tx, table), rows: 0, sha256: ''})
-      const result: Manifest = {format: BACKUP_FORMAT, schemaVersion, createdAt: new Date().toISOString(), tenant, tables}
-      // a plain file gets its header written last, in room kept for the largest manifest it could have
-      const room = header({...result, tables: tables.map((t) => ({...t, rows: Number.MAX_SAFE_INTEGER, sha256: '0'.repeat(64)}))})
-      const out = createWriteStream(options.gzip ? body : partial, {mode: 0o600})
-      if (!options.gzip) out.write(room)
-      for (const table of tables) {
-        const hash = createHash('sha256')
-        out.write(`COPY public.${quote(table.name)} (${table.columns.map(quote).join(', ')}) FROM stdin;\n`)
-        const stream = await tx.unsafe(`copy (${tenantRowsQuery(table.name, table.columns, tenant.id)}) to stdout`).readable()
-        // flowing mode, never paused: postgres.js's COPY stream can stall for good once paused
-        // (porsager/postgres#499, #917); the file stream buffers whatever the disk has not taken yet
-        await new Promise<void>((resolve, reject) => {
-          // the data lines are the chunks end to end: hash and count them as bytes
-          stream.on('data', (chunk: Buffer) => {
-            hash.update(chunk)
-            for (let i = chunk.indexOf(10); i !== -1; i = chunk.indexOf(10, i + 1)) table.rows++
-            out.write(chunk)
-          })
-          stream.once('end', resolve).once('close', resolve).once('error', reject)
-        })
-        out.write('\\.\n')
-        table.sha256 = hash.digest('hex')
-      }
-      if (!options.gzip) out.write('COMMIT;\n')
-      await new Promise<void>((resolve, reject) => out.end((error?: Error | null) => (error ? reject(error) : resolve())))
-      if (!options.gzip) {
-        const file = await open(partial, 'r+')
-        await file.write(header(result, room.length), 0, room.length, 0)
-        await file.close()
-      }
-      return result
-    }) as Manifest
-    if (options.gzip) {
-      const parts = async function* () {
-        yield header(manifest)
-        for await (const chunk of createReadStream(body)) yield chunk as Buffer
-        yield Buffer.from('COMMIT;\n')
-      }
-      await pipeline(Readable.from(parts()), createGzip(), createWriteStream(partial, {mode: 0o600}))
+export interface BackupOptions {
+  gzip?: boolean
+  /** replace an existing regular file at the path (never anything else) */
+  force?: boolean
+}
+
+const BACKUP_FILE_ERRORS: FileErrors = {
+  exists: (path) =>
+    new AppError('BACKUP_EXISTS', `${path} exists; a backup never replaces a file unless told to.`, {
+      field: 'output',
+      suggestions: ['Choose another file, or move that one away first.', 'tenant backup --force replaces an existing regular file.'],
+    }),
+  notRegular: (path, kind) =>
+    new AppError('BACKUP_NOT_A_FILE', `${path} is a ${kind}; --force replaces only a regular file.`, {
+      field: 'output',
+      suggestions: ['Choose a file path, or "-o -" to write the backup to standard output.'],
+    }),
+  unwritable: (path, error) =>
+    new AppError('BACKUP_UNWRITABLE', `Cannot create ${path}: ${error.code === 'ENOENT' ? 'no such directory' : error.message}.`, {field: 'output', cause: error}),
+}
+
+/** The room the head of a manifest like this one can need: its largest row counts and checksums. */
+const largestHead = (manifest: Manifest) =>
+  head({...manifest, tables: manifest.tables.map((t) => ({...t, rows: Number.MAX_SAFE_INTEGER, sha256: '0'.repeat(64)})), sha256: '0'.repeat(64)}).length
+
+/**
+ * Snapshot the tenant into `file`: the preamble, every table's COPY block,
+ * COMMIT, after `room` bytes kept for the head when asked (else the head goes
+ * in front of them later). Returns the manifest, with the checksum of all
+ * those bytes.
+ */
+async function snapshot(sql: Sql, tenantRef: string, file: TempFile, keepRoom = false): Promise<{manifest: Manifest; room: number}> {
+  return sql.begin('isolation level repeatable read read only', async (tx) => {
+    const [tenant] = await tx<{id: string; subdomain: string; name: string}[]>`
+      select t.id, t.subdomain, t.name from tenants t where ${tenantKey(tx, tenantRef)}`
+    if (!tenant) throw tenantNotFound(tenantRef)
+    const {schemaVersion} = await migrationStatus(tx as unknown as Sql)
+    const tables: TableManifest[] = []
+    for (const table of await backupTables(tx)) tables.push({name: table, columns: await columnsOf(tx, table), rows: 0, sha256: ''})
+    const manifest: Manifest = {format: BACKUP_FORMAT, schemaVersion, createdAt: new Date().toISOString(), tenant, tables, sha256: ''}
+    const start = keepRoom ? largestHead(manifest) : 0
+    const out = file.writeStream(start)
+    const written = finished(out)
+    written.catch(() => undefined) // awaited below: an early failure must not go unhandled meanwhile
+    const whole = createHash('sha256')
+    const write = (chunk: string | Buffer) => {
+      whole.update(chunk)
+      out.write(chunk)
     }
-    await rename(partial, path)
-    const handle = await open(path, 'r')
-    const bytes = (await handle.stat()).size
-    await handle.close()
+    write(PREAMBLE)
+    for (const table of tables) {
+      const hash = createHash('sha256')
+      write(copyLine(table))
+      const stream = await tx.unsafe(`copy (${tenantRowsQuery(table.name, table.columns, tenant.id)}) to stdout`).readable()
+      // flowing mode, never paused: postgres.js's COPY stream can stall for good once paused
+      // (porsager/postgres#499, #917); the file stream buffers whatever the disk has not taken yet
+      await new Promise<void>((resolve, reject) => {
+        // the data lines are the chunks end to end: hash and count them as bytes
+        stream.on('data', (chunk: Buffer) => {
+          hash.update(chunk)
+          for (let i = chunk.indexOf(10); i !== -1; i = chunk.indexOf(10, i + 1)) table.rows++
+          write(chunk)
+        })
+        stream.once('end', resolve).once('close', resolve).once('error', reject)
+      })
+      write('\\.\n')
+      table.sha256 = hash.digest('hex')
+    }
+    write(TRAILER)
+    out.end()
+    await written
+    manifest.sha256 = whole.digest('hex')
+    return {manifest, room: start}
+  }) as Promise<{manifest: Manifest; room: number}>
+}
+
+/** The head, then the body from `body` (gzipped when asked) into `out`; the bytes `out` took. */
+async function assemble(manifest: Manifest, body: TempFile, out: Writable, gzip: boolean, end = true): Promise<number> {
+  let bytes = 0
+  const parts = async function* () {
+    yield head(manifest)
+    yield* body.readStream()
+  }
+  const count = async function* (source: AsyncIterable<Buffer>) {
+    for await (const chunk of source) {
+      bytes += chunk.length
+      yield chunk
+    }
+  }
+  await (gzip ? pipeline(parts, createGzip(), count, out, {end}) : pipeline(parts, count, out, {end}))
+  return bytes
+}
+
+/**
+ * Write a verified, checksummed backup of one tenant to `path` (gzip when
+ * asked). Refused before any work when something is at `path`, unless
+ * `force` and it is a regular file. The file is made in a temporary file
+ * beside it and takes the name only when whole.
+ */
+export async function backupTenant(sql: Sql, tenantRef: string, path: string, options: BackupOptions = {}): Promise<BackupResult> {
+  const started = performance.now()
+  await checkTarget(path, BACKUP_FILE_ERRORS, {replace: options.force})
+  const file = await TempFile.create(path, BACKUP_FILE_ERRORS)
+  let body: TempFile | undefined
+  try {
+    let manifest: Manifest
+    if (options.gzip) {
+      body = await TempFile.create(path, BACKUP_FILE_ERRORS)
+      ;({manifest} = await snapshot(sql, tenantRef, body))
+      await assemble(manifest, body, file.writeStream(), true)
+    } else {
+      // a plain file gets its head written last, in room kept for the largest it could be
+      let room: number
+      ;({manifest, room} = await snapshot(sql, tenantRef, file, true))
+      await file.handle.write(head(manifest, room), 0, room, 0)
+    }
+    const bytes = (await file.handle.stat()).size
+    await file.publish(path, {replace: options.force})
     return {path, manifest, bytes, durationMs: Math.round(performance.now() - started)}
   } finally {
-    await rm(body, {force: true})
-    await rm(partial, {force: true})
+    await body?.discard()
+    await file.discard()
   }
 }
 
-const tampered = (message: string) =>
+/** The same backup, written to a stream (standard output, for `-o -`), which is left open. */
+export async function backupTenantToStream(sql: Sql, tenantRef: string, out: Writable, options: Pick<BackupOptions, 'gzip'> = {}): Promise<BackupResult> {
+  const started = performance.now()
+  // the head comes first but is known last: the body waits in a temporary file
+  const body = await TempFile.create(join(tmpdir(), 'anthias-backup'), BACKUP_FILE_ERRORS)
+  try {
+    const {manifest} = await snapshot(sql, tenantRef, body)
+    const bytes = await assemble(manifest, body, out, options.gzip ?? false, false)
+    return {path: '-', manifest, bytes, durationMs: Math.round(performance.now() - started)}
+  } finally {
+    await body.discard()
+  }
+}
+
+const tampered = (message: string, line?: number) =>
   new AppError('BACKUP_INVALID', `${message}; nothing was restored.`, {
     exit: ExitCode.usage,
+    line,
     suggestions: ['Use an untouched backup file written by anthias tenant backup.'],
   })
 
 /** Where a table's data lines go while a backup is scanned (a staging table, for a restore). */
 interface BlockSink {
-  write(text: string): Promise<void>
+  write(data: Buffer): Promise<void>
   end(): Promise<void>
   /** stop taking lines: the scan failed */
   abort(error: Error): void
 }
 
-async function openLines(path: string) {
-  const head = await open(path, 'r')
+/** The bytes of a backup, gunzipped when it is gzip; a read error (a truncated gzip too) is an error of the stream. */
+async function openBytes(path: string): Promise<Readable> {
+  let file: FileHandle
+  try {
+    file = await open(path, 'r')
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw notFound('BACKUP_NOT_FOUND', `${path}: no such file.`, ['Give the path of a backup file written by anthias tenant backup.'])
+    throw tampered(`${path} cannot be read: ${(error as Error).message}`)
+  }
   const magic = Buffer.alloc(2)
-  await head.read(magic, 0, 2, 0)
-  await head.close()
-  const raw = createReadStream(path)
-  const input = magic[0] === 0x1f && magic[1] === 0x8b ? raw.pipe(createGunzip()) : raw
-  return createInterface({input, crlfDelay: Infinity})
+  try {
+    await file.read(magic, 0, 2, 0)
+  } catch (error) {
+    await file.close()
+    throw tampered(`${path} cannot be read: ${(error as Error).message}`)
+  }
+  const raw = file.createReadStream({start: 0, highWaterMark: 1 << 20})
+  // pipe() destroys both streams when either fails or the reader stops early
+  return magic[0] === 0x1f && magic[1] === 0x8b ? pipe(raw, createGunzip({chunkSize: 1 << 18}), () => undefined) : raw
 }
 
-function parseManifest(path: string, first: string | undefined, second: string | undefined): Manifest {
-  if (first !== MAGIC) throw tampered(`${path} is not an anthias tenant backup`)
-  if (!second?.startsWith(MANIFEST)) throw tampered('The manifest is missing')
-  let manifest: Manifest
+const identifier = z.string().regex(/^[a-z_][a-z0-9_]*$/)
+const sha256 = z.string().regex(/^[0-9a-f]{64}$/)
+const manifestSchema = z.strictObject({
+  format: z.number(),
+  schemaVersion: z.number().int().nonnegative(),
+  createdAt: z.string(),
+  tenant: z.strictObject({id: z.string().refine(isUuid), subdomain: z.string(), name: z.string()}),
+  tables: z.array(z.strictObject({name: identifier, columns: z.array(identifier).min(1), rows: z.number().int().nonnegative(), sha256})).min(1),
+  sha256: sha256.optional(),
+})
+
+/** The manifest line, checked: only what the writer writes (its JSON, then spaces for the room kept). */
+function parseManifest(path: string, magic: string, line: string): Manifest {
+  if (magic !== MAGIC) throw tampered(`${path} is not an anthias tenant backup`, 1)
+  if (!line.startsWith(MANIFEST)) throw tampered('The manifest is missing', 2)
+  let json: unknown
   try {
-    manifest = JSON.parse(second.slice(MANIFEST.length)) as Manifest
+    json = JSON.parse(line.slice(MANIFEST.length).replace(/ +$/, ''))
   } catch {
-    throw tampered('The manifest is not valid JSON')
+    throw tampered('The manifest is not valid JSON', 2)
   }
-  if (manifest.format !== BACKUP_FORMAT) throw tampered(`Backup format ${manifest.format} is not supported (this anthias reads ${BACKUP_FORMAT})`)
+  const format = (json as Manifest | null)?.format
+  if (typeof format !== 'number' || !READABLE_FORMATS.includes(format)) throw tampered(`Backup format ${format} is not supported (this anthias reads ${READABLE_FORMATS.join(' and ')})`, 2)
+  const parsed = manifestSchema.safeParse(json)
+  if (!parsed.success) throw tampered(`The manifest is not one anthias writes (${parsed.error.issues[0]!.path.join('.')}: ${parsed.error.issues[0]!.message})`, 2)
+  const manifest = parsed.data
+  if (manifest.format >= 2 && !manifest.sha256) throw tampered('The manifest has no checksum of the file', 2)
+  const names = new Set<string>()
+  for (const table of manifest.tables) {
+    if (names.has(table.name) || new Set(table.columns).size !== table.columns.length) throw tampered(`The manifest lists table ${table.name} or one of its columns twice`, 2)
+    names.add(table.name)
+    // every table but users is the tenant's by a column whose value the scan checks on each row
+    if (table.name !== 'users' && !table.columns.includes(table.name === 'tenants' ? 'id' : 'tenant_id')) throw tampered(`Table ${table.name} in the manifest has no tenant_id column`, 2)
+  }
+  return manifest
+}
+
+/** Where a scan is: the header lines, a fixed text it expects, a table's data lines, or past COMMIT. */
+type ScanState =
+  | {at: 'head'}
+  | {at: 'fixed'; text: Buffer; matched: number; next: number}
+  | {at: 'data'; table: TableManifest; index: number; hash: ReturnType<typeof createHash>; rows: number; fields: number; idColumn: number; sink?: BlockSink}
+  | {at: 'end'}
+
+/** Enough for the two header lines of any backup: a longer first or second line is not one. */
+const HEAD_LIMIT = 1 << 20
+const utf8 = new TextDecoder('utf-8', {fatal: true})
+
+/**
+ * Read a backup once, checking everything: the manifest, that every byte is
+ * where the writer puts it, each table's SHA-256 and row count, that every
+ * row is the tenant's, the checksum of the whole file, and that it is whole.
+ * Each table's data lines also go to the sink `sinkFor` gives, if any; a
+ * caller inside a transaction rolls back what the sinks took when this
+ * throws. With `headOnly` it stops after the manifest.
+ */
+async function scan(path: string, options: {sinkFor?: (table: TableManifest) => Promise<BlockSink | undefined>; headOnly?: boolean}): Promise<Manifest> {
+  const input = await openBytes(path)
+  let manifest: Manifest | undefined
+  let tenantId: Buffer = Buffer.alloc(0)
+  // (assigned in the closures below, so not narrowed)
+  let state = {at: 'head'} as ScanState
+  /** a line begun in one chunk and ended in a later one */
+  let carry: Buffer = Buffer.alloc(0)
+  /** lines before the current fixed text, or before the current table's data */
+  let line = 0
+  const whole = createHash('sha256')
+
+  /** The fixed text for table `index`'s block (the preamble before the first), or COMMIT after the last. */
+  const fixed = (index: number, before = ''): ScanState =>
+    ({at: 'fixed', text: Buffer.from(before + (index < manifest!.tables.length ? copyLine(manifest!.tables[index]!) : TRAILER)), matched: 0, next: index})
+
+  const startTable = async (index: number) => {
+    if (index >= manifest!.tables.length) return {at: 'end'} as const
+    const table = manifest!.tables[index]!
+    return {at: 'data', table, index, hash: createHash('sha256'), rows: 0, fields: table.columns.length,
+      idColumn: table.columns.indexOf(table.name === 'tenants' ? 'id' : 'tenant_id'), sink: await options.sinkFor?.(table)} as const
+  }
+
+  /** One data line, buf[from, to): the table's number of fields, and the tenant's id in its tenant column. */
+  const checkRow = (s: Extract<ScanState, {at: 'data'}>, buf: Buffer, from: number, to: number) => {
+    let field = 0
+    let ours = s.idColumn === -1
+    for (let p = from; ; field++) {
+      const tab = buf.indexOf(9, p)
+      const end = tab === -1 || tab > to ? to : tab
+      if (field === s.idColumn) ours = end - p === tenantId.length && buf.compare(tenantId, 0, tenantId.length, p, end) === 0
+      if (end === to) break
+      p = tab + 1
+    }
+    if (field + 1 !== s.fields) throw tampered(`Line ${line + s.rows + 1} has ${field + 1} of the ${s.fields} fields of table ${s.table.name}`, line + s.rows + 1)
+    if (!ours) throw tampered(`Table ${s.table.name} holds rows of another tenant`, line + s.rows + 1)
+  }
+
+  /** Data lines from buf[pos]: up to the block's `\.` (then the next fixed text), or the last whole line. */
+  const data = async (s: Extract<ScanState, {at: 'data'}>, buf: Buffer, pos: number): Promise<number> => {
+    const from = pos
+    const take = async (to: number) => {
+      if (to === from) return
+      const lines = buf.subarray(from, to)
+      s.hash.update(lines)
+      await s.sink?.write(lines)
+    }
+    for (;;) {
+      const nl = buf.indexOf(10, pos)
+      if (nl === -1) {
+        await take(pos)
+        carry = buf.subarray(pos)
+        return buf.length
+      }
+      if (nl - pos === 2 && buf[pos] === 0x5c && buf[pos + 1] === 0x2e) {
+        await take(pos)
+        await s.sink?.end()
+        if (s.table.sha256 !== s.hash.digest('hex') || s.table.rows !== s.rows) throw tampered(`The rows of ${s.table.name} do not match the manifest's checksum`, line + s.rows + 1)
+        line += s.rows + 1
+        state = fixed(s.index + 1)
+        return nl + 1
+      }
+      checkRow(s, buf, pos, nl)
+      s.rows++
+      pos = nl + 1
+    }
+  }
+
+  /** Bytes after the manifest line. */
+  const body = async (buf: Buffer) => {
+    let pos = 0
+    while (pos < buf.length) {
+      const s: ScanState = state
+      if (s.at === 'data') {
+        pos = await data(s, buf, pos)
+      } else if (s.at === 'fixed') {
+        const n = Math.min(s.text.length - s.matched, buf.length - pos)
+        if (buf.compare(s.text, s.matched, s.matched + n, pos, pos + n) !== 0) {
+          let at = s.matched
+          while (buf[pos + at - s.matched] === s.text[at]) at++
+          const before = s.text.subarray(0, at).toString()
+          const lineNo = line + before.split('\n').length
+          const wanted = s.text.toString().split('\n')[lineNo - line - 1]!
+          throw tampered(`Line ${lineNo} is not what anthias writes there (expected ${JSON.stringify(wanted.length > 80 ? wanted.slice(0, 80) + '...' : wanted)})`, lineNo)
+        }
+        s.matched += n
+        pos += n
+        if (s.matched === s.text.length) {
+          line += s.text.toString().split('\n').length - 1
+          state = await startTable(s.next)
+        }
+      } else if (s.at === 'end') {
+        throw tampered(`Line ${line + 1}: the file goes on after COMMIT`, line + 1)
+      }
+    }
+  }
+
+  /** The header lines from the first bytes; true once the manifest is read. */
+  const header = async (buf: Buffer): Promise<boolean> => {
+    const first = buf.indexOf(10)
+    const second = first === -1 ? -1 : buf.indexOf(10, first + 1)
+    if (second === -1) {
+      if (buf.length > HEAD_LIMIT) throw tampered(`${path} is not an anthias tenant backup`, 1)
+      carry = buf
+      return false
+    }
+    let text: string
+    try {
+      text = utf8.decode(buf.subarray(0, second))
+    } catch {
+      throw tampered(`${path} is not an anthias tenant backup (not UTF-8)`, 1)
+    }
+    const [magic, manifestLine] = text.split('\n') as [string, string]
+    manifest = parseManifest(path, magic, manifestLine)
+    tenantId = Buffer.from(manifest.tenant.id)
+    carry = Buffer.alloc(0)
+    if (options.headOnly) return true
+    line = 2
+    state = fixed(0, PREAMBLE)
+    const rest = buf.subarray(second + 1)
+    whole.update(rest)
+    await body(rest)
+    return true
+  }
+
+  try {
+    for await (const chunk of input as AsyncIterable<Buffer>) {
+      if (chunk.includes(13)) throw tampered(`${path} holds a carriage return (CR), which anthias never writes`)
+      if (state.at === 'head') {
+        if ((await header(carry.length > 0 ? Buffer.concat([carry, chunk]) : chunk)) && options.headOnly) break
+        continue
+      }
+      whole.update(chunk)
+      const buf = carry.length > 0 ? Buffer.concat([carry, chunk]) : chunk
+      carry = Buffer.alloc(0)
+      await body(buf)
+    }
+  } catch (error) {
+    const failure = error instanceof AppError ? error : tampered(`${path} cannot be read (${(error as Error).message}): it is truncated or damaged`)
+    if (state.at === 'data') state.sink?.abort(failure)
+    input.destroy()
+    throw failure
+  }
+  if (!manifest) throw tampered(carry.length === 0 ? `${path} is empty` : `${path} is not an anthias tenant backup`, 1)
+  if (options.headOnly) return manifest
+  if (state.at !== 'end' || carry.length > 0) {
+    const failure = tampered(`${path} is truncated`)
+    if (state.at === 'data') state.sink?.abort(failure)
+    throw failure
+  }
+  if (manifest.sha256 !== undefined && manifest.sha256 !== whole.digest('hex')) throw tampered(`${path} does not match the manifest's checksum of the whole file`)
   return manifest
 }
 
 /** The manifest alone, from the first two lines. */
-export async function readManifest(path: string): Promise<Manifest> {
-  const lines = await openLines(path)
-  const head: string[] = []
-  try {
-    for await (const line of lines) if (head.push(line) >= 2) break
-  } catch (error) {
-    throw tampered(`${path} cannot be read: ${(error as Error).message}`)
-  } finally {
-    lines.close()
-  }
-  return parseManifest(path, head[0], head[1])
-}
+export const readManifest = (path: string): Promise<Manifest> => scan(path, {headOnly: true})
 
 /**
- * Read a backup once, checking everything: the manifest, each table's SHA-256
- * and row count, that every row is the tenant's, and that the file is whole.
- * Each table's data lines also go to the sink `sinkFor` gives, if any; a
- * caller inside a transaction rolls back what the sinks took when this throws.
+ * Read a backup once, checking everything (see scan); each table's data
+ * lines also go to the sink `sinkFor` gives, if any.
  */
-export async function scanBackup(path: string, sinkFor?: (table: TableManifest) => Promise<BlockSink | undefined>): Promise<Manifest> {
-  const lines = await openLines(path)
-  let manifest: Manifest | undefined
-  let head: string | undefined
-  let current: {table: TableManifest; hash: ReturnType<typeof createHash>; rows: number; idColumn: number; sink?: BlockSink; chunk: string} | undefined
-  let n = 0
-  let committed = false
-  const seen = new Set<string>()
-  try {
-    for await (const line of lines) {
-      n++
-      if (n === 1) {
-        head = line
-        continue
-      }
-      if (n === 2) {
-        manifest = parseManifest(path, head, line)
-        continue
-      }
-      if (current) {
-        if (line === '\\.') {
-          const {table, sink} = current
-          if (sink) {
-            if (current.chunk) await sink.write(current.chunk)
-            await sink.end()
-          }
-          if (table.sha256 !== current.hash.digest('hex') || table.rows !== current.rows) throw tampered(`The rows of ${table.name} do not match the manifest's checksum`)
-          seen.add(table.name)
-          current = undefined
-          continue
-        }
-        current.hash.update(line + '\n')
-        current.rows++
-        // every row must be this tenant's: its tenant_id (or id, for the tenant row) is the manifest's
-        if (current.idColumn !== -1) {
-          const value = current.idColumn === 0 ? line.slice(0, line.indexOf('\t')) : line.split('\t')[current.idColumn]
-          if (value !== manifest!.tenant.id) throw tampered(`Table ${current.table.name} holds rows of another tenant`)
-        }
-        if (current.sink) {
-          current.chunk += line + '\n'
-          if (current.chunk.length >= 1 << 18) {
-            await current.sink.write(current.chunk)
-            current.chunk = ''
-          }
-        }
-        continue
-      }
-      const copy = /^COPY public\."([^"]+)" \((.*)\) FROM stdin;$/.exec(line)
-      if (copy) {
-        const name = copy[1]!
-        const columns = copy[2]!.split(', ').map((c) => c.replace(/^"|"$/g, '').replace(/""/g, '"'))
-        const table = manifest?.tables.find((t) => t.name === name)
-        if (!table || table.columns.join() !== columns.join() || seen.has(name)) throw tampered(`Table ${name} is not in the manifest`)
-        const idColumn = name === 'tenants' ? columns.indexOf('id') : columns.indexOf('tenant_id')
-        current = {table, hash: createHash('sha256'), rows: 0, idColumn, sink: await sinkFor?.(table), chunk: ''}
-        continue
-      }
-      if (line === 'COMMIT;') committed = true
-    }
-  } catch (error) {
-    const failure = error instanceof AppError ? error : tampered(`${path} cannot be read: ${(error as Error).message}`)
-    current?.sink?.abort(failure)
-    throw failure
-  }
-  if (!manifest) throw tampered(`${path} is empty`)
-  if (current) {
-    const failure = tampered(`${path} is truncated`)
-    current.sink?.abort(failure)
-    throw failure
-  }
-  if (!committed || seen.size !== manifest.tables.length) throw tampered(`${path} is truncated`)
-  return manifest
-}
+export const scanBackup = (path: string, sinkFor?: (table: TableManifest) => Promise<BlockSink | undefined>): Promise<Manifest> => scan(path, {sinkFor})
 
 /** Verify a backup without restoring it; returns its manifest. */
 export const readBackup = (path: string) => scanBackup(path)

@@ -1,12 +1,11 @@
 /** Progress and summaries for bulk runs: a listr2 task tree in a terminal, plain lines on stderr otherwise. */
-import {constants} from 'node:fs'
-import {access, type FileHandle, open} from 'node:fs/promises'
-import {dirname, resolve} from 'node:path'
+import type {FileHandle} from 'node:fs/promises'
 
 import {Listr, type ListrTaskWrapper} from 'listr2'
 
 import type {BulkProgress, BulkReport, RowResult} from '../bulk/provision.js'
 import {AppError} from '../errors.js'
+import {checkTarget, createExclusive, type FileErrors} from '../files.js'
 
 const PHASES = ['validate', 'conflicts', 'provision', 'verify'] as const
 const TITLES: Record<(typeof PHASES)[number], string> = {
@@ -113,25 +112,14 @@ export class ReportFile {
 
   /** A report to be written at `path`, which must not exist; the file itself is made with the first rows. */
   static async create(path: string): Promise<ReportFile> {
-    const exists = await access(path).then(() => true, () => false)
-    if (exists) throw reportExists(path)
     // found now rather than after the file has been validated
-    await access(dirname(resolve(path)), constants.W_OK).catch((error: unknown) => {
-      throw new AppError('REPORT_UNWRITABLE', `Cannot create ${path}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such directory' : 'the directory is not writable'}.`, {field: 'report', cause: error})
-    })
+    await checkTarget(path, REPORT_ERRORS)
     return new ReportFile(path)
   }
 
   #open(): Promise<FileHandle> {
     this.#file ??= (async () => {
-      let file: FileHandle
-      try {
-        file = await open(this.path, 'wx', 0o600)
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code === 'EEXIST') throw reportExists(this.path)
-        throw new AppError('REPORT_UNWRITABLE', `Cannot create ${this.path}: ${(error as Error).message}`, {field: 'report', cause: error})
-      }
-      await file.chmod(0o600) // open's mode is narrowed by the umask, never widened: this is exact
+      const file = await createExclusive(this.path, REPORT_ERRORS)
       await file.write(this.#json ? '{\n"rows": [\n' : `${REPORT_COLUMNS.join(',')}\n`)
       return file
     })()
@@ -169,10 +157,14 @@ export class ReportFile {
   }
 }
 
-const reportExists = (path: string) =>
-  new AppError('REPORT_EXISTS', `${path} exists; it may hold the one-time invitation tokens of an earlier run.`, {
-    field: 'report',
-    suggestions: ['Choose another --report file, or move that one away first.'],
-  })
+const REPORT_ERRORS: FileErrors = {
+  exists: (path) =>
+    new AppError('REPORT_EXISTS', `${path} exists; it may hold the one-time invitation tokens of an earlier run.`, {
+      field: 'report',
+      suggestions: ['Choose another --report file, or move that one away first.'],
+    }),
+  unwritable: (path, error) =>
+    new AppError('REPORT_UNWRITABLE', `Cannot create ${path}: ${error.code === 'ENOENT' ? 'no such directory' : error.code === 'EACCES' ? 'the directory is not writable' : error.message}.`, {field: 'report', cause: error}),
+}
 
 const REPORT_COLUMNS = ['line', 'name', 'subdomain', 'outcome', 'tenant_id', 'access_url', 'invitations', 'error_code', 'error_message']

@@ -1,0 +1,143 @@
+import {execFileSync} from 'node:child_process'
+import {createHash} from 'node:crypto'
+import {mkdtemp, readdir, readFile, rm, stat, symlink, writeFile} from 'node:fs/promises'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+
+import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+
+import {backupTenant, readBackup, restoreTenant} from '../../src/lib/backup.js'
+import {resolveContext} from '../../src/lib/context.js'
+import {withTenant} from '../../src/lib/db/tenant-context.js'
+import {createTenant} from '../../src/lib/tenants.js'
+import {createTestDatabase, snapshot, type TestDatabase} from '../helpers/db.js'
+
+const ctx = resolveContext({actor: 'test'})
+const sha256 = (text: string) => createHash('sha256').update(text).digest('hex')
+
+/**
+ * What an attacker can do to a backup: edit its lines after the manifest, then
+ * recompute every checksum and row count the manifest holds.
+ */
+function forge(text: string, edit: (lines: string[]) => string[], manifestEdit: (m: Record<string, unknown>) => void = () => undefined): string {
+  const newline = text.indexOf('\n', text.indexOf('\n') + 1)
+  const manifest = JSON.parse(text.slice(text.indexOf('{'), newline).trimEnd()) as {tables: {name: string; rows: number; sha256: string}[]; sha256?: string}
+  const body = edit(text.slice(newline + 1).split('\n')).join('\n')
+  const blocks: Record<string, string[]> = {}
+  let table = ''
+  for (const line of body.split('\n')) {
+    const copy = /^COPY public\."([^"]+)"/.exec(line)
+    if (copy) blocks[(table = copy[1]!)] = []
+    else if (line === '\\.') table = ''
+    else if (table) blocks[table]!.push(line + '\n')
+  }
+  for (const t of manifest.tables) {
+    t.rows = blocks[t.name]?.length ?? 0
+    t.sha256 = sha256((blocks[t.name] ?? []).join(''))
+  }
+  manifest.sha256 = sha256(body)
+  manifestEdit(manifest)
+  return `-- anthias tenant backup\n-- manifest: ${JSON.stringify(manifest)}\n${body}`
+}
+
+/** Insert `extra` after the first line that `after` matches. */
+const insertAfter = (after: RegExp, ...extra: string[]) => (lines: string[]) => {
+  const at = lines.findIndex((l) => after.test(l))
+  return [...lines.slice(0, at + 1), ...extra, ...lines.slice(at + 1)]
+}
+
+describe('backup files: exact format, safe writing', () => {
+  let t: TestDatabase
+  let dir: string
+  let id: string
+
+  beforeAll(async () => {
+    t = await createTestDatabase()
+    dir = await mkdtemp(join(tmpdir(), 'anthias-backup-format-'))
+    id = (await createTenant(t.sql, {name: 'Exact', subdomain: 'exact', ownerEmail: 'owner@exact.example.com', ownerPassword: 'Passw0rdPass'}, ctx)).tenant.id
+    await createTenant(t.sql, {name: 'Other', subdomain: 'other', ownerEmail: 'owner@other.example.com'}, ctx)
+    await withTenant(t.sql, id, (tx) => tx`insert into devices (tenant_id, name) values (${id}, 'Lobby'), (${id}, 'Hall')`)
+    const [other] = await t.sql`select id from tenants where subdomain = 'other'`
+    await withTenant(t.sql, other!.id, (tx) => tx`insert into assets (tenant_id, name, uri, mimetype) values (${other!.id}, 'Theirs', 'a.png', 'image/png')`)
+  })
+  afterAll(async () => {
+    await t?.drop()
+    await rm(dir, {recursive: true, force: true})
+  })
+
+  it('refuses anything the writer does not write, even with every checksum recomputed, and writes nothing', async () => {
+    const file = join(dir, 'exact.sql')
+    await backupTenant(t.sql, 'exact', file)
+    const text = await readFile(file, 'utf8')
+    // the forger is right: an untouched body with recomputed checksums restores, and so does format 1 (no whole-file checksum)
+    const same = join(dir, 'same.sql')
+    await writeFile(same, forge(text, (l) => l))
+    await expect(restoreTenant(t.sql, same, {}, ctx)).resolves.toMatchObject({rows: {devices: 2}})
+    const v1 = join(dir, 'format1.sql')
+    await writeFile(v1, forge(text, (l) => l, (m) => Object.assign(m, {format: 1, sha256: undefined})))
+    expect((await readBackup(v1)).format).toBe(1)
+
+    const forgeries: [string, string][] = [
+      ['a statement between two blocks', forge(text, insertAfter(/^\\\.$/, 'DELETE FROM assets;'))],
+      ['an INSERT between two blocks', forge(text, insertAfter(/^\\\.$/, "INSERT INTO assets (tenant_id, name, uri, mimetype) SELECT id, 'x', 'x', 'x' FROM tenants;"))],
+      ['a psql meta-command between two blocks', forge(text, insertAfter(/^\\\.$/, '\\! echo pwned'))],
+      ['a blank line between two blocks', forge(text, insertAfter(/^\\\.$/, ''))],
+      ['a statement before the first block', forge(text, insertAfter(/^BEGIN;$/, 'DELETE FROM assets;'))],
+      ['a statement after COMMIT', forge(text, insertAfter(/^COMMIT;$/, 'DELETE FROM assets;'))],
+      ['a second COMMIT and more', forge(text, (l) => [...l.slice(0, -1), 'BEGIN;', 'DELETE FROM assets;', 'COMMIT;', ''])],
+      ['a CR line end', forge(text, (l) => l.map((x) => (x === 'BEGIN;' ? 'BEGIN;\r' : x)))],
+      ['a COPY line for a table not in the manifest', forge(text, (l) => l.map((x) => x.replace('COPY public."devices"', 'COPY public."plans"')))],
+      ['a COPY line with other columns', forge(text, (l) => l.map((x) => (x.startsWith('COPY public."devices"') ? x.replace('"name", ', '') : x)))],
+      ['a data line with too few fields', forge(text, insertAfter(/^COPY public\."devices"/, 'x'))],
+      ['a manifest that lists a table without tenant_id', forge(text, (l) => l, (m) => (m.tables as {columns: string[]}[]).at(-1)!.columns.splice(0, 1))],
+    ]
+    const before = await snapshot(t.sql)
+    for (const [what, forged] of forgeries) {
+      const bad = join(dir, 'forged.sql')
+      await writeFile(bad, forged)
+      await expect(restoreTenant(t.sql, bad, {}, ctx), what).rejects.toMatchObject({code: 'BACKUP_INVALID', exit: 2})
+    }
+    expect(await snapshot(t.sql)).toEqual(before)
+  })
+
+  it('refuses what is at the target unless --force, and --force replaces only a regular file', async () => {
+    const victim = join(dir, 'victim.txt')
+    await writeFile(victim, 'not yours\n')
+    const existing = join(dir, 'existing.sql')
+    await writeFile(existing, 'an earlier backup\n')
+    const fifo = join(dir, 'fifo')
+    execFileSync('mkfifo', [fifo])
+    const link = join(dir, 'link.sql')
+    await symlink(victim, link)
+    const dangling = join(dir, 'dangling.sql')
+    await symlink(join(dir, 'nowhere'), dangling)
+    const listing = await readdir(dir)
+
+    for (const target of [existing, fifo, link, dangling]) {
+      await expect(backupTenant(t.sql, 'exact', target)).rejects.toMatchObject({code: 'BACKUP_EXISTS', exit: 2, field: 'output'})
+    }
+    for (const target of [fifo, link, dangling]) {
+      await expect(backupTenant(t.sql, 'exact', target, {force: true})).rejects.toMatchObject({code: 'BACKUP_NOT_A_FILE', exit: 2})
+    }
+    expect(await readFile(existing, 'utf8')).toBe('an earlier backup\n')
+    expect(await readFile(victim, 'utf8')).toBe('not yours\n')
+    expect((await readdir(dir)).sort()).toEqual(listing.sort())
+
+    await backupTenant(t.sql, 'exact', existing, {force: true})
+    expect((await readBackup(existing)).tenant.id).toBe(id)
+    expect((await stat(existing)).mode & 0o777).toBe(0o600)
+  })
+
+  it('never writes through a symlink planted at a temporary name', async () => {
+    const victim = join(dir, 'precious.txt')
+    await writeFile(victim, 'precious\n')
+    for (const [name, gzip] of [['planted.sql', false], ['planted.sql.gz', true]] as const) {
+      const file = join(dir, name)
+      // the names the writer used to use: NAME.partial-PID and NAME.body-PID
+      for (const suffix of ['partial', 'body']) await symlink(victim, `${file}.${suffix}-${process.pid}`)
+      await backupTenant(t.sql, 'exact', file, {gzip})
+      expect((await readBackup(file)).tenant.id).toBe(id)
+    }
+    expect(await readFile(victim, 'utf8')).toBe('precious\n')
+  })
+})

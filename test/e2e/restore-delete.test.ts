@@ -30,11 +30,11 @@ describe('tenant delete and restore over a live tenant, with the built CLI', () 
     return tenant.id
   }
 
-  /** Until the CLI's connection waits on a row lock (held by the writer). */
-  async function cliWaitsOnALock(): Promise<void> {
+  /** Until `n` CLI connections wait on a row lock (held by the writer). */
+  async function cliWaitsOnALock(n = 1): Promise<void> {
     for (let i = 0; i < 600; i++) {
       const waiting = await t.sql`select 1 from pg_stat_activity where datname = current_database() and application_name = 'anthias' and wait_event_type = 'Lock'`
-      if (waiting.length > 0) return
+      if (waiting.length >= n) return
       await sleep(50)
     }
     throw new Error('the CLI never waited for the writer')
@@ -135,6 +135,25 @@ describe('tenant delete and restore over a live tenant, with the built CLI', () 
     const deleted = await deleting
     expect(deleted.json).toMatchObject({status: 0, result: {deleted: {tenants: 1, memberships: 1, users: 0}}})
     expect(await t.sql`select tenant_id from memberships where user_id = ${person!.id}`).toEqual([{tenantId: other.id}])
+  }, 60_000)
+
+  it('delete racing `user invite` into the same tenant: the invitation is in the backup, or the invite exits 3', async () => {
+    const id = await tenantWithAssets('Invited Co', 'invited-co', 5)
+    // a writer holds the tenant row, so the delete and the invite both wait for it and then race
+    const blocker = hold((tx) => tx`insert into assets (tenant_id, name, uri, mimetype) values (${id}, 'Blocker', 'b.png', 'image/png')`)
+    await blocker.written
+    const backup = join(dir, 'invited.sql')
+    const deleting = cli(['tenant', 'delete', 'invited-co', '--confirm-name', 'Invited Co', '--backup-file', backup, '--json'], {env})
+    await cliWaitsOnALock()
+    const inviting = cli(['user', 'invite', 'invited-co', 'late@invited.example.com', '--role', 'viewer', '--json'], {env})
+    await cliWaitsOnALock(2)
+    blocker.release()
+    await blocker.done
+    const [deleted, invited] = await Promise.all([deleting, inviting])
+    expect(deleted.json).toMatchObject({status: 0, result: {deleted: {assets: 6, tenants: 1}}})
+    await expectBackupIsWhatWasDeleted(deleted.json!.result as {backup: string; deleted: Record<string, number>})
+    if (invited.code === 0) expect((deleted.json!.result as {deleted: Record<string, number>}).deleted.memberships).toBe(2)
+    else expect([invited.code, invited.json!.error!.code]).toEqual([3, 'TENANT_NOT_FOUND'])
   }, 60_000)
 
   it('restore over a live tenant: no terminal and no --confirm-name exits 2 naming it; a wrong name exits 2; both change nothing', async () => {

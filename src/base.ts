@@ -96,6 +96,22 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     return Boolean(process.stdin.isTTY && process.stdout.isTTY && !process.env.CI && !this.flags?.['no-input'] && !this.jsonEnabled())
   }
 
+  /**
+   * A tenant's exact name, the confirmation of a command that destroys its
+   * data: `given` (--confirm-name), else typed in a terminal after `warning`,
+   * else MISSING_INPUT naming the flag. The library compares it with the name.
+   */
+  protected async confirmTenantName(given: string | undefined, tenant: {name: string}, warning: string): Promise<string> {
+    if (given !== undefined) return given
+    if (!this.interactive) {
+      throw new AppError('MISSING_INPUT', "Missing --confirm-name with the tenant's exact name, and there is no terminal to ask in.", {field: '--confirm-name'})
+    }
+    const {symbols} = await import('./lib/ui/format.js')
+    const {input} = await import('@inquirer/prompts')
+    this.log(`${symbols.warn} ${warning}`)
+    return input({message: `Type the tenant's exact name to confirm (${tenant.name})`})
+  }
+
   /** A warning: on stderr for people, in `warnings` for --json. */
   override warn(message: string | Error): string | Error {
     const text = typeof message === 'string' ? message : message.message

@@ -31,14 +31,14 @@
 import {createHash, randomUUID} from 'node:crypto'
 import {once} from 'node:events'
 import type {FileHandle} from 'node:fs/promises'
-import {open} from 'node:fs/promises'
+import {open, rm} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {pipeline as pipe, Readable, type Writable} from 'node:stream'
 import {finished, pipeline} from 'node:stream/promises'
 import {createGunzip, createGzip} from 'node:zlib'
 
-import type {Sql, TransactionSql} from 'postgres'
+import type {PendingQuery, Row, Sql, TransactionSql} from 'postgres'
 import {z} from 'zod'
 
 import {writeAudit} from './audit.js'
@@ -47,9 +47,12 @@ import {migrationStatus} from './db/migrations.js'
 import {APP_ROLE, enterTenant, isUuid, leaveTenant} from './db/tenant-context.js'
 import {AppError, conflict, ExitCode, notFound} from './errors.js'
 import {checkTarget, type FileErrors, TempFile} from './files.js'
+import {DEFAULT_INVITATION_DAYS} from './members.js'
 import {CONTROL_PLANE_TABLES} from './rls.js'
-import {tenantTablesChildrenFirst} from './tenant-delete.js'
+import {newToken} from './secrets.js'
 import {tenantKey, tenantNotFound} from './tenant-ref.js'
+import {tenantTablesChildrenFirst} from './tenant-tables.js'
+import {domainConflict} from './tenants.js'
 import {judgeSubdomain} from './validation.js'
 
 export const BACKUP_FORMAT = 2
@@ -127,6 +130,11 @@ export interface BackupOptions {
   gzip?: boolean
   /** replace an existing regular file at the path (never anything else) */
   force?: boolean
+  /**
+   * read from this transaction's snapshot instead of one of its own: what the
+   * caller then changes under its locks is exactly what was backed up
+   */
+  snapshot?: TransactionSql
 }
 
 const BACKUP_FILE_ERRORS: FileErrors = {
@@ -154,8 +162,10 @@ const largestHead = (manifest: Manifest) =>
  * in front of them later). Returns the manifest, with the checksum of all
  * those bytes.
  */
-async function snapshot(sql: Sql, tenantRef: string, file: TempFile, keepRoom = false): Promise<{manifest: Manifest; room: number}> {
-  return sql.begin('isolation level repeatable read read only', async (tx) => {
+async function snapshot(sql: Sql, tenantRef: string, file: TempFile, keepRoom = false, given?: TransactionSql): Promise<{manifest: Manifest; room: number}> {
+  const inSnapshot = <T>(work: (tx: TransactionSql) => Promise<T>) =>
+    given ? work(given) : (sql.begin('isolation level repeatable read read only', work) as Promise<T>)
+  return inSnapshot(async (tx) => {
     const [tenant] = await tx<{id: string; subdomain: string; name: string}[]>`
       select t.id, t.subdomain, t.name from tenants t where ${tenantKey(tx, tenantRef)}`
     if (!tenant) throw tenantNotFound(tenantRef)
@@ -231,12 +241,12 @@ export async function backupTenant(sql: Sql, tenantRef: string, path: string, op
     let manifest: Manifest
     if (options.gzip) {
       body = await TempFile.create(path, BACKUP_FILE_ERRORS)
-      ;({manifest} = await snapshot(sql, tenantRef, body))
+      ;({manifest} = await snapshot(sql, tenantRef, body, false, options.snapshot))
       await assemble(manifest, body, file.writeStream(), true)
     } else {
       // a plain file gets its head written last, in room kept for the largest it could be
       let room: number
-      ;({manifest, room} = await snapshot(sql, tenantRef, file, true))
+      ;({manifest, room} = await snapshot(sql, tenantRef, file, true, options.snapshot))
       await file.handle.write(head(manifest, room), 0, room, 0)
     }
     const bytes = (await file.handle.stat()).size
@@ -526,6 +536,17 @@ export interface RestoreOptions {
   as?: string
   /** only this table (recover) */
   table?: string
+  /** the exact name of the live tenant that a whole restore in replace mode overwrites: required when there is one */
+  confirmName?: string
+  /** where to write a verified backup of that live tenant before it is overwritten */
+  backup?: string
+}
+
+/** A pending invitation of a copy, re-issued with a new token (shown once). */
+export interface ReissuedInvitation {
+  email: string
+  token: string
+  expiresAt: Date
 }
 
 export interface RestoreResult {
@@ -534,6 +555,10 @@ export interface RestoreResult {
   mode: 'replace' | 'merge'
   /** rows in the tenant after the restore, per table, checked against the manifest */
   rows: Record<string, number>
+  /** the verified backup of the live tenant this restore overwrote */
+  backup?: string
+  /** a copy (--as) gets none of the original's credentials: no API keys, its pending invitations re-issued */
+  copy?: {apiKeysDropped: number; invitations: ReissuedInvitation[]}
   durationMs: number
 }
 
@@ -564,7 +589,152 @@ async function stage(tx: TransactionSql, table: TableManifest): Promise<{name: s
   }
 }
 
-/** Restore a backup (or one table of it) in one transaction; row counts are checked before commit. */
+/** The rows of `tenants` that a frozen transaction holds. */
+export interface FrozenTenant {
+  id: string
+  name: string
+  subdomain: string
+}
+
+/** Write a backup of a frozen tenant from the transaction's snapshot, and verify it. */
+export type FrozenBackup = (tenant: FrozenTenant, path: string) => Promise<BackupResult>
+
+const LOCK_NOT_AVAILABLE = '55P03'
+const FOREIGN_KEY_VIOLATION = '23503'
+/** serialization failure, deadlock: a concurrent change the snapshot cannot see */
+const CONCURRENT_CHANGE = new Set(['40001', '40P01'])
+const ATTEMPTS = 5
+const LOCK_WAITS = 100
+
+/**
+ * Run `work` in one REPEATABLE READ transaction that holds the rows of
+ * `tenants t where <where>` FOR UPDATE from its first statement: those tenants
+ * are frozen. A row inserted into any tenant table takes a KEY SHARE lock on
+ * its tenant row (the foreign key), so no insert for them commits before this
+ * transaction ends, and what it reads, backs up and changes is one snapshot.
+ *
+ * The lock is taken NOWAIT by the statement that takes the snapshot: while
+ * writers hold it, the transaction waits for them and starts again, so its
+ * snapshot sees what they wrote. A concurrent change to a row it touches, a
+ * deadlock and, with `retryForeignKey` (a delete), a row that slipped in
+ * before the lock (its foreign key still referenced) start it again too, up
+ * to ATTEMPTS times; then TENANT_BUSY. `backup` writes a verified backup from
+ * the snapshot; the file is removed when the transaction does not commit.
+ */
+export async function withFrozenTenants<T>(
+  sql: Sql,
+  where: (tx: TransactionSql) => PendingQuery<Row[]>,
+  action: string,
+  work: (tx: TransactionSql, tenants: FrozenTenant[], backup: FrozenBackup) => Promise<T>,
+  options: {retryForeignKey?: boolean} = {},
+): Promise<T> {
+  for (let conflicts = 0, waits = 0; ; ) {
+    const written: string[] = []
+    let committing = false
+    try {
+      return (await sql.begin('isolation level repeatable read', async (tx) => {
+        const tenants = await tx<FrozenTenant[]>`select t.id, t.name, t.subdomain from tenants t where ${where(tx)} for update nowait`
+        const result = await work(tx, tenants, async (tenant, path) => {
+          const backup = await backupTenant(sql, tenant.id, path, {snapshot: tx})
+          written.push(backup.path)
+          await readBackup(backup.path)
+          return backup
+        })
+        committing = true
+        return result
+      })) as T
+    } catch (error) {
+      // what did not commit changed nothing, and leaves no backup of it behind
+      if (!committing) for (const path of written) await rm(path, {force: true})
+      const code = (error as {code?: string}).code ?? ''
+      const busy = code === LOCK_NOT_AVAILABLE || CONCURRENT_CHANGE.has(code) || (options.retryForeignKey === true && code === FOREIGN_KEY_VIOLATION)
+      if (!busy || committing) throw error
+      if (code === LOCK_NOT_AVAILABLE ? ++waits > LOCK_WAITS : ++conflicts >= ATTEMPTS) {
+        throw conflict('TENANT_BUSY', `Could not ${action}: the tenant kept changing while it ran; nothing was changed.`, {
+          cause: error,
+          suggestions: ['Try again once the writes to the tenant have stopped.'],
+        })
+      }
+      // wait for the writers that hold the tenant rows, then start again with a new snapshot
+      if (code === LOCK_NOT_AVAILABLE) await sql.begin((tx) => tx`select 1 from tenants t where ${where(tx)} for update`)
+    }
+  }
+}
+
+/** The live tenant that restoring `path` with `options` would overwrite (a whole restore in replace mode), if any. */
+export async function tenantToReplace(sql: Sql, path: string, options: RestoreOptions): Promise<FrozenTenant | undefined> {
+  if ((options.mode ?? 'replace') !== 'replace' || options.as !== undefined || options.table !== undefined) return undefined
+  const {tenant} = await readManifest(path)
+  if (!isUuid(tenant.id)) return undefined
+  const [live] = await sql<FrozenTenant[]>`select id, name, subdomain from tenants where id = ${tenant.id}`
+  return live
+}
+
+/**
+ * A copy gets no live credential of the original: its API keys are dropped
+ * (new ones are made with apikey create) and each pending invitation gets a
+ * new token, returned once; the original's keys and tokens do not open it.
+ */
+async function withoutCredentials(tx: TransactionSql, staged: Map<string, string>): Promise<NonNullable<RestoreResult['copy']>> {
+  const keys = staged.get('api_keys')
+  const apiKeysDropped = keys ? (await tx.unsafe(`delete from ${quote(keys)}`)).count : 0
+  const memberships = staged.get('memberships')
+  const users = staged.get('users')
+  if (!memberships || !users) return {apiKeysDropped, invitations: []}
+  await tx.unsafe(`update ${quote(memberships)} set invitation_token_hash = null where status <> 'invited'`)
+  const pending = await tx.unsafe<{userId: string; email: string}[]>(
+    `select m.user_id, u.email from ${quote(memberships)} m join ${quote(users)} u on u.id = m.user_id where m.status = 'invited' order by u.email`,
+  )
+  const expiresAt = new Date(Date.now() + DEFAULT_INVITATION_DAYS * 86_400_000)
+  const issued = pending.map((p) => ({...p, ...newToken('inv')}))
+  if (issued.length > 0) {
+    await tx.unsafe(
+      `update ${quote(memberships)} m set invitation_token_hash = v.hash, invitation_expires_at = $3
+       from unnest($1::uuid[], $2::text[]) as v(user_id, hash) where m.user_id = v.user_id`,
+      [issued.map((i) => i.userId), issued.map((i) => i.hash), expiresAt],
+    )
+  }
+  return {apiKeysDropped, invitations: issued.map(({email, token}) => ({email, token, expiresAt}))}
+}
+
+async function primaryKey(tx: TransactionSql, table: string): Promise<string[]> {
+  const rows = await tx<{name: string}[]>`
+    select a.attname as name from pg_index i
+    join pg_attribute a on a.attrelid = i.indrelid and a.attnum = any(i.indkey)
+    where i.indrelid = ${table}::regclass and i.indisprimary
+    order by array_position(i.indkey, a.attnum)`
+  return rows.map((r) => r.name)
+}
+
+/**
+ * Identity and serial columns of the restored tables, found from the catalog,
+ * whose sequence is behind the ids a restore inserted (they come from another
+ * database, or from before a delete): moved past them, never back.
+ */
+async function advanceSequences(tx: TransactionSql, staged: Map<string, string>): Promise<void> {
+  const columns = await tx<{table: string; column: string; sequence: string}[]>`
+    select c.relname as table, a.attname as column, pg_get_serial_sequence(format('%I.%I', n.nspname, c.relname), a.attname) as sequence
+    from pg_class c
+    join pg_namespace n on n.oid = c.relnamespace and n.nspname = current_schema()
+    join pg_attribute a on a.attrelid = c.oid and a.attnum > 0 and not a.attisdropped
+    where c.relname = any(${[...staged.keys()]}) and pg_get_serial_sequence(format('%I.%I', n.nspname, c.relname), a.attname) is not null`
+  for (const {table, column, sequence} of columns) {
+    await tx.unsafe(
+      `select setval($1::regclass, x.top) from (select max(${quote(column)}) as top from ${quote(staged.get(table)!)}) x
+       where x.top > coalesce(pg_sequence_last_value($1::regclass), 0)`,
+      [sequence],
+    )
+  }
+}
+
+/**
+ * Restore a backup (or one table of it: recover) in one frozen transaction;
+ * row counts are checked before commit. Overwriting a live tenant takes its
+ * exact name (`confirmName`) and, with `backup`, a verified backup of it first,
+ * in the same snapshot. Recovering a table updates the rows the backup has in
+ * place and deletes only those it lacks, so rows of other tables that refer to
+ * them keep their links (an ON DELETE SET NULL key would lose them otherwise).
+ */
 export async function restoreTenant(sql: Sql, path: string, options: RestoreOptions, ctx: Context): Promise<RestoreResult> {
   const started = performance.now()
   const mode = options.mode ?? 'replace'
@@ -577,6 +747,7 @@ export async function restoreTenant(sql: Sql, path: string, options: RestoreOpti
       suggestions: ['Upgrade anthias (and run anthias db migrate) before restoring.'],
     })
   }
+  if (!isUuid(manifest.tenant.id)) throw tampered("The manifest's tenant id is not a uuid")
   if (options.table && !inBackup.includes(options.table)) {
     throw new AppError('TABLE_NOT_IN_BACKUP', `The backup has no table ${options.table}. Tables: ${inBackup.join(', ')}.`, {field: 'table'})
   }
@@ -589,13 +760,26 @@ export async function restoreTenant(sql: Sql, path: string, options: RestoreOpti
   const subdomain = newSubdomain?.subdomain ?? manifest.tenant.subdomain
   const tables = options.table ? [options.table] : inBackup
   const manifestOf = new Map(manifest.tables.map((t) => [t.name, t]))
-  const rows: Record<string, number> = {}
-  await sql.begin(async (tx) => {
-    const [existing] = await tx<{id: string}[]>`select id from tenants where id = ${tenantId} or lower(subdomain) = ${subdomain} for update`
-    if (existing && existing.id !== tenantId) {
-      throw conflict('SUBDOMAIN_TAKEN', `Subdomain "${subdomain}" belongs to another tenant.`, {field: newSubdomain ? 'as' : 'subdomain', suggestions: ['Restore with --as NEW_SUBDOMAIN.']})
+  const recover = options.table !== undefined && mode === 'replace'
+  const subdomainField = newSubdomain ? 'as' : 'subdomain'
+  const where = (tx: TransactionSql) => tx`t.id = ${tenantId} or lower(t.subdomain) = ${subdomain}`
+  return withFrozenTenants(sql, where, `restore tenant ${subdomain}`, async (tx, locked, backup) => {
+    const existing = locked.find((t) => t.id === tenantId)
+    if (locked.some((t) => t.id !== tenantId)) {
+      throw conflict('SUBDOMAIN_TAKEN', `Subdomain "${subdomain}" belongs to another tenant.`, {field: subdomainField, suggestions: ['Restore with --as NEW_SUBDOMAIN.']})
     }
     if (options.table && !existing) throw new AppError('TENANT_NOT_FOUND', `Tenant ${subdomain} does not exist; restore the whole backup first.`, {exit: ExitCode.notFound})
+    let safetyBackup: string | undefined
+    if (existing && mode === 'replace' && !options.table) {
+      if (options.confirmName !== existing.name) {
+        const asked = options.confirmName === undefined
+        throw new AppError(asked ? 'CONFIRMATION_REQUIRED' : 'CONFIRMATION_MISMATCH', `${asked ? 'Restoring overwrites' : `"${options.confirmName}" is not the exact name of`} the live tenant ${existing.name} (${existing.subdomain}); nothing was restored.`, {
+          field: 'confirm-name',
+          suggestions: [`Confirm with its exact name: --confirm-name "${existing.name}"`, 'Or restore a copy beside it with --as NEW_SUBDOMAIN, or add only missing rows with --mode merge.'],
+        })
+      }
+      if (options.backup) safetyBackup = (await backup(existing, options.backup)).path
+    }
     // one pass over the file: verified as it is read, and each table COPYed into its staging table
     const staged = new Map<string, string>()
     await scanBackup(path, async (table) => {
@@ -604,11 +788,15 @@ export async function restoreTenant(sql: Sql, path: string, options: RestoreOpti
       staged.set(table.name, name)
       return sink
     })
+    const expected = new Map(manifest.tables.map((t) => [t.name, t.rows]))
+    let copy: RestoreResult['copy']
     if (newSubdomain) {
       for (const [table, name] of staged) {
         if (table === 'tenants') await tx.unsafe(`update ${quote(name)} set id = $1, subdomain = $2, custom_domain = null`, [tenantId, subdomain])
         else if (table !== 'users') await tx.unsafe(`update ${quote(name)} set tenant_id = $1`, [tenantId])
       }
+      copy = await withoutCredentials(tx, staged)
+      expected.set('api_keys', 0)
     }
     if (staged.has('users')) {
       // users are global: an email that exists already keeps its account; the tenant's rows follow it
@@ -618,34 +806,51 @@ export async function restoreTenant(sql: Sql, path: string, options: RestoreOpti
         if (staged.has(table)) await tx.unsafe(`update ${quote(staged.get(table)!)} t set ${column} = m.new_id from (${remap}) m where t.${column} = m.old_id`)
       }
     }
-    if (mode === 'replace') {
+    if (mode === 'replace' && !options.table) {
       const childrenFirst = (await tenantTablesChildrenFirst(tx)).filter((t) => staged.has(t))
       for (const table of childrenFirst) await tx.unsafe(`delete from ${quote(table)} where tenant_id = $1`, [tenantId])
     }
     for (const table of tables) {
       if (table === 'users') continue
       const name = staged.get(table)!
-      const columns = manifestOf.get(table)!.columns.map(quote).join(', ')
+      const columnList = manifestOf.get(table)!.columns
+      const columns = columnList.map(quote).join(', ')
       if (table === 'tenants') {
-        const update = manifestOf.get(table)!.columns.filter((c) => c !== 'id').map((c) => `${quote(c)} = excluded.${quote(c)}`).join(', ')
-        await tx.unsafe(`insert into tenants (${columns}) select ${columns} from ${quote(name)} on conflict (id) do ${mode === 'replace' ? `update set ${update}` : 'nothing'}`)
+        const update = columnList.filter((c) => c !== 'id').map((c) => `${quote(c)} = excluded.${quote(c)}`).join(', ')
+        const [restored] = await tx.unsafe<{customDomain: string | null}[]>(`select custom_domain from ${quote(name)}`)
+        try {
+          await tx.unsafe(`insert into tenants (${columns}) select ${columns} from ${quote(name)} on conflict (id) do ${mode === 'replace' ? `update set ${update}` : 'nothing'}`)
+        } catch (error) {
+          throw domainTaken(error, subdomain, restored?.customDomain ?? null, subdomainField) ?? error
+        }
         continue
+      }
+      let onConflict = mode === 'merge' ? ' on conflict do nothing' : ''
+      if (recover) {
+        // the rows the backup lacks go; the others are updated in place, so nothing that refers to them is cut off
+        const key = await primaryKey(tx, table)
+        if (key.length === 0) throw new AppError('TABLE_NOT_RECOVERABLE', `${table} has no primary key to recover its rows by.`, {field: 'table'})
+        await tx.unsafe(`delete from ${quote(table)} t where t.tenant_id = $1 and not exists (select 1 from ${quote(name)} s where ${key.map((c) => `s.${quote(c)} = t.${quote(c)}`).join(' and ')})`, [tenantId])
+        const update = columnList.filter((c) => !key.includes(c)).map((c) => `${quote(c)} = excluded.${quote(c)}`)
+        onConflict = ` on conflict (${key.map(quote).join(', ')}) do ${update.length > 0 ? `update set ${update.join(', ')}` : 'nothing'}`
       }
       const tenantData = !CONTROL_PLANE_TABLES.has(table)
       if (tenantData) await enterTenant(tx, tenantId)
-      // replace mode emptied the tenant's rows first: a plain insert, without conflict handling, is the fast path
-      await tx.unsafe(`insert into ${quote(table)} (${columns}) overriding system value select ${columns} from ${quote(name)}${mode === 'merge' ? ' on conflict do nothing' : ''}`)
+      // a whole replace emptied the tenant's rows first: a plain insert, without conflict handling, is the fast path
+      await tx.unsafe(`insert into ${quote(table)} (${columns}) overriding system value select ${columns} from ${quote(name)}${onConflict}`)
       if (tenantData) await leaveTenant(tx)
     }
+    await advanceSequences(tx, staged)
+    const rows: Record<string, number> = {}
     for (const table of tables) {
       const [count] = table === 'users'
         ? await tx.unsafe<{n: number}[]>(`select count(*)::int as n from memberships where tenant_id = $1`, [tenantId])
         : await tx.unsafe<{n: number}[]>(`select count(*)::int as n from ${quote(table)} where ${table === 'tenants' ? 'id' : 'tenant_id'} = $1`, [tenantId])
       rows[table] = count!.n
-      const expected = manifestOf.get(table)!.rows
-      const ok = table === 'users' ? true : mode === 'replace' ? count!.n === expected : count!.n >= expected
+      const want = expected.get(table)!
+      const ok = table === 'users' ? true : mode === 'replace' ? count!.n === want : count!.n >= want
       if (!ok) {
-        throw new AppError('RESTORE_COUNT_MISMATCH', `${table}: ${count!.n} rows after the restore, the backup has ${expected}; rolled back.`, {exit: ExitCode.failed})
+        throw new AppError('RESTORE_COUNT_MISMATCH', `${table}: ${count!.n} rows after the restore, the backup has ${want}; rolled back.`, {exit: ExitCode.failed})
       }
     }
     await writeAudit(tx, {
@@ -653,10 +858,26 @@ export async function restoreTenant(sql: Sql, path: string, options: RestoreOpti
       action: options.table ? 'tenant.recover' : 'tenant.restore',
       tenantId,
       subject: subdomain,
-      arguments: {file: path, mode, as: options.as, table: options.table, from: manifest.tenant, rows},
+      arguments: {
+        file: path, mode, as: options.as, table: options.table, from: manifest.tenant, rows, backup: safetyBackup,
+        ...(copy ? {apiKeysDropped: copy.apiKeysDropped, invitationsReissued: copy.invitations.map((i) => i.email)} : {}),
+      },
     })
+    return {tenantId, subdomain, mode, rows, backup: safetyBackup, copy, durationMs: Math.round(performance.now() - started)}
   })
-  return {tenantId, subdomain, mode, rows, durationMs: Math.round(performance.now() - started)}
+}
+
+/** A unique violation on the restored tenant's subdomain or custom domain (another tenant holds it) as a conflict. */
+function domainTaken(error: unknown, subdomain: string, customDomain: string | null, subdomainField: string): AppError | undefined {
+  const taken = domainConflict(error, {subdomain, customDomain}, (path) => (path[0] === 'subdomain' ? subdomainField : 'custom_domain'))
+  if (!taken) return undefined
+  return conflict(taken.code, `${taken.message} Nothing was restored.`, {
+    field: taken.field,
+    cause: error,
+    suggestions: taken.code === 'CUSTOM_DOMAIN_TAKEN'
+      ? ['Remove it from the other tenant first (anthias tenant update OTHER --clear-custom-domain),', 'or restore a copy with --as NEW_SUBDOMAIN: a copy has no custom domain.']
+      : ['Restore with --as NEW_SUBDOMAIN.'],
+  })
 }
 
 /** Rows left in any table (but the audit trail) for a tenant id: after a delete, all zero. */

@@ -1,10 +1,12 @@
 /** Tenant deletion (the guide's TenantManager.delete_tenant with confirm_name). */
-import type {Sql, TransactionSql} from 'postgres'
+import type {Sql} from 'postgres'
 
 import {writeAudit} from './audit.js'
+import {withFrozenTenants} from './backup.js'
 import type {Context} from './context.js'
 import {AppError} from './errors.js'
-import {lockTenant} from './tenant-ref.js'
+import {tenantKey, tenantNotFound} from './tenant-ref.js'
+import {tenantTablesChildrenFirst} from './tenant-tables.js'
 
 export interface DeleteResult {
   tenantId: string
@@ -12,57 +14,37 @@ export interface DeleteResult {
   subdomain: string
   /** rows deleted per table, children first */
   deleted: Record<string, number>
+  /** the verified backup of exactly the rows deleted */
+  backup?: string
 }
 
 /**
- * Every table holding tenant rows (a tenant_id column), children before
- * parents, from the catalog: a table added later is never left behind.
- * The audit trail is kept.
+ * Delete a tenant and all its rows, children first, in one frozen transaction
+ * (withFrozenTenants): with `backup`, a verified backup is written first from
+ * the same snapshot, so what is deleted is exactly what was backed up, and a
+ * row written meanwhile either is in it or is refused (its tenant is gone).
+ * People who belonged to no other tenant are removed with it; the audit trail is kept.
  */
-export async function tenantTablesChildrenFirst(sql: Sql | TransactionSql): Promise<string[]> {
-  const rows = await sql<{table: string; parents: string[]}[]>`
-    select c.relname as table,
-      coalesce(array_agg(distinct p.relname::text) filter (where p.relname is not null and p.oid <> c.oid), '{}') as parents
-    from pg_class c
-    join pg_namespace n on n.oid = c.relnamespace and n.nspname = current_schema()
-    join pg_attribute a on a.attrelid = c.oid and a.attname = 'tenant_id' and not a.attisdropped
-    left join pg_constraint fk on fk.conrelid = c.oid and fk.contype = 'f'
-    left join pg_class p on p.oid = fk.confrelid
-    where c.relkind in ('r', 'p') and c.relname <> 'audit_log'
-    group by c.relname`
-  const parents = new Map(rows.map((r) => [r.table, new Set(r.parents)]))
-  const order: string[] = []
-  const visit = (table: string, seen: Set<string>) => {
-    if (order.includes(table) || seen.has(table)) return
-    seen.add(table)
-    // every table that references this one goes first
-    for (const [child, ps] of parents) if (ps.has(table)) visit(child, seen)
-    order.push(table)
-  }
-  for (const table of [...parents.keys()].sort()) visit(table, new Set())
-  return order
-}
-
-export async function deleteTenant(sql: Sql, tenantRef: string, confirmName: string, ctx: Context): Promise<DeleteResult> {
-  return sql.begin(async (tx) => {
-    const tenant = await lockTenant(tx, tenantRef)
+export async function deleteTenant(sql: Sql, tenantRef: string, confirmName: string, ctx: Context, options: {backup?: string} = {}): Promise<DeleteResult> {
+  return withFrozenTenants(sql, (tx) => tenantKey(tx, tenantRef), `delete tenant ${tenantRef}`, async (tx, [tenant], backup) => {
+    if (!tenant) throw tenantNotFound(tenantRef)
     if (confirmName !== tenant.name) {
       throw new AppError('CONFIRMATION_MISMATCH', `"${confirmName}" is not the tenant's exact name; nothing was deleted.`, {
         field: 'confirm-name',
         suggestions: [`Type the name exactly as shown by anthias tenant show ${tenant.subdomain}.`],
       })
     }
+    const file = options.backup === undefined ? undefined : (await backup(tenant, options.backup)).path
     const members = await tx<{userId: string}[]>`select user_id from memberships where tenant_id = ${tenant.id}`
     const deleted: Record<string, number> = {}
     for (const table of await tenantTablesChildrenFirst(tx)) {
       deleted[table] = (await tx`delete from ${tx(table)} where tenant_id = ${tenant.id}`).count
     }
     deleted.tenants = (await tx`delete from tenants where id = ${tenant.id}`).count
-    // people who belonged to no other tenant are removed with it
     deleted.users = members.length === 0 ? 0 : (await tx`
       delete from users u where u.id = any(${members.map((m) => m.userId)}::uuid[])
         and not exists (select 1 from memberships m where m.user_id = u.id)`).count
-    await writeAudit(tx, {actor: ctx.actor, action: 'tenant.delete', tenantId: tenant.id, subject: tenant.subdomain, arguments: {name: tenant.name, deleted}})
-    return {tenantId: tenant.id, name: tenant.name, subdomain: tenant.subdomain, deleted}
-  }) as Promise<DeleteResult>
+    await writeAudit(tx, {actor: ctx.actor, action: 'tenant.delete', tenantId: tenant.id, subject: tenant.subdomain, arguments: {name: tenant.name, deleted, backup: file}})
+    return {tenantId: tenant.id, name: tenant.name, subdomain: tenant.subdomain, deleted, backup: file}
+  }, {retryForeignKey: true})
 }

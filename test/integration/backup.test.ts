@@ -1,4 +1,5 @@
 import {execFileSync} from 'node:child_process'
+import {existsSync} from 'node:fs'
 import {mkdtemp, readFile, rm, writeFile} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
@@ -134,10 +135,14 @@ describe('backup, restore, recovery, deletion and monitoring', () => {
     const truncated = join(dir, 'truncated.sql')
     await writeFile(truncated, text.slice(0, Math.floor(text.length / 2)))
     const before = await snapshot(t.sql)
+    // each overwrites the live tenant: confirmed, and backed up first
+    const safety = join(dir, 'before-tamper.sql')
     for (const [bad, message] of [[changed, /checksum/], [retargeted, /another tenant/], [truncated, /truncated|checksum|another tenant/]] as const) {
-      await expect(restoreTenant(t.sql, bad, {}, ctx)).rejects.toMatchObject({code: 'BACKUP_INVALID', exit: 2, message: expect.stringMatching(message)})
+      await expect(restoreTenant(t.sql, bad, {confirmName: 'Backed Up', backup: safety}, ctx)).rejects.toMatchObject({code: 'BACKUP_INVALID', exit: 2, message: expect.stringMatching(message)})
     }
     expect(await snapshot(t.sql)).toEqual(before)
+    // nothing was restored, so no backup of the tenant before it is left behind
+    expect(existsSync(safety)).toBe(false)
   })
 
   it('recovers one table from a backup', async () => {

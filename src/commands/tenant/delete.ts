@@ -2,14 +2,13 @@ import {Flags} from '@oclif/core'
 
 import {BaseCommand, describe} from '../../base.js'
 import {tenantArg} from '../../flags.js'
-import {AppError} from '../../lib/errors.js'
 import type {DeleteResult} from '../../lib/tenant-delete.js'
 
 export default class TenantDelete extends BaseCommand<typeof TenantDelete> {
   static override description = describe(
     `Delete a tenant and all its rows, children first, in one transaction; the audit trail is kept.
 
-The tenant's exact name must be typed in a terminal, or given with --confirm-name. A mismatch exits 2 and deletes nothing. A verified backup is written first (its path reported) unless --no-backup. Reports the rows deleted per table, and an orphan scan afterwards.`,
+The tenant's exact name must be typed in a terminal, or given with --confirm-name. A mismatch exits 2 and deletes nothing. A verified backup is written first (its path reported) unless --no-backup, in the same transaction, which holds the tenant row locked: no row can be added to the tenant meanwhile, so what is deleted is exactly what was backed up. Reports the rows deleted per table, and an orphan scan afterwards.`,
   )
   static override examples = [
     '<%= config.bin %> tenant delete acme-corp',
@@ -22,39 +21,22 @@ The tenant's exact name must be typed in a terminal, or given with --confirm-nam
     'backup-file': Flags.string({description: 'where the backup goes (default tenant_backup_SUBDOMAIN_TIMESTAMP.sql)', helpValue: 'FILE'}),
   }
 
-  async run(): Promise<DeleteResult & {backup?: string; orphans: Record<string, number>}> {
+  async run(): Promise<DeleteResult & {orphans: Record<string, number>}> {
     const {deleteTenant} = await import('../../lib/tenant-delete.js')
+    const {defaultBackupPath, orphanScan} = await import('../../lib/backup.js')
     const {getTenant} = await import('../../lib/tenants.js')
     const {table, symbols} = await import('../../lib/ui/format.js')
     const {sql} = await this.database()
     const ctx = await this.context()
-    let name = this.flags['confirm-name']
-    if (name === undefined) {
-      if (!this.interactive) {
-        throw new AppError('MISSING_INPUT', "Missing --confirm-name with the tenant's exact name, and there is no terminal to ask in.", {field: '--confirm-name'})
-      }
-      const tenant = await getTenant(sql, this.args.tenant, ctx.baseDomain)
-      const {input} = await import('@inquirer/prompts')
-      this.log(`${symbols.warn} This deletes ${tenant.name} (${tenant.subdomain}) and all its data.`)
-      name = await input({message: `Type the tenant's exact name to confirm (${tenant.name})`})
-    }
     const target = await getTenant(sql, this.args.tenant, ctx.baseDomain)
-    if (name !== target.name) {
-      throw new AppError('CONFIRMATION_MISMATCH', `"${name}" is not the tenant's exact name; nothing was deleted.`, {field: 'confirm-name'})
-    }
-    let backup: string | undefined
-    if (this.flags.backup) {
-      const {backupTenant, defaultBackupPath, readBackup} = await import('../../lib/backup.js')
-      backup = (await backupTenant(sql, target.id, this.flags['backup-file'] ?? defaultBackupPath(target.subdomain))).path
-      await readBackup(backup)
-      this.log(`${symbols.ok} Verified backup: ${backup}`)
-    }
-    const result = await deleteTenant(sql, target.id, name, ctx)
-    const {orphanScan} = await import('../../lib/backup.js')
+    const name = await this.confirmTenantName(this.flags['confirm-name'], target, `This deletes ${target.name} (${target.subdomain}) and all its data.`)
+    const backup = this.flags.backup ? this.flags['backup-file'] ?? defaultBackupPath(target.subdomain) : undefined
+    const result = await deleteTenant(sql, target.id, name, ctx, {backup})
+    if (result.backup) this.log(`${symbols.ok} Verified backup: ${result.backup}`)
     const orphans = await orphanScan(sql, result.tenantId)
     this.log(`${symbols.ok} Deleted ${result.name} (${result.subdomain})`)
     this.log(table(['table', 'rows deleted'], Object.entries(result.deleted).map(([t, n]) => [t, n])))
     this.log(Object.keys(orphans).length === 0 ? `${symbols.ok} Orphan scan: nothing left` : `${symbols.fail} Orphan scan: ${JSON.stringify(orphans)}`)
-    return {...result, backup, orphans}
+    return {...result, orphans}
   }
 }

@@ -8,12 +8,13 @@ export default class TenantRestore extends BaseCommand<typeof TenantRestore> {
   static override description = describe(
     `Restore a tenant from a backup written by "tenant backup".
 
-The manifest and every table's checksum are verified first, and every row must belong to the backed-up tenant: a tampered or truncated file is refused (exit 2) and nothing is written. The restore runs in one transaction through staging tables, the tenant data inserted as the application role in the tenant's context; row counts are checked before it commits.
+The manifest and every table's checksum are verified first, and every row must belong to the backed-up tenant: a tampered or truncated file is refused (exit 2) and nothing is written. The restore runs in one transaction through staging tables, the tenant data inserted as the application role in the tenant's context; row counts are checked before it commits, and identity sequences are moved past the restored ids.
 
---mode replace (default) makes the tenant exactly the backup; merge adds the rows that are missing. --as restores a copy under a new subdomain (and a new tenant id).`,
+--mode replace (default) makes the tenant exactly the backup. When the tenant still exists, that overwrites it: its exact name must be typed in a terminal, or given with --confirm-name, and a verified backup of what is overwritten is written first (its path reported) unless --no-backup, in the same transaction, which holds the tenant row locked. --mode merge adds the rows that are missing. --as restores a copy under a new subdomain (and a new tenant id), without the original's credentials: its API keys are not copied, its pending invitations get new tokens (shown once), and it has no custom domain. A subdomain or custom domain that another tenant holds now exits 4 (SUBDOMAIN_TAKEN, CUSTOM_DOMAIN_TAKEN) and changes nothing.`,
   )
   static override examples = [
     '<%= config.bin %> restore_tenant_backup tenant_backup_20240101.sql',
+    '<%= config.bin %> tenant restore acme.sql --confirm-name "Acme Corp" --backup-file acme-before-restore.sql',
     '<%= config.bin %> tenant restore acme.sql.gz --mode merge',
     '<%= config.bin %> tenant restore acme.sql --as acme-copy --json',
   ]
@@ -21,14 +22,33 @@ The manifest and every table's checksum are verified first, and every row must b
   static override flags = {
     mode: Flags.string({description: 'replace the tenant\'s rows, or merge missing ones', options: ['replace', 'merge'], default: 'replace'}),
     as: Flags.string({description: 'restore as a new tenant with this subdomain', helpValue: 'SUBDOMAIN'}),
+    'confirm-name': Flags.string({description: "the exact name of the live tenant a replace overwrites (asked in a terminal when missing)", helpValue: 'NAME'}),
+    backup: Flags.boolean({description: 'back up and verify the live tenant before overwriting it', default: true, allowNo: true}),
+    'backup-file': Flags.string({description: 'where that backup goes (default tenant_backup_SUBDOMAIN_TIMESTAMP.sql)', helpValue: 'FILE'}),
   }
 
   async run(): Promise<RestoreResult> {
-    const {restoreTenant} = await import('../../lib/backup.js')
+    const {defaultBackupPath, restoreTenant, tenantToReplace} = await import('../../lib/backup.js')
     const {symbols, table} = await import('../../lib/ui/format.js')
-    const result = await restoreTenant((await this.database()).sql, this.args.file, {mode: this.flags.mode as 'replace' | 'merge', as: this.flags.as}, await this.context())
+    const {sql} = await this.database()
+    const options = {mode: this.flags.mode as 'replace' | 'merge', as: this.flags.as}
+    const live = await tenantToReplace(sql, this.args.file, options)
+    const overwrite = live && {
+      confirmName: await this.confirmTenantName(this.flags['confirm-name'], live, `This overwrites the live tenant ${live.name} (${live.subdomain}) with the backup.`),
+      backup: this.flags.backup ? this.flags['backup-file'] ?? defaultBackupPath(live.subdomain) : undefined,
+    }
+    const result = await restoreTenant(sql, this.args.file, {...options, ...overwrite}, await this.context())
+    if (result.backup) this.log(`${symbols.ok} Verified backup of the overwritten tenant: ${result.backup}`)
     this.log(`${symbols.ok} Restored ${result.subdomain} (${result.mode}, ${result.durationMs} ms); row counts verified`)
     this.log(table(['table', 'rows'], Object.entries(result.rows)))
+    if (result.copy) {
+      this.log(`${symbols.warn} A copy gets no credentials of the original: ${result.copy.apiKeysDropped} API key(s) not copied (anthias apikey create ${result.subdomain} ...)`)
+      if (result.copy.invitations.length > 0) {
+        this.log(`${symbols.warn} Pending invitations re-issued; the tokens are shown once:`)
+        // whole, one per line: a table would cut a token to fit the terminal
+        for (const i of result.copy.invitations) this.log(`  ${i.email}  ${i.token}  (expires ${i.expiresAt.toISOString()})`)
+      }
+    }
     return result
   }
 }

@@ -661,12 +661,17 @@ export async function withFrozenTenants<T>(
   }
 }
 
-/** The live tenant that restoring `path` with `options` would overwrite (a whole restore in replace mode), if any. */
+/**
+ * The live tenant that restoring `path` with `options` would overwrite (a whole
+ * restore in replace mode), if any; the whole file is verified first when there
+ * is one, so nobody confirms an overwrite with a file that would be refused.
+ */
 export async function tenantToReplace(sql: Sql, path: string, options: RestoreOptions): Promise<FrozenTenant | undefined> {
   if ((options.mode ?? 'replace') !== 'replace' || options.as !== undefined || options.table !== undefined) return undefined
   const {tenant} = await readManifest(path)
   if (!isUuid(tenant.id)) return undefined
   const [live] = await sql<FrozenTenant[]>`select id, name, subdomain from tenants where id = ${tenant.id}`
+  if (live) await readBackup(path)
   return live
 }
 

@@ -157,13 +157,14 @@ export class TempFile {
       if (kind && kind !== 'file') throw (this.errors.notRegular ?? this.errors.exists)(target, kind)
       await rename(this.path, target)
     } else {
-      try {
-        await link(this.path, target)
+      const linked = await link(this.path, target).then(() => true, (error: NodeJS.ErrnoException) => {
+        if (error.code === 'EEXIST') throw this.errors.exists(target)
+        if (!NO_HARD_LINKS.has(error.code!)) throw this.errors.unwritable(target, error)
+        return false
+      })
+      if (linked) {
         await unlink(this.path)
-      } catch (error) {
-        const code = (error as NodeJS.ErrnoException).code
-        if (code === 'EEXIST') throw this.errors.exists(target)
-        if (!NO_HARD_LINKS.has(code!)) throw this.errors.unwritable(target, error as NodeJS.ErrnoException)
+      } else {
         // a file system without hard links (FAT, some network mounts): claim the name exclusively, then rename onto the claim
         await (await createExclusive(target, this.errors)).close()
         await rename(this.path, target)

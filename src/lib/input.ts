@@ -2,6 +2,7 @@ import {constants} from 'node:fs'
 import {access, readFile, stat} from 'node:fs/promises'
 
 import {AppError} from './errors.js'
+import {checkSettings, type Settings} from './validation.js'
 
 const REASONS: Record<string, string> = {ENOENT: 'no such file', EACCES: 'permission denied', EISDIR: 'it is a directory'}
 
@@ -36,7 +37,7 @@ export async function readTextInput(path: string, field: string): Promise<string
   }
 }
 
-export async function readJsonObject(path: string, field: string): Promise<Record<string, unknown>> {
+async function readJsonObject(path: string, field: string): Promise<Record<string, unknown>> {
   const text = await readTextInput(path, field)
   let value: unknown
   try {
@@ -48,4 +49,9 @@ export async function readJsonObject(path: string, field: string): Promise<Recor
     throw new AppError('JSON_INVALID', `${path} must hold a JSON object`, {field})
   }
   return value as Record<string, unknown>
+}
+
+/** A JSON object of settings (--settings-file), checked like any settings: keys, NUL, depth and size. */
+export async function readSettingsFile(path: string, field: string): Promise<Settings> {
+  return checkSettings(await readJsonObject(path, field), field)
 }

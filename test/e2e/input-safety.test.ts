@@ -1,0 +1,94 @@
+import {mkdtemp, writeFile} from 'node:fs/promises'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+
+import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+
+import {cli, type CliResult} from '../helpers/cli.js'
+import {createTestDatabase, snapshot, type TestDatabase} from '../helpers/db.js'
+
+describe('input the CLI refuses, and output it escapes (issue 11)', () => {
+  let t: TestDatabase
+  let env: NodeJS.ProcessEnv
+  let dir: string
+  const file = async (name: string, content: string | Buffer) => {
+    const path = join(dir, name)
+    await writeFile(path, content)
+    return path
+  }
+  const unchanged = async (run: () => Promise<CliResult>) => {
+    const before = await snapshot(t.sql)
+    const result = await run()
+    expect({...(await snapshot(t.sql)), audit_log: 0}).toEqual({...before, audit_log: 0})
+    return result
+  }
+
+  beforeAll(async () => {
+    t = await createTestDatabase()
+    env = {DATABASE_URL: t.url, ANTHIAS_DATABASE_URL: '', ANTHIAS_BASE_DOMAIN: 'anthias.app', CI: '1', ANTHIAS_ACTOR: 'tester'}
+    dir = await mkdtemp(join(tmpdir(), 'anthias-input-e2e-'))
+  })
+  afterAll(async () => t?.drop())
+
+  it('refuses settings keys that would reach a prototype: CSV header, --setting, --settings-file, JSON config', async () => {
+    const csv = await file('proto.csv', 'name,subdomain,settings.__proto__.plan\nAcme,acme-proto,enterprise\n')
+    const bulk = await unchanged(() => cli(['tenant', 'bulk-create', csv, '--json'], {env}))
+    expect(bulk.code).toBe(2)
+    expect(bulk.json?.error).toMatchObject({code: 'SETTING_KEY_FORBIDDEN', field: 'settings.__proto__.plan'})
+
+    const flag = await unchanged(() => cli(['tenant', 'create', 'Acme', 'acme-proto', '--setting', 'constructor.prototype.plan=enterprise', '--json'], {env}))
+    expect(flag.code).toBe(2)
+    expect(flag.json?.error).toMatchObject({code: 'SETTING_KEY_FORBIDDEN', field: '--setting'})
+
+    const settingsFile = await file('proto.json', '{"theme": "dark", "__proto__": {"plan": "enterprise"}}')
+    const fromFile = await unchanged(() => cli(['tenant', 'create', 'Acme', 'acme-proto', '--settings-file', settingsFile, '--json'], {env}))
+    expect(fromFile.code).toBe(2)
+    expect(fromFile.json?.error).toMatchObject({code: 'SETTING_KEY_FORBIDDEN', field: '--settings-file'})
+
+    const config = await file('config.json', '[{"tenant": {"name": "Acme", "subdomain": "acme-proto", "constructor": "x"}}, {"tenant": {"name": "Beta", "subdomain": "beta-proto"}, "settings": {"__proto__": {"plan": "enterprise"}}}]')
+    // the run is recorded (provisioning_runs); no tenant is made
+    const provision = await cli(['tenant', 'provision', config, '--json'], {env})
+    expect(await t.sql`select 1 from tenants`).toHaveLength(0)
+    expect(JSON.stringify(provision.json)).toContain('CONFIG_UNKNOWN_KEY')
+    expect(JSON.stringify(provision.json)).toContain('SETTING_KEY_FORBIDDEN')
+  })
+
+  it('NUL, 20,000 levels and a settings.a/settings.a.b header: codes, not raw errors', async () => {
+    const nul = await file('nul.json', '{"motd": "hi\\u0000there"}')
+    const one = await unchanged(() => cli(['tenant', 'create', 'Acme', 'acme-nul', '--settings-file', nul, '--json'], {env}))
+    expect(one.code).toBe(2)
+    expect(one.json?.error).toMatchObject({code: 'SETTING_NUL', field: '--settings-file'})
+
+    const config = await file('nul-config.json', JSON.stringify([{tenant: {name: 'Nul Co', subdomain: 'nul-co'}, settings: {motd: 'a\u0000b'}}, {tenant: {name: 'Ok Co', subdomain: 'ok-co'}}]))
+    const bulk = await cli(['tenant', 'provision', config, '--json'], {env})
+    expect(bulk.code).toBe(68)
+    const report = bulk.json?.result as {rows: {line: number; outcome: string; error?: {code: string; field?: string}}[]}
+    expect(report.rows.find((r) => r.line === 1)).toMatchObject({outcome: 'failed', error: {code: 'SETTING_NUL', field: '[0].settings.motd'}})
+    expect(await t.sql`select subdomain from tenants order by subdomain`).toEqual([{subdomain: 'ok-co'}])
+
+    const deep = await file('deep.json', `{"a": ${'['.repeat(20_000)}${']'.repeat(20_000)}}`)
+    const tooDeep = await unchanged(() => cli(['tenant', 'create', 'Acme', 'acme-deep', '--settings-file', deep, '--json'], {env}))
+    expect(tooDeep.code).toBe(2)
+    expect(tooDeep.json?.error).toMatchObject({code: 'SETTINGS_TOO_DEEP', field: '--settings-file'})
+
+    const csv = await file('conflict.csv', 'name,subdomain,settings.a,settings.a.b\nAcme,acme-conflict,1,2\n')
+    const header = await unchanged(() => cli(['tenant', 'bulk-create', csv, '--json'], {env}))
+    expect(header.code).toBe(2)
+    expect(header.json?.error).toMatchObject({code: 'SETTING_PATH_CONFLICT', field: 'settings.a.b', line: 1})
+
+    const flags = await unchanged(() => cli(['tenant', 'create', 'Acme', 'acme-conflict', '--setting', 'a=1', '--setting', 'a.b=2', '--json'], {env}))
+    expect(flags.json?.error).toMatchObject({code: 'SETTING_PATH_CONFLICT', field: '--setting'})
+  })
+
+  it('SETTING_NOT_FOUND names the setting keys, not their values; --unset refuses prototype keys', async () => {
+    expect((await cli(['tenant', 'update', 'ok-co', '--setting', 'integrations.apiToken=SECRET-123', '--setting', 'theme=dark'], {env})).code).toBe(0)
+    const missing = await cli(['tenant', 'update', 'ok-co', '--unset', 'nope', '--json'], {env})
+    expect(missing.code).toBe(2)
+    expect(missing.json?.error).toMatchObject({code: 'SETTING_NOT_FOUND', field: '--unset'})
+    expect(missing.json?.error?.message).toMatch(/Settings: .*integrations\.apiToken/)
+    expect(missing.json?.error?.message).toMatch(/Settings: .*theme/)
+    expect(missing.stdout).not.toContain('SECRET-123')
+    const proto = await cli(['tenant', 'update', 'ok-co', '--unset', '__proto__.hasOwnProperty', '--json'], {env})
+    expect(proto.json?.error).toMatchObject({code: 'SETTING_KEY_FORBIDDEN', field: '--unset'})
+  })
+})

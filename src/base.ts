@@ -61,6 +61,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     })
     this.flags = flags as BaseFlags<T>
     this.args = args as Interfaces.InferredArgs<T['args']>
+    refuseReplacementCharacters(args, flags)
   }
 
   /** The database, connected (and migrated) on first use, closed when the command ends. */
@@ -129,6 +130,23 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     await this.db?.close().catch(() => undefined)
     this.db = undefined
     return super.finally(error)
+  }
+}
+
+/**
+ * Node decodes the command line as UTF-8, with U+FFFD for bytes that are not:
+ * refuse such a value (TEXT_ENCODING, naming its flag or argument) rather than
+ * store the replacement or hash a password that was not the one typed.
+ */
+function refuseReplacementCharacters(args: Record<string, unknown>, flags: Record<string, unknown>): void {
+  const given: [string, unknown][] = [...Object.entries(args).map(([name, v]): [string, unknown] => [name.toUpperCase(), v]), ...Object.entries(flags).map(([name, v]): [string, unknown] => [`--${name}`, v])]
+  for (const [field, value] of given) {
+    if ([value].flat().some((v) => typeof v === 'string' && v.includes('\uFFFD'))) {
+      throw new AppError('TEXT_ENCODING', `${field} is not valid UTF-8 text (or contains U+FFFD, the replacement character).`, {
+        field,
+        suggestions: ['Check the terminal or script encoding (LANG=C.UTF-8), or pass the value in a UTF-8 file where the command takes one.'],
+      })
+    }
   }
 }
 

@@ -23,17 +23,31 @@ export async function inputFileSize(path: string, field: string): Promise<number
   }
 }
 
-/** A file's text, or standard input for `-`. */
+/** UTF-8 that refuses bytes which are not, instead of reading them as U+FFFD; a byte order mark is dropped. */
+const UTF8 = new TextDecoder('utf-8', {fatal: true})
+
+/** A file's text, or standard input for `-`; FILE_ENCODING when it is not UTF-8. */
 export async function readTextInput(path: string, field: string): Promise<string> {
+  let bytes: Buffer
   try {
     if (path === '-') {
       const chunks: Buffer[] = []
       for await (const chunk of process.stdin) chunks.push(chunk as Buffer)
-      return Buffer.concat(chunks).toString('utf8')
+      bytes = Buffer.concat(chunks)
+    } else {
+      bytes = await readFile(path)
     }
-    return await readFile(path, 'utf8')
   } catch (error) {
     throw unreadable(path, field, error)
+  }
+  try {
+    return UTF8.decode(bytes)
+  } catch (error) {
+    throw new AppError('FILE_ENCODING', `${path === '-' ? 'Standard input' : path} is not valid UTF-8 text.`, {
+      field,
+      cause: error,
+      suggestions: ['Save it as UTF-8.'],
+    })
   }
 }
 

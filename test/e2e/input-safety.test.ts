@@ -1,11 +1,28 @@
-import {mkdtemp, writeFile} from 'node:fs/promises'
+import {execFile} from 'node:child_process'
+import {mkdtemp, readFile, writeFile} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
-import {cli, type CliResult} from '../helpers/cli.js'
+import {BIN, cli, type CliResult} from '../helpers/cli.js'
 import {createTestDatabase, snapshot, type TestDatabase} from '../helpers/db.js'
+
+/** The CLI with arguments as a shell passes them: those with a backslash are printf formats, for bytes that are not UTF-8 (\377). */
+function cliBytes(args: string[], env: NodeJS.ProcessEnv): Promise<CliResult> {
+  const script = `exec "${process.execPath}" "${BIN}" ${args.map((a) => (a.includes('\\') ? `"$(printf '${a}')"` : `'${a}'`)).join(' ')}`
+  return new Promise((resolve) => {
+    execFile('/bin/sh', ['-c', script], {env: {...process.env, NO_COLOR: '1', ...env}}, (error, stdout, stderr) => {
+      let json: CliResult['json']
+      try {
+        json = JSON.parse(stdout)
+      } catch {
+        json = undefined
+      }
+      resolve({code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr, json})
+    })
+  })
+}
 
 describe('input the CLI refuses, and output it escapes (issue 11)', () => {
   let t: TestDatabase
@@ -51,6 +68,25 @@ describe('input the CLI refuses, and output it escapes (issue 11)', () => {
     expect(await t.sql`select 1 from tenants`).toHaveLength(0)
     expect(JSON.stringify(provision.json)).toContain('CONFIG_UNKNOWN_KEY')
     expect(JSON.stringify(provision.json)).toContain('SETTING_KEY_FORBIDDEN')
+  })
+
+  it('refuses text that is not UTF-8: arguments, --settings-file, --owner-password-file', async () => {
+    const arg = await unchanged(() => cliBytes(['tenant', 'create', 'Acme \\377', 'acme-utf', '--json'], env))
+    expect(arg.code).toBe(2)
+    expect(arg.json?.error).toMatchObject({code: 'TEXT_ENCODING', field: 'NAME'})
+    const flag = await unchanged(() => cliBytes(['tenant', 'create', 'Acme', 'acme-utf', '--setting', 'theme=\\377', '--json'], env))
+    expect(flag.json?.error).toMatchObject({code: 'TEXT_ENCODING', field: '--setting'})
+
+    const settingsFile = await file('latin1.json', Buffer.from('{"theme": "caf\xe9"}', 'latin1'))
+    const fromFile = await unchanged(() => cli(['tenant', 'create', 'Acme', 'acme-utf', '--settings-file', settingsFile, '--json'], {env}))
+    expect(fromFile.code).toBe(2)
+    expect(fromFile.json?.error).toMatchObject({code: 'FILE_ENCODING', field: '--settings-file'})
+
+    const password = await file('owner.pw', Buffer.concat([Buffer.from('SecurePass123'), Buffer.from([0xff, 0x0a])]))
+    const pw = await unchanged(() => cli(['tenant', 'create', 'Acme', 'acme-utf', '--owner-email', 'owner@acme.example.com', '--owner-password-file', password, '--json'], {env}))
+    expect(pw.code).toBe(2)
+    expect(pw.json?.error).toMatchObject({code: 'FILE_ENCODING', field: '--owner-password-file'})
+    expect(await t.sql`select 1 from users where email = 'owner@acme.example.com'`).toHaveLength(0)
   })
 
   it('NUL, 20,000 levels and a settings.a/settings.a.b header: codes, not raw errors', async () => {

@@ -116,6 +116,36 @@ describe('input the CLI refuses, and output it escapes (issue 11)', () => {
     expect(flags.json?.error).toMatchObject({code: 'SETTING_PATH_CONFLICT', field: '--setting'})
   })
 
+  it('audit list: a malformed tenant id and a --since beyond 100 years are usage errors', async () => {
+    const id = await cli(['audit', 'list', '--tenant', '------------------------------------', '--json'], {env})
+    expect(id.code).toBe(2)
+    expect(id.json?.error).toMatchObject({code: 'TENANT_ID_INVALID', field: 'tenant'})
+    const since = await cli(['audit', 'list', '--since', '99999999999d', '--json'], {env})
+    expect(since.code).toBe(2)
+    expect(since.json?.error).toMatchObject({code: 'TIME_INVALID', field: '--since'})
+    expect((await cli(['audit', 'list', '--tenant', 'ok-co', '--since', '36500d'], {env})).code).toBe(0)
+  })
+
+  it('--search matches % and _ literally', async () => {
+    for (const [name, subdomain] of [['A_b Co', 'ab-under'], ['Axb Co', 'axb-co'], ['Hundred% Co', 'hundred-co']]) {
+      expect((await cli(['tenant', 'create', name!, subdomain!], {env})).code).toBe(0)
+    }
+    const names = async (search: string) => ((await cli(['tenant', 'list', '--search', search, '--json'], {env})).json?.result as {name: string}[]).map((r) => r.name)
+    expect(await names('a_b')).toEqual(['A_b Co'])
+    expect(await names('%')).toEqual(['Hundred% Co'])
+    expect(await names('\\')).toEqual([])
+  })
+
+  it('writes report cells that start with = + - @ as text', async () => {
+    const csv = await file('formula.csv', 'name,subdomain\n"=HYPERLINK(""http://evil.example"",""x"")",formula-co\n@SUM(A1),formula-two\n')
+    const reportPath = join(dir, 'report.csv')
+    expect((await cli(['tenant', 'bulk-create', csv, '--report', reportPath], {env})).code).toBe(0)
+    const report = await readFile(reportPath, 'utf8')
+    expect(report).toContain(`"'=HYPERLINK(""http://evil.example"",""x"")"`)
+    expect(report).toContain(`,'@SUM(A1),`)
+    expect(report).not.toMatch(/(^|,)[=+@-]/m)
+  })
+
   it('SETTING_NOT_FOUND names the setting keys, not their values; --unset refuses prototype keys', async () => {
     expect((await cli(['tenant', 'update', 'ok-co', '--setting', 'integrations.apiToken=SECRET-123', '--setting', 'theme=dark'], {env})).code).toBe(0)
     const missing = await cli(['tenant', 'update', 'ok-co', '--unset', 'nope', '--json'], {env})

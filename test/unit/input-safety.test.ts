@@ -4,6 +4,7 @@ import {join} from 'node:path'
 
 import {describe, expect, it} from 'vitest'
 
+import {parseSince} from '../../src/lib/audit.js'
 import {configSource, csvSource, type SourceRow} from '../../src/lib/bulk/sources.js'
 import {AppError} from '../../src/lib/errors.js'
 import {mergeSettings, settingsFromAssignments, settingsSchema} from '../../src/lib/validation.js'
@@ -92,5 +93,11 @@ describe('settings limits', () => {
     expect(settingsSchema.safeParse({a: {b: 'x\u0000y'}}).error?.issues[0]).toMatchObject({params: {code: 'SETTING_NUL'}, path: ['a', 'b']})
     expect(settingsSchema.safeParse({'k\u0000': 1}).error?.issues[0]).toMatchObject({params: {code: 'SETTING_NUL'}})
     expect(() => settingsFromAssignments([`a=${'['.repeat(20_000)}${']'.repeat(20_000)}`])).toThrow(expect.objectContaining({code: 'SETTINGS_TOO_DEEP'}))
+  })
+
+  it('--since spans are bounded to 100 years', () => {
+    expect(() => parseSince('99999999999d')).toThrow(expect.objectContaining({code: 'TIME_INVALID', field: '--since'}))
+    expect(() => parseSince('yesterday-ish')).toThrow(expect.objectContaining({code: 'TIME_INVALID'}))
+    expect(parseSince('36500d').getTime()).toBeLessThan(Date.now())
   })
 })

@@ -87,8 +87,13 @@ export function formatSummary(report: BulkReport): string {
   return lines.join('\n')
 }
 
+/** A cell a spreadsheet would take for a formula: it starts with =, +, -, @, a tab or a CR. */
+const FORMULA_START = /^[=+\-@\t\r]/
+
 const csvCell = (v: unknown) => {
-  const s = v === undefined || v === null ? '' : String(v)
+  const text = v === undefined || v === null ? '' : String(v)
+  // OWASP's rule against CSV injection: such a cell starts with a ' so that it is shown as text, never run
+  const s = FORMULA_START.test(text) ? `'${text}` : text
   return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s
 }
 

@@ -3,6 +3,7 @@ import {Command, Flags, type Interfaces} from '@oclif/core'
 import type {Context} from './lib/context.js'
 import type {Database} from './lib/db/connect.js'
 import {AppError, ExitCode} from './lib/errors.js'
+import {escapeControls} from './lib/text.js'
 
 export const EXIT_CODES_HELP = `EXIT CODES
   0 success · 1 operation failed · 2 usage or invalid input · 3 not found · 4 conflict
@@ -92,7 +93,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   override warn(message: string | Error): string | Error {
     const text = typeof message === 'string' ? message : message.message
     this.warnings.push(text)
-    if (!this.jsonEnabled()) process.stderr.write(`Warning: ${text}\n`)
+    if (!this.jsonEnabled()) process.stderr.write(`Warning: ${escapeControls(text)}\n`)
     return message
   }
 

@@ -10,6 +10,7 @@ import {parse as parseDomain} from 'tldts'
 import {z} from 'zod'
 
 import {AppError, ValidationErrors} from './errors.js'
+import {controlCharacter} from './text.js'
 
 export const RESERVED_SUBDOMAINS: ReadonlySet<string> = new Set([
   'www', 'api', 'admin', 'app', 'apps', 'mail', 'email', 'smtp', 'imap', 'pop', 'pop3', 'ftp', 'sftp', 'ssh',
@@ -48,15 +49,30 @@ export const subdomainSchema = z.string().transform((value, ctx) => {
   return z.NEVER
 })
 
+const controlMessage = (label: string, found: string) => `${label} must not contain control or text-direction characters (found ${found})`
+
+/** Free text under the one rule for names: no control characters (TEXT_CONTROL_CHARACTER). */
+export const plainTextSchema = (label: string) =>
+  z.string().superRefine((text, ctx) => {
+    const found = controlCharacter(text)
+    if (found) ctx.addIssue({code: 'custom', message: controlMessage(label, found), params: {code: 'TEXT_CONTROL_CHARACTER'}})
+  })
+
+/** The rule for a text that is not parsed with a schema (the actor): TEXT_CONTROL_CHARACTER naming `field`. */
+export function checkPlainText(text: string, label: string, field: string): string {
+  const found = controlCharacter(text)
+  if (found) throw new AppError('TEXT_CONTROL_CHARACTER', controlMessage(label, found), {field})
+  return text
+}
+
+/** Its runs of white space (tabs and line breaks too, as in a quoted CSV cell) become one space; other controls are refused. */
 export const tenantNameSchema = z
   .string()
   .transform((s) => s.trim().replace(/\s+/g, ' '))
   .pipe(
-    z
-      .string()
+    plainTextSchema('Tenant name')
       .min(1, {error: 'Tenant name must not be empty'})
-      .max(100, {error: 'Tenant name must be at most 100 characters'})
-      .refine((s) => !/[\u0000-\u001f\u007f]/.test(s), {error: 'Tenant name must not contain control characters'}),
+      .max(100, {error: 'Tenant name must be at most 100 characters'}),
   )
 
 export const emailSchema = z

@@ -126,6 +126,39 @@ describe('input the CLI refuses, and output it escapes (issue 11)', () => {
     expect((await cli(['audit', 'list', '--tenant', 'ok-co', '--since', '36500d'], {env})).code).toBe(0)
   })
 
+  it('refuses control characters in names, the actor and channels', async () => {
+    expect((await cli(['tenant', 'create', 'Key Co', 'key-co', '--plan', 'professional'], {env})).code).toBe(0)
+    const name = await unchanged(() => cli(['tenant', 'create', 'Evil\u001b[2J', 'evil-co', '--json'], {env}))
+    expect(name.json?.error).toMatchObject({code: 'TEXT_CONTROL_CHARACTER', field: 'NAME'})
+    const bidi = await unchanged(() => cli(['tenant', 'create', 'Evil \u202eoC', 'evil-co', '--json'], {env}))
+    expect(bidi.json?.error).toMatchObject({code: 'TEXT_CONTROL_CHARACTER'})
+    const actor = await unchanged(() => cli(['tenant', 'create', 'Fine Co', 'fine-co', '--actor', 'mallory\u0007', '--json'], {env}))
+    expect(actor.json?.error).toMatchObject({code: 'TEXT_CONTROL_CHARACTER', field: '--actor'})
+    const key = await unchanged(() => cli(['apikey', 'create', 'key-co', '--name', 'ci\u009b2J', '--permission', 'assets.read', '--json'], {env}))
+    expect(key.json?.error).toMatchObject({code: 'TEXT_CONTROL_CHARACTER', field: 'name'})
+    const channel = await unchanged(() => cli(['monitor', 'setup', 'ok-co', '--channel', 'webhook:https://hooks.example.com/\u001b]0;pwned\u0007', '--json'], {env}))
+    expect(channel.json?.error).toMatchObject({code: 'TEXT_CONTROL_CHARACTER', field: '--channel'})
+  })
+
+  it('prints control characters stored before the rule escaped, in tables and key-value blocks', async () => {
+    expect((await cli(['apikey', 'create', 'key-co', '--name', 'ci', '--permission', 'assets.read'], {env})).code).toBe(0)
+    await t.sql`update api_keys set name = ${'ci\u001b[2J\u0007'}`
+    await t.sql`update tenants set name = ${'Ok\u001b[31m Co\u202e'} where subdomain = 'ok-co'`
+    await t.sql`insert into audit_log (actor, action, outcome) values (${'mallory\u001b[2K\r'}, 'tenant.create', 'success')`
+    for (const args of [['apikey', 'list', 'key-co'], ['audit', 'list'], ['tenant', 'list'], ['tenant', 'show', 'ok-co']]) {
+      const out = await cli(args, {env})
+      expect(out.code, args.join(' ')).toBe(0)
+      expect(out.stdout, args.join(' ')).not.toMatch(/[\u0007\u001b\u202e]/)
+    }
+    expect((await cli(['apikey', 'list', 'key-co'], {env})).stdout).toContain('ci\\x1B[2J\\x07')
+    expect((await cli(['audit', 'list'], {env})).stdout).toContain('mallory\\x1B[2K\\x0D')
+    expect((await cli(['tenant', 'show', 'ok-co'], {env})).stdout).toContain('Ok\\x1B[31m Co\\u202E')
+    const json = await cli(['apikey', 'list', 'key-co', '--json'], {env})
+    expect(json.stdout).not.toMatch(/[\u0007\u001b]/)
+    expect((json.json?.result as {name: string}[])[0]!.name).toBe('ci\u001b[2J\u0007')
+    await t.sql`update tenants set name = 'Ok Co' where subdomain = 'ok-co'`
+  })
+
   it('--search matches % and _ literally', async () => {
     for (const [name, subdomain] of [['A_b Co', 'ab-under'], ['Axb Co', 'axb-co'], ['Hundred% Co', 'hundred-co']]) {
       expect((await cli(['tenant', 'create', name!, subdomain!], {env})).code).toBe(0)

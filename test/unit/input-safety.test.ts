@@ -7,7 +7,11 @@ import {describe, expect, it} from 'vitest'
 import {parseSince} from '../../src/lib/audit.js'
 import {configSource, csvSource, type SourceRow} from '../../src/lib/bulk/sources.js'
 import {AppError} from '../../src/lib/errors.js'
-import {mergeSettings, settingsFromAssignments, settingsSchema} from '../../src/lib/validation.js'
+import {escapeControls} from '../../src/lib/text.js'
+import {apiKeySchema} from '../../src/lib/api-keys.js'
+import {channelSchema} from '../../src/lib/monitoring.js'
+import {resolveContext} from '../../src/lib/context.js'
+import {mergeSettings, settingsFromAssignments, settingsSchema, tenantNameSchema} from '../../src/lib/validation.js'
 
 const dir = await mkdtemp(join(tmpdir(), 'anthias-input-'))
 const file = async (name: string, text: string) => {
@@ -99,5 +103,26 @@ describe('settings limits', () => {
     expect(() => parseSince('99999999999d')).toThrow(expect.objectContaining({code: 'TIME_INVALID', field: '--since'}))
     expect(() => parseSince('yesterday-ish')).toThrow(expect.objectContaining({code: 'TIME_INVALID'}))
     expect(parseSince('36500d').getTime()).toBeLessThan(Date.now())
+  })
+})
+
+describe('control characters in names', () => {
+  const bad = ['Acme\u001b[2J', 'Acme\u0007', 'Acme\u009b31m', 'Acme\u202eoC', 'Acme\u2066x', 'Acme\tCo', 'Acme\nCo', 'Acme\u007f']
+
+  it('every name-like input refuses C0, DEL, C1 and bidi controls with TEXT_CONTROL_CHARACTER', () => {
+    for (const text of bad) {
+      if (!/\s/.test(text)) expect(tenantNameSchema.safeParse(text).error?.issues[0], text).toMatchObject({params: {code: 'TEXT_CONTROL_CHARACTER'}})
+      expect(apiKeySchema.shape.name.safeParse(text).error?.issues[0], text).toMatchObject({params: {code: 'TEXT_CONTROL_CHARACTER'}})
+      expect(channelSchema.safeParse(`webhook:https://hooks.example.com/${text}`).error?.issues[0], text).toMatchObject({params: {code: 'TEXT_CONTROL_CHARACTER'}})
+      expect(() => resolveContext({actor: text}, {})).toThrow(expect.objectContaining({code: 'TEXT_CONTROL_CHARACTER', field: '--actor'}))
+    }
+    expect(tenantNameSchema.parse('  שלום\u200f Co  ')).toBe('שלום\u200f Co')
+    // white space in a tenant name, line breaks of a quoted CSV cell included, becomes one space
+    expect(tenantNameSchema.parse('Multi\r\n\tLine Co')).toBe('Multi Line Co')
+  })
+
+  it('shows control characters escaped on output', () => {
+    expect(escapeControls('a\u001b[2Jb\u0007\u009b\u202e')).toBe('a\\x1B[2Jb\\x07\\x9B\\u202E')
+    expect(escapeControls('plain café')).toBe('plain café')
   })
 })

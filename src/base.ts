@@ -3,7 +3,7 @@ import {Command, Flags, type Interfaces} from '@oclif/core'
 import type {Context} from './lib/context.js'
 import type {Database} from './lib/db/connect.js'
 import {AppError, ExitCode} from './lib/errors.js'
-import {escapeControls} from './lib/text.js'
+import {escapeControls, escapeJsonControls} from './lib/text.js'
 
 export const EXIT_CODES_HELP = `EXIT CODES
   0 success · 1 operation failed · 2 usage or invalid input · 3 not found · 4 conflict
@@ -104,10 +104,11 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   /**
    * JSON as JSON.stringify writes it. oclif's logJson tokenizes the text with
    * regular expressions to colour it: for the report of a 100,000-row bulk run
-   * that took seconds and 400 MB.
+   * that took seconds and 400 MB. The control characters JSON leaves raw
+   * (DEL, C1, bidi overrides) are written as \u escapes.
    */
   override logJson(json: unknown): void {
-    process.stdout.write(JSON.stringify(json, null, 2) + '\n')
+    process.stdout.write(escapeJsonControls(JSON.stringify(json, null, 2)) + '\n')
   }
 
   protected override toErrorJson(error: unknown): unknown {

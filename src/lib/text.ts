@@ -23,6 +23,12 @@ export function controlCharacter(text: string): string | undefined {
   return match ? `U+${codePoint(match[0]).padStart(4, '0')} at position ${match.index + 1}` : undefined
 }
 
+/** The control characters JSON.stringify leaves as they are (it escapes C0 only). */
+const JSON_UNESCAPED = /[\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g
+
+/** JSON text with every control character as a \u escape: the same JSON, nothing in it a terminal would act on. */
+export const escapeJsonControls = (json: string) => json.replace(JSON_UNESCAPED, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)
+
 /** A text for the terminal: each control character as a visible escape (ESC as \x1B, U+202E as \u202E). */
 export const escapeControls = (text: string) =>
   CONTROL_CHARACTER.test(text) ? text.replace(CONTROL_CHARACTERS, (c) => (c.charCodeAt(0) <= 0xff ? `\\x${codePoint(c).padStart(2, '0')}` : `\\u${codePoint(c)}`)) : text

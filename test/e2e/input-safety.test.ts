@@ -142,7 +142,7 @@ describe('input the CLI refuses, and output it escapes (issue 11)', () => {
 
   it('prints control characters stored before the rule escaped, in tables and key-value blocks', async () => {
     expect((await cli(['apikey', 'create', 'key-co', '--name', 'ci', '--permission', 'assets.read'], {env})).code).toBe(0)
-    await t.sql`update api_keys set name = ${'ci\u001b[2J\u0007'}`
+    await t.sql`update api_keys set name = ${'ci\u001b[2J\u0007\u009b\u202e'}`
     await t.sql`update tenants set name = ${'Ok\u001b[31m Co\u202e'} where subdomain = 'ok-co'`
     await t.sql`insert into audit_log (actor, action, outcome) values (${'mallory\u001b[2K\r'}, 'tenant.create', 'success')`
     for (const args of [['apikey', 'list', 'key-co'], ['audit', 'list'], ['tenant', 'list'], ['tenant', 'show', 'ok-co']]) {
@@ -150,12 +150,14 @@ describe('input the CLI refuses, and output it escapes (issue 11)', () => {
       expect(out.code, args.join(' ')).toBe(0)
       expect(out.stdout, args.join(' ')).not.toMatch(/[\u0007\u001b\u202e]/)
     }
-    expect((await cli(['apikey', 'list', 'key-co'], {env})).stdout).toContain('ci\\x1B[2J\\x07')
+    expect((await cli(['apikey', 'list', 'key-co'], {env})).stdout).toContain('ci\\x1B[2J\\x07\\x9B\\u202E')
     expect((await cli(['audit', 'list'], {env})).stdout).toContain('mallory\\x1B[2K\\x0D')
     expect((await cli(['tenant', 'show', 'ok-co'], {env})).stdout).toContain('Ok\\x1B[31m Co\\u202E')
     const json = await cli(['apikey', 'list', 'key-co', '--json'], {env})
-    expect(json.stdout).not.toMatch(/[\u0007\u001b]/)
-    expect((json.json?.result as {name: string}[])[0]!.name).toBe('ci\u001b[2J\u0007')
+    // JSON escapes C0 itself; DEL, C1 and bidi controls are escaped too
+    expect(json.stdout).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202e]/)
+    expect(json.stdout).toContain('\\u009b\\u202e')
+    expect((json.json?.result as {name: string}[])[0]!.name).toBe('ci\u001b[2J\u0007\u009b\u202e')
     await t.sql`update tenants set name = 'Ok Co' where subdomain = 'ok-co'`
   })
 

@@ -7,7 +7,7 @@ import {describe, expect, it} from 'vitest'
 import {parseSince} from '../../src/lib/audit.js'
 import {configSource, csvSource, type SourceRow} from '../../src/lib/bulk/sources.js'
 import {AppError} from '../../src/lib/errors.js'
-import {escapeControls} from '../../src/lib/text.js'
+import {escapeControls, escapeJsonControls} from '../../src/lib/text.js'
 import {apiKeySchema} from '../../src/lib/api-keys.js'
 import {channelSchema} from '../../src/lib/monitoring.js'
 import {resolveContext} from '../../src/lib/context.js'
@@ -124,5 +124,8 @@ describe('control characters in names', () => {
   it('shows control characters escaped on output', () => {
     expect(escapeControls('a\u001b[2Jb\u0007\u009b\u202e')).toBe('a\\x1B[2Jb\\x07\\x9B\\u202E')
     expect(escapeControls('plain café')).toBe('plain café')
+    const json = escapeJsonControls(JSON.stringify({name: 'a\u001b\u007f\u009b\u202e\u2066'}))
+    expect(json).toBe('{"name":"a\\u001b\\u007f\\u009b\\u202e\\u2066"}')
+    expect(JSON.parse(json)).toEqual({name: 'a\u001b\u007f\u009b\u202e\u2066'})
   })
 })

@@ -274,7 +274,8 @@ export function settingPathConflict(keys: string[]): [string, string] | undefine
 /** Set a value at a path of checked keys (settingPath), making the objects on the way. */
 export function setSettingPath(target: Record<string, unknown>, path: string[], value: unknown): void {
   let node = target
-  for (const key of path.slice(0, -1)) {
+  for (let i = 0; i < path.length - 1; i++) {
+    const key = path[i]!
     const next = Object.hasOwn(node, key) ? node[key] : undefined
     node = (isPlainObject(next) ? next : (node[key] = {})) as Record<string, unknown>
   }
@@ -288,62 +289,61 @@ export interface SettingsProblem {
   path: string[]
 }
 
-/** A place in the settings, linked to its parent: a path is only made for a problem. */
+/** An object or array in the settings, linked to its parent: a path is only made for a problem. */
 interface Place {
+  value: object
   parent?: Place
   key: string
   depth: number
 }
 
-const pathOf = (place: Place | undefined): string[] => {
-  const path: string[] = []
-  for (let p = place; p?.parent; p = p.parent) path.unshift(p.key)
+const pathOf = (place: Place, key?: string): string[] => {
+  const path = key === undefined ? [] : [key]
+  for (let p: Place | undefined = place; p?.parent; p = p.parent) path.unshift(p.key)
   return path
 }
+
+const nulProblem = (path: string[], inKey: boolean): SettingsProblem => ({
+  code: 'SETTING_NUL',
+  message: `${inKey ? `A setting key under ${path.join('.') || 'the settings'}` : `Setting ${path.join('.')}`} contains a NUL character (\\u0000), which cannot be stored.`,
+  path,
+})
 
 /**
  * The first problem of a settings value: a forbidden key, a NUL character
  * (PostgreSQL's jsonb cannot hold \u0000), more than SETTINGS_LIMITS.depth
  * levels, more than SETTINGS_LIMITS.bytes of JSON. Walked with a stack of its
  * own and the depth checked before going deeper, so that no input, however
- * deep, can overflow the call stack. Checked for every row of a bulk file: the
- * walk allocates little, and the JSON is only measured when the text could
- * reach the limit (a UTF-16 unit is at most 3 bytes of UTF-8).
+ * deep, can overflow the call stack. Checked for every row of a bulk file, so
+ * it allocates next to nothing for flat settings, and measures the JSON only
+ * when the text could reach the limit (a UTF-16 unit is at most 3 bytes).
  */
 export function settingsProblem(settings: Record<string, unknown>): SettingsProblem | undefined {
-  const values: unknown[] = [settings]
-  const places: Place[] = [{key: '', depth: 0}]
+  let stack: Place[] | undefined
   let units = 0
-  while (values.length > 0) {
-    const value = values.pop()
-    const place = places.pop()!
-    if (typeof value === 'string') {
-      if (value.includes('\0')) return {code: 'SETTING_NUL', message: `Setting ${pathOf(place).join('.')} contains a NUL character (\\u0000), which cannot be stored.`, path: pathOf(place)}
-      units += value.length + 3
-      continue
-    }
-    if (typeof value !== 'object' || value === null) {
-      units += 25
-      continue
-    }
+  for (let place: Place | undefined = {value: settings, key: '', depth: 0}; place; place = stack?.pop()) {
     if (place.depth >= SETTINGS_LIMITS.depth) {
       const path = pathOf(place)
       return {code: 'SETTINGS_TOO_DEEP', message: `Settings are nested more than ${SETTINGS_LIMITS.depth} levels deep (at ${path.slice(0, 3).join('.')}...).`, path: path.slice(0, 1)}
     }
-    const array = Array.isArray(value)
+    const array = Array.isArray(place.value)
     units += 2
-    for (const key of Object.keys(value)) {
+    for (const key of Object.keys(place.value)) {
       if (!array && FORBIDDEN_KEYS.has(key)) {
-        const path = [...pathOf(place), key]
+        const path = pathOf(place, key)
         return {code: 'SETTING_KEY_FORBIDDEN', message: forbiddenKey(path).message, path}
       }
-      if (key.includes('\0')) {
-        const path = pathOf(place)
-        return {code: 'SETTING_NUL', message: `A setting key under ${path.join('.') || 'the settings'} contains a NUL character (\\u0000), which cannot be stored.`, path}
-      }
+      if (key.includes('\0')) return nulProblem(pathOf(place), true)
+      const child = (place.value as Record<string, unknown>)[key]
       units += key.length + 4
-      values.push((value as Record<string, unknown>)[key])
-      places.push({parent: place, key, depth: place.depth + 1})
+      if (typeof child === 'string') {
+        if (child.includes('\0')) return nulProblem(pathOf(place, key), false)
+        units += child.length + 3
+      } else if (typeof child === 'object' && child !== null) {
+        ;(stack ??= []).push({value: child, parent: place, key, depth: place.depth + 1})
+      } else {
+        units += 25
+      }
     }
   }
   if (units * 3 <= SETTINGS_LIMITS.bytes) return undefined

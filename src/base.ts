@@ -3,6 +3,7 @@ import {Command, Flags, type Interfaces} from '@oclif/core'
 import type {Context} from './lib/context.js'
 import type {Database} from './lib/db/connect.js'
 import {AppError, ExitCode} from './lib/errors.js'
+import {escapeControls, escapeJsonControls} from './lib/text.js'
 
 export const EXIT_CODES_HELP = `EXIT CODES
   0 success · 1 operation failed · 2 usage or invalid input · 3 not found · 4 conflict
@@ -69,6 +70,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     })
     this.flags = flags as BaseFlags<T>
     this.args = args as Interfaces.InferredArgs<T['args']>
+    refuseReplacementCharacters(args, flags)
   }
 
   /** The database, connected (and migrated) on first use, closed when the command ends. */
@@ -116,7 +118,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   override warn(message: string | Error): string | Error {
     const text = typeof message === 'string' ? message : message.message
     this.warnings.push(text)
-    if (!this.jsonEnabled()) process.stderr.write(`Warning: ${text}\n`)
+    if (!this.jsonEnabled()) process.stderr.write(`Warning: ${escapeControls(text)}\n`)
     return message
   }
 
@@ -127,10 +129,11 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   /**
    * JSON as JSON.stringify writes it. oclif's logJson tokenizes the text with
    * regular expressions to colour it: for the report of a 100,000-row bulk run
-   * that took seconds and 400 MB.
+   * that took seconds and 400 MB. The control characters JSON leaves raw
+   * (DEL, C1, bidi overrides) are written as \u escapes.
    */
   override logJson(json: unknown): void {
-    process.stdout.write(JSON.stringify(json, null, 2) + '\n')
+    process.stdout.write(escapeJsonControls(JSON.stringify(json, null, 2)) + '\n')
   }
 
   protected override toErrorJson(error: unknown): unknown {
@@ -156,6 +159,23 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     await this.db?.close().catch(() => undefined)
     this.db = undefined
     return super.finally(error)
+  }
+}
+
+/**
+ * Node decodes the command line as UTF-8, with U+FFFD for bytes that are not:
+ * refuse such a value (TEXT_ENCODING, naming its flag or argument) rather than
+ * store the replacement or hash a password that was not the one typed.
+ */
+function refuseReplacementCharacters(args: Record<string, unknown>, flags: Record<string, unknown>): void {
+  const given: [string, unknown][] = [...Object.entries(args).map(([name, v]): [string, unknown] => [name.toUpperCase(), v]), ...Object.entries(flags).map(([name, v]): [string, unknown] => [`--${name}`, v])]
+  for (const [field, value] of given) {
+    if ([value].flat().some((v) => typeof v === 'string' && v.includes('\uFFFD'))) {
+      throw new AppError('TEXT_ENCODING', `${field} is not valid UTF-8 text (or contains U+FFFD, the replacement character).`, {
+        field,
+        suggestions: ['Check the terminal or script encoding (LANG=C.UTF-8), or pass the value in a UTF-8 file where the command takes one.'],
+      })
+    }
   }
 }
 

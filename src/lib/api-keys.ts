@@ -17,11 +17,12 @@ import {hashToken} from './secrets.js'
 import {lockTenant, tenantKey, tenantNotFound} from './tenant-ref.js'
 import {loadEffectiveFeatures} from './tenants.js'
 import {isUuid} from './db/tenant-context.js'
+import {plainTextSchema} from './validation.js'
 
 const EXPIRY = 'expiry must be a whole number of days from 1 to 3650'
 
 export const apiKeySchema = z.object({
-  name: z.string().trim().min(1, {error: 'API key name must not be empty'}).max(100, {error: 'API key name must be at most 100 characters'}),
+  name: plainTextSchema('API key name').trim().min(1, {error: 'API key name must not be empty'}).max(100, {error: 'API key name must be at most 100 characters'}),
   permissions: z.array(z.string()).min(1, {error: 'give at least one --permission, e.g. assets.*'}),
   expiresDays: z.coerce.number({error: EXPIRY}).int({error: EXPIRY}).min(1, {error: EXPIRY}).max(3650, {error: EXPIRY}).optional(),
 })
@@ -52,7 +53,8 @@ function validate(input: ApiKeyInput): {name: string; permissions: string[]; exp
   if (!parsed.success) {
     for (const issue of parsed.error.issues) {
       const field = String(issue.path[0])
-      errors.push(new AppError(CODES[field] ?? 'INVALID_INPUT', issue.message, {field}))
+      const code = (issue as {params?: {code?: string}}).params?.code
+      errors.push(new AppError(code ?? CODES[field] ?? 'INVALID_INPUT', issue.message, {field}))
     }
   }
   const permissions: string[] = []

@@ -1,5 +1,9 @@
 import type {Sql, TransactionSql} from 'postgres'
 
+import {isUuid} from './db/tenant-context.js'
+import {AppError} from './errors.js'
+import {judgeSubdomain} from './validation.js'
+
 /** password, ownerPassword, token, apiKey, keyHash...; not passwordPolicy */
 const SECRET_KEY = /(password|secret|token|key|hash)$/i
 
@@ -57,18 +61,32 @@ export interface AuditFilter {
   limit?: number
 }
 
-/** `2026-11-01`, an ISO timestamp, or a span back from now: 30m, 24h, 7d. */
-export function parseSince(text: string): Date | undefined {
+const SPAN_MS = {m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000}
+/** The longest span back from now --since takes: 100 years. */
+export const MAX_SINCE_MS = 100 * 365.25 * SPAN_MS.d
+
+/** `2026-11-01`, an ISO timestamp, or a span back from now of at most 100 years: 30m, 24h, 7d; TIME_INVALID otherwise. */
+export function parseSince(text: string, field = '--since'): Date {
   const span = /^(\d+)\s*([mhdw])$/.exec(text.trim())
-  if (span) return new Date(Date.now() - Number(span[1]) * {m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000}[span[2] as 'm' | 'h' | 'd' | 'w'])
+  if (span) {
+    const ms = Number(span[1]) * SPAN_MS[span[2] as keyof typeof SPAN_MS]
+    if (ms > MAX_SINCE_MS) {
+      throw new AppError('TIME_INVALID', `${field} "${text}" reaches back more than 100 years.`, {field, suggestions: ['Give a shorter span such as 30d, or a date such as 2026-11-01.']})
+    }
+    return new Date(Date.now() - ms)
+  }
   const date = new Date(text)
-  return Number.isNaN(date.getTime()) ? undefined : date
+  if (Number.isNaN(date.getTime())) throw new AppError('TIME_INVALID', `${field} "${text}" is neither a date nor a span like 24h or 7d.`, {field})
+  return date
 }
 
 /** The audit trail, newest first. */
 export async function listAudit(sql: Sql, filter: AuditFilter): Promise<AuditRow[]> {
   const tenant = filter.tenant?.trim().toLowerCase()
-  const isId = tenant !== undefined && /^[0-9a-f-]{36}$/.test(tenant)
+  const isId = tenant !== undefined && isUuid(tenant)
+  if (tenant !== undefined && !isId && !judgeSubdomain(tenant).ok) {
+    throw new AppError('TENANT_ID_INVALID', `"${filter.tenant}" is neither a tenant id (a UUID) nor a subdomain.`, {field: 'tenant', suggestions: ['List tenants with `anthias tenant list`.']})
+  }
   const action = filter.action?.trim()
   return sql<AuditRow[]>`
     select a.id::text as id, a.at, t.subdomain as tenant, a.actor, a.action, a.tenant_id, a.subject, a.arguments, a.outcome, a.error_code

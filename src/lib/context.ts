@@ -1,5 +1,7 @@
 import {userInfo} from 'node:os'
 
+import {checkPlainText} from './validation.js'
+
 /** Who and where: the actor written to the audit trail and the platform's base domain. */
 export interface Context {
   actor: string
@@ -16,7 +18,7 @@ export function resolveContext(options: {actor?: string} = {}, env: NodeJS.Proce
     // no passwd entry (some containers)
   }
   return {
-    actor: options.actor || env.ANTHIAS_ACTOR || osUser,
+    actor: checkPlainText(options.actor || env.ANTHIAS_ACTOR || osUser, 'The actor', options.actor ? '--actor' : env.ANTHIAS_ACTOR ? 'ANTHIAS_ACTOR' : 'actor'),
     baseDomain: (env.ANTHIAS_BASE_DOMAIN || DEFAULT_BASE_DOMAIN).toLowerCase().replace(/\.$/, ''),
   }
 }

@@ -12,7 +12,7 @@ import type {Context} from './context.js'
 import {AppError, ValidationErrors} from './errors.js'
 import {lockTenant, tenantKey, tenantNotFound} from './tenant-ref.js'
 import {storageGb, usageColumns} from './usage.js'
-import {emailSchema, issuesToErrors} from './validation.js'
+import {emailSchema, issuesToErrors, plainTextSchema} from './validation.js'
 
 export const METRICS = ['storage', 'users', 'assets', 'devices'] as const
 export type Metric = (typeof METRICS)[number]
@@ -24,7 +24,7 @@ const threshold = z.coerce
   .lte(1, {error: 'a threshold is a fraction of the quota, above 0 and at most 1 (0.8 = 80%)'})
 
 /** email:ADDRESS, slack:CHANNEL or webhook:https://URL */
-export const channelSchema = z.string().transform((value, ctx) => {
+export const channelSchema = plainTextSchema('A channel').transform((value, ctx) => {
   const [kind, ...rest] = value.trim().split(':')
   const target = rest.join(':')
   const fail = (message: string) => {

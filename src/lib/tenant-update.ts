@@ -10,7 +10,19 @@ import {loadCatalog} from './plans.js'
 import {lockTenant} from './tenant-ref.js'
 import {domainConflict, getTenant, type TenantDetails} from './tenants.js'
 import {limitViolations, tenantUsage} from './usage.js'
-import {customDomainSchema, emailSchema, issuesToErrors, mergeSettings, type Settings, tenantNameSchema} from './validation.js'
+import {
+  checkSettings,
+  customDomainSchema,
+  emailSchema,
+  isSettingKey,
+  issuesToErrors,
+  mergeSettings,
+  type Settings,
+  settingPath,
+  SETTINGS_LIMITS,
+  settingsSchema,
+  tenantNameSchema,
+} from './validation.js'
 
 export interface TenantUpdateInput {
   name?: string
@@ -40,13 +52,26 @@ export interface TenantUpdateResult {
 
 function unsetPath(settings: Settings, path: string[]): boolean {
   const [head, ...rest] = path
-  if (head === undefined || !(head in settings)) return false
+  if (head === undefined || !Object.hasOwn(settings, head)) return false
   if (rest.length === 0) {
     delete settings[head]
     return true
   }
   const child = settings[head]
   return typeof child === 'object' && child !== null && !Array.isArray(child) && unsetPath(child as Settings, rest)
+}
+
+/** The dotted keys of the settings' values, to say which there are: never the values, which may be secrets. */
+function settingKeys(settings: Settings): string[] {
+  const keys: string[] = []
+  const stack: [string, unknown][] = Object.entries(settings).reverse()
+  while (stack.length > 0) {
+    const [key, value] = stack.pop()!
+    const isObject = typeof value === 'object' && value !== null && !Array.isArray(value) && Object.keys(value).length > 0
+    if (!isObject || key.split('.').length >= SETTINGS_LIMITS.depth) keys.push(key)
+    else stack.push(...Object.entries(value).reverse().map(([k, v]): [string, unknown] => [`${key}.${k}`, v]))
+  }
+  return keys
 }
 
 export async function updateTenant(sql: Sql, tenantRef: string, input: TenantUpdateInput, ctx: Context, fieldName: FieldName = (p) => p.join('.')): Promise<TenantUpdateResult> {
@@ -58,9 +83,22 @@ export async function updateTenant(sql: Sql, tenantRef: string, input: TenantUpd
       name: tenantNameSchema.optional(),
       contactEmail: emailSchema.nullable().optional(),
       customDomain: customDomainSchema(ctx.baseDomain).nullable().optional(),
+      settings: settingsSchema.optional(),
     })
-    .safeParse({name: input.name, contactEmail: input.contactEmail, customDomain: input.customDomain})
+    .safeParse({name: input.name, contactEmail: input.contactEmail, customDomain: input.customDomain, settings: input.settings})
   if (!scalars.success) errors.push(...issuesToErrors(scalars.error, fieldName))
+  const unset: {key: string; path: string[]}[] = []
+  for (const key of input.unset ?? []) {
+    const field = fieldName(['unset'])
+    if (!isSettingKey(key)) errors.push(new AppError('SETTING_INVALID', `${JSON.stringify(key)} is not a setting key such as timezone or notifications.email.`, {field}))
+    else {
+      try {
+        unset.push({key, path: settingPath(key, field)})
+      } catch (error) {
+        errors.push(error as AppError)
+      }
+    }
+  }
   if (errors.length > 0 || !scalars.data) throw new ValidationErrors(errors)
   const {name, contactEmail, customDomain} = scalars.data
   try {
@@ -76,10 +114,12 @@ export async function updateTenant(sql: Sql, tenantRef: string, input: TenantUpd
         })
       }
       const settings = mergeSettings(before.settings, input.settings ?? {})
-      const missing = (input.unset ?? []).filter((key) => !unsetPath(settings, key.split('.')))
+      const missing = unset.filter(({path}) => !unsetPath(settings, path)).map(({key}) => key)
       if (missing.length > 0) {
-        throw new AppError('SETTING_NOT_FOUND', `No setting ${missing.join(', ')} to unset. Settings: ${JSON.stringify(before.settings)}`, {field: fieldName(['unset'])})
+        const keys = settingKeys(before.settings)
+        throw new AppError('SETTING_NOT_FOUND', `No setting ${missing.join(', ')} to unset. ${keys.length > 0 ? `Settings: ${keys.join(', ')}.` : 'The tenant has no settings.'}`, {field: fieldName(['unset'])})
       }
+      checkSettings(settings, fieldName(['settings']))
       await tx`
         update tenants set
           name = ${name ?? before.name},

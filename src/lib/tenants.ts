@@ -185,14 +185,18 @@ export interface ListTenantsOptions {
   limit?: number
 }
 
+/** A text matched literally inside a LIKE pattern: %, _ and the backslash (PostgreSQL's default LIKE escape) escaped. */
+const likeLiteral = (text: string) => text.replace(/[\\%_]/g, (c) => `\\${c}`)
+
 export async function listTenants(sql: Sql, options: ListTenantsOptions, baseDomain: string): Promise<TenantSummary[]> {
+  const search = options.search ? `%${likeLiteral(options.search)}%` : undefined
   const rows = await sql<Omit<TenantSummary, 'accessUrl'>[]>`
     select id, name, subdomain, plan_id as plan, status, custom_domain, created_at
     from tenants
     where true
       ${options.plan ? sql`and plan_id = ${options.plan.toLowerCase()}` : sql``}
       ${options.status ? sql`and status = ${options.status}` : sql``}
-      ${options.search ? sql`and (name ilike ${'%' + options.search + '%'} or subdomain ilike ${'%' + options.search + '%'})` : sql``}
+      ${search ? sql`and (name ilike ${search} or subdomain ilike ${search})` : sql``}
     order by lower(subdomain)
     limit ${options.limit ?? 1000}`
   return rows.map((r) => ({...r, accessUrl: accessUrl(r.subdomain, baseDomain)}))

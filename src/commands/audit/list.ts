@@ -2,7 +2,6 @@ import {Flags} from '@oclif/core'
 
 import {BaseCommand, describe} from '../../base.js'
 import type {AuditRow} from '../../lib/audit.js'
-import {AppError} from '../../lib/errors.js'
 
 export default class AuditList extends BaseCommand<typeof AuditList> {
   static override description = describe(
@@ -16,7 +15,7 @@ export default class AuditList extends BaseCommand<typeof AuditList> {
   static override flags = {
     tenant: Flags.string({description: 'subdomain (also of a deleted tenant) or tenant id', helpValue: 'T'}),
     action: Flags.string({description: 'an action such as tenant.create, or a prefix like tenant.*', helpValue: 'ACTION'}),
-    since: Flags.string({description: 'a date or time (2026-11-01, ISO) or a span back from now (30m, 24h, 7d)', helpValue: 'TIME'}),
+    since: Flags.string({description: 'a date or time (2026-11-01, ISO) or a span back from now of at most 100 years (30m, 24h, 7d)', helpValue: 'TIME'}),
     limit: Flags.integer({description: 'at most this many rows', default: 100, min: 1, max: 100_000}),
   }
 
@@ -24,9 +23,6 @@ export default class AuditList extends BaseCommand<typeof AuditList> {
     const {listAudit, parseSince} = await import('../../lib/audit.js')
     const {table} = await import('../../lib/ui/format.js')
     const since = this.flags.since === undefined ? undefined : parseSince(this.flags.since)
-    if (this.flags.since !== undefined && !since) {
-      throw new AppError('TIME_INVALID', `--since "${this.flags.since}" is neither a date nor a span like 24h or 7d.`, {field: '--since'})
-    }
     const rows = await listAudit((await this.database()).sql, {tenant: this.flags.tenant, action: this.flags.action, since, limit: this.flags.limit})
     if (rows.length === 0) this.log('No audit rows.')
     else {

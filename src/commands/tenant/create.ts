@@ -39,7 +39,7 @@ Default password policy: at least 8 characters with an uppercase letter, a lower
     ...limitFlags,
     'custom-domain': Flags.string({description: 'a public hostname pointing (CNAME) at the platform', helpValue: 'HOST'}),
     ...featureFlag,
-    setting: Flags.string({description: 'a setting; dotted keys nest, JSON values parse (repeatable)', helpValue: 'KEY=VALUE', multiple: true}),
+    setting: Flags.string({description: 'a setting; dotted keys nest, JSON values parse (repeatable; settings: at most 32 levels, 64 KiB)', helpValue: 'KEY=VALUE', multiple: true}),
     'settings-file': Flags.string({description: 'settings as a JSON object; --setting values merge over it', helpValue: 'FILE'}),
     ...securityFlags,
   }
@@ -83,13 +83,13 @@ Default password policy: at least 8 characters with an uppercase letter, a lower
   private async buildInput(name: string | undefined, subdomain: string | undefined): Promise<Partial<TenantInput>> {
     const f = this.flags
     const {settingsFromAssignments, mergeSettings} = await import('../../lib/validation.js')
-    const {readTextInput, readJsonObject} = await import('../../lib/input.js')
+    const {readTextInput, readSettingsFile} = await import('../../lib/input.js')
     let ownerPassword = f['owner-password']
     if (ownerPassword !== undefined) {
       this.warn('A password in a command-line flag is visible in shell history and the process list; prefer --owner-password-file.')
     }
     if (f['owner-password-file']) ownerPassword = (await readTextInput(f['owner-password-file'], '--owner-password-file')).replace(/\r?\n$/, '')
-    const settingsFile = f['settings-file'] ? await readJsonObject(f['settings-file'], '--settings-file') : {}
+    const settingsFile = f['settings-file'] ? await readSettingsFile(f['settings-file'], '--settings-file') : {}
     return {
       name,
       subdomain,

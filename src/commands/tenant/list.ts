@@ -14,7 +14,7 @@ export default class TenantList extends BaseCommand<typeof TenantList> {
   static override flags = {
     plan: Flags.string({description: 'only tenants on this plan', helpValue: 'PLAN'}),
     status: Flags.string({description: 'only tenants with this status', options: ['active', 'suspended']}),
-    search: Flags.string({description: 'name or subdomain contains this text', helpValue: 'TEXT'}),
+    search: Flags.string({description: 'name or subdomain contains this text, literally (% and _ are not wildcards)', helpValue: 'TEXT'}),
     limit: Flags.integer({description: 'at most this many rows', default: 1000, min: 1}),
   }
 

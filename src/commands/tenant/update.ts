@@ -23,7 +23,7 @@ Settings are deep-merged like the guide's settings.update; --unset removes a (do
     'clear-contact-email': Flags.boolean({description: 'remove the contact address'}),
     ...limitFlags,
     ...featureFlag,
-    setting: Flags.string({description: 'a setting to merge; dotted keys nest, JSON values parse (repeatable)', helpValue: 'KEY=VALUE', multiple: true}),
+    setting: Flags.string({description: 'a setting to merge; dotted keys nest, JSON values parse (repeatable; settings: at most 32 levels, 64 KiB)', helpValue: 'KEY=VALUE', multiple: true}),
     'settings-file': Flags.string({description: 'a JSON object to deep-merge into the settings', helpValue: 'FILE'}),
     unset: Flags.string({description: 'remove a setting (dotted key, repeatable)', helpValue: 'KEY', multiple: true}),
     'custom-domain': Flags.string({description: 'set the custom domain', helpValue: 'HOST', exclusive: ['clear-custom-domain']}),
@@ -34,11 +34,11 @@ Settings are deep-merged like the guide's settings.update; --unset removes a (do
   async run(): Promise<TenantUpdateResult> {
     const {updateTenant} = await import('../../lib/tenant-update.js')
     const {settingsFromAssignments, mergeSettings} = await import('../../lib/validation.js')
-    const {readJsonObject} = await import('../../lib/input.js')
+    const {readSettingsFile} = await import('../../lib/input.js')
     const {formatTenant} = await import('../../lib/ui/tenant.js')
     const {symbols} = await import('../../lib/ui/format.js')
     const f = this.flags
-    const fileSettings = f['settings-file'] ? await readJsonObject(f['settings-file'], '--settings-file') : {}
+    const fileSettings = f['settings-file'] ? await readSettingsFile(f['settings-file'], '--settings-file') : {}
     const result = await updateTenant(
       (await this.database()).sql,
       this.args.tenant,

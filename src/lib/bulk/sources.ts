@@ -7,7 +7,7 @@
 import {AppError, ValidationErrors} from '../errors.js'
 import {readTextInput} from '../input.js'
 import type {TenantInput} from '../tenants.js'
-import {parseSettingValue, parseToggle} from '../validation.js'
+import {isSettingKey, parseSettingValue, parseToggle, settingConflict, settingPath, settingPathConflict, setSettingPath} from '../validation.js'
 import {csvRecords} from './csv-records.js'
 
 export interface MemberInput {
@@ -64,7 +64,9 @@ export const CSV_TEMPLATE = [
 
 const COLUMN_FOR = Object.fromEntries(Object.entries(CSV_COLUMNS).map(([column, field]) => [field, column]))
 
-const isSettingColumn = (c: string) => CSV_SETTING_COLUMNS.includes(c) || /^settings\.[A-Za-z_][\w-]*(\.[A-Za-z_][\w-]*)*$/.test(c)
+const isSettingColumn = (c: string) => CSV_SETTING_COLUMNS.includes(c) || (c.startsWith('settings.') && isSettingKey(c.slice(9)))
+/** A setting column's dotted key: timezone, or notifications.email for settings.notifications.email. */
+const settingKeyOf = (column: string) => column.replace(/^settings\./, '')
 
 function checkHeader(header: string[]): string[] {
   const columns = header.map((h) => h.trim().toLowerCase())
@@ -73,7 +75,13 @@ function checkHeader(header: string[]): string[] {
   columns.forEach((column, i) => {
     if (seen.has(column)) errors.push(new AppError('CSV_DUPLICATE_COLUMN', `Column "${column}" appears twice.`, {line: 1, field: column}))
     seen.add(column)
-    if (!(column in CSV_COLUMNS) && !isSettingColumn(column)) {
+    if (isSettingColumn(column)) {
+      try {
+        settingPath(settingKeyOf(column), column, 1)
+      } catch (error) {
+        errors.push(error as AppError)
+      }
+    } else if (!Object.hasOwn(CSV_COLUMNS, column)) {
       errors.push(new AppError('CSV_UNKNOWN_COLUMN', `Unknown column "${header[i]}" (column ${i + 1}).`, {
         line: 1,
         field: header[i],
@@ -81,6 +89,9 @@ function checkHeader(header: string[]): string[] {
       }))
     }
   })
+  const settingColumns = columns.filter(isSettingColumn)
+  const conflict = settingPathConflict(settingColumns.map(settingKeyOf))
+  if (conflict) errors.push(settingConflict(conflict, settingColumns.find((c) => settingKeyOf(c) === conflict[1])!, 1))
   for (const column of REQUIRED) {
     if (!seen.has(column)) errors.push(new AppError('CSV_MISSING_COLUMN', `The header has no "${column}" column.`, {line: 1, field: column, suggestions: ['Print a valid header with --template.']}))
   }
@@ -88,19 +99,13 @@ function checkHeader(header: string[]): string[] {
   return columns
 }
 
-const setPath = (target: Record<string, unknown>, path: string[], value: unknown) => {
-  let node = target
-  for (const key of path.slice(0, -1)) node = (node[key] ??= {}) as Record<string, unknown>
-  node[path.at(-1)!] = value
-}
-
 /** Reads one column's (trimmed, non-empty) cell into the tenant input. */
 type CellReader = (cell: string, input: Record<string, unknown>, errors: AppError[], line: number) => void
 
 function cellReader(column: string): CellReader {
   if (isSettingColumn(column)) {
-    const path = column.replace(/^settings\./, '').split('.')
-    return (cell, input) => setPath((input.settings ??= {}) as Record<string, unknown>, path, parseSettingValue(cell))
+    const path = settingPath(settingKeyOf(column), column, 1)
+    return (cell, input) => setSettingPath((input.settings ??= {}) as Record<string, unknown>, path, parseSettingValue(cell))
   }
   switch (column) {
     case 'features':
@@ -210,7 +215,7 @@ function configRow(entry: unknown, index: number): SourceRow {
   const keyFor: Record<string, string> = {}
   for (const [key, value] of Object.entries(tenant)) {
     const field = key === 'plan_type' ? 'plan' : snakeToCamel(key)
-    if (!(field in COLUMN_FOR) || field === 'features') {
+    if (!Object.hasOwn(COLUMN_FOR, field) || field === 'features') {
       errors.push(new AppError('CONFIG_UNKNOWN_KEY', `Unknown key tenant.${key} in entry ${line}.`, {line, field: at(`tenant.${key}`), suggestions: [`Keys: name, subdomain, plan_type, ${Object.keys(CSV_COLUMNS).slice(3).filter((k) => k !== 'features').join(', ')}`]}))
       continue
     }

@@ -166,7 +166,7 @@ export async function createTenantWizard(sql: Sql, ctx: Context, given: Partial<
   log(
     table([], [
       ['name', name],
-      ['subdomain', `${subdomain}  ${chalk.dim(accessUrl(subdomain, ctx.baseDomain))}`],
+      ['subdomain', `${subdomain}  ${accessUrl(subdomain, ctx.baseDomain)}`],
       ['plan', `${plan.id} (${plan.priceMonthly}/month)`],
       ['limits', `${limits.maxAssets} assets · ${limits.maxUsers} users · ${limits.maxDevices} devices · ${limits.storageQuotaGb} GB`],
       ['features', enabled.join(', ')],

@@ -7,6 +7,9 @@ import Table from 'cli-table3'
 import {stripVTControlCharacters} from 'node:util'
 
 import type {AppError, ValidationErrors} from '../errors.js'
+import {escapeControls} from '../text.js'
+
+export {escapeControls}
 
 // chalk follows FORCE_COLOR and the terminal; NO_COLOR (https://no-color.org) is ours to honour
 if (process.env.NO_COLOR) chalk.level = 0
@@ -32,9 +35,9 @@ function fitWidths(rows: string[][], columns = process.stdout.columns || 80): nu
   return widths
 }
 
-/** A table with a header row; `head` empty for a two-column label/value table. */
+/** A table with a header row; `head` empty for a two-column label/value table. Control characters in cells are shown escaped. */
 export function table(head: string[], rows: Cell[][]): string {
-  const text = rows.map((row) => row.map((c) => (c === null || c === undefined ? '' : String(c))))
+  const text = rows.map((row) => row.map((c) => (c === null || c === undefined ? '' : escapeControls(String(c)))))
   const colWidths = fitWidths(head.length > 0 ? [head, ...text] : text)
   const t = new Table({
     ...(head.length > 0 ? {head: head.map((h) => chalk.bold(h))} : {}),
@@ -47,29 +50,30 @@ export function table(head: string[], rows: Cell[][]): string {
   return t.toString()
 }
 
-/** Aligned `label  value` lines. */
-export function keyValues(entries: [string, unknown][]): string {
+/** Aligned `label  value` lines, a value in the entry's style (colour) if it has one; control characters shown escaped. */
+export function keyValues(entries: [string, unknown, ((text: string) => string)?][]): string {
   const width = Math.max(...entries.map(([k]) => k.length))
   return entries
-    .map(([key, value]) => `${chalk.dim(key.padEnd(width))}  ${value === null || value === undefined || value === '' ? chalk.dim('-') : String(value)}`)
+    .map(([key, value, style = String]) => `${chalk.dim(key.padEnd(width))}  ${value === null || value === undefined || value === '' ? chalk.dim('-') : style(escapeControls(String(value)))}`)
     .join('\n')
 }
 
 export const heading = (text: string) => chalk.bold(text)
 
 function errorLines(error: AppError, indent = ''): string[] {
-  const where = [error.line === undefined ? '' : `line ${error.line}`, error.field ? `field ${error.field}` : '']
+  const where = [error.line === undefined ? '' : `line ${error.line}`, error.field ? `field ${escapeControls(error.field)}` : '']
     .filter(Boolean)
     .join(', ')
-  const lines = [`${indent}${symbols.fail} ${chalk.red.bold(error.code)}${where ? chalk.dim(` (${where})`) : ''}: ${error.message}`]
-  if (error.suggestions.length > 0) lines.push(`${indent}  ${symbols.arrow} ${error.suggestions.join(chalk.dim(' | '))}`)
+  // messages quote the input: its control characters are shown, not sent to the terminal
+  const lines = [`${indent}${symbols.fail} ${chalk.red.bold(error.code)}${where ? chalk.dim(` (${where})`) : ''}: ${escapeControls(error.message)}`]
+  if (error.suggestions.length > 0) lines.push(`${indent}  ${symbols.arrow} ${error.suggestions.map(escapeControls).join(chalk.dim(' | '))}`)
   return lines
 }
 
 export function formatError(error: AppError | ValidationErrors): string {
   const nested = (error as ValidationErrors).errors
   if (nested && nested.length > 1) {
-    return [`${symbols.fail} ${chalk.red.bold(error.code)}: ${error.message}`, ...nested.flatMap((e) => errorLines(e, '  '))].join('\n')
+    return [`${symbols.fail} ${chalk.red.bold(error.code)}: ${escapeControls(error.message)}`, ...nested.flatMap((e) => errorLines(e, '  '))].join('\n')
   }
   return errorLines(nested?.[0] ?? error).join('\n')
 }

@@ -3,6 +3,7 @@ import {Command, Flags, type Interfaces} from '@oclif/core'
 import type {Context} from './lib/context.js'
 import type {Database} from './lib/db/connect.js'
 import {AppError, ExitCode} from './lib/errors.js'
+import {quotaExceeded} from './lib/usage.js'
 
 export const EXIT_CODES_HELP = `EXIT CODES
   0 success · 1 operation failed · 2 usage or invalid input · 3 not found · 4 conflict
@@ -135,6 +136,8 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
 /** Any thrown value as an AppError: oclif parse errors are usage errors, the rest keep their cause. */
 export function toAppError(error: unknown): AppError {
   if (error instanceof AppError) return error
+  const quota = quotaExceeded(error)
+  if (quota) return quota
   if ((error as Error)?.name === 'ExitPromptError' || (error as Error)?.name === 'AbortPromptError') {
     return new AppError('INTERRUPTED', 'Interrupted; nothing was written.', {exit: ExitCode.interrupted})
   }

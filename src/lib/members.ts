@@ -12,6 +12,7 @@ import {AppError, conflict, ExitCode, notFound, ValidationErrors} from './errors
 import {parsePermission} from './permissions.js'
 import {newToken} from './secrets.js'
 import {lockTenant, tenantKey, tenantNotFound} from './tenant-ref.js'
+import {quotaExceeded} from './usage.js'
 import {emailSchema, issuesToErrors, togglesSchema} from './validation.js'
 
 export const ROLES = ['owner', 'admin', 'editor', 'viewer'] as const
@@ -128,32 +129,28 @@ export function validateInvite(input: InviteInput, fieldName: (path: PropertyKey
 }
 
 /**
- * Invite a member. The tenant row is locked first, so two invites for the
- * last seat run one after the other: one succeeds, the other gets QUOTA_EXCEEDED.
+ * Invite a member. The database enforces max_users (the quota trigger on
+ * memberships locks the tenant row), so two invites for the last seat run one
+ * after the other: one succeeds, the other gets QUOTA_EXCEEDED.
  */
 export async function inviteUser(sql: Sql, tenantRef: string, input: InviteInput, ctx: Context, fieldName?: (path: PropertyKey[]) => string): Promise<Invitation> {
   const invite = validateInvite(input, fieldName)
-  return sql.begin(async (tx) => {
-    const tenant = await lockTenant(tx, tenantRef)
-    const [seats] = await tx<{n: number}[]>`select count(*)::int as n from memberships where tenant_id = ${tenant.id}`
-    const used = seats!.n
-    if (used >= tenant.maxUsers) {
-      throw conflict('QUOTA_EXCEEDED', `users: ${used} in use of ${tenant.maxUsers} allowed (max_users); no seat left for ${invite.email}.`, {
-        field: 'max_users',
-        details: {resource: 'users', used, limit: tenant.maxUsers},
-        suggestions: [`Raise the limit: anthias tenant update ${tenant.subdomain} --max-users ${tenant.maxUsers + 1}`, `Or remove a member: anthias user remove ${tenant.subdomain} EMAIL`],
+  try {
+    return (await sql.begin(async (tx) => {
+      const tenant = await lockTenant(tx, tenantRef)
+      const {userExisted, ...invitation} = await addMembership(tx, tenant.id, invite)
+      await writeAudit(tx, {
+        actor: ctx.actor,
+        action: 'user.invite',
+        tenantId: tenant.id,
+        subject: invite.email,
+        arguments: {email: invite.email, role: invite.role, permissions: invite.permissions, expiresDays: invite.expiresDays},
       })
-    }
-    const {userExisted, ...invitation} = await addMembership(tx, tenant.id, invite)
-    await writeAudit(tx, {
-      actor: ctx.actor,
-      action: 'user.invite',
-      tenantId: tenant.id,
-      subject: invite.email,
-      arguments: {email: invite.email, role: invite.role, permissions: invite.permissions, expiresDays: invite.expiresDays},
-    })
-    return invitation
-  }) as Promise<Invitation>
+      return invitation
+    })) as Invitation
+  } catch (error) {
+    throw quotaExceeded(error) ?? error
+  }
 }
 
 export async function listMembers(sql: Sql, tenantRef: string): Promise<Member[]> {

@@ -81,7 +81,7 @@ export async function changeTenantPlan(sql: Sql, tenantRef: string, input: PlanC
     }
     const limits: Limits = {...newPlan.limits, ...overrides}
     const usage = await tenantUsage(tx, tenant.id)
-    const violations = limitViolations(usage, limits)
+    const violations = await limitViolations(tx, tenant.id, limits)
     if (violations.length > 0 && !input.force && !input.dryRun) {
       throw conflict('LIMIT_BELOW_USAGE', `Plan ${newPlan.id} would put ${tenant.subdomain} over its limits: ${violations.join('; ')}.`, {
         field: 'plan',

@@ -9,7 +9,7 @@ import {type FieldName, validateLimitOverrides} from './plan-change.js'
 import {loadCatalog} from './plans.js'
 import {lockTenant} from './tenant-ref.js'
 import {domainConflict, getTenant, type TenantDetails} from './tenants.js'
-import {limitViolations, tenantUsage} from './usage.js'
+import {limitViolations} from './usage.js'
 import {customDomainSchema, emailSchema, issuesToErrors, mergeSettings, type Settings, tenantNameSchema} from './validation.js'
 
 export interface TenantUpdateInput {
@@ -68,7 +68,7 @@ export async function updateTenant(sql: Sql, tenantRef: string, input: TenantUpd
       const tenant = await lockTenant(tx, tenantRef)
       const before = await getTenant(tx, tenant.id, ctx.baseDomain)
       const newLimits = {...before.limits, ...limits}
-      const violations = limitViolations(await tenantUsage(tx, tenant.id), newLimits)
+      const violations = await limitViolations(tx, tenant.id, newLimits)
       if (violations.length > 0 && !input.force) {
         throw conflict('LIMIT_BELOW_USAGE', `New limits are below what ${tenant.subdomain} uses: ${violations.join('; ')}.`, {
           details: {violations},

@@ -54,7 +54,7 @@ export async function verifyTenant(sql: Sql, tenantRef: string, ctx: Context): P
     `${probe.leaks} rows visible: ${JSON.stringify({fromOtherTenant: probe.fromOtherTenant, withoutTenant: probe.withoutTenant})}`)
 
   const usage = await tenantUsage(sql, tenant.id)
-  const violations = limitViolations(usage, tenant.limits)
+  const violations = await limitViolations(sql, tenant.id, tenant.limits)
   check('usage within quota', violations.length === 0, `assets ${usage.assets}/${tenant.limits.maxAssets}, users ${usage.users}/${tenant.limits.maxUsers}, devices ${usage.devices}/${tenant.limits.maxDevices}, storage ${usage.storageGb}/${tenant.limits.storageQuotaGb} GB`, violations.join('; '))
 
   const files = await loadTenantMigrations()

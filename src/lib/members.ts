@@ -200,17 +200,28 @@ export async function resendInvitation(sql: Sql, tenantRef: string, email: strin
   }) as Promise<Invitation>
 }
 
-/** Remove a member; the last owner cannot be removed. */
+/**
+ * Remove a member. A tenant keeps an owner who can act: the last active owner
+ * (one who accepted) cannot be removed while the other owners are only
+ * invited, nor the last owner of any kind. The tenant row is locked first, so
+ * two removals of the last two active owners run one after the other.
+ */
 export async function removeMember(sql: Sql, tenantRef: string, email: string, ctx: Context): Promise<{email: string; role: Role}> {
   const address = email.trim().toLowerCase()
   return sql.begin(async (tx) => {
     const tenant = await lockTenant(tx, tenantRef)
     const member = await findMember(tx, tenant, address)
     if (member.role === 'owner') {
-      const [owners] = await tx<{n: number}[]>`select count(*)::int as n from memberships where tenant_id = ${tenant.id} and role = 'owner'`
-      if (owners!.n <= 1) {
-        throw conflict('LAST_OWNER', `${address} is the last owner of ${tenant.subdomain} and cannot be removed.`, {
-          suggestions: [`Invite another owner first: anthias user invite ${tenant.subdomain} EMAIL --role owner`],
+      const [others] = await tx<{active: number; invited: number}[]>`
+        select count(*) filter (where status = 'active')::int as active, count(*) filter (where status = 'invited')::int as invited
+        from memberships where tenant_id = ${tenant.id} and role = 'owner' and user_id <> ${member.userId}`
+      const last = member.status === 'active' ? others!.active === 0 : others!.active + others!.invited === 0
+      if (last) {
+        const pending = member.status === 'active' && others!.invited > 0
+        throw conflict('LAST_OWNER', `${address} is the last ${member.status === 'active' ? 'active ' : ''}owner of ${tenant.subdomain} and cannot be removed${pending ? '; the other owners have not accepted their invitations yet' : ''}.`, {
+          suggestions: pending
+            ? [`Run this again once another owner has accepted (see anthias user list ${tenant.subdomain}).`]
+            : [`Invite another owner first: anthias user invite ${tenant.subdomain} EMAIL --role owner`],
         })
       }
     }

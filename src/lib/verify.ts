@@ -2,6 +2,7 @@
 import type {Sql} from 'postgres'
 
 import type {Context} from './context.js'
+import {describeMissing, missingFeatures} from './feature-use.js'
 import {inspectRls, leakProbe, rlsProblems} from './rls.js'
 import {loadTenantMigrations} from './tenant-migrations.js'
 import {getTenant} from './tenants.js'
@@ -63,9 +64,9 @@ export async function verifyTenant(sql: Sql, tenantRef: string, ctx: Context): P
   check('tenant migrations up to date', pending.length === 0, `${files.length} of ${files.length} applied`,
     `pending: ${pending.map((p) => `${p.version} ${p.name}`).join(', ')}; run: anthias tenant migrate --tenant ${tenant.subdomain}`)
 
-  const [keys] = await sql<{n: number}[]>`select count(*)::int as n from api_keys where tenant_id = ${tenant.id} and revoked_at is null`
-  const apiOk = keys!.n === 0 || tenant.features.includes('api_access')
-  check('features consistent with plan', apiOk, `plan ${tenant.plan}: ${tenant.features.join(', ')}`, `${keys!.n} active API key(s) but the api_access feature is off`)
+  const missing = await missingFeatures(sql, tenant.id, tenant.features)
+  check('features consistent with plan', missing.length === 0, `plan ${tenant.plan}: ${tenant.features.join(', ')}`,
+    `in use but off: ${describeMissing(missing).join('; ')}`)
 
   return {tenantId: tenant.id, subdomain: tenant.subdomain, ok: checks.every((c) => c.ok), checks}
 }

@@ -2,12 +2,12 @@
 -- schema owner and the application role anthias_app alike.
 --
 -- A statement that adds memberships (max_users), assets (max_assets, and
--- storage_quota_gb through size_bytes), or devices (max_devices), or that grows
--- assets' size_bytes, first locks the row of each tenant it grows (FOR NO KEY
--- UPDATE, in id order), then counts with a fresh snapshot: two inserts for the
--- last seat run one after the other, and a plan change or limit update (which
--- locks the tenant row FOR UPDATE, see src/lib/tenant-ref.ts) and an insert
--- serialize either way. Growth that would take usage above a limit is refused
+-- storage_quota_gb through size_bytes), or devices (max_devices), and an update
+-- that grows an asset's size_bytes, first locks the row of each tenant it grows
+-- (FOR NO KEY UPDATE, in id order), then counts with a fresh snapshot: two
+-- inserts for the last seat run one after the other, and a plan change or limit
+-- update (which locks the tenant row FOR UPDATE, see src/lib/tenant-ref.ts) and
+-- an insert serialize either way. Growth that would take usage above a limit is refused
 -- with SQLSTATE AQ001 (QUOTA_EXCEEDED in the CLI, exit 4); a tenant already above
 -- a limit (a forced downgrade) may shrink but not grow.
 --
@@ -57,13 +57,11 @@ declare
   amounts bigint[];
   over record;
 begin
-  -- what this statement adds, per tenant and quota
-  if tg_op = 'UPDATE' then
-    select array_agg(g.tenant_id), array_agg('storage'::text), array_agg(g.grown) into tenant_ids, resources, amounts
-    from (select c.tenant_id, sum(c.bytes)::bigint as grown
-          from (select tenant_id, size_bytes as bytes from new_rows union all select tenant_id, -size_bytes from old_rows) c
-          group by c.tenant_id) g
-    where g.grown > 0;
+  -- what this statement (or, for a growing size_bytes, this row) adds, per tenant and quota
+  if tg_level = 'ROW' then
+    tenant_ids := array[new.tenant_id];
+    resources := array['storage'];
+    amounts := array[new.size_bytes - old.size_bytes];
   elsif tg_table_name = 'assets' then
     select array_agg(g.tenant_id), array_agg(v.resource), array_agg(v.amount) into tenant_ids, resources, amounts
     from (select tenant_id, count(*) as n, sum(size_bytes)::bigint as bytes from new_rows group by tenant_id) g
@@ -73,6 +71,10 @@ begin
     select array_agg(g.tenant_id), array_agg(case tg_table_name when 'memberships' then 'users' else tg_table_name end), array_agg(g.n)
       into tenant_ids, resources, amounts
     from (select tenant_id, count(*) as n from new_rows group by tenant_id) g;
+  end if;
+
+  if tenant_ids is null then
+    return null;
   end if;
 
   -- lock the tenants to check (not those this transaction wrote), in id order
@@ -118,7 +120,8 @@ create trigger memberships_quota after insert on memberships
   referencing new table as new_rows for each statement execute function enforce_tenant_quotas();
 create trigger assets_quota after insert on assets
   referencing new table as new_rows for each statement execute function enforce_tenant_quotas();
-create trigger assets_storage_quota after update on assets
-  referencing old table as old_rows new table as new_rows for each statement execute function enforce_tenant_quotas();
+-- row by row, so that the many updates that do not grow an asset cost nothing
+create trigger assets_storage_quota after update of size_bytes on assets
+  for each row when (new.size_bytes > old.size_bytes) execute function enforce_tenant_quotas();
 create trigger devices_quota after insert on devices
   referencing new table as new_rows for each statement execute function enforce_tenant_quotas();

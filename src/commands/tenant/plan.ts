@@ -52,7 +52,7 @@ A change whose limits fall below current usage (assets, users, devices, storage)
       const u = preview.usage
       this.log(`\nIn use: ${u.assets} assets · ${u.users} users · ${u.devices} devices · ${u.storageGb} GB`)
       for (const v of preview.violations) this.log(`${symbols.fail} over the new limit: ${v}`)
-      for (const f of preview.featuresInUse) this.log(`${symbols.fail} ${input.plan} turns off ${f.feature}, in use by ${f.usedBy}: applying anyway revokes them`)
+      for (const f of preview.featuresInUse) this.log(`${symbols.fail} ${f.feature} is off on ${input.plan} but in use: ${f.usedBy}, revoked if applied`)
       const blocked = preview.violations.length > 0 || preview.featuresInUse.length > 0
       const ok = blocked
         ? await confirm({message: 'Apply anyway (--force, audited)?', default: false})

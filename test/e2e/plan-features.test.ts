@@ -59,6 +59,9 @@ describe('plan changes, features in use and owners, through the built CLI', () =
     const off = await run('tenant', 'update', 'keys-co', '--feature', 'api_access=false')
     expect(off.code).toBe(4)
     expect(off.json!.error!.code).toBe('FEATURE_IN_USE')
+    const forced = await run('tenant', 'update', 'keys-co', '--feature', 'api_access=false', '--force')
+    expect(forced.json).toMatchObject({status: 0, result: {revokedApiKeys: [{name: 'Primary'}], after: {featureOverrides: {api_access: false}}}})
+    expect(await featureCheck('keys-co')).toMatchObject({ok: true})
   })
 
   it('--force downgrades, revokes the active API keys in the same transaction, audits them, and tenant verify passes', async () => {

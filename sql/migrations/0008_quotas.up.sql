@@ -86,8 +86,12 @@ begin
   if locked is null then
     return null;
   end if;
-  if current_setting('transaction_isolation') = 'repeatable read' then
-    -- its snapshot would not see an insert committed while it waited for the lock
+  -- A REPEATABLE READ snapshot would not see an insert committed while it waited
+  -- for the lock. The control plane (superuser or BYPASSRLS login: restore,
+  -- delete) locks the tenant row FOR UPDATE before such writes; any other
+  -- session must use READ COMMITTED or SERIALIZABLE.
+  if current_setting('transaction_isolation') = 'repeatable read'
+      and not (select r.rolsuper or r.rolbypassrls from pg_roles r where r.rolname = session_user) then
     raise exception 'writes to % are quota-checked and need READ COMMITTED or SERIALIZABLE isolation, not REPEATABLE READ', tg_table_name
       using errcode = 'feature_not_supported';
   end if;

@@ -27,7 +27,7 @@ const load = await freshDatabase('load')
 try {
   const ids = []
   for (const s of ['bench-a', 'bench-b']) {
-    const {tenant} = await createTenant(main.sql, {name: s, subdomain: s, ownerEmail: `owner@${s}.example.com`, features: {api_access: true}}, ctx)
+    const {tenant} = await createTenant(main.sql, {name: s, subdomain: s, ownerEmail: `owner@${s}.example.com`, features: {api_access: true}, maxAssets: n, maxDevices: 100}, ctx)
     ids.push(tenant.id)
     await main.sql`insert into assets (tenant_id, name, uri, mimetype, size_bytes, created_by)
       select ${tenant.id}, 'Asset ' || g, 'https://cdn.example.com/' || g || '.png', 'image/png', g, (select user_id from memberships where tenant_id = ${tenant.id})

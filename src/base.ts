@@ -4,6 +4,7 @@ import type {Context} from './lib/context.js'
 import type {Database} from './lib/db/connect.js'
 import {AppError, ExitCode} from './lib/errors.js'
 import {escapeControls, escapeJsonControls} from './lib/text.js'
+import {quotaExceeded} from './lib/usage.js'
 
 export const EXIT_CODES_HELP = `EXIT CODES
   0 success · 1 operation failed · 2 usage or invalid input · 3 not found · 4 conflict
@@ -182,6 +183,8 @@ function refuseReplacementCharacters(args: Record<string, unknown>, flags: Recor
 /** Any thrown value as an AppError: oclif parse errors are usage errors, the rest keep their cause. */
 export function toAppError(error: unknown): AppError {
   if (error instanceof AppError) return error
+  const quota = quotaExceeded(error)
+  if (quota) return quota
   if ((error as Error)?.name === 'ExitPromptError' || (error as Error)?.name === 'AbortPromptError') {
     return new AppError('INTERRUPTED', 'Interrupted; nothing was written.', {exit: ExitCode.interrupted})
   }

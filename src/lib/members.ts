@@ -12,6 +12,7 @@ import {AppError, conflict, ExitCode, notFound, ValidationErrors} from './errors
 import {parsePermission} from './permissions.js'
 import {newToken} from './secrets.js'
 import {lockTenant, tenantKey, tenantNotFound} from './tenant-ref.js'
+import {quotaExceeded} from './usage.js'
 import {emailSchema, issuesToErrors, togglesSchema} from './validation.js'
 
 export const ROLES = ['owner', 'admin', 'editor', 'viewer'] as const
@@ -128,32 +129,28 @@ export function validateInvite(input: InviteInput, fieldName: (path: PropertyKey
 }
 
 /**
- * Invite a member. The tenant row is locked first, so two invites for the
- * last seat run one after the other: one succeeds, the other gets QUOTA_EXCEEDED.
+ * Invite a member. The database enforces max_users (the quota trigger on
+ * memberships locks the tenant row), so two invites for the last seat run one
+ * after the other: one succeeds, the other gets QUOTA_EXCEEDED.
  */
 export async function inviteUser(sql: Sql, tenantRef: string, input: InviteInput, ctx: Context, fieldName?: (path: PropertyKey[]) => string): Promise<Invitation> {
   const invite = validateInvite(input, fieldName)
-  return sql.begin(async (tx) => {
-    const tenant = await lockTenant(tx, tenantRef)
-    const [seats] = await tx<{n: number}[]>`select count(*)::int as n from memberships where tenant_id = ${tenant.id}`
-    const used = seats!.n
-    if (used >= tenant.maxUsers) {
-      throw conflict('QUOTA_EXCEEDED', `users: ${used} in use of ${tenant.maxUsers} allowed (max_users); no seat left for ${invite.email}.`, {
-        field: 'max_users',
-        details: {resource: 'users', used, limit: tenant.maxUsers},
-        suggestions: [`Raise the limit: anthias tenant update ${tenant.subdomain} --max-users ${tenant.maxUsers + 1}`, `Or remove a member: anthias user remove ${tenant.subdomain} EMAIL`],
+  try {
+    return (await sql.begin(async (tx) => {
+      const tenant = await lockTenant(tx, tenantRef)
+      const {userExisted, ...invitation} = await addMembership(tx, tenant.id, invite)
+      await writeAudit(tx, {
+        actor: ctx.actor,
+        action: 'user.invite',
+        tenantId: tenant.id,
+        subject: invite.email,
+        arguments: {email: invite.email, role: invite.role, permissions: invite.permissions, expiresDays: invite.expiresDays},
       })
-    }
-    const {userExisted, ...invitation} = await addMembership(tx, tenant.id, invite)
-    await writeAudit(tx, {
-      actor: ctx.actor,
-      action: 'user.invite',
-      tenantId: tenant.id,
-      subject: invite.email,
-      arguments: {email: invite.email, role: invite.role, permissions: invite.permissions, expiresDays: invite.expiresDays},
-    })
-    return invitation
-  }) as Promise<Invitation>
+      return invitation
+    })) as Invitation
+  } catch (error) {
+    throw quotaExceeded(error) ?? error
+  }
 }
 
 export async function listMembers(sql: Sql, tenantRef: string): Promise<Member[]> {
@@ -203,17 +200,28 @@ export async function resendInvitation(sql: Sql, tenantRef: string, email: strin
   }) as Promise<Invitation>
 }
 
-/** Remove a member; the last owner cannot be removed. */
+/**
+ * Remove a member. A tenant keeps an owner who can act: the last active owner
+ * (one who accepted) cannot be removed while the other owners are only
+ * invited, nor the last owner of any kind. The tenant row is locked first, so
+ * two removals of the last two active owners run one after the other.
+ */
 export async function removeMember(sql: Sql, tenantRef: string, email: string, ctx: Context): Promise<{email: string; role: Role}> {
   const address = email.trim().toLowerCase()
   return sql.begin(async (tx) => {
     const tenant = await lockTenant(tx, tenantRef)
     const member = await findMember(tx, tenant, address)
     if (member.role === 'owner') {
-      const [owners] = await tx<{n: number}[]>`select count(*)::int as n from memberships where tenant_id = ${tenant.id} and role = 'owner'`
-      if (owners!.n <= 1) {
-        throw conflict('LAST_OWNER', `${address} is the last owner of ${tenant.subdomain} and cannot be removed.`, {
-          suggestions: [`Invite another owner first: anthias user invite ${tenant.subdomain} EMAIL --role owner`],
+      const [others] = await tx<{active: number; invited: number}[]>`
+        select count(*) filter (where status = 'active')::int as active, count(*) filter (where status = 'invited')::int as invited
+        from memberships where tenant_id = ${tenant.id} and role = 'owner' and user_id <> ${member.userId}`
+      const last = member.status === 'active' ? others!.active === 0 : others!.active + others!.invited === 0
+      if (last) {
+        const pending = member.status === 'active' && others!.invited > 0
+        throw conflict('LAST_OWNER', `${address} is the last ${member.status === 'active' ? 'active ' : ''}owner of ${tenant.subdomain} and cannot be removed${pending ? '; the other owners have not accepted their invitations yet' : ''}.`, {
+          suggestions: pending
+            ? [`Run this again once another owner has accepted (see anthias user list ${tenant.subdomain}).`]
+            : [`Invite another owner first: anthias user invite ${tenant.subdomain} EMAIL --role owner`],
         })
       }
     }

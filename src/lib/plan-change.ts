@@ -5,9 +5,10 @@ import {writeAudit} from './audit.js'
 import {transaction} from './db/transaction.js'
 import type {Context} from './context.js'
 import {AppError, conflict, ValidationErrors} from './errors.js'
+import {describeMissing, type FeatureInUse, featureInUseError, missingFeatures, releaseFeatures} from './feature-use.js'
 import {checkFeatureName, findPlan, loadCatalog} from './plans.js'
 import {lockTenant} from './tenant-ref.js'
-import {effectiveFeatures, loadEffectiveFeatures} from './tenants.js'
+import {effectiveFeatures, loadFeatureOverrides} from './tenants.js'
 import {limitViolations, tenantUsage, type Usage} from './usage.js'
 import {issuesToErrors, type Limits, limitsSchema} from './validation.js'
 
@@ -17,9 +18,9 @@ export interface PlanChangeInput {
   maxUsers?: string | number
   maxDevices?: string | number
   storageQuotaGb?: string | number
-  /** overrides on top of the new plan's features */
+  /** overrides to set on top of the tenant's own, which are kept */
   features?: Record<string, boolean>
-  /** apply even when limits fall below usage (audited) */
+  /** apply even when limits fall below usage or a feature in use goes away (audited) */
   force?: boolean
   /** compute everything, change nothing; violations are reported, not thrown */
   dryRun?: boolean
@@ -28,7 +29,10 @@ export interface PlanChangeInput {
 export interface PlanState {
   plan: string
   limits: Limits
+  /** effective: the plan's features with the overrides applied */
   features: string[]
+  /** the tenant's own feature overrides, kept across plan changes */
+  overrides: Record<string, boolean>
 }
 
 export interface PlanChangeResult {
@@ -39,6 +43,10 @@ export interface PlanChangeResult {
   usage: Usage
   /** limits below usage that --force let through */
   violations: string[]
+  /** features the tenant's data uses that the change turns off (refused unless --force) */
+  featuresInUse: FeatureInUse[]
+  /** the API keys --force revoked because api_access went away */
+  revokedApiKeys: {prefix: string; name: string}[]
   forced: boolean
 }
 
@@ -56,9 +64,12 @@ export function validateLimitOverrides(input: Omit<PlanChangeInput, 'plan' | 'fo
 }
 
 /**
- * Move a tenant to another plan: the new plan's limits and features apply
- * unless overridden. Limits below current usage are refused, each listed,
- * unless `force`.
+ * Move a tenant to another plan: the new plan's limits apply unless
+ * overridden, and its features with the tenant's own overrides (kept, with
+ * `features` set on top). Limits below current usage, and features that the
+ * tenant's data uses but would lose, are refused, each listed, unless `force`:
+ * then the tenant may stay above its limits and the data that needed a lost
+ * feature is released (its API keys revoked), all audited.
  */
 export async function changeTenantPlan(sql: Sql, tenantRef: string, input: PlanChangeInput, ctx: Context, fieldName: FieldName = (p) => p.join('.')): Promise<PlanChangeResult> {
   const catalog = await loadCatalog(sql)
@@ -74,37 +85,47 @@ export async function changeTenantPlan(sql: Sql, tenantRef: string, input: PlanC
   const newPlan = plan
   return transaction(sql, Boolean(input.dryRun), async (tx) => {
     const tenant = await lockTenant(tx, tenantRef)
+    const kept = await loadFeatureOverrides(tx, tenant.id)
     const before: PlanState = {
       plan: tenant.planId,
       limits: {maxAssets: tenant.maxAssets, maxUsers: tenant.maxUsers, maxDevices: tenant.maxDevices, storageQuotaGb: tenant.storageQuotaGb},
-      features: await loadEffectiveFeatures(tx, tenant.id),
+      features: effectiveFeatures(catalog.plans.find((p) => p.id === tenant.planId)?.features ?? [], kept),
+      overrides: kept,
     }
     const limits: Limits = {...newPlan.limits, ...overrides}
+    const features = {...kept, ...input.features}
+    const after: PlanState = {plan: newPlan.id, limits, features: effectiveFeatures(newPlan.features, features), overrides: features}
     const usage = await tenantUsage(tx, tenant.id)
-    const violations = limitViolations(usage, limits)
-    if (violations.length > 0 && !input.force && !input.dryRun) {
-      throw conflict('LIMIT_BELOW_USAGE', `Plan ${newPlan.id} would put ${tenant.subdomain} over its limits: ${violations.join('; ')}.`, {
+    const violations = await limitViolations(tx, tenant.id, limits)
+    const featuresInUse = await missingFeatures(tx, tenant.id, after.features)
+    const refusals = [
+      ...(violations.length > 0 ? [conflict('LIMIT_BELOW_USAGE', `Plan ${newPlan.id} would put ${tenant.subdomain} over its limits: ${violations.join('; ')}.`, {
         field: 'plan',
         details: {violations, usage},
         suggestions: ['Raise the limits with --max-assets / --max-users / --max-devices / --storage-quota, reduce usage first, or pass --force.'],
-      })
+      })] : []),
+      ...featuresInUse.map((f) => featureInUseError(f, tenant.subdomain, `Plan ${newPlan.id}`, `anthias tenant plan ${tenant.subdomain} ${newPlan.id}`)),
+    ]
+    if (refusals.length > 0 && !input.force && !input.dryRun) throw refusals.length === 1 ? refusals[0]! : new ValidationErrors(refusals)
+    const revokedApiKeys = input.force ? await releaseFeatures(tx, tenant, featuresInUse, ctx, `tenant plan ${newPlan.id} --force`) : []
+    const set = Object.entries(input.features ?? {}).map(([feature, enabled]) => ({tenantId: tenant.id, feature, enabled}))
+    if (set.length > 0) {
+      await tx`insert into tenant_features ${tx(set, 'tenantId', 'feature', 'enabled')}
+        on conflict (tenant_id, feature) do update set enabled = excluded.enabled`
     }
-    const features = input.features ?? {}
-    await tx`delete from tenant_features where tenant_id = ${tenant.id}`
-    const rows = Object.entries(features).map(([feature, enabled]) => ({tenantId: tenant.id, feature, enabled}))
-    if (rows.length > 0) await tx`insert into tenant_features ${tx(rows, 'tenantId', 'feature', 'enabled')}`
     await tx`
       update tenants set plan_id = ${newPlan.id}, max_assets = ${limits.maxAssets}, max_users = ${limits.maxUsers},
         max_devices = ${limits.maxDevices}, storage_quota_gb = ${limits.storageQuotaGb}, updated_at = now()
       where id = ${tenant.id}`
-    const after: PlanState = {plan: newPlan.id, limits, features: effectiveFeatures(newPlan.features, features)}
+    const forced = Boolean(input.force) && refusals.length > 0
     await writeAudit(tx, {
       actor: ctx.actor,
       action: 'tenant.plan',
       tenantId: tenant.id,
       subject: tenant.subdomain,
-      arguments: {from: before.plan, to: after.plan, limits, features, force: Boolean(input.force), violations},
+      arguments: {from: before.plan, to: after.plan, limits, features: input.features ?? {}, overrides: after.overrides, force: Boolean(input.force), violations,
+        featuresInUse: describeMissing(featuresInUse), revokedApiKeys},
     })
-    return {tenantId: tenant.id, subdomain: tenant.subdomain, before, after, usage, violations, forced: violations.length > 0 && Boolean(input.force)}
+    return {tenantId: tenant.id, subdomain: tenant.subdomain, before, after, usage, violations, featuresInUse, revokedApiKeys, forced}
   })
 }

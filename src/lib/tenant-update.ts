@@ -5,11 +5,12 @@ import {z} from 'zod'
 import {writeAudit} from './audit.js'
 import type {Context} from './context.js'
 import {AppError, conflict, ValidationErrors} from './errors.js'
+import {featureInUseError, missingFeatures, releaseFeatures} from './feature-use.js'
 import {type FieldName, validateLimitOverrides} from './plan-change.js'
 import {loadCatalog} from './plans.js'
 import {lockTenant} from './tenant-ref.js'
-import {domainConflict, getTenant, type TenantDetails} from './tenants.js'
-import {limitViolations, tenantUsage} from './usage.js'
+import {domainConflict, effectiveFeatures, getTenant, type TenantDetails} from './tenants.js'
+import {limitViolations} from './usage.js'
 import {
   checkSettings,
   customDomainSchema,
@@ -38,7 +39,7 @@ export interface TenantUpdateInput {
   unset?: string[]
   /** a hostname to set, or null to clear */
   customDomain?: string | null
-  /** apply limits below current usage (audited) */
+  /** apply limits below current usage, or turn off a feature in use and release what needs it (audited) */
   force?: boolean
 }
 
@@ -48,6 +49,8 @@ export interface TenantUpdateResult {
   /** when a custom domain was set: the DNS record to create */
   dns?: {type: 'CNAME'; name: string; value: string}
   violations: string[]
+  /** the API keys --force revoked because api_access was turned off */
+  revokedApiKeys: {prefix: string; name: string}[]
 }
 
 function unsetPath(settings: Settings, path: string[]): boolean {
@@ -106,13 +109,18 @@ export async function updateTenant(sql: Sql, tenantRef: string, input: TenantUpd
       const tenant = await lockTenant(tx, tenantRef)
       const before = await getTenant(tx, tenant.id, ctx.baseDomain)
       const newLimits = {...before.limits, ...limits}
-      const violations = limitViolations(await tenantUsage(tx, tenant.id), newLimits)
-      if (violations.length > 0 && !input.force) {
-        throw conflict('LIMIT_BELOW_USAGE', `New limits are below what ${tenant.subdomain} uses: ${violations.join('; ')}.`, {
+      const violations = await limitViolations(tx, tenant.id, newLimits)
+      const planFeatures = catalog.plans.find((p) => p.id === before.plan)?.features ?? []
+      const featuresInUse = await missingFeatures(tx, tenant.id, effectiveFeatures(planFeatures, {...before.featureOverrides, ...input.features}))
+      const refusals = [
+        ...(violations.length > 0 ? [conflict('LIMIT_BELOW_USAGE', `New limits are below what ${tenant.subdomain} uses: ${violations.join('; ')}.`, {
           details: {violations},
           suggestions: ['Reduce usage first, or pass --force.'],
-        })
-      }
+        })] : []),
+        ...featuresInUse.map((f) => featureInUseError(f, tenant.subdomain, 'The update', `anthias tenant update ${tenant.subdomain}`)),
+      ]
+      if (refusals.length > 0 && !input.force) throw refusals.length === 1 ? refusals[0]! : new ValidationErrors(refusals)
+      const revokedApiKeys = await releaseFeatures(tx, tenant, featuresInUse, ctx, 'tenant update --force')
       const settings = mergeSettings(before.settings, input.settings ?? {})
       const missing = unset.filter(({path}) => !unsetPath(settings, path)).map(({key}) => key)
       if (missing.length > 0) {
@@ -136,9 +144,9 @@ export async function updateTenant(sql: Sql, tenantRef: string, input: TenantUpd
           on conflict (tenant_id, feature) do update set enabled = excluded.enabled`
       }
       const after = await getTenant(tx, tenant.id, ctx.baseDomain)
-      await writeAudit(tx, {actor: ctx.actor, action: 'tenant.update', tenantId: tenant.id, subject: tenant.subdomain, arguments: {...input, force: Boolean(input.force), violations}})
+      await writeAudit(tx, {actor: ctx.actor, action: 'tenant.update', tenantId: tenant.id, subject: tenant.subdomain, arguments: {...input, force: Boolean(input.force), violations, revokedApiKeys}})
       const dns = customDomain ? {type: 'CNAME' as const, name: customDomain, value: `app.${ctx.baseDomain}`} : undefined
-      return {before, after, dns, violations}
+      return {before, after, dns, violations, revokedApiKeys}
     })) as TenantUpdateResult
   } catch (error) {
     throw domainConflict(error, {customDomain}, fieldName) ?? error

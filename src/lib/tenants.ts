@@ -389,6 +389,11 @@ export async function insertTenant(sql: Sql, valid: ValidatedSpec, passwordHash:
   }
 }
 
+/** The tenant's own feature overrides (on or off, whatever its plan). */
+export async function loadFeatureOverrides(sql: Sql | TransactionSql, tenantId: string): Promise<Record<string, boolean>> {
+  const rows = await sql<{feature: string; enabled: boolean}[]>`select feature, enabled from tenant_features where tenant_id = ${tenantId} order by feature`
+  return Object.fromEntries(rows.map((r) => [r.feature, r.enabled]))
+}
 
 /** The tenant's effective features: its plan's, with its overrides applied. */
 export async function loadEffectiveFeatures(sql: Sql | TransactionSql, tenantId: string): Promise<string[]> {

@@ -1,5 +1,12 @@
+/**
+ * Usage against quota. The database holds both rules (sql/migrations/0005_quotas.up.sql):
+ * what a tenant uses (`tenant_usage`) and which limits that exceeds (`quota_excess`);
+ * its triggers refuse any insert that would take a tenant above a limit. This
+ * module reads them and turns the triggers' refusal into QUOTA_EXCEEDED.
+ */
 import type {Sql, TransactionSql} from 'postgres'
 
+import {AppError, conflict} from './errors.js'
 import {tenantNotFound} from './tenant-ref.js'
 import type {Limits} from './validation.js'
 
@@ -19,11 +26,8 @@ const GB = 1024 ** 3
  * devices and storage_bytes (text: a bigint sum), for one tenant or all.
  */
 export const usageColumns = (sql: Sql | TransactionSql) => sql`
-  a.n as assets, u.n as users, d.n as devices, a.bytes::text as storage_bytes
-  from tenants t
-  cross join lateral (select count(*)::int as n, coalesce(sum(size_bytes), 0) as bytes from assets where tenant_id = t.id) a
-  cross join lateral (select count(*)::int as n from memberships where tenant_id = t.id) u
-  cross join lateral (select count(*)::int as n from devices where tenant_id = t.id) d`
+  u.assets, u.users, u.devices, u.storage_bytes::text as storage_bytes
+  from tenants t cross join lateral tenant_usage(t.id) u`
 
 export const storageGb = (bytes: number) => Math.round((bytes / GB) * 100) / 100
 
@@ -36,15 +40,36 @@ export async function tenantUsage(sql: Sql | TransactionSql, tenantId: string): 
   return {assets: row.assets, users: row.users, devices: row.devices, storageBytes, storageGb: storageGb(storageBytes)}
 }
 
-/** Each limit below current usage, as `assets: 612 in use > 500`. */
-export function limitViolations(usage: Usage, limits: Limits): string[] {
-  const checks: [string, number, number][] = [
-    ['assets', usage.assets, limits.maxAssets],
-    ['users', usage.users, limits.maxUsers],
-    ['devices', usage.devices, limits.maxDevices],
-    ['storage', usage.storageBytes / GB, limits.storageQuotaGb],
-  ]
-  return checks
-    .filter(([, used, limit]) => used > limit)
-    .map(([name, used, limit]) => (name === 'storage' ? `storage: ${used.toFixed(2)} GB in use > ${limit} GB` : `${name}: ${used} in use > ${limit}`))
+/** Each of `limits` that the tenant's current usage exceeds, as `assets: 612 in use > 500`. */
+export async function limitViolations(sql: Sql | TransactionSql, tenantId: string, limits: Limits): Promise<string[]> {
+  const rows = await sql<{resource: string; used: string; quota: string}[]>`
+    select resource, used::text, quota::text
+    from quota_excess(${tenantId}, ${limits.maxAssets}, ${limits.maxUsers}, ${limits.maxDevices}, ${limits.storageQuotaGb})`
+  return rows.map(({resource, used, quota}) => resource === 'storage'
+    ? `storage: ${(Number(used) / GB).toFixed(2)} GB in use > ${Number(quota) / GB} GB`
+    : `${resource}: ${used} in use > ${quota}`)
+}
+
+/** The SQLSTATE of the quota triggers' refusal. */
+export const QUOTA_SQLSTATE = 'AQ001'
+
+const LIMIT_FLAG: Record<string, string> = {users: '--max-users', assets: '--max-assets', devices: '--max-devices', storage: '--storage-quota'}
+const LIMIT_COLUMN: Record<string, string> = {users: 'max_users', assets: 'max_assets', devices: 'max_devices', storage: 'storage_quota_gb'}
+
+/**
+ * The database's refusal of an insert above a quota as QUOTA_EXCEEDED (exit
+ * 4), with its numbers (storage in bytes); undefined for any other error.
+ */
+export function quotaExceeded(error: unknown): AppError | undefined {
+  const e = error as {code?: string; message?: string; detail?: string}
+  if (e?.code !== QUOTA_SQLSTATE) return undefined
+  const details = JSON.parse(e.detail ?? '{}') as {subdomain: string; resource: string; used: number; adding: number; limit: number}
+  const {subdomain, resource, used, adding} = details
+  const enough = resource === 'storage' ? Math.ceil((used + adding) / GB) : used + adding
+  return conflict('QUOTA_EXCEEDED', e.message!, {
+    field: LIMIT_COLUMN[resource],
+    details,
+    suggestions: [`Raise the limit: anthias tenant update ${subdomain} ${LIMIT_FLAG[resource]} ${enough}`, ...(resource === 'users' ? [`Or remove a member: anthias user remove ${subdomain} EMAIL`] : [])],
+    cause: error,
+  })
 }

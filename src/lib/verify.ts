@@ -2,6 +2,7 @@
 import type {Sql} from 'postgres'
 
 import type {Context} from './context.js'
+import {describeMissing, missingFeatures} from './feature-use.js'
 import {inspectRls, leakProbe, rlsProblems} from './rls.js'
 import {loadTenantMigrations} from './tenant-migrations.js'
 import {getTenant} from './tenants.js'
@@ -54,7 +55,7 @@ export async function verifyTenant(sql: Sql, tenantRef: string, ctx: Context): P
     `${probe.leaks} rows visible: ${JSON.stringify({fromOtherTenant: probe.fromOtherTenant, withoutTenant: probe.withoutTenant})}`)
 
   const usage = await tenantUsage(sql, tenant.id)
-  const violations = limitViolations(usage, tenant.limits)
+  const violations = await limitViolations(sql, tenant.id, tenant.limits)
   check('usage within quota', violations.length === 0, `assets ${usage.assets}/${tenant.limits.maxAssets}, users ${usage.users}/${tenant.limits.maxUsers}, devices ${usage.devices}/${tenant.limits.maxDevices}, storage ${usage.storageGb}/${tenant.limits.storageQuotaGb} GB`, violations.join('; '))
 
   const files = await loadTenantMigrations()
@@ -63,9 +64,9 @@ export async function verifyTenant(sql: Sql, tenantRef: string, ctx: Context): P
   check('tenant migrations up to date', pending.length === 0, `${files.length} of ${files.length} applied`,
     `pending: ${pending.map((p) => `${p.version} ${p.name}`).join(', ')}; run: anthias tenant migrate --tenant ${tenant.subdomain}`)
 
-  const [keys] = await sql<{n: number}[]>`select count(*)::int as n from api_keys where tenant_id = ${tenant.id} and revoked_at is null`
-  const apiOk = keys!.n === 0 || tenant.features.includes('api_access')
-  check('features consistent with plan', apiOk, `plan ${tenant.plan}: ${tenant.features.join(', ')}`, `${keys!.n} active API key(s) but the api_access feature is off`)
+  const missing = await missingFeatures(sql, tenant.id, tenant.features)
+  check('features consistent with plan', missing.length === 0, `plan ${tenant.plan}: ${tenant.features.join(', ')}`,
+    `in use but off: ${describeMissing(missing).join('; ')}`)
 
   return {tenantId: tenant.id, subdomain: tenant.subdomain, ok: checks.every((c) => c.ok), checks}
 }

@@ -21,7 +21,7 @@ describe('backup files with the built CLI', () => {
     t = await createTestDatabase()
     dir = await mkdtemp(join(tmpdir(), 'anthias-backup-files-'))
     env = {DATABASE_URL: t.url, ANTHIAS_DATABASE_URL: '', CI: '1'}
-    const {tenant} = await createTenant(t.sql, {name: 'Files Co', subdomain: 'files-co', ownerEmail: 'owner@files.example.com'}, resolveContext({}))
+    const {tenant} = await createTenant(t.sql, {name: 'Files Co', subdomain: 'files-co', ownerEmail: 'owner@files.example.com', maxAssets: 10_000}, resolveContext({}))
     await withTenant(t.sql, tenant.id, async (tx) => {
       await tx`insert into assets (tenant_id, name, uri, mimetype) select ${tenant.id}, 'Asset ' || g, 'a.png', 'image/png' from generate_series(1, 5000) g`
       await tx`insert into devices (tenant_id, name) values (${tenant.id}, 'Lobby')`

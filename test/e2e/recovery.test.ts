@@ -21,7 +21,7 @@ describe('recovery procedures with the built CLI', () => {
     t = await createTestDatabase()
     dir = await mkdtemp(join(tmpdir(), 'anthias-recovery-'))
     env = {DATABASE_URL: t.url, ANTHIAS_DATABASE_URL: '', CI: '1'}
-    const {tenant} = await createTenant(t.sql, {name: 'Big Co', subdomain: 'big-co', ownerEmail: 'owner@big.example.com'}, resolveContext({}))
+    const {tenant} = await createTenant(t.sql, {name: 'Big Co', subdomain: 'big-co', ownerEmail: 'owner@big.example.com', maxAssets: 60000}, resolveContext({}))
     await withTenant(t.sql, tenant.id, (tx) => tx`insert into assets (tenant_id, name, uri, mimetype) select ${tenant.id}, 'Asset ' || g, 'a.png', 'image/png' from generate_series(1, 60000) g`)
   })
   afterAll(async () => {

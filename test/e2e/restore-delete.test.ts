@@ -25,7 +25,7 @@ describe('tenant delete and restore over a live tenant, with the built CLI', () 
   let writer: postgres.Sql
 
   async function tenantWithAssets(name: string, subdomain: string, assets: number): Promise<string> {
-    const {tenant} = await createTenant(t.sql, {name, subdomain, ownerEmail: `owner@${subdomain}.example.com`}, ctx)
+    const {tenant} = await createTenant(t.sql, {name, subdomain, ownerEmail: `owner@${subdomain}.example.com`, maxAssets: 10_000}, ctx)
     await withTenant(t.sql, tenant.id, (tx) => tx`insert into assets (tenant_id, name, uri, mimetype) select ${tenant.id}, 'Asset ' || g, 'a.png', 'image/png' from generate_series(1, ${assets}) g`)
     return tenant.id
   }

@@ -1,11 +1,14 @@
 import {afterAll, afterEach, beforeAll, describe, expect, it} from 'vitest'
 
-import {createTestDatabase, type TestDatabase} from '../helpers/db.js'
+import {createApiKey} from '../../src/lib/api-keys.js'
+import {resolveContext} from '../../src/lib/context.js'
+import {createTenant} from '../../src/lib/tenants.js'
+import {createTestDatabase, snapshot, type TestDatabase} from '../helpers/db.js'
 import {Terminal} from '../helpers/tmux.js'
 
 /** The built CLI's create wizard, driven through a real pseudo-terminal. */
 // CI installs tmux; a developer machine without it skips these, CI never does
-describe.runIf(Terminal.available() || process.env.CI)('the create wizard in a real terminal', () => {
+describe.runIf(Terminal.available() || process.env.CI)('the create and plan wizards in a real terminal', () => {
   let t: TestDatabase
   let term: Terminal | undefined
   let env: Record<string, string>
@@ -65,5 +68,22 @@ describe.runIf(Terminal.available() || process.env.CI)('the create wizard in a r
     expect(screen).toContain('EXIT=130')
     const rows = await t.sql`select 1 from tenants where name = 'Wayne Enterprises'`
     expect(rows).toHaveLength(0)
+  })
+
+  it('the plan wizard previews the overrides kept and the API keys a downgrade would revoke; declining changes nothing', async () => {
+    const ctx = resolveContext({actor: 'test'})
+    await createTenant(t.sql, {name: 'Oscorp', subdomain: 'oscorp', plan: 'professional', features: {custom_branding: true}}, ctx)
+    const key = await createApiKey(t.sql, 'oscorp', {name: 'Integration', permissions: ['assets.read']}, ctx)
+    const before = await snapshot(t.sql)
+    term = new Terminal(['tenant', 'plan', 'oscorp'], env, {columns: 120, rows: 50})
+    await term.waitFor('New plan')
+    term.send('', 'Enter') // basic
+    const preview = await term.waitFor('Apply anyway (--force, audited)?')
+    expect(preview).toMatch(/overrides \(kept\)\s*│\s*custom_branding=true\s*│\s*custom_branding=true/)
+    expect(preview).toContain(`api_access is off on basic but in use: 1 active API key (${key.prefix}), revoked if applied`)
+    term.send('', 'Enter') // the default: no
+    const done = await term.waitFor('EXIT=')
+    expect(done).toContain('Cancelled; nothing was changed.')
+    expect(await snapshot(t.sql)).toEqual(before)
   })
 })

@@ -88,6 +88,19 @@ describe('members, API keys, plan changes and security', () => {
     expect(await removeMember(t.sql, 'client-org', 'temp@client.com', ctx)).toEqual({email: 'temp@client.com', role: 'viewer'})
   })
 
+  it('two removals at once of the last two active owners (a third only invited): one succeeds, the other gets LAST_OWNER', async () => {
+    const {tenant} = await createTenant(t.sql, {name: 'Two Owners', subdomain: 'two-owners', ownerEmail: 'a@two.example.com'}, ctx)
+    for (const email of ['b@two.example.com', 'c@two.example.com']) await inviteUser(t.sql, 'two-owners', {email, role: 'owner'}, ctx)
+    await t.sql`update memberships set status = 'active', accepted_at = now()
+      where tenant_id = ${tenant.id} and user_id in (select id from users where email in ('a@two.example.com', 'b@two.example.com'))`
+    const results = await Promise.allSettled(['a@two.example.com', 'b@two.example.com'].map((email) => removeMember(t.sql, 'two-owners', email, ctx)))
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1)
+    const rejected = results.find((r) => r.status === 'rejected') as PromiseRejectedResult
+    expect(rejected.reason).toMatchObject({code: 'LAST_OWNER', exit: 4, message: expect.stringContaining('have not accepted their invitations yet')})
+    const owners = await listMembers(t.sql, 'two-owners')
+    expect(owners.map((m) => m.status).sort()).toEqual(['active', 'invited'])
+  })
+
   it("creates the guide's primary API key; the key and tokens never appear in the database or audit log", async () => {
     const key = await createApiKey(t.sql, 'client-org', {name: 'Primary API Key', permissions: ['assets.*', 'devices.*'], expiresDays: 365}, ctx)
     expect(key.key).toMatch(/^ak_[0-9a-f]{12}\.[A-Za-z0-9_-]{43}$/)

@@ -10,15 +10,16 @@ const fieldName = flagFieldName({plan: 'PLAN'})
 export default class TenantPlan extends BaseCommand<typeof TenantPlan> {
   static override aliases = ['upgrade_tenant_plan']
   static override description = describe(
-    `Move a tenant to another plan (the guide's TenantQuotaManager.upgrade_tenant_plan). The new plan's limits and features apply unless overridden by flags.
+    `Move a tenant to another plan (the guide's TenantQuotaManager.upgrade_tenant_plan). The new plan's limits and features apply unless overridden by flags; the tenant's own feature overrides (on or off, e.g. an add-on like custom_branding) are kept, and --feature sets more.
 
-In a terminal without PLAN it asks for the plan and shows the limit changes and the usage check before confirming.
+In a terminal without PLAN it asks for the plan and shows the limit changes, the overrides kept, the usage check and what would be revoked before confirming.
 
-A change whose limits fall below current usage (assets, users, devices, storage) is refused with each violation listed (LIMIT_BELOW_USAGE, exit 4), unless --force, which is audited.`,
+A change whose limits fall below current usage (assets, users, devices, storage) is refused with each violation listed (LIMIT_BELOW_USAGE, exit 4), and so is one that turns off a feature the tenant uses: api_access while it has active API keys (FEATURE_IN_USE, exit 4; keep it with --feature api_access=true). --force applies the change anyway, audited: the tenant may stay above its limits (it can shrink but not grow: the database refuses new members, assets or devices above a limit), and its active API keys are revoked in the same transaction.`,
   )
   static override examples = [
     '<%= config.bin %> tenant plan client-org enterprise --max-assets 2000 --max-users 200 --max-devices 100 --storage-quota 500',
     '<%= config.bin %> tenant plan acme-corp basic',
+    '<%= config.bin %> tenant plan acme-corp basic --feature api_access=true',
     '<%= config.bin %> tenant plan acme-corp basic --force --json',
   ]
   static override args = {
@@ -28,7 +29,7 @@ A change whose limits fall below current usage (assets, users, devices, storage)
   static override flags = {
     ...limitFlags,
     ...featureFlag,
-    force: Flags.boolean({description: 'apply even when limits fall below current usage (audited)'}),
+    force: Flags.boolean({description: 'apply even when limits fall below current usage or a feature in use goes away, revoking the API keys that need it (audited)'}),
   }
 
   async run(): Promise<PlanChangeResult | {cancelled: true}> {
@@ -51,17 +52,20 @@ A change whose limits fall below current usage (assets, users, devices, storage)
       const u = preview.usage
       this.log(`\nIn use: ${u.assets} assets · ${u.users} users · ${u.devices} devices · ${u.storageGb} GB`)
       for (const v of preview.violations) this.log(`${symbols.fail} over the new limit: ${v}`)
-      const ok = preview.violations.length === 0
-        ? await confirm({message: `Move ${preview.subdomain} to ${input.plan}?`, default: true})
-        : await confirm({message: 'The tenant would be over its limits. Apply anyway (--force, audited)?', default: false})
+      for (const f of preview.featuresInUse) this.log(`${symbols.fail} ${f.feature} is off on ${input.plan} but in use: ${f.usedBy}, revoked if applied`)
+      const blocked = preview.violations.length > 0 || preview.featuresInUse.length > 0
+      const ok = blocked
+        ? await confirm({message: 'Apply anyway (--force, audited)?', default: false})
+        : await confirm({message: `Move ${preview.subdomain} to ${input.plan}?`, default: true})
       if (!ok) {
         this.log('Cancelled; nothing was changed.')
         return {cancelled: true}
       }
-      input.force = preview.violations.length > 0
+      input.force = blocked
     }
     const result = await changeTenantPlan(sql, this.args.tenant, input, ctx, fieldName)
     for (const v of result.violations) this.warn(`forced below usage: ${v}`)
+    for (const k of result.revokedApiKeys) this.warn(`revoked API key ${k.prefix} (${k.name}): api_access is off on ${result.after.plan}`)
     this.log(`${symbols.ok} ${result.subdomain}: ${result.before.plan} → ${result.after.plan}\n`)
     this.log(await this.compare(result))
     return result
@@ -69,6 +73,7 @@ A change whose limits fall below current usage (assets, users, devices, storage)
 
   private async compare({before: b, after: a}: PlanChangeResult): Promise<string> {
     const {table} = await import('../../lib/ui/format.js')
+    const overrides = (o: Record<string, boolean>) => Object.entries(o).map(([f, on]) => `${f}=${on}`).join('\n') || '-'
     return table(['', 'before', 'after'], [
       ['plan', b.plan, a.plan],
       ['max assets', b.limits.maxAssets, a.limits.maxAssets],
@@ -76,6 +81,7 @@ A change whose limits fall below current usage (assets, users, devices, storage)
       ['max devices', b.limits.maxDevices, a.limits.maxDevices],
       ['storage (GB)', b.limits.storageQuotaGb, a.limits.storageQuotaGb],
       ['features', b.features.join('\n'), a.features.join('\n')],
+      ['overrides (kept)', overrides(b.overrides), overrides(a.overrides)],
     ])
   }
 }

@@ -10,7 +10,7 @@ export default class UserInvite extends BaseCommand<typeof UserInvite> {
   static override description = describe(
     `Invite a member to a tenant (the guide's TenantUserManager.invite_user).
 
-Creates the global user if new and adds the membership as an invitation with a one-time token, shown once and stored only as its SHA-256. The tenant's max_users is enforced: when no seat is left the invite fails with QUOTA_EXCEEDED (exit 4). An email that is already a member exits 4 (MEMBER_EXISTS).
+Creates the global user if new and adds the membership as an invitation with a one-time token, shown once and stored only as its SHA-256. The tenant's max_users is enforced by the database, also against concurrent invites: when no seat is left the invite fails with QUOTA_EXCEEDED (exit 4). An email that is already a member exits 4 (MEMBER_EXISTS).
 
 --resend gives a member who has not accepted yet a new token (and expiry) in place of the old one: for an expired invitation, or a token that was lost. A member who has accepted exits 4 (MEMBER_ACTIVE); one who is not a member exits 3 (MEMBER_NOT_FOUND).`,
   )

@@ -4,7 +4,7 @@ import {BaseCommand, describe} from '../../base.js'
 import {tenantArg} from '../../flags.js'
 
 export default class UserRemove extends BaseCommand<typeof UserRemove> {
-  static override description = describe('Remove a member from a tenant. The last owner cannot be removed (LAST_OWNER, exit 4).')
+  static override description = describe('Remove a member from a tenant. A tenant keeps an owner who can act: the last active owner (one who accepted) cannot be removed while the other owners are only invited, nor the last owner of any kind (LAST_OWNER, exit 4).')
   static override examples = ['<%= config.bin %> user remove acme-corp manager@acme.com', '<%= config.bin %> user remove acme-corp manager@acme.com --json']
   static override args = {
     tenant: tenantArg,

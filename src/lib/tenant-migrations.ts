@@ -25,9 +25,10 @@ import type {Context} from './context.js'
 import {timeoutError} from './db/connect.js'
 import {loadMigrations, type Migration} from './db/migrations.js'
 import {splitStatements, type Statement} from './db/sql-scan.js'
-import {APP_ROLE, enterTenant, leaveTenant, tenantContext, type TenantContextRow} from './db/tenant-context.js'
+import {APP_ROLE, enterTenant, leaveTenant, setTenant, tenantContext, type TenantContextRow} from './db/tenant-context.js'
+import {openTenantLogin} from './db/tenant-login.js'
 import {AppError, ExitCode} from './errors.js'
-import {lockTenant} from './tenant-ref.js'
+import {tenantKey, tenantNotFound} from './tenant-ref.js'
 
 export const TENANT_MIGRATIONS_DIR = fileURLToPath(new URL('../../sql/tenant/', import.meta.url))
 
@@ -137,7 +138,14 @@ async function runConfined<T extends object>(tx: TransactionSql, tenant: {id: st
   return rows
 }
 
-const sessionUser = async (sql: Sql) => (await sql<{login: string}[]>`select session_user as login`)[0]!.login
+/**
+ * Set the tenant and take its row lock (as other changes to a tenant do), on
+ * the confined login, pipelined; a tenant deleted meanwhile is not found.
+ */
+async function lockAs(tx: TransactionSql, tenant: {id: string; subdomain: string}): Promise<void> {
+  const [, [row]] = await Promise.all([setTenant(tx, tenant.id), tx<{locked: boolean}[]>`select lock_current_tenant() as locked`])
+  if (!row?.locked) throw tenantNotFound(tenant.subdomain)
+}
 
 export interface LedgerRow {
   version: number
@@ -155,6 +163,7 @@ export interface TenantMigrationResult {
   reverted: {version: number; name: string}[]
   pending: {version: number; name: string}[]
   durationMs: number
+  warnings: string[]
 }
 
 export interface MigrateOptions {
@@ -184,73 +193,84 @@ function checkLedger(ledger: LedgerRow[], files: Migration[], subdomain: string)
   return files.filter((m) => !done.has(m.version))
 }
 
-const ledgerOf = (tx: TransactionSql, tenantId: string) =>
+const ledgerOf = (tx: Sql | TransactionSql, tenantId: string) =>
   tx<LedgerRow[]>`select version, name, checksum, applied_at, duration_ms, faked from tenant_migrations where tenant_id = ${tenantId} order by version`
 
 /** Apply, fake, plan or revert this tenant's migrations; each step is one transaction. */
 export async function migrateTenant(sql: Sql, tenantRef: string, options: MigrateOptions, ctx: Context): Promise<TenantMigrationResult> {
   const files = options.files ?? (await loadTenantMigrations())
   checkTenantScripts(files)
-  const login = await sessionUser(sql)
   const started = performance.now()
-  const result: TenantMigrationResult = {tenantId: '', subdomain: '', applied: [], reverted: [], pending: [], durationMs: 0}
-  for (;;) {
-    const more = await sql.begin(async (tx) => {
-      const tenant = await lockTenant(tx, tenantRef)
-      Object.assign(result, {tenantId: tenant.id, subdomain: tenant.subdomain})
-      const ledger = await ledgerOf(tx, tenant.id)
-      const pending = checkLedger(ledger, files, tenant.subdomain)
-      result.pending = pending.map(({version, name}) => ({version, name}))
-      if (options.plan) return false
-      if (options.backwards) {
-        const last = ledger.at(-1)
-        if (!last || (options.to === undefined ? result.reverted.length > 0 : last.version <= options.to)) return false
-        const file = files.find((m) => m.version === last.version)!
-        if (file.down === undefined) throw new AppError('TENANT_MIGRATION_IRREVERSIBLE', `Tenant migration ${file.version} (${file.name}) has no down script.`, {exit: ExitCode.failed})
-        await runConfined(tx, tenant, login, fileName(file, 'down'), file.down)
-        await tx`delete from tenant_migrations where tenant_id = ${tenant.id} and version = ${file.version}`
-        await writeAudit(tx, {actor: ctx.actor, action: 'tenant.migrate', tenantId: tenant.id, subject: tenant.subdomain, arguments: {reverted: file.version}})
-        result.reverted.push({version: file.version, name: file.name})
-        return true
-      }
-      const next = pending[0]
-      if (!next) return false
-      const began = performance.now()
-      let faked = false
-      const check = presentIf(next)
-      if (options.fakeInitial && next === files[0]) {
-        if (!check) throw new AppError('FAKE_INITIAL_UNSUPPORTED', `Tenant migration ${next.version} (${next.name}) declares no present-if check, so it cannot be faked.`)
-        const [row] = await runConfined<{present: boolean}>(tx, tenant, login, fileName(next, 'up'), presentIfQuery(check))
-        if (!row?.present) {
-          throw new AppError('FAKE_INITIAL_NOT_PRESENT', `The effects of tenant migration ${next.version} (${next.name}) are not present in ${tenant.subdomain}; run it without --fake-initial.`, {exit: ExitCode.failed})
+  const [tenant] = await sql<{id: string; subdomain: string}[]>`select t.id, t.subdomain from tenants t where ${tenantKey(sql, tenantRef)}`
+  if (!tenant) throw tenantNotFound(tenantRef)
+  const result: TenantMigrationResult = {tenantId: tenant.id, subdomain: tenant.subdomain, applied: [], reverted: [], pending: [], durationMs: 0, warnings: []}
+  if (options.plan) {
+    result.pending = checkLedger(await ledgerOf(sql, tenant.id), files, tenant.subdomain).map(({version, name}) => ({version, name}))
+    result.durationMs = Math.round(performance.now() - started)
+    return result
+  }
+  const runner = await openTenantLogin(sql, 1)
+  if (runner.warning) result.warnings.push(runner.warning)
+  const {login} = runner
+  try {
+    for (;;) {
+      const more = await runner.sql.begin(async (tx) => {
+        await lockAs(tx, tenant)
+        const ledger = await ledgerOf(tx, tenant.id)
+        const pending = checkLedger(ledger, files, tenant.subdomain)
+        result.pending = pending.map(({version, name}) => ({version, name}))
+        if (options.backwards) {
+          const last = ledger.at(-1)
+          if (!last || (options.to === undefined ? result.reverted.length > 0 : last.version <= options.to)) return false
+          const file = files.find((m) => m.version === last.version)!
+          if (file.down === undefined) throw new AppError('TENANT_MIGRATION_IRREVERSIBLE', `Tenant migration ${file.version} (${file.name}) has no down script.`, {exit: ExitCode.failed})
+          await runConfined(tx, tenant, login, fileName(file, 'down'), file.down)
+          await tx`delete from tenant_migrations where tenant_id = ${tenant.id} and version = ${file.version}`
+          await writeAudit(tx, {actor: ctx.actor, action: 'tenant.migrate', tenantId: tenant.id, subject: tenant.subdomain, arguments: {reverted: file.version}})
+          result.reverted.push({version: file.version, name: file.name})
+          return true
         }
-        faked = true
-      } else {
-        await runConfined(tx, tenant, login, fileName(next, 'up'), next.up)
-      }
-      const durationMs = Math.round(performance.now() - began)
-      await tx`insert into tenant_migrations (tenant_id, version, name, checksum, duration_ms, faked)
-        values (${tenant.id}, ${next.version}, ${next.name}, ${next.checksum}, ${durationMs}, ${faked})`
-      await writeAudit(tx, {actor: ctx.actor, action: 'tenant.migrate', tenantId: tenant.id, subject: tenant.subdomain, arguments: {version: next.version, faked}})
-      result.applied.push({version: next.version, name: next.name, durationMs, faked})
-      return true
-    })
-    if (!more) break
+        const next = pending[0]
+        if (!next) return false
+        const began = performance.now()
+        let faked = false
+        const check = presentIf(next)
+        if (options.fakeInitial && next === files[0]) {
+          if (!check) throw new AppError('FAKE_INITIAL_UNSUPPORTED', `Tenant migration ${next.version} (${next.name}) declares no present-if check, so it cannot be faked.`)
+          const [row] = await runConfined<{present: boolean}>(tx, tenant, login, fileName(next, 'up'), presentIfQuery(check))
+          if (!row?.present) {
+            throw new AppError('FAKE_INITIAL_NOT_PRESENT', `The effects of tenant migration ${next.version} (${next.name}) are not present in ${tenant.subdomain}; run it without --fake-initial.`, {exit: ExitCode.failed})
+          }
+          faked = true
+        } else {
+          await runConfined(tx, tenant, login, fileName(next, 'up'), next.up)
+        }
+        const durationMs = Math.round(performance.now() - began)
+        await tx`insert into tenant_migrations (tenant_id, version, name, checksum, duration_ms, faked)
+          values (${tenant.id}, ${next.version}, ${next.name}, ${next.checksum}, ${durationMs}, ${faked})`
+        await writeAudit(tx, {actor: ctx.actor, action: 'tenant.migrate', tenantId: tenant.id, subject: tenant.subdomain, arguments: {version: next.version, faked}})
+        result.applied.push({version: next.version, name: next.name, durationMs, faked})
+        return true
+      })
+      if (!more) break
+    }
+  } finally {
+    await runner.close()
   }
   result.durationMs = Math.round(performance.now() - started)
   return result
 }
 
 /**
- * One migration for one tenant in one transaction: lock the tenant, then enter
- * its context, run the script and record it, pipelined. A concurrent
- * migrator of the same tenant waits on the lock and then fails on the ledger's
- * primary key, rolling back its copy of the work.
+ * One migration for one tenant in one transaction on the confined login: lock
+ * the tenant, then enter its context, run the script and record it, pipelined.
+ * A concurrent migrator of the same tenant waits on the lock and then fails on
+ * the ledger's primary key, rolling back its copy of the work.
  */
 async function applyMigration(sql: Sql, tenant: {id: string; subdomain: string}, m: Migration, login: string, ctx: Context): Promise<void> {
   await sql.begin(async (tx) => {
     const began = performance.now()
-    await tx`select 1 from tenants where id = ${tenant.id} for update`
+    await lockAs(tx, tenant)
     await runConfined(tx, tenant, login, fileName(m, 'up'), m.up)
     await Promise.all([
       tx`insert into tenant_migrations (tenant_id, version, name, checksum, duration_ms)
@@ -287,6 +307,7 @@ export interface MigrateAllResult {
   skipped: number
   outcomes: TenantOutcome[]
   durationMs: number
+  warnings: string[]
 }
 
 /**
@@ -297,7 +318,6 @@ export async function migrateAllTenants(sql: Sql, options: MigrateAllOptions, ct
   const started = performance.now()
   const files = options.files ?? (await loadTenantMigrations())
   checkTenantScripts(files)
-  const login = await sessionUser(sql)
   const [row] = await sql<{tenants: number; mismatched: {version: number; name: string}[] | null; pending: {id: string; subdomain: string; applied: number[]}[] | null}[]>`
     with expected as (
       select * from unnest(${files.map((m) => m.version)}::int[], ${files.map((m) => m.checksum)}::text[]) as e(version, checksum)
@@ -325,12 +345,15 @@ export async function migrateAllTenants(sql: Sql, options: MigrateAllOptions, ct
     })
   }
   const pending = row?.pending ?? []
-  const result: MigrateAllResult = {tenants: row?.tenants ?? 0, pending: pending.length, migrated: 0, failed: 0, skipped: 0, outcomes: [], durationMs: 0}
+  const result: MigrateAllResult = {tenants: row?.tenants ?? 0, pending: pending.length, migrated: 0, failed: 0, skipped: 0, outcomes: [], durationMs: 0, warnings: []}
   if (options.plan || pending.length === 0) {
     result.outcomes = pending.map((t) => ({subdomain: t.subdomain, tenantId: t.id, status: 'pending', applied: [], durationMs: 0}))
     result.durationMs = Math.round(performance.now() - started)
     return result
   }
+  const concurrency = Math.max(1, options.concurrency ?? 4)
+  const runner = await openTenantLogin(sql, concurrency)
+  if (runner.warning) result.warnings.push(runner.warning)
   let next = 0
   let stop = false
   const worker = async () => {
@@ -344,7 +367,7 @@ export async function migrateAllTenants(sql: Sql, options: MigrateAllOptions, ct
       const began = performance.now()
       try {
         const todo = files.filter((m) => !tenant.applied.includes(m.version))
-        for (const migration of todo) await applyMigration(sql, tenant, migration, login, ctx)
+        for (const migration of todo) await applyMigration(runner.sql, tenant, migration, runner.login, ctx)
         result.outcomes.push({subdomain: tenant.subdomain, tenantId: tenant.id, status: 'migrated', applied: todo.map((m) => m.version), durationMs: Math.round(performance.now() - began)})
         result.migrated++
       } catch (error) {
@@ -357,7 +380,11 @@ export async function migrateAllTenants(sql: Sql, options: MigrateAllOptions, ct
       options.onProgress?.(result.outcomes.length, pending.length)
     }
   }
-  await Promise.all(Array.from({length: Math.max(1, options.concurrency ?? 4)}, worker))
+  try {
+    await Promise.all(Array.from({length: concurrency}, worker))
+  } finally {
+    await runner.close()
+  }
   result.outcomes.sort((a, b) => (a.subdomain < b.subdomain ? -1 : 1))
   result.durationMs = Math.round(performance.now() - started)
   return result

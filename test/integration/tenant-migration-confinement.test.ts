@@ -117,12 +117,32 @@ describe('a tenant migration cannot leave its tenant', () => {
     await mkdir(sub)
     await writeFile(join(sub, '0001_hop.up.sql'), "select hop();\nupdate devices set name = 'pwned';\n")
     const files = await loadTenantMigrations(sub)
-    await expect(migrateTenant(t.sql, 'conf-a', {files}, ctx)).rejects.toMatchObject({code: 'TENANT_MIGRATION_ESCAPED'})
+    await expect(migrateTenant(t.sql, 'conf-a', {files}, ctx)).rejects.toMatchObject({code: 'TENANT_MIGRATION_ESCAPED', details: expect.objectContaining({login: expect.stringMatching(/^anthias_migrate_/)})})
     const all = await migrateAllTenants(t.sql, {files, continueOnError: true}, ctx)
     expect(all.outcomes.map((o) => [o.subdomain, o.status, o.error?.code])).toEqual([['conf-a', 'failed', 'TENANT_MIGRATION_ESCAPED'], ['conf-b', 'migrated', undefined]])
     // conf-b's own run hopped to itself; conf-a's rows and the other tenant's are as they were
     const after = await state()
     expect(after.devices.filter((d) => d.tenantId === ids['conf-a'])).toEqual(before.devices.filter((d) => d.tenantId === ids['conf-a']))
     expect(after.ledger.map((r) => r.tenantId)).toEqual([ids['conf-b']])
+  })
+
+  it('on a login of its own a script cannot become another role, even by a way the check does not know', async () => {
+    await t.sql.unsafe(`create function sneak() returns void language plpgsql as $$
+      begin
+        perform set_config('role', 'postgres', true);
+        update devices set name = 'pwned';
+        perform set_config('role', 'anthias_app', true);
+      end $$;
+      grant execute on function sneak() to anthias_app`)
+    const sub = join(dir, 'sneak')
+    await mkdir(sub)
+    await writeFile(join(sub, '0001_sneak.up.sql'), 'select sneak();\n')
+    const files = await loadTenantMigrations(sub)
+    await t.sql`delete from tenant_migrations`
+    const before = await state()
+    await expect(migrateTenant(t.sql, 'conf-a', {files}, ctx)).rejects.toMatchObject({message: expect.stringContaining('permission denied to set role')})
+    const all = await migrateAllTenants(t.sql, {files, continueOnError: true}, ctx)
+    expect(all).toMatchObject({failed: 2, migrated: 0, warnings: []})
+    expect(await state()).toEqual(before)
   })
 })

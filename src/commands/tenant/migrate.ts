@@ -8,6 +8,8 @@ export default class TenantMigrate extends BaseCommand<typeof TenantMigrate> {
   static override description = describe(
     `Apply the per-tenant data migrations in sql/tenant, one tenant at a time: each migration is one transaction as the application role with the tenant set, so row-level security confines it to that tenant's rows.
 
+A tenant migration holds data statements only: before any tenant is touched, a script with transaction control (COMMIT, BEGIN, SAVEPOINT...), SET/RESET/DISCARD, DO blocks, DDL, or calls such as set_config() is refused (TENANT_MIGRATION_FORBIDDEN, exit 2, naming the file and line). Scripts run on a login of their own without superuser or BYPASSRLS, and the role and tenant are checked again after each script (TENANT_MIGRATION_ESCAPED rolls it back).
+
 --setup-rls makes sure every table with a tenant_id column has row-level security enabled and forced, the tenant_isolation policy present and correct, and the application role its grants and no BYPASSRLS; it repairs what "tenant verify" reports, then runs the leak probe for the tenant. It is the guide's "RLS Policy Issues" procedure as one command.
 
 --all migrates every tenant with pending migrations (found in one query); a failure in one tenant never touches another. Exit 68 when some tenants failed.`,
@@ -55,6 +57,7 @@ export default class TenantMigrate extends BaseCommand<typeof TenantMigrate> {
     if (f.all) {
       const {migrateAllTenants} = await import('../../lib/tenant-migrations.js')
       const result = await migrateAllTenants(sql, {concurrency: f.concurrency, continueOnError: f['continue-on-error'], onlyFailed: f['only-failed'], plan: f.plan}, ctx)
+      for (const w of result.warnings) this.warn(w)
       const failed = result.outcomes.filter((o) => o.status === 'failed')
       if (result.pending === 0) this.log(`${symbols.ok} All ${result.tenants} tenants are up to date (${result.durationMs} ms).`)
       else if (f.plan) this.log(`${result.pending} of ${result.tenants} tenants have pending migrations.`)
@@ -65,6 +68,7 @@ export default class TenantMigrate extends BaseCommand<typeof TenantMigrate> {
     }
     const {migrateTenant} = await import('../../lib/tenant-migrations.js')
     const result = await migrateTenant(sql, f.tenant!, {plan: f.plan, fakeInitial: f['fake-initial'], backwards: f.backwards, to: f.to}, ctx)
+    for (const w of result.warnings) this.warn(w)
     for (const m of result.applied) this.log(`${symbols.ok} ${m.faked ? 'faked' : 'applied'} ${String(m.version).padStart(4, '0')} ${m.name} (${m.durationMs} ms)`)
     for (const m of result.reverted) this.log(`${symbols.ok} reverted ${String(m.version).padStart(4, '0')} ${m.name}`)
     if (f.plan) for (const m of result.pending) this.log(`pending ${String(m.version).padStart(4, '0')} ${m.name}`)

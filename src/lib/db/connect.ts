@@ -117,6 +117,34 @@ export function timeoutError(error: unknown, subject?: string, retry?: string): 
   return undefined
 }
 
+/** What every pool of ours shares. */
+const poolOptions = (postgres: typeof import('postgres')) => ({
+  connect_timeout: 10,
+  onnotice: () => undefined,
+  // column names only: jsonb values (settings, policies) keep their keys as stored
+  transform: {column: {from: postgres.toCamel, to: postgres.fromCamel}},
+  // not in postgres.js's type definitions, but a documented option
+  ...({socket: connectNoDelay} as object),
+})
+
+/**
+ * A pool on the same server, database and connection parameters (TLS, timeouts)
+ * as `sql`, logging in as another role.
+ */
+export async function connectAs(sql: Sql, login: {user: string; password: string}, max: number): Promise<Sql> {
+  const {default: postgres} = await import('postgres')
+  const o = sql.options
+  return postgres({
+    ...poolOptions(postgres),
+    ...({host: o.host, port: o.port, path: o.path, ssl: o.ssl, target_session_attrs: o.target_session_attrs} as object),
+    database: o.database,
+    user: login.user,
+    pass: login.password,
+    max,
+    connection: o.connection,
+  })
+}
+
 export const isUnreachableError = (error: unknown) => UNREACHABLE.has(String((error as {code?: string})?.code))
 
 /** Connect (starting the embedded server when no URL is given) and bring the schema up to date. */
@@ -130,19 +158,14 @@ export async function openDatabase(options: OpenOptions): Promise<Database> {
   let sql: Sql
   try {
     sql = postgres(url, {
+      ...poolOptions(postgres),
       max: options.max ?? 10,
-      connect_timeout: 10,
-      onnotice: () => undefined,
-      // column names only: jsonb values (settings, policies) keep their keys as stored
-      transform: {column: {from: postgres.toCamel, to: postgres.fromCamel}},
       // startup parameters: no command waits for ever behind another transaction's lock
       connection: {
         application_name: 'anthias',
         lock_timeout: lockTimeout,
         ...(options.statementTimeout ? {statement_timeout: options.statementTimeout} : {}),
       },
-      // not in postgres.js's type definitions, but a documented option
-      ...({socket: connectNoDelay} as object),
     })
   } catch (error) {
     await embedded?.release()

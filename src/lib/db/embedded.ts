@@ -98,6 +98,8 @@ const lockFs = {
     fs.rmdirSync(path)
   },
 }
+/** What a data directory of ours holds (besides the temporary files of a run under way). */
+const OWN_ENTRIES = new Set(['pg', 'pg.init', 'embedded.json', 'embedded.lock', 'leases', 'postgres.log', 'embedded-postgres'])
 /** proper-lockfile takes over a lock this old; one whose holder is dead, at once */
 const LOCK_STALE_MS = 10_000
 const LOCK_WAIT_MS = 90_000
@@ -227,9 +229,15 @@ export class EmbeddedServer {
     return join(this.dataDir, 'embedded.lock')
   }
 
-  /** The data directory exists, private to the server's user. */
+  /**
+   * The data directory exists, private to the server's user; one pointed at a
+   * directory holding other things (ANTHIAS_DATA_DIR=/tmp, say) keeps its owner
+   * and mode, the files in it being private on their own.
+   */
   private async prepareDataDir(): Promise<void> {
     await mkdir(this.dataDir, {recursive: true, mode: 0o700})
+    const entries = await readdir(this.dataDir)
+    if (!entries.every((e) => OWN_ENTRIES.has(e) || /^(\.pwfile-|embedded\.json\.)\d+$/.test(e))) return
     const runAs = await this.user()
     if (runAs) await chown(this.dataDir, runAs.uid, runAs.gid)
     await chmod(this.dataDir, 0o700)

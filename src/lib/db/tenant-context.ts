@@ -15,8 +15,13 @@ export const isUuid = (value: string) => UUID.test(value)
  * each other, so callers may pipeline them with more.
  */
 export function enterTenant(tx: TransactionSql, tenantId: string): Promise<unknown> {
+  return Promise.all([tx.unsafe(`set local role ${APP_ROLE}`), setTenant(tx, tenantId)])
+}
+
+/** Set the tenant for the rest of the transaction, keeping the role. */
+export function setTenant(tx: TransactionSql, tenantId: string): Promise<unknown> {
   if (!isUuid(tenantId)) throw new AppError('TENANT_ID_INVALID', `Not a tenant id: ${tenantId}`, {field: 'tenant'})
-  return Promise.all([tx.unsafe(`set local role ${APP_ROLE}`), tx`select set_config(${TENANT_SETTING}, ${tenantId}, true)`])
+  return tx`select set_config(${TENANT_SETTING}, ${tenantId}, true)`
 }
 
 export interface TenantContextRow {

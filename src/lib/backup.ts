@@ -774,6 +774,15 @@ export async function restoreTenant(sql: Sql, path: string, options: RestoreOpti
       throw conflict('SUBDOMAIN_TAKEN', `Subdomain "${subdomain}" belongs to another tenant.`, {field: subdomainField, suggestions: ['Restore with --as NEW_SUBDOMAIN.']})
     }
     if (options.table && !existing) throw new AppError('TENANT_NOT_FOUND', `Tenant ${subdomain} does not exist; restore the whole backup first.`, {exit: ExitCode.notFound})
+    // one pass over the file: verified as it is read, and each table COPYed into its staging table
+    const staged = new Map<string, string>()
+    await scanBackup(path, async (table) => {
+      if (!tables.includes(table.name)) return undefined
+      const {name, sink} = await stage(tx, table)
+      staged.set(table.name, name)
+      return sink
+    })
+    // the file is whole and verified before anyone's confirmation is asked for or a safety backup written
     let safetyBackup: string | undefined
     if (existing && mode === 'replace' && !options.table) {
       if (options.confirmName !== existing.name) {
@@ -785,14 +794,6 @@ export async function restoreTenant(sql: Sql, path: string, options: RestoreOpti
       }
       if (options.backup) safetyBackup = (await backup(existing, options.backup)).path
     }
-    // one pass over the file: verified as it is read, and each table COPYed into its staging table
-    const staged = new Map<string, string>()
-    await scanBackup(path, async (table) => {
-      if (!tables.includes(table.name)) return undefined
-      const {name, sink} = await stage(tx, table)
-      staged.set(table.name, name)
-      return sink
-    })
     const expected = new Map(manifest.tables.map((t) => [t.name, t.rows]))
     let copy: RestoreResult['copy']
     if (newSubdomain) {

@@ -72,7 +72,7 @@ describe('backup files: exact format, safe writing', () => {
     // the forger is right: an untouched body with recomputed checksums restores, and so does format 1 (no whole-file checksum)
     const same = join(dir, 'same.sql')
     await writeFile(same, forge(text, (l) => l))
-    await expect(restoreTenant(t.sql, same, {}, ctx)).resolves.toMatchObject({rows: {devices: 2}})
+    await expect(restoreTenant(t.sql, same, {confirmName: 'Exact'}, ctx)).resolves.toMatchObject({rows: {devices: 2}})
     const v1 = join(dir, 'format1.sql')
     await writeFile(v1, forge(text, (l) => l, (m) => Object.assign(m, {format: 1, sha256: undefined})))
     expect((await readBackup(v1)).format).toBe(1)

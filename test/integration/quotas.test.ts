@@ -184,7 +184,7 @@ describe('quotas, enforced by the database', () => {
     await updateTenant(t.sql, 'over-backup', {maxAssets: 2, force: true}, ctx)
     const file = join(dir, 'over.sql')
     await backupTenant(t.sql, 'over-backup', file)
-    await restoreTenant(t.sql, file, {}, ctx)
+    await restoreTenant(t.sql, file, {confirmName: 'over-backup'}, ctx)
     const copy = await restoreTenant(t.sql, file, {as: 'over-copy'}, ctx)
     expect(copy.rows).toMatchObject({assets: 3})
     expect((await tenantUsage(t.sql, copy.tenantId)).assets).toBe(3)

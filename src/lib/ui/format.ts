@@ -35,9 +35,13 @@ function fitWidths(rows: string[][], columns = process.stdout.columns || 80): nu
   return widths
 }
 
-/** A table with a header row; `head` empty for a two-column label/value table. Control characters in cells are shown escaped. */
+/**
+ * A table with a header row; `head` empty for a two-column label/value table.
+ * Control characters in cells are shown escaped, but for line feeds: a cell
+ * is laid out on several lines within its borders (lists are one a line).
+ */
 export function table(head: string[], rows: Cell[][]): string {
-  const text = rows.map((row) => row.map((c) => (c === null || c === undefined ? '' : escapeControls(String(c)))))
+  const text = rows.map((row) => row.map((c) => (c === null || c === undefined ? '' : String(c).split('\n').map(escapeControls).join('\n'))))
   const colWidths = fitWidths(head.length > 0 ? [head, ...text] : text)
   const t = new Table({
     ...(head.length > 0 ? {head: head.map((h) => chalk.bold(h))} : {}),

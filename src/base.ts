@@ -111,8 +111,9 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     }
     const {symbols} = await import('./lib/ui/format.js')
     const {input} = await import('@inquirer/prompts')
-    this.log(`${symbols.warn} ${warning}`)
-    return input({message: `Type the tenant's exact name to confirm (${tenant.name})`})
+    // the name and the warning come from the database: shown, never acted on by the terminal
+    this.log(`${symbols.warn} ${escapeControls(warning)}`)
+    return input({message: `Type the tenant's exact name to confirm (${escapeControls(tenant.name)})`})
   }
 
   /** A warning: on stderr for people, in `warnings` for --json. */

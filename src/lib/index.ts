@@ -32,7 +32,7 @@ export {
 } from './validation.js'
 export {createApiKey, listApiKeys, revokeApiKey, type ApiKey, type CreatedApiKey} from './api-keys.js'
 export {listAudit, parseSince, type AuditRow, type AuditFilter} from './audit.js'
-export {backupTenant, orphanScan, readBackup, readManifest, restoreTenant, scanBackup, type BackupResult, type Manifest, type RestoreResult} from './backup.js'
+export {backupTenant, backupTenantToStream, orphanScan, readBackup, readManifest, restoreTenant, scanBackup, type BackupResult, type Manifest, type RestoreResult} from './backup.js'
 export {provisionFromSource, validateSource, type BulkOptions, type BulkReport, type RowResult} from './bulk/provision.js'
 export {configSource, csvSource, CSV_COLUMNS, CSV_TEMPLATE, type Source} from './bulk/sources.js'
 export {transaction} from './db/transaction.js'

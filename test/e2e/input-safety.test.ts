@@ -161,6 +161,16 @@ describe('input the CLI refuses, and output it escapes (issue 11)', () => {
     await t.sql`update tenants set name = 'Ok Co' where subdomain = 'ok-co'`
   })
 
+  it('tenant delete prints a stored name with control characters escaped', async () => {
+    expect((await cli(['tenant', 'create', 'Gone Co', 'gone-co'], {env})).code).toBe(0)
+    const name = 'Gone\u001b[2J Co\u202e'
+    await t.sql`update tenants set name = ${name} where subdomain = 'gone-co'`
+    const deleted = await cli(['tenant', 'delete', 'gone-co', '--confirm-name', name, '--no-backup'], {env})
+    expect(deleted.code).toBe(0)
+    expect(deleted.stdout + deleted.stderr).not.toMatch(/[\u001b\u202e]/)
+    expect(deleted.stdout).toContain('Deleted Gone\\x1B[2J Co\\u202E (gone-co)')
+  })
+
   it('--search matches % and _ literally', async () => {
     for (const [name, subdomain] of [['A_b Co', 'ab-under'], ['Axb Co', 'axb-co'], ['Hundred% Co', 'hundred-co']]) {
       expect((await cli(['tenant', 'create', name!, subdomain!], {env})).code).toBe(0)

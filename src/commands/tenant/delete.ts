@@ -25,7 +25,7 @@ The tenant's exact name must be typed in a terminal, or given with --confirm-nam
     const {deleteTenant} = await import('../../lib/tenant-delete.js')
     const {defaultBackupPath, orphanScan} = await import('../../lib/backup.js')
     const {getTenant} = await import('../../lib/tenants.js')
-    const {table, symbols} = await import('../../lib/ui/format.js')
+    const {escapeControls, table, symbols} = await import('../../lib/ui/format.js')
     const {sql} = await this.database()
     const ctx = await this.context()
     const target = await getTenant(sql, this.args.tenant, ctx.baseDomain)
@@ -34,7 +34,7 @@ The tenant's exact name must be typed in a terminal, or given with --confirm-nam
     const result = await deleteTenant(sql, target.id, name, ctx, {backup})
     if (result.backup) this.log(`${symbols.ok} Verified backup: ${result.backup}`)
     const orphans = await orphanScan(sql, result.tenantId)
-    this.log(`${symbols.ok} Deleted ${result.name} (${result.subdomain})`)
+    this.log(`${symbols.ok} Deleted ${escapeControls(result.name)} (${result.subdomain})`)
     this.log(table(['table', 'rows deleted'], Object.entries(result.deleted).map(([t, n]) => [t, n])))
     this.log(Object.keys(orphans).length === 0 ? `${symbols.ok} Orphan scan: nothing left` : `${symbols.fail} Orphan scan: ${JSON.stringify(orphans)}`)
     return {...result, orphans}

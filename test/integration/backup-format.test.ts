@@ -69,12 +69,17 @@ describe('backup files: exact format, safe writing', () => {
     const file = join(dir, 'exact.sql')
     await backupTenant(t.sql, 'exact', file)
     const text = await readFile(file, 'utf8')
+    expect(text).toContain(`SELECT pg_catalog.setval(pg_catalog.pg_get_serial_sequence('public."notification_outbox"', 'id'),`)
     // the forger is right: an untouched body with recomputed checksums restores, and so does format 1 (no whole-file checksum)
     const same = join(dir, 'same.sql')
     await writeFile(same, forge(text, (l) => l))
-    await expect(restoreTenant(t.sql, same, {}, ctx)).resolves.toMatchObject({rows: {devices: 2}})
+    await expect(restoreTenant(t.sql, same, {confirmName: 'Exact'}, ctx)).resolves.toMatchObject({rows: {devices: 2}})
     const v1 = join(dir, 'format1.sql')
-    await writeFile(v1, forge(text, (l) => l, (m) => Object.assign(m, {format: 1, sha256: undefined})))
+    const format1 = (m: Record<string, unknown>) => {
+      Object.assign(m, {format: 1, sha256: undefined})
+      for (const table of m.tables as {sequences?: string[]}[]) delete table.sequences
+    }
+    await writeFile(v1, forge(text, (l) => l.filter((x) => !x.startsWith('SELECT pg_catalog.setval(')), format1))
     expect((await readBackup(v1)).format).toBe(1)
 
     const forgeries: [string, string][] = [
@@ -90,12 +95,18 @@ describe('backup files: exact format, safe writing', () => {
       ['a COPY line with other columns', forge(text, (l) => l.map((x) => (x.startsWith('COPY public."devices"') ? x.replace('"name", ', '') : x)))],
       ['a data line with too few fields', forge(text, insertAfter(/^COPY public\."devices"/, 'x'))],
       ['a manifest that lists a table without tenant_id', forge(text, (l) => l, (m) => (m.tables as {columns: string[]}[]).at(-1)!.columns.splice(0, 1))],
+      ['a sequence line for another table', forge(text, (l) => l.map((x) => (x.startsWith('SELECT pg_catalog.setval(') ? x.replaceAll('public."notification_outbox"', 'public."audit_log"') : x)))],
+      ['a statement after a sequence line', forge(text, (l) => l.map((x) => (x.startsWith('SELECT pg_catalog.setval(') ? `${x} DELETE FROM assets;` : x)))],
+      ['a statement in a sequence line', forge(text, (l) => l.map((x) => (x.startsWith('SELECT pg_catalog.setval(') ? x.replace('FROM public."notification_outbox"', 'FROM public."notification_outbox"; DELETE FROM assets; SELECT 1') : x)))],
+      ['a sequence line the manifest does not name', forge(text, (l) => l, (m) => delete (m.tables as {name: string; sequences?: string[]}[]).find((x) => x.name === 'notification_outbox')!.sequences)],
+      ['a sequence line missing', forge(text, (l) => l.filter((x) => !x.startsWith('SELECT pg_catalog.setval(')))],
+      ['a manifest sequence that is no column of its table', forge(text, (l) => l, (m) => ((m.tables as {name: string; sequences?: string[]}[]).find((x) => x.name === 'devices')!.sequences = ['nope']))],
     ]
     const before = await snapshot(t.sql)
     for (const [what, forged] of forgeries) {
       const bad = join(dir, 'forged.sql')
       await writeFile(bad, forged)
-      await expect(restoreTenant(t.sql, bad, {}, ctx), what).rejects.toMatchObject({code: 'BACKUP_INVALID', exit: 2})
+      await expect(restoreTenant(t.sql, bad, {confirmName: 'Exact'}, ctx), what).rejects.toMatchObject({code: 'BACKUP_INVALID', exit: 2})
     }
     expect(await snapshot(t.sql)).toEqual(before)
   })

@@ -21,7 +21,8 @@
  * every byte after the manifest line. Anyone can recompute checksums, so a
  * reader accepts only what the writer writes, byte for byte: the two header
  * lines, the preamble, each manifest table's COPY line in the manifest's order,
- * data lines with the table's number of fields and the tenant's id, `\.`,
+ * data lines with the table's number of fields and the tenant's id (users:
+ * those of its memberships rows, and no others), `\.`,
  * the statement that moves each sequence the manifest names past the restored
  * ids (so the next insert after a psql restore does not collide with them),
  * and COMMIT; at the very end; no CR anywhere. Nothing else can reach psql.
@@ -393,7 +394,7 @@ function parseManifest(path: string, magic: string, line: string): Manifest {
 type ScanState =
   | {at: 'head'}
   | {at: 'fixed'; text: Buffer; matched: number; next: number}
-  | {at: 'data'; table: TableManifest; index: number; hash: ReturnType<typeof createHash>; rows: number; fields: number; idColumn: number; sink?: BlockSink}
+  | {at: 'data'; table: TableManifest; index: number; hash: ReturnType<typeof createHash>; rows: number; fields: number; idColumn: number; userColumn: number; userIds?: Map<string, number>; sink?: BlockSink}
   | {at: 'end'}
 
 /** Enough for the two header lines of any backup: a longer first or second line is not one. */
@@ -403,7 +404,9 @@ const utf8 = new TextDecoder('utf-8', {fatal: true})
 /**
  * Read a backup once, checking everything: the manifest, that every byte is
  * where the writer puts it, each table's SHA-256 and row count, that every
- * row is the tenant's, the checksum of the whole file, and that it is whole.
+ * row is the tenant's, the checksum of the whole file, that it is whole, and
+ * that its users are its members' (each users row named by a memberships row
+ * and each of those by a users row).
  * Each table's data lines also go to the sink `sinkFor` gives, if any; a
  * caller inside a transaction rolls back what the sinks took when this
  * throws. With `headOnly` it stops after the manifest.
@@ -419,6 +422,9 @@ async function scan(path: string, options: {sinkFor?: (table: TableManifest) => 
   /** lines before the current fixed text, or before the current table's data */
   let line = 0
   const whole = createHash('sha256')
+  /** the ids of the users rows, and the user ids of the memberships rows: each the line it is on */
+  const users = new Map<string, number>()
+  const members = new Map<string, number>()
 
   /** The fixed text for table `index`'s block (the preamble before the first), or the epilogue after the last. */
   const fixed = (index: number, before = ''): ScanState =>
@@ -427,8 +433,10 @@ async function scan(path: string, options: {sinkFor?: (table: TableManifest) => 
   const startTable = async (index: number) => {
     if (index >= manifest!.tables.length) return {at: 'end'} as const
     const table = manifest!.tables[index]!
+    const byUser = table.name === 'users' ? users : table.name === 'memberships' ? members : undefined
     return {at: 'data', table, index, hash: createHash('sha256'), rows: 0, fields: table.columns.length,
-      idColumn: table.columns.indexOf(table.name === 'tenants' ? 'id' : 'tenant_id'), sink: await options.sinkFor?.(table)} as const
+      idColumn: table.columns.indexOf(table.name === 'tenants' ? 'id' : 'tenant_id'),
+      userColumn: byUser ? table.columns.indexOf(table.name === 'users' ? 'id' : 'user_id') : -1, userIds: byUser, sink: await options.sinkFor?.(table)} as const
   }
 
   /** One data line, buf[from, to): the table's number of fields, and the tenant's id in its tenant column. */
@@ -439,6 +447,7 @@ async function scan(path: string, options: {sinkFor?: (table: TableManifest) => 
       const tab = buf.indexOf(9, p)
       const end = tab === -1 || tab > to ? to : tab
       if (field === s.idColumn) ours = end - p === tenantId.length && buf.compare(tenantId, 0, tenantId.length, p, end) === 0
+      if (field === s.userColumn) s.userIds!.set(buf.toString('latin1', p, end), line + s.rows + 1)
       if (end === to) break
       p = tab + 1
     }
@@ -559,6 +568,9 @@ async function scan(path: string, options: {sinkFor?: (table: TableManifest) => 
     throw failure
   }
   if (manifest.sha256 !== undefined && manifest.sha256 !== whole.digest('hex')) throw tampered(`${path} does not match the manifest's checksum of the whole file`)
+  // the writer writes the users of the tenant's members, and no one else: users are global, so another would reach beyond the tenant
+  for (const [id, at] of users) if (!members.has(id)) throw tampered(`Line ${at}: user ${id} is no member of the tenant (no memberships row of the file names it)`, at)
+  for (const [id, at] of members) if (!users.has(id)) throw tampered(`Line ${at}: the membership of user ${id} has no users row in the file`, at)
   return manifest
 }
 
@@ -837,9 +849,10 @@ export async function restoreTenant(sql: Sql, path: string, options: RestoreOpti
       expected.set('api_keys', 0)
     }
     if (staged.has('users')) {
-      // users are global: an email that exists already keeps its account; the tenant's rows follow it
-      await tx.unsafe(`insert into users select * from stage_users s where not exists (select 1 from users u where lower(u.email) = lower(s.email))`)
-      const remap = `select s.id as old_id, u.id as new_id from stage_users s join users u on lower(u.email) = lower(s.email) where u.id <> s.id`
+      // users are global: one that exists already (by id, else by email) keeps its account untouched; the tenant's rows follow it
+      await tx.unsafe(`insert into users select * from stage_users s where not exists (select 1 from users u where u.id = s.id or lower(u.email) = lower(s.email))`)
+      const remap = `select s.id as old_id, u.id as new_id from stage_users s join users u on lower(u.email) = lower(s.email)
+        where u.id <> s.id and not exists (select 1 from users x where x.id = s.id)`
       for (const [table, column] of [['memberships', 'user_id'], ['assets', 'created_by']] as const) {
         if (staged.has(table)) await tx.unsafe(`update ${quote(staged.get(table)!)} t set ${column} = m.new_id from (${remap}) m where t.${column} = m.old_id`)
       }

@@ -15,7 +15,7 @@ The file is plain SQL that psql restores into a database with the schema, and it
     '<%= config.bin %> tenant backup acme-corp -o acme.sql.gz --gzip',
     '<%= config.bin %> tenant backup acme-corp -o acme.sql --force',
     '<%= config.bin %> tenant backup acme-corp -o - --gzip | ssh backup-host "cat > acme.sql.gz"',
-    'psql "$DATABASE_URL" -v ON_ERROR_STOP=1 -f tenant_backup_acme-corp_20261126120000.sql',
+    '<%= config.bin %> tenant restore tenant_backup_acme-corp_20261126120000.sql --check && psql "$DATABASE_URL" -v ON_ERROR_STOP=1 -f tenant_backup_acme-corp_20261126120000.sql',
   ]
   static override args = {tenant: tenantArg}
   static override flags = {

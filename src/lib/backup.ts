@@ -768,10 +768,10 @@ async function primaryKey(tx: TransactionSql, table: string): Promise<string[]> 
 }
 
 /**
- * Identity and serial columns of the restored tables, found from the catalog,
- * whose sequence is behind the ids a restore inserted (they come from another
- * database, or from before a delete): moved past them, never back, by the
- * statement a backup file ends with for psql.
+ * The sequences of the restored tables' identity and serial columns, found
+ * from the catalog, moved past the ids a restore inserted (they come from
+ * another database, or from before a delete), never back, by the statement a
+ * backup file ends with for psql.
  */
 async function advanceSequences(tx: TransactionSql, staged: Map<string, string>): Promise<void> {
   for (const {table, column} of await sequenceColumns(tx, [...staged.keys()])) await tx.unsafe(advanceSequence(table, column, quote(staged.get(table)!)))

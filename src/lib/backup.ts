@@ -7,21 +7,25 @@
  * file is plain SQL that psql restores into a database with the schema:
  *
  *   -- anthias tenant backup
- *   -- manifest: {"format":2,"schemaVersion":3,"tenant":{...},"tables":[{"name","columns","rows","sha256"}...],"sha256":"..."}
+ *   -- manifest: {"format":2,"schemaVersion":3,"tenant":{...},"tables":[{"name","columns","rows","sha256"[,"sequences"]}...],"sha256":"..."}
  *   SET client_encoding = 'UTF8';
  *   BEGIN;
  *   COPY public."tenants" ("id", ...) FROM stdin;
  *   ...rows in COPY text format...
  *   \.
  *   ...
+ *   SELECT pg_catalog.setval(...);   one per column in a table's "sequences"
  *   COMMIT;
  *
  * The SHA-256 of each table is over its data lines, the manifest's own over
  * every byte after the manifest line. Anyone can recompute checksums, so a
  * reader accepts only what the writer writes, byte for byte: the two header
  * lines, the preamble, each manifest table's COPY line in the manifest's order,
- * data lines with the table's number of fields and the tenant's id, `\.`, and
- * COMMIT; at the very end; no CR anywhere. Nothing else can reach psql.
+ * data lines with the table's number of fields and the tenant's id (users:
+ * those of its memberships rows, and no others), `\.`,
+ * the statement that moves each sequence the manifest names past the restored
+ * ids (so the next insert after a psql restore does not collide with them),
+ * and COMMIT; at the very end; no CR anywhere. Nothing else can reach psql.
  * Format 1 (before the whole-file checksum) is read with the same checks.
  * A restore checks all of it, and every row's tenant, as it loads each table
  * into a staging table, then inserts from there in one transaction, the
@@ -68,6 +72,8 @@ export interface TableManifest {
   columns: string[]
   rows: number
   sha256: string
+  /** its identity and serial columns, in column order (absent: none; format 2 files written before had none) */
+  sequences?: string[]
 }
 
 export interface Manifest {
@@ -96,6 +102,33 @@ const quote = (identifier: string) => `"${identifier.replace(/"/g, '""')}"`
 
 /** The line that opens a table's block, exactly as the writer writes it and the reader expects it. */
 const copyLine = (table: Pick<TableManifest, 'name' | 'columns'>) => `COPY public.${quote(table.name)} (${table.columns.map(quote).join(', ')}) FROM stdin;\n`
+
+/**
+ * The statement that moves the sequence of `table`.`column` past the largest
+ * id in `from` (the table itself, after a psql restore), never back: nextval
+ * is the next value whether or not the sequence was ever called, and setval
+ * marks the greater one used. A column without a sequence in the database it
+ * runs in is left alone (both functions return null for a null sequence).
+ */
+const advanceSequence = (table: string, column: string, from = `public.${quote(table)}`) => {
+  const sequence = `pg_catalog.pg_get_serial_sequence('public.${quote(table)}', '${column}')`
+  return `SELECT pg_catalog.setval(${sequence}, GREATEST((SELECT pg_catalog.max(${quote(column)}) FROM ${from}), pg_catalog.nextval(${sequence})));\n`
+}
+
+/** What follows the last table's block: its sequences moved past the restored ids, and COMMIT. */
+const epilogue = (tables: TableManifest[]) =>
+  tables.flatMap((t) => (t.sequences ?? []).map((c) => advanceSequence(t.name, c))).join('') + TRAILER
+
+/** The identity and serial columns of `tables`, from the catalog, in table and column order. */
+async function sequenceColumns(sql: Sql | TransactionSql, tables: string[]): Promise<{table: string; column: string}[]> {
+  return sql<{table: string; column: string}[]>`
+    select c.relname as table, a.attname as column
+    from pg_class c
+    join pg_namespace n on n.oid = c.relnamespace and n.nspname = current_schema()
+    join pg_attribute a on a.attrelid = c.oid and a.attnum > 0 and not a.attisdropped
+    where c.relname = any(${tables}) and pg_get_serial_sequence(format('%I.%I', n.nspname, c.relname), a.attname) is not null
+    order by array_position(${tables}::text[], c.relname::text), a.attnum`
+}
 
 /** The two header lines; `room` pads the manifest line with spaces to that many bytes. */
 function head(manifest: Manifest, room = 0): Buffer {
@@ -170,8 +203,13 @@ async function snapshot(sql: Sql, tenantRef: string, file: TempFile, keepRoom = 
       select t.id, t.subdomain, t.name from tenants t where ${tenantKey(tx, tenantRef)}`
     if (!tenant) throw tenantNotFound(tenantRef)
     const {schemaVersion} = await migrationStatus(tx as unknown as Sql)
+    const names = await backupTables(tx)
+    const sequenced = await sequenceColumns(tx, names)
     const tables: TableManifest[] = []
-    for (const table of await backupTables(tx)) tables.push({name: table, columns: await columnsOf(tx, table), rows: 0, sha256: ''})
+    for (const name of names) {
+      const sequences = sequenced.filter((s) => s.table === name).map((s) => s.column)
+      tables.push({name, columns: await columnsOf(tx, name), rows: 0, sha256: '', ...(sequences.length > 0 ? {sequences} : {})})
+    }
     const manifest: Manifest = {format: BACKUP_FORMAT, schemaVersion, createdAt: new Date().toISOString(), tenant, tables, sha256: ''}
     const start = keepRoom ? largestHead(manifest) : 0
     const out = file.writeStream(start)
@@ -201,7 +239,7 @@ async function snapshot(sql: Sql, tenantRef: string, file: TempFile, keepRoom = 
       write('\\.\n')
       table.sha256 = hash.digest('hex')
     }
-    write(TRAILER)
+    write(epilogue(tables))
     out.end()
     await written
     manifest.sha256 = whole.digest('hex')
@@ -315,7 +353,9 @@ const manifestSchema = z.strictObject({
   schemaVersion: z.number().int().nonnegative(),
   createdAt: z.string(),
   tenant: z.strictObject({id: z.string().refine(isUuid), subdomain: z.string(), name: z.string()}),
-  tables: z.array(z.strictObject({name: identifier, columns: z.array(identifier).min(1), rows: z.number().int().nonnegative(), sha256})).min(1),
+  tables: z.array(z.strictObject({
+    name: identifier, columns: z.array(identifier).min(1), rows: z.number().int().nonnegative(), sha256, sequences: z.array(identifier).min(1).optional(),
+  })).min(1),
   sha256: sha256.optional(),
 })
 
@@ -339,6 +379,11 @@ function parseManifest(path: string, magic: string, line: string): Manifest {
   for (const table of manifest.tables) {
     if (names.has(table.name) || new Set(table.columns).size !== table.columns.length) throw tampered(`The manifest lists table ${table.name} or one of its columns twice`, 2)
     names.add(table.name)
+    const sequences = table.sequences ?? []
+    // the writer names each of a table's sequence columns once, in column order, from format 2 on
+    if (sequences.length > 0 && (manifest.format < 2 || sequences.join() !== table.columns.filter((c) => sequences.includes(c)).join())) {
+      throw tampered(`The manifest's sequences of table ${table.name} are not what anthias writes (its own columns, once each, in column order, from format 2 on)`, 2)
+    }
     // every table but users is the tenant's by a column whose value the scan checks on each row
     if (table.name !== 'users' && !table.columns.includes(table.name === 'tenants' ? 'id' : 'tenant_id')) throw tampered(`Table ${table.name} in the manifest has no tenant_id column`, 2)
   }
@@ -349,7 +394,7 @@ function parseManifest(path: string, magic: string, line: string): Manifest {
 type ScanState =
   | {at: 'head'}
   | {at: 'fixed'; text: Buffer; matched: number; next: number}
-  | {at: 'data'; table: TableManifest; index: number; hash: ReturnType<typeof createHash>; rows: number; fields: number; idColumn: number; sink?: BlockSink}
+  | {at: 'data'; table: TableManifest; index: number; hash: ReturnType<typeof createHash>; rows: number; fields: number; idColumn: number; userColumn: number; userIds?: Map<string, number>; sink?: BlockSink}
   | {at: 'end'}
 
 /** Enough for the two header lines of any backup: a longer first or second line is not one. */
@@ -359,7 +404,9 @@ const utf8 = new TextDecoder('utf-8', {fatal: true})
 /**
  * Read a backup once, checking everything: the manifest, that every byte is
  * where the writer puts it, each table's SHA-256 and row count, that every
- * row is the tenant's, the checksum of the whole file, and that it is whole.
+ * row is the tenant's, the checksum of the whole file, that it is whole, and
+ * that its users are its members' (each users row named by a memberships row
+ * and each of those by a users row).
  * Each table's data lines also go to the sink `sinkFor` gives, if any; a
  * caller inside a transaction rolls back what the sinks took when this
  * throws. With `headOnly` it stops after the manifest.
@@ -375,16 +422,21 @@ async function scan(path: string, options: {sinkFor?: (table: TableManifest) => 
   /** lines before the current fixed text, or before the current table's data */
   let line = 0
   const whole = createHash('sha256')
+  /** the ids of the users rows, and the user ids of the memberships rows: each the line it is on */
+  const users = new Map<string, number>()
+  const members = new Map<string, number>()
 
-  /** The fixed text for table `index`'s block (the preamble before the first), or COMMIT after the last. */
+  /** The fixed text for table `index`'s block (the preamble before the first), or the epilogue after the last. */
   const fixed = (index: number, before = ''): ScanState =>
-    ({at: 'fixed', text: Buffer.from(before + (index < manifest!.tables.length ? copyLine(manifest!.tables[index]!) : TRAILER)), matched: 0, next: index})
+    ({at: 'fixed', text: Buffer.from(before + (index < manifest!.tables.length ? copyLine(manifest!.tables[index]!) : epilogue(manifest!.tables))), matched: 0, next: index})
 
   const startTable = async (index: number) => {
     if (index >= manifest!.tables.length) return {at: 'end'} as const
     const table = manifest!.tables[index]!
+    const byUser = table.name === 'users' ? users : table.name === 'memberships' ? members : undefined
     return {at: 'data', table, index, hash: createHash('sha256'), rows: 0, fields: table.columns.length,
-      idColumn: table.columns.indexOf(table.name === 'tenants' ? 'id' : 'tenant_id'), sink: await options.sinkFor?.(table)} as const
+      idColumn: table.columns.indexOf(table.name === 'tenants' ? 'id' : 'tenant_id'),
+      userColumn: byUser ? table.columns.indexOf(table.name === 'users' ? 'id' : 'user_id') : -1, userIds: byUser, sink: await options.sinkFor?.(table)} as const
   }
 
   /** One data line, buf[from, to): the table's number of fields, and the tenant's id in its tenant column. */
@@ -395,6 +447,7 @@ async function scan(path: string, options: {sinkFor?: (table: TableManifest) => 
       const tab = buf.indexOf(9, p)
       const end = tab === -1 || tab > to ? to : tab
       if (field === s.idColumn) ours = end - p === tenantId.length && buf.compare(tenantId, 0, tenantId.length, p, end) === 0
+      if (field === s.userColumn) s.userIds!.set(buf.toString('latin1', p, end), line + s.rows + 1)
       if (end === to) break
       p = tab + 1
     }
@@ -515,6 +568,9 @@ async function scan(path: string, options: {sinkFor?: (table: TableManifest) => 
     throw failure
   }
   if (manifest.sha256 !== undefined && manifest.sha256 !== whole.digest('hex')) throw tampered(`${path} does not match the manifest's checksum of the whole file`)
+  // the writer writes the users of the tenant's members, and no one else: users are global, so another would reach beyond the tenant
+  for (const [id, at] of users) if (!members.has(id)) throw tampered(`Line ${at}: user ${id} is no member of the tenant (no memberships row of the file names it)`, at)
+  for (const [id, at] of members) if (!users.has(id)) throw tampered(`Line ${at}: the membership of user ${id} has no users row in the file`, at)
   return manifest
 }
 
@@ -712,24 +768,13 @@ async function primaryKey(tx: TransactionSql, table: string): Promise<string[]> 
 }
 
 /**
- * Identity and serial columns of the restored tables, found from the catalog,
- * whose sequence is behind the ids a restore inserted (they come from another
- * database, or from before a delete): moved past them, never back.
+ * The sequences of the restored tables' identity and serial columns, found
+ * from the catalog, moved past the ids a restore inserted (they come from
+ * another database, or from before a delete), never back, by the statement a
+ * backup file ends with for psql.
  */
 async function advanceSequences(tx: TransactionSql, staged: Map<string, string>): Promise<void> {
-  const columns = await tx<{table: string; column: string; sequence: string}[]>`
-    select c.relname as table, a.attname as column, pg_get_serial_sequence(format('%I.%I', n.nspname, c.relname), a.attname) as sequence
-    from pg_class c
-    join pg_namespace n on n.oid = c.relnamespace and n.nspname = current_schema()
-    join pg_attribute a on a.attrelid = c.oid and a.attnum > 0 and not a.attisdropped
-    where c.relname = any(${[...staged.keys()]}) and pg_get_serial_sequence(format('%I.%I', n.nspname, c.relname), a.attname) is not null`
-  for (const {table, column, sequence} of columns) {
-    await tx.unsafe(
-      `select setval($1::regclass, x.top) from (select max(${quote(column)}) as top from ${quote(staged.get(table)!)}) x
-       where x.top > coalesce(pg_sequence_last_value($1::regclass), 0)`,
-      [sequence],
-    )
-  }
+  for (const {table, column} of await sequenceColumns(tx, [...staged.keys()])) await tx.unsafe(advanceSequence(table, column, quote(staged.get(table)!)))
 }
 
 /**
@@ -805,9 +850,10 @@ export async function restoreTenant(sql: Sql, path: string, options: RestoreOpti
       expected.set('api_keys', 0)
     }
     if (staged.has('users')) {
-      // users are global: an email that exists already keeps its account; the tenant's rows follow it
-      await tx.unsafe(`insert into users select * from stage_users s where not exists (select 1 from users u where lower(u.email) = lower(s.email))`)
-      const remap = `select s.id as old_id, u.id as new_id from stage_users s join users u on lower(u.email) = lower(s.email) where u.id <> s.id`
+      // users are global: one that exists already (by id, else by email) keeps its account untouched; the tenant's rows follow it
+      await tx.unsafe(`insert into users select * from stage_users s where not exists (select 1 from users u where u.id = s.id or lower(u.email) = lower(s.email))`)
+      const remap = `select s.id as old_id, u.id as new_id from stage_users s join users u on lower(u.email) = lower(s.email)
+        where u.id <> s.id and not exists (select 1 from users x where x.id = s.id)`
       for (const [table, column] of [['memberships', 'user_id'], ['assets', 'created_by']] as const) {
         if (staged.has(table)) await tx.unsafe(`update ${quote(staged.get(table)!)} t set ${column} = m.new_id from (${remap}) m where t.${column} = m.old_id`)
       }

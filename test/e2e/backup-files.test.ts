@@ -57,6 +57,39 @@ describe('backup files with the built CLI', () => {
     expect(await snapshot(t.sql)).toEqual(before)
   })
 
+  it('tenant restore --check verifies a file without a database: its manifest, or BACKUP_INVALID', async () => {
+    const plain = join(dir, 'checked.sql')
+    const gzip = join(dir, 'checked.sql.gz')
+    expect((await cli(['tenant', 'backup', 'files-co', '-o', plain], {env})).code).toBe(0)
+    expect((await cli(['tenant', 'backup', 'files-co', '-o', gzip, '--gzip'], {env})).code).toBe(0)
+    const [count] = await t.sql<{n: number}[]>`select count(*)::int as n from assets where tenant_id = (select id from tenants where subdomain = 'files-co')`
+    const before = await snapshot(t.sql)
+    // a database URL nothing answers at: the check never connects
+    const nowhere = ['--database-url', 'postgres://nobody@127.0.0.1:1/nowhere']
+    for (const file of [plain, gzip]) {
+      const checked = await cli(['tenant', 'restore', file, '--check', '--json', ...nowhere], {env})
+      expect(checked, file).toMatchObject({code: 0, json: {status: 0, result: {file, manifest: {format: 2, tenant: {subdomain: 'files-co', name: 'Files Co'}}}}})
+      const {manifest} = checked.json!.result as {manifest: {schemaVersion: number; tables: {name: string; rows: number}[]}}
+      expect(manifest.schemaVersion).toBeGreaterThan(0)
+      expect(manifest.tables).toContainEqual(expect.objectContaining({name: 'assets', rows: count!.n}))
+    }
+    const human = await cli(['tenant', 'restore', plain, '--check', ...nowhere], {env})
+    expect(human.code).toBe(0)
+    expect(human.stdout).toMatch(/a whole, untouched backup of files-co \(Files Co, [0-9a-f-]{36}\).*nothing was restored/)
+    expect(human.stdout).toMatch(/schema version \d+/)
+    expect(human.stdout).toMatch(/assets\s+│ 5\d{3}/)
+
+    const text = await readFile(plain, 'utf8')
+    const tampered = join(dir, 'checked-tampered.sql')
+    await writeFile(tampered, text.replace('\\.\n', '\\.\nDELETE FROM assets;\n'))
+    const refused = await cli(['tenant', 'restore', tampered, '--check', '--json', ...nowhere], {env})
+    expect(refused).toMatchObject({code: 2, json: {status: 2, error: {code: 'BACKUP_INVALID', line: 8}}})
+    // --check restores nothing, so what a restore takes does not go with it
+    const mixed = await cli(['tenant', 'restore', plain, '--check', '--as', 'files-copy', '--json'], {env})
+    expect(mixed).toMatchObject({code: 2, json: {error: {code: 'USAGE'}}})
+    expect(await snapshot(t.sql)).toEqual(before)
+  })
+
   it('"-o -" writes the backup to standard output, plain or gzip', async () => {
     const plain = await cli(['tenant', 'backup', 'files-co', '-o', '-'], {env})
     expect(plain.code).toBe(0)

@@ -1,5 +1,5 @@
 import {execFileSync} from 'node:child_process'
-import {createHash} from 'node:crypto'
+import {createHash, randomUUID} from 'node:crypto'
 import {mkdtemp, readdir, readFile, rm, stat, symlink, writeFile} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
@@ -69,12 +69,17 @@ describe('backup files: exact format, safe writing', () => {
     const file = join(dir, 'exact.sql')
     await backupTenant(t.sql, 'exact', file)
     const text = await readFile(file, 'utf8')
+    expect(text).toContain(`SELECT pg_catalog.setval(pg_catalog.pg_get_serial_sequence('public."notification_outbox"', 'id'),`)
     // the forger is right: an untouched body with recomputed checksums restores, and so does format 1 (no whole-file checksum)
     const same = join(dir, 'same.sql')
     await writeFile(same, forge(text, (l) => l))
     await expect(restoreTenant(t.sql, same, {confirmName: 'Exact'}, ctx)).resolves.toMatchObject({rows: {devices: 2}})
     const v1 = join(dir, 'format1.sql')
-    await writeFile(v1, forge(text, (l) => l, (m) => Object.assign(m, {format: 1, sha256: undefined})))
+    const format1 = (m: Record<string, unknown>) => {
+      Object.assign(m, {format: 1, sha256: undefined})
+      for (const table of m.tables as {sequences?: string[]}[]) delete table.sequences
+    }
+    await writeFile(v1, forge(text, (l) => l.filter((x) => !x.startsWith('SELECT pg_catalog.setval(')), format1))
     expect((await readBackup(v1)).format).toBe(1)
 
     const forgeries: [string, string][] = [
@@ -90,14 +95,88 @@ describe('backup files: exact format, safe writing', () => {
       ['a COPY line with other columns', forge(text, (l) => l.map((x) => (x.startsWith('COPY public."devices"') ? x.replace('"name", ', '') : x)))],
       ['a data line with too few fields', forge(text, insertAfter(/^COPY public\."devices"/, 'x'))],
       ['a manifest that lists a table without tenant_id', forge(text, (l) => l, (m) => (m.tables as {columns: string[]}[]).at(-1)!.columns.splice(0, 1))],
+      ['a sequence line for another table', forge(text, (l) => l.map((x) => (x.startsWith('SELECT pg_catalog.setval(') ? x.replaceAll('public."notification_outbox"', 'public."audit_log"') : x)))],
+      ['a statement after a sequence line', forge(text, (l) => l.map((x) => (x.startsWith('SELECT pg_catalog.setval(') ? `${x} DELETE FROM assets;` : x)))],
+      ['a statement in a sequence line', forge(text, (l) => l.map((x) => (x.startsWith('SELECT pg_catalog.setval(') ? x.replace('FROM public."notification_outbox"', 'FROM public."notification_outbox"; DELETE FROM assets; SELECT 1') : x)))],
+      ['a sequence line the manifest does not name', forge(text, (l) => l, (m) => delete (m.tables as {name: string; sequences?: string[]}[]).find((x) => x.name === 'notification_outbox')!.sequences)],
+      ['a sequence line missing', forge(text, (l) => l.filter((x) => !x.startsWith('SELECT pg_catalog.setval(')))],
+      ['a manifest sequence that is no column of its table', forge(text, (l) => l, (m) => ((m.tables as {name: string; sequences?: string[]}[]).find((x) => x.name === 'devices')!.sequences = ['nope']))],
     ]
     const before = await snapshot(t.sql)
     for (const [what, forged] of forgeries) {
       const bad = join(dir, 'forged.sql')
       await writeFile(bad, forged)
-      await expect(restoreTenant(t.sql, bad, {}, ctx), what).rejects.toMatchObject({code: 'BACKUP_INVALID', exit: 2})
+      await expect(restoreTenant(t.sql, bad, {confirmName: 'Exact'}, ctx), what).rejects.toMatchObject({code: 'BACKUP_INVALID', exit: 2})
     }
     expect(await snapshot(t.sql)).toEqual(before)
+  })
+
+  /** The data lines of `table` in a backup's text. */
+  const block = (text: string, table: string) => {
+    const lines = text.split('\n')
+    const from = lines.findIndex((l) => l.startsWith(`COPY public."${table}"`)) + 1
+    return lines.slice(from, lines.indexOf('\\.', from))
+  }
+
+  describe("a backup's users are its members', and a restore never changes an existing account", () => {
+    /** the attacker's tenant, and its backup */
+    let text: string
+    /** the victim's users row, as a backup writes it */
+    let victimRow: string
+    const victimAccount = () => t.sql`select * from users where email = 'owner@victim.example.com'`
+
+    beforeAll(async () => {
+      await createTenant(t.sql, {name: 'Crossing', subdomain: 'crossing', ownerEmail: 'owner@crossing.example.com', ownerPassword: 'Attacker0Pass'}, ctx)
+      await createTenant(t.sql, {name: 'Victim', subdomain: 'victim', ownerEmail: 'owner@victim.example.com', ownerPassword: 'Victim00Pass'}, ctx)
+      await backupTenant(t.sql, 'crossing', join(dir, 'crossing.sql'))
+      text = await readFile(join(dir, 'crossing.sql'), 'utf8')
+      await backupTenant(t.sql, 'victim', join(dir, 'victim.sql'))
+      victimRow = block(await readFile(join(dir, 'victim.sql'), 'utf8'), 'users')[0]!
+    })
+
+    it('refuses a users row that no membership of the file names, with its line, and changes nothing', async () => {
+      // the victim's global identity, with the attacker's password hash (whose password the attacker knows)
+      const [attacker] = block(text, 'users')[0]!.split('\t').slice(2, 3)
+      const [id, email, , createdAt] = victimRow.split('\t')
+      const victim = [id, email, attacker, createdAt].join('\t')
+      const stranger = [randomUUID(), 'stranger@example.com', attacker, createdAt].join('\t')
+      const victimBefore = await victimAccount()
+      const before = await snapshot(t.sql)
+      for (const extra of [victim, stranger]) {
+        const forged = forge(text, insertAfter(/^COPY public\."users"/, extra))
+        const line = forged.split('\n').indexOf(extra) + 1
+        const bad = join(dir, 'extra-user.sql')
+        await writeFile(bad, forged)
+        await expect(readBackup(bad)).rejects.toMatchObject({code: 'BACKUP_INVALID', exit: 2, line, message: expect.stringMatching(/no member of the tenant/)})
+        await expect(restoreTenant(t.sql, bad, {confirmName: 'Crossing'}, ctx)).rejects.toMatchObject({code: 'BACKUP_INVALID', exit: 2, line})
+      }
+      // and the other way round: a membership without its users row
+      const orphan = join(dir, 'orphan-member.sql')
+      await writeFile(orphan, forge(text, (l) => l.filter((x) => x !== block(text, 'users')[0])))
+      await expect(restoreTenant(t.sql, orphan, {confirmName: 'Crossing'}, ctx)).rejects.toMatchObject({code: 'BACKUP_INVALID', message: expect.stringMatching(/has no users row/)})
+      expect(await snapshot(t.sql)).toEqual(before)
+      expect(await victimAccount()).toEqual(victimBefore)
+    })
+
+    it("a restore never changes an existing user's account, even one another tenant's member has", async () => {
+      const victimBefore = await victimAccount()
+      const [attackerId, , attackerHash, createdAt] = block(text, 'users')[0]!.split('\t')
+      const [victimId, victimEmail, victimHash] = victimRow.split('\t')
+      expect(victimHash).toMatch(/^\$2/)
+      expect(attackerHash).toMatch(/^\$2/)
+      expect(victimHash).not.toBe(attackerHash)
+      const membership = block(text, 'memberships')[0]!
+      // the victim's id and email; the email under a new id; the id under a new email: each a member, with the attacker's password hash
+      for (const [id, email] of [[victimId, victimEmail], [randomUUID(), victimEmail], [victimId, 'renamed@example.com']]) {
+        const user = [id, email, attackerHash, createdAt].join('\t')
+        const member = membership.replace(attackerId!, id!).replace(/\towner\t/, '\tviewer\t')
+        const forged = join(dir, 'member-user.sql')
+        await writeFile(forged, forge(text, (l) => insertAfter(/^COPY public\."memberships"/, member)(insertAfter(/^COPY public\."users"/, user)(l))))
+        await restoreTenant(t.sql, forged, {confirmName: 'Crossing'}, ctx)
+        expect(await victimAccount()).toEqual(victimBefore)
+        expect(await t.sql`select 1 from users where email = 'renamed@example.com'`).toHaveLength(0)
+      }
+    })
   })
 
   it('refuses what is at the target unless --force, and --force replaces only a regular file', async () => {

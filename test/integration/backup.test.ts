@@ -88,6 +88,42 @@ describe('backup, restore, recovery, deletion and monitoring', () => {
     }
   })
 
+  it('after a psql restore into a fresh database every identity sequence is past the restored ids', async () => {
+    await createTenant(t.sql, {name: 'Psql Watched', subdomain: 'psql-watched', ownerEmail: 'owner@psql-watched.example.com'}, ctx)
+    await setupMonitoring(t.sql, 'psql-watched', {userThreshold: 0.1, channels: ['email:ops@psql-watched.example.com', 'slack:ops']}, ctx)
+    expect((await checkMonitoring(t.sql, 'psql-watched')).queued).toBe(2)
+    // the breach clears: its rows stay in the outbox, cleared
+    await setupMonitoring(t.sql, 'psql-watched', {userThreshold: 1}, ctx)
+    expect((await checkMonitoring(t.sql, 'psql-watched')).cleared).toBe(2)
+    const file = join(dir, 'psql-watched.sql')
+    await backupTenant(t.sql, 'psql-watched', file)
+    const restoredIds = (await t.sql`select id from notification_outbox where tenant_id = (select id from tenants where subdomain = 'psql-watched')`).map((r) => Number(r.id))
+
+    const fresh = await createTestDatabase()
+    try {
+      execFileSync('psql', [fresh.url, '-v', 'ON_ERROR_STOP=1', '-q', '-f', file], {stdio: 'pipe'})
+      await setupMonitoring(fresh.sql, 'psql-watched', {userThreshold: 0.1}, ctx)
+      expect((await checkMonitoring(fresh.sql)).queued).toBe(2)
+      const ids = (await fresh.sql`select id from notification_outbox order by id`).map((r) => Number(r.id))
+      expect(ids).toHaveLength(4)
+      expect(Math.min(...ids.filter((i) => !restoredIds.includes(i)))).toBeGreaterThan(Math.max(...restoredIds))
+    } finally {
+      await fresh.drop()
+    }
+    // into a database whose sequence is ahead, and was never called since (is_called false): never moved back
+    const ahead = await createTestDatabase()
+    try {
+      await ahead.sql.unsafe(`alter sequence ${(await ahead.sql`select pg_get_serial_sequence('notification_outbox', 'id') as s`)[0]!.s} restart with 1000`)
+      execFileSync('psql', [ahead.url, '-v', 'ON_ERROR_STOP=1', '-q', '-f', file], {stdio: 'pipe'})
+      await setupMonitoring(ahead.sql, 'psql-watched', {userThreshold: 0.1}, ctx)
+      expect((await checkMonitoring(ahead.sql)).queued).toBe(2)
+      const ids = (await ahead.sql`select id from notification_outbox order by id`).map((r) => Number(r.id))
+      expect(Math.min(...ids.filter((i) => !restoredIds.includes(i)))).toBeGreaterThanOrEqual(1000)
+    } finally {
+      await ahead.drop()
+    }
+  })
+
   it('restores a copy under a new subdomain beside the original', async () => {
     const file = join(dir, 'copy.sql')
     await backupTenant(t.sql, 'backed-up', file)

@@ -8,14 +8,14 @@ export default class TenantBackup extends BaseCommand<typeof TenantBackup> {
   static override description = describe(
     `Back up one tenant from the shared tables: one consistent snapshot (a read-only REPEATABLE READ transaction) of its rows in every table with a tenant_id, its tenant row and its members' users, in foreign-key order.
 
-The file is plain SQL that psql restores into a database with the schema; its header manifest gives the format and schema versions, the tenant, each table's row count and SHA-256, and the SHA-256 of every byte after the manifest. It holds password hashes: it is written with mode 0600, under a temporary name beside the target (removed if the backup fails or is interrupted), and takes its name only when whole. An existing file is never replaced (BACKUP_EXISTS) unless --force, which replaces only a regular file. "-o -" writes the backup to standard output.`,
+The file is plain SQL that psql restores into a database with the schema, and it moves the identity sequences of the restored tables past the restored ids (never back) before it commits; its header manifest gives the format and schema versions, the tenant, each table's row count, SHA-256 and identity columns, and the SHA-256 of every byte after the manifest. It holds password hashes: it is written with mode 0600, under a temporary name beside the target (removed if the backup fails or is interrupted), and takes its name only when whole. An existing file is never replaced (BACKUP_EXISTS) unless --force, which replaces only a regular file. "-o -" writes the backup to standard output.`,
   )
   static override examples = [
     '<%= config.bin %> tenant backup acme-corp',
     '<%= config.bin %> tenant backup acme-corp -o acme.sql.gz --gzip',
     '<%= config.bin %> tenant backup acme-corp -o acme.sql --force',
     '<%= config.bin %> tenant backup acme-corp -o - --gzip | ssh backup-host "cat > acme.sql.gz"',
-    'psql "$DATABASE_URL" -v ON_ERROR_STOP=1 -f tenant_backup_acme-corp_20261126120000.sql',
+    '<%= config.bin %> tenant restore tenant_backup_acme-corp_20261126120000.sql --check && psql "$DATABASE_URL" -v ON_ERROR_STOP=1 -f tenant_backup_acme-corp_20261126120000.sql',
   ]
   static override args = {tenant: tenantArg}
   static override flags = {

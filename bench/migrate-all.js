@@ -37,7 +37,8 @@ try {
   }).catch((e) => { if (e.message !== 'rollback') throw e })
 
   const started = performance.now()
-  const applied = await migrateAllTenants(db.sql, {concurrency: 6, continueOnError: true}, ctx)
+  // with the progress callback the CLI passes, once per tenant
+  const applied = await migrateAllTenants(db.sql, {concurrency: 6, continueOnError: true, onProgress: () => undefined}, ctx)
   const applyMs = performance.now() - started
   if (applied.migrated !== n) throw new Error(`migrated ${applied.migrated} of ${n}: ${JSON.stringify(applied.outcomes.find((o) => o.error))}`)
   const [left] = await db.sql`select count(*)::int as n from assets where mimetype <> lower(mimetype)`

@@ -3,7 +3,9 @@ import {Command, Flags, type Interfaces} from '@oclif/core'
 import type {Context} from './lib/context.js'
 import type {Database} from './lib/db/connect.js'
 import {AppError, ExitCode} from './lib/errors.js'
+import type {OnProgress} from './lib/progress.js'
 import {escapeControls, escapeJsonControls} from './lib/text.js'
+import type {Phase} from './lib/ui/progress.js'
 import {quotaExceeded} from './lib/usage.js'
 
 export const EXIT_CODES_HELP = `EXIT CODES
@@ -49,6 +51,8 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   }
 
   protected flags!: BaseFlags<T>
+  /** what Ctrl-C prints (what was and was not done), and what it stops first (a task list) */
+  private interruption?: {note: () => string; stop?: () => Promise<void>}
   protected warnings: string[] = []
   private db?: Database
 
@@ -57,9 +61,16 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   public override async init(): Promise<void> {
     await super.init()
     // Ctrl-C outside a prompt (prompts turn it into ExitPromptError): leave at once; an
-    // open transaction dies with its connection, so nothing half-made is committed
-    process.once('SIGINT', () => {
-      process.stderr.write('\nInterrupted; nothing more was written.\n')
+    // open transaction dies with its connection, so nothing half-made is committed.
+    // Listening on (not once) keeps a SIGINT raised again meanwhile (files.ts) from killing the process first.
+    let interrupted = false
+    process.on('SIGINT', async () => {
+      if (interrupted) return
+      interrupted = true
+      const {note, stop} = this.interruption ?? {}
+      // the task list closed (no spinner left, the cursor back), then the one line of what was done
+      await Promise.race([stop?.().catch(() => undefined), new Promise((resolve) => setTimeout(resolve, 500).unref())])
+      process.stderr.write(note ? `\nInterrupted: ${note()}.\n` : '\nInterrupted; nothing more was written.\n')
       process.exit(ExitCode.interrupted)
     })
     const {args, flags} = await this.parse({
@@ -92,6 +103,22 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   protected async context(): Promise<Context> {
     const {resolveContext} = await import('./lib/context.js')
     return resolveContext({actor: this.flags?.actor})
+  }
+
+  /**
+   * Long work with its progress shown (src/lib/ui/progress.ts): a task list in a
+   * terminal (not with --json), plain lines on stderr otherwise. Ctrl-C during it
+   * closes the task list, prints "Interrupted: <interrupted()>." and exits 130.
+   */
+  protected async withProgress<R>(phases: Phase[], interrupted: () => string, work: (onProgress: OnProgress) => Promise<R>): Promise<R> {
+    const {ProgressView} = await import('./lib/ui/progress.js')
+    const view = new ProgressView(phases, Boolean(process.stderr.isTTY && process.stdout.isTTY && !this.jsonEnabled()))
+    this.interruption = {note: interrupted, stop: () => view.stop()}
+    try {
+      return await view.run(work)
+    } finally {
+      this.interruption = undefined
+    }
   }
 
   /** Prompts are allowed only in a terminal, without CI, --no-input or --json. */

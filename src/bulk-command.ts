@@ -5,6 +5,13 @@ import type {BulkReport} from './lib/bulk/provision.js'
 import type {Source} from './lib/bulk/sources.js'
 import {AppError, ExitCode} from './lib/errors.js'
 
+const BULK_PHASES = [
+  {key: 'validate', title: 'Parse and validate every row'},
+  {key: 'conflicts', title: 'Check conflicts with the database (one query)'},
+  {key: 'provision', title: 'Provision tenants', unit: 'tenants'},
+  {key: 'verify', title: 'Verify created tenants', unit: 'tenants'},
+]
+
 /** What `tenant bulk-create` and `tenant provision` share: flags, progress, report, summary, exit code. */
 export abstract class BulkCommand<T extends typeof Command> extends BaseCommand<T> {
   static override args = {file: Args.string({description: 'the input file'})}
@@ -24,19 +31,25 @@ export abstract class BulkCommand<T extends typeof Command> extends BaseCommand<
     if (!file) throw new AppError('MISSING_INPUT', 'Missing the FILE argument.', {field: 'FILE'})
     const source = await this.source(file)
     const {provisionFromSource} = await import('./lib/bulk/provision.js')
-    const {formatSummary, ReportFile, withProgressLines, withTaskTree} = await import('./lib/ui/bulk.js')
+    const {formatSummary, ReportFile} = await import('./lib/ui/bulk.js')
     const {sql} = await this.database()
     const ctx = await this.context()
     const f = this.flags as {'dry-run': boolean; concurrency: number; rate?: number; 'stop-on-error': boolean; 'batch-size': number; report?: string}
     const reportFile = f.report ? await ReportFile.create(f.report) : undefined
-    const run = (onProgress: Parameters<typeof withTaskTree>[0] extends (p: infer P) => unknown ? P : never) =>
-      provisionFromSource(sql, source, ctx, {
-        dryRun: f['dry-run'], concurrency: f.concurrency, rate: f.rate, stopOnError: f['stop-on-error'], batchSize: f['batch-size'], onProgress,
-        onRows: reportFile && ((rows) => reportFile.add(rows)),
-      })
-    let report: Awaited<ReturnType<typeof run>> | undefined
+    let created = 0
+    const interrupted = () => (f['dry-run'] ? 'nothing was written (dry run)' : `${created} created, re-run the same file to finish`)
+    let report: BulkReport | undefined
     try {
-      report = process.stderr.isTTY && process.stdout.isTTY && !this.jsonEnabled() ? await withTaskTree(run) : await withProgressLines(run)
+      report = await this.withProgress(BULK_PHASES, interrupted, (onProgress) =>
+        provisionFromSource(sql, source, ctx, {
+          dryRun: f['dry-run'], concurrency: f.concurrency, rate: f.rate, stopOnError: f['stop-on-error'], batchSize: f['batch-size'],
+          onProgress(p) {
+            created = p.created ?? created
+            // the rows read so far are all there is to know while validating
+            onProgress({phase: p.phase, rows: p.done, totalRows: p.phase === 'validate' ? undefined : p.total})
+          },
+          onRows: reportFile && ((rows) => reportFile.add(rows)),
+        }))
     } finally {
       await reportFile?.close(report)
     }

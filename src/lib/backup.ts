@@ -53,6 +53,7 @@ import {AppError, conflict, ExitCode, notFound} from './errors.js'
 import {checkTarget, type FileErrors, TempFile} from './files.js'
 import {DEFAULT_INVITATION_DAYS} from './members.js'
 import {CONTROL_PLANE_TABLES} from './rls.js'
+import type {OnProgress} from './progress.js'
 import {newToken} from './secrets.js'
 import {tenantKey, tenantNotFound} from './tenant-ref.js'
 import {tenantTablesChildrenFirst} from './tenant-tables.js'
@@ -130,6 +131,9 @@ async function sequenceColumns(sql: Sql | TransactionSql, tables: string[]): Pro
     order by array_position(${tables}::text[], c.relname::text), a.attnum`
 }
 
+/** How far apart a backup reports its progress, in bytes written. */
+const PROGRESS_BYTES = 1 << 20
+
 /** The two header lines; `room` pads the manifest line with spaces to that many bytes. */
 function head(manifest: Manifest, room = 0): Buffer {
   const text = `${MAGIC}\n${MANIFEST}${JSON.stringify(manifest)}`
@@ -168,6 +172,8 @@ export interface BackupOptions {
    * caller then changes under its locks is exactly what was backed up
    */
   snapshot?: TransactionSql
+  /** phase backup: per COPY chunk, the rows and bytes written so far; phase compress (gzip): the bytes compressed */
+  onProgress?: OnProgress
 }
 
 const BACKUP_FILE_ERRORS: FileErrors = {
@@ -195,7 +201,7 @@ const largestHead = (manifest: Manifest) =>
  * in front of them later). Returns the manifest, with the checksum of all
  * those bytes.
  */
-async function snapshot(sql: Sql, tenantRef: string, file: TempFile, keepRoom = false, given?: TransactionSql): Promise<{manifest: Manifest; room: number}> {
+async function snapshot(sql: Sql, tenantRef: string, file: TempFile, keepRoom = false, given?: TransactionSql, onProgress?: OnProgress): Promise<{manifest: Manifest; room: number; bytes: number}> {
   const inSnapshot = <T>(work: (tx: TransactionSql) => Promise<T>) =>
     given ? work(given) : (sql.begin('isolation level repeatable read read only', work) as Promise<T>)
   return inSnapshot(async (tx) => {
@@ -216,8 +222,13 @@ async function snapshot(sql: Sql, tenantRef: string, file: TempFile, keepRoom = 
     const written = finished(out)
     written.catch(() => undefined) // awaited below: an early failure must not go unhandled meanwhile
     const whole = createHash('sha256')
+    let rows = 0
+    let bytes = 0
+    /** bytes at the last progress report: COPY gives a chunk a row, reports go a megabyte apart */
+    let reported = 0
     const write = (chunk: string | Buffer) => {
       whole.update(chunk)
+      bytes += chunk.length
       out.write(chunk)
     }
     write(PREAMBLE)
@@ -233,26 +244,38 @@ async function snapshot(sql: Sql, tenantRef: string, file: TempFile, keepRoom = 
           hash.update(chunk)
           for (let i = chunk.indexOf(10); i !== -1; i = chunk.indexOf(10, i + 1)) table.rows++
           write(chunk)
+          if (onProgress && bytes - reported >= PROGRESS_BYTES) {
+            reported = bytes
+            onProgress({phase: 'backup', table: table.name, rows: rows + table.rows, bytes})
+          }
         })
         stream.once('end', resolve).once('close', resolve).once('error', reject)
       })
       write('\\.\n')
       table.sha256 = hash.digest('hex')
+      rows += table.rows
     }
     write(epilogue(tables))
     out.end()
     await written
     manifest.sha256 = whole.digest('hex')
-    return {manifest, room: start}
-  }) as Promise<{manifest: Manifest; room: number}>
+    onProgress?.({phase: 'backup', rows, bytes})
+    return {manifest, room: start, bytes}
+  }) as Promise<{manifest: Manifest; room: number; bytes: number}>
 }
 
 /** The head, then the body from `body` (gzipped when asked) into `out`; the bytes `out` took. */
-async function assemble(manifest: Manifest, body: TempFile, out: Writable, gzip: boolean, end = true): Promise<number> {
+async function assemble(manifest: Manifest, body: TempFile, out: Writable, gzip: boolean, end = true, progress?: {onProgress?: OnProgress; bytes: number}): Promise<number> {
   let bytes = 0
+  const rows = manifest.tables.reduce((n, t) => n + t.rows, 0)
   const parts = async function* () {
     yield head(manifest)
-    yield* body.readStream()
+    let read = 0
+    for await (const chunk of body.readStream() as AsyncIterable<Buffer>) {
+      read += chunk.length
+      progress?.onProgress?.({phase: 'compress', rows, totalRows: rows, bytes: read, totalBytes: progress.bytes})
+      yield chunk
+    }
   }
   const count = async function* (source: AsyncIterable<Buffer>) {
     for await (const chunk of source) {
@@ -279,12 +302,13 @@ export async function backupTenant(sql: Sql, tenantRef: string, path: string, op
     let manifest: Manifest
     if (options.gzip) {
       body = await TempFile.create(path, BACKUP_FILE_ERRORS)
-      ;({manifest} = await snapshot(sql, tenantRef, body, false, options.snapshot))
-      await assemble(manifest, body, file.writeStream(), true)
+      let bytes: number
+      ;({manifest, bytes} = await snapshot(sql, tenantRef, body, false, options.snapshot, options.onProgress))
+      await assemble(manifest, body, file.writeStream(), true, true, {onProgress: options.onProgress, bytes})
     } else {
       // a plain file gets its head written last, in room kept for the largest it could be
       let room: number
-      ;({manifest, room} = await snapshot(sql, tenantRef, file, true, options.snapshot))
+      ;({manifest, room} = await snapshot(sql, tenantRef, file, true, options.snapshot, options.onProgress))
       await file.handle.write(head(manifest, room), 0, room, 0)
     }
     const bytes = (await file.handle.stat()).size
@@ -297,13 +321,13 @@ export async function backupTenant(sql: Sql, tenantRef: string, path: string, op
 }
 
 /** The same backup, written to a stream (standard output, for `-o -`), which is left open. */
-export async function backupTenantToStream(sql: Sql, tenantRef: string, out: Writable, options: Pick<BackupOptions, 'gzip'> = {}): Promise<BackupResult> {
+export async function backupTenantToStream(sql: Sql, tenantRef: string, out: Writable, options: Pick<BackupOptions, 'gzip' | 'onProgress'> = {}): Promise<BackupResult> {
   const started = performance.now()
   // the head comes first but is known last: the body waits in a temporary file
   const body = await TempFile.create(join(tmpdir(), 'anthias-backup'), BACKUP_FILE_ERRORS)
   try {
-    const {manifest} = await snapshot(sql, tenantRef, body)
-    const bytes = await assemble(manifest, body, out, options.gzip ?? false, false)
+    const {manifest, bytes: bodyBytes} = await snapshot(sql, tenantRef, body, false, undefined, options.onProgress)
+    const bytes = await assemble(manifest, body, out, options.gzip ?? false, false, options.gzip ? {onProgress: options.onProgress, bytes: bodyBytes} : undefined)
     return {path: '-', manifest, bytes, durationMs: Math.round(performance.now() - started)}
   } finally {
     await body.discard()
@@ -325,8 +349,11 @@ interface BlockSink {
   abort(error: Error): void
 }
 
-/** The bytes of a backup, gunzipped when it is gzip; a read error (a truncated gzip too) is an error of the stream. */
-async function openBytes(path: string): Promise<Readable> {
+/**
+ * The bytes of a backup, gunzipped when it is gzip, and their number when it
+ * is not; a read error (a truncated gzip too) is an error of the stream.
+ */
+async function openBytes(path: string): Promise<{input: Readable; size?: number}> {
   let file: FileHandle
   try {
     file = await open(path, 'r')
@@ -335,15 +362,17 @@ async function openBytes(path: string): Promise<Readable> {
     throw tampered(`${path} cannot be read: ${(error as Error).message}`)
   }
   const magic = Buffer.alloc(2)
+  let size: number
   try {
     await file.read(magic, 0, 2, 0)
+    ;({size} = await file.stat())
   } catch (error) {
     await file.close()
     throw tampered(`${path} cannot be read: ${(error as Error).message}`)
   }
   const raw = file.createReadStream({start: 0, highWaterMark: 1 << 20})
   // pipe() destroys both streams when either fails or the reader stops early
-  return magic[0] === 0x1f && magic[1] === 0x8b ? pipe(raw, createGunzip({chunkSize: 1 << 18}), () => undefined) : raw
+  return magic[0] === 0x1f && magic[1] === 0x8b ? {input: pipe(raw, createGunzip({chunkSize: 1 << 18}), () => undefined)} : {input: raw, size}
 }
 
 const identifier = z.string().regex(/^[a-z_][a-z0-9_]*$/)
@@ -411,8 +440,12 @@ const utf8 = new TextDecoder('utf-8', {fatal: true})
  * caller inside a transaction rolls back what the sinks took when this
  * throws. With `headOnly` it stops after the manifest.
  */
-async function scan(path: string, options: {sinkFor?: (table: TableManifest) => Promise<BlockSink | undefined>; headOnly?: boolean}): Promise<Manifest> {
-  const input = await openBytes(path)
+async function scan(path: string, options: {sinkFor?: (table: TableManifest) => Promise<BlockSink | undefined>; headOnly?: boolean; onProgress?: OnProgress}): Promise<Manifest> {
+  const {input, size} = await openBytes(path)
+  /** rows of the tables read whole, bytes read (gunzipped), rows in the manifest */
+  let rows = 0
+  let bytes = 0
+  let totalRows = 0
   let manifest: Manifest | undefined
   let tenantId: Buffer = Buffer.alloc(0)
   // (assigned in the closures below, so not narrowed)
@@ -476,6 +509,7 @@ async function scan(path: string, options: {sinkFor?: (table: TableManifest) => 
         await s.sink?.end()
         if (s.table.sha256 !== s.hash.digest('hex') || s.table.rows !== s.rows) throw tampered(`The rows of ${s.table.name} do not match the manifest's checksum`, line + s.rows + 1)
         line += s.rows + 1
+        rows += s.rows
         state = fixed(s.index + 1)
         return nl + 1
       }
@@ -532,6 +566,7 @@ async function scan(path: string, options: {sinkFor?: (table: TableManifest) => 
     const [magic, manifestLine] = text.split('\n') as [string, string]
     manifest = parseManifest(path, magic, manifestLine)
     tenantId = Buffer.from(manifest.tenant.id)
+    totalRows = manifest.tables.reduce((n, t) => n + t.rows, 0)
     carry = Buffer.alloc(0)
     if (options.headOnly) return true
     line = 2
@@ -542,8 +577,13 @@ async function scan(path: string, options: {sinkFor?: (table: TableManifest) => 
     return true
   }
 
+  const progress = () => {
+    const s: ScanState = state
+    options.onProgress?.({phase: 'read', table: s.at === 'data' ? s.table.name : undefined, rows: rows + (s.at === 'data' ? s.rows : 0), bytes, totalRows, totalBytes: size})
+  }
   try {
     for await (const chunk of input as AsyncIterable<Buffer>) {
+      bytes += chunk.length
       if (chunk.includes(13)) throw tampered(`${path} holds a carriage return (CR), which anthias never writes`)
       if (state.at === 'head') {
         if ((await header(carry.length > 0 ? Buffer.concat([carry, chunk]) : chunk)) && options.headOnly) break
@@ -553,6 +593,7 @@ async function scan(path: string, options: {sinkFor?: (table: TableManifest) => 
       const buf = carry.length > 0 ? Buffer.concat([carry, chunk]) : chunk
       carry = Buffer.alloc(0)
       await body(buf)
+      progress()
     }
   } catch (error) {
     const failure = error instanceof AppError ? error : tampered(`${path} cannot be read (${(error as Error).message}): it is truncated or damaged`)
@@ -571,6 +612,7 @@ async function scan(path: string, options: {sinkFor?: (table: TableManifest) => 
   // the writer writes the users of the tenant's members, and no one else: users are global, so another would reach beyond the tenant
   for (const [id, at] of users) if (!members.has(id)) throw tampered(`Line ${at}: user ${id} is no member of the tenant (no memberships row of the file names it)`, at)
   for (const [id, at] of members) if (!users.has(id)) throw tampered(`Line ${at}: the membership of user ${id} has no users row in the file`, at)
+  progress()
   return manifest
 }
 
@@ -581,10 +623,10 @@ export const readManifest = (path: string): Promise<Manifest> => scan(path, {hea
  * Read a backup once, checking everything (see scan); each table's data
  * lines also go to the sink `sinkFor` gives, if any.
  */
-export const scanBackup = (path: string, sinkFor?: (table: TableManifest) => Promise<BlockSink | undefined>): Promise<Manifest> => scan(path, {sinkFor})
+export const scanBackup = (path: string, sinkFor?: (table: TableManifest) => Promise<BlockSink | undefined>, onProgress?: OnProgress): Promise<Manifest> => scan(path, {sinkFor, onProgress})
 
 /** Verify a backup without restoring it; returns its manifest. */
-export const readBackup = (path: string) => scanBackup(path)
+export const readBackup = (path: string, onProgress?: OnProgress) => scanBackup(path, undefined, onProgress)
 
 export interface RestoreOptions {
   mode?: 'replace' | 'merge'
@@ -596,6 +638,8 @@ export interface RestoreOptions {
   confirmName?: string
   /** where to write a verified backup of that live tenant before it is overwritten */
   backup?: string
+  /** phases read (the file, per chunk), backup, compress, verify (of that backup), write (per table) */
+  onProgress?: OnProgress
 }
 
 /** A pending invitation of a copy, re-issued with a new token (shown once). */
@@ -675,15 +719,17 @@ const LOCK_WAITS = 100
  * deadlock and, with `retryForeignKey` (a delete), a row that slipped in
  * before the lock (its foreign key still referenced) start it again too, up
  * to ATTEMPTS times; then TENANT_BUSY. `backup` writes a verified backup from
- * the snapshot; the file is removed when the transaction does not commit.
+ * the snapshot (progress: phases backup, compress, verify); the file is removed
+ * when the transaction does not commit.
  */
 export async function withFrozenTenants<T>(
   sql: Sql,
   where: (tx: TransactionSql) => PendingQuery<Row[]>,
   action: string,
   work: (tx: TransactionSql, tenants: FrozenTenant[], backup: FrozenBackup) => Promise<T>,
-  options: {retryForeignKey?: boolean} = {},
+  options: {retryForeignKey?: boolean; onProgress?: OnProgress} = {},
 ): Promise<T> {
+  const {onProgress} = options
   for (let conflicts = 0, waits = 0; ; ) {
     const written: string[] = []
     let committing = false
@@ -691,9 +737,9 @@ export async function withFrozenTenants<T>(
       return (await sql.begin('isolation level repeatable read', async (tx) => {
         const tenants = await tx<FrozenTenant[]>`select t.id, t.name, t.subdomain from tenants t where ${where(tx)} for update nowait`
         const result = await work(tx, tenants, async (tenant, path) => {
-          const backup = await backupTenant(sql, tenant.id, path, {snapshot: tx})
+          const backup = await backupTenant(sql, tenant.id, path, {snapshot: tx, onProgress})
           written.push(backup.path)
-          await readBackup(backup.path)
+          await readBackup(backup.path, onProgress && ((p) => onProgress({...p, phase: 'verify'})))
           return backup
         })
         committing = true
@@ -722,12 +768,12 @@ export async function withFrozenTenants<T>(
  * restore in replace mode), if any; the whole file is verified first when there
  * is one, so nobody confirms an overwrite with a file that would be refused.
  */
-export async function tenantToReplace(sql: Sql, path: string, options: RestoreOptions): Promise<FrozenTenant | undefined> {
+export async function tenantToReplace(sql: Sql, path: string, options: RestoreOptions, onProgress?: OnProgress): Promise<FrozenTenant | undefined> {
   if ((options.mode ?? 'replace') !== 'replace' || options.as !== undefined || options.table !== undefined) return undefined
   const {tenant} = await readManifest(path)
   if (!isUuid(tenant.id)) return undefined
   const [live] = await sql<FrozenTenant[]>`select id, name, subdomain from tenants where id = ${tenant.id}`
-  if (live) await readBackup(path)
+  if (live) await readBackup(path, onProgress)
   return live
 }
 
@@ -826,7 +872,7 @@ export async function restoreTenant(sql: Sql, path: string, options: RestoreOpti
       const {name, sink} = await stage(tx, table)
       staged.set(table.name, name)
       return sink
-    })
+    }, options.onProgress)
     // the file is whole and verified before anyone's confirmation is asked for or a safety backup written
     let safetyBackup: string | undefined
     if (existing && mode === 'replace' && !options.table) {
@@ -862,8 +908,11 @@ export async function restoreTenant(sql: Sql, path: string, options: RestoreOpti
       const childrenFirst = (await tenantTablesChildrenFirst(tx)).filter((t) => staged.has(t))
       for (const table of childrenFirst) await tx.unsafe(`delete from ${quote(table)} where tenant_id = $1`, [tenantId])
     }
+    const written = {rows: 0, totalRows: tables.reduce((n, t) => n + (t === 'users' ? 0 : manifestOf.get(t)!.rows), 0)}
     for (const table of tables) {
       if (table === 'users') continue
+      options.onProgress?.({phase: 'write', table, ...written})
+      written.rows += manifestOf.get(table)!.rows
       const name = staged.get(table)!
       const columnList = manifestOf.get(table)!.columns
       const columns = columnList.map(quote).join(', ')
@@ -892,6 +941,7 @@ export async function restoreTenant(sql: Sql, path: string, options: RestoreOpti
       await tx.unsafe(`insert into ${quote(table)} (${columns}) overriding system value select ${columns} from ${quote(name)}${onConflict}`)
       if (tenantData) await leaveTenant(tx)
     }
+    options.onProgress?.({phase: 'write', ...written})
     await advanceSequences(tx, staged)
     const rows: Record<string, number> = {}
     for (const table of tables) {
@@ -916,7 +966,7 @@ export async function restoreTenant(sql: Sql, path: string, options: RestoreOpti
       },
     })
     return {tenantId, subdomain, mode, rows, backup: safetyBackup, copy, durationMs: Math.round(performance.now() - started)}
-  })
+  }, {onProgress: options.onProgress})
 }
 
 /** A unique violation on the restored tenant's subdomain or custom domain (another tenant holds it) as a conflict. */

@@ -5,6 +5,7 @@ import {writeAudit} from './audit.js'
 import {withFrozenTenants} from './backup.js'
 import type {Context} from './context.js'
 import {AppError} from './errors.js'
+import type {OnProgress} from './progress.js'
 import {tenantKey, tenantNotFound} from './tenant-ref.js'
 import {tenantTablesChildrenFirst} from './tenant-tables.js'
 
@@ -24,8 +25,10 @@ export interface DeleteResult {
  * the same snapshot, so what is deleted is exactly what was backed up, and a
  * row written meanwhile either is in it or is refused (its tenant is gone).
  * People who belonged to no other tenant are removed with it; the audit trail is kept.
+ * Progress: phases backup, compress, verify (of the backup), delete (per table,
+ * of the backup's row count when there is one).
  */
-export async function deleteTenant(sql: Sql, tenantRef: string, confirmName: string, ctx: Context, options: {backup?: string} = {}): Promise<DeleteResult> {
+export async function deleteTenant(sql: Sql, tenantRef: string, confirmName: string, ctx: Context, options: {backup?: string; onProgress?: OnProgress} = {}): Promise<DeleteResult> {
   return withFrozenTenants(sql, (tx) => tenantKey(tx, tenantRef), `delete tenant ${tenantRef}`, async (tx, [tenant], backup) => {
     if (!tenant) throw tenantNotFound(tenantRef)
     if (confirmName !== tenant.name) {
@@ -34,17 +37,23 @@ export async function deleteTenant(sql: Sql, tenantRef: string, confirmName: str
         suggestions: [`Type the name exactly as shown by anthias tenant show ${tenant.subdomain}.`],
       })
     }
-    const file = options.backup === undefined ? undefined : (await backup(tenant, options.backup)).path
+    const made = options.backup === undefined ? undefined : await backup(tenant, options.backup)
+    const file = made?.path
     const members = await tx<{userId: string}[]>`select user_id from memberships where tenant_id = ${tenant.id}`
     const deleted: Record<string, number> = {}
+    const progress = {rows: 0, totalRows: made?.manifest.tables.reduce((n, t) => n + (t.name === 'users' ? 0 : t.rows), 0)}
     for (const table of await tenantTablesChildrenFirst(tx)) {
+      options.onProgress?.({phase: 'delete', table, ...progress})
       deleted[table] = (await tx`delete from ${tx(table)} where tenant_id = ${tenant.id}`).count
+      progress.rows += deleted[table]
     }
     deleted.tenants = (await tx`delete from tenants where id = ${tenant.id}`).count
+    progress.rows += deleted.tenants
+    options.onProgress?.({phase: 'delete', ...progress})
     deleted.users = members.length === 0 ? 0 : (await tx`
       delete from users u where u.id = any(${members.map((m) => m.userId)}::uuid[])
         and not exists (select 1 from memberships m where m.user_id = u.id)`).count
     await writeAudit(tx, {actor: ctx.actor, action: 'tenant.delete', tenantId: tenant.id, subject: tenant.subdomain, arguments: {name: tenant.name, deleted, backup: file}})
     return {tenantId: tenant.id, name: tenant.name, subdomain: tenant.subdomain, deleted, backup: file}
-  }, {retryForeignKey: true})
+  }, {retryForeignKey: true, onProgress: options.onProgress})
 }

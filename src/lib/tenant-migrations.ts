@@ -28,6 +28,7 @@ import {splitStatements, type Statement} from './db/sql-scan.js'
 import {APP_ROLE, enterTenant, leaveTenant, setTenant, tenantContext, type TenantContextRow} from './db/tenant-context.js'
 import {openTenantLogin} from './db/tenant-login.js'
 import {AppError, ExitCode} from './errors.js'
+import type {OnProgress} from './progress.js'
 import {tenantKey, tenantNotFound} from './tenant-ref.js'
 
 export const TENANT_MIGRATIONS_DIR = fileURLToPath(new URL('../../sql/tenant/', import.meta.url))
@@ -287,7 +288,8 @@ export interface MigrateAllOptions {
   onlyFailed?: boolean
   plan?: boolean
   files?: Migration[]
-  onProgress?: (done: number, total: number) => void
+  /** phase migrate, per tenant: tenants done (rows) of those pending, counts migrated and failed */
+  onProgress?: OnProgress
 }
 
 export interface TenantOutcome {
@@ -356,6 +358,7 @@ export async function migrateAllTenants(sql: Sql, options: MigrateAllOptions, ct
   if (runner.warning) result.warnings.push(runner.warning)
   let next = 0
   let stop = false
+  options.onProgress?.({phase: 'migrate', rows: 0, totalRows: pending.length, counts: {migrated: 0, failed: 0}})
   const worker = async () => {
     while (next < pending.length) {
       const tenant = pending[next++]!
@@ -377,7 +380,7 @@ export async function migrateAllTenants(sql: Sql, options: MigrateAllOptions, ct
         await writeAudit(sql, {actor: ctx.actor, action: 'tenant.migrate', tenantId: tenant.id, subject: tenant.subdomain, outcome: 'failure', errorCode: String(e.code ?? 'MIGRATION_FAILED'), arguments: {message: e.message}}).catch(() => undefined)
         if (!options.continueOnError) stop = true
       }
-      options.onProgress?.(result.outcomes.length, pending.length)
+      options.onProgress?.({phase: 'migrate', rows: result.outcomes.length, totalRows: pending.length, counts: {migrated: result.migrated, failed: result.failed}})
     }
   }
   try {

@@ -29,6 +29,11 @@ export class Terminal {
     return this.tmux('capture-pane', '-p', '-t', 'cli', '-S', '-200')
   }
 
+  /** Whether the program left the cursor visible (a task list hides it while it draws). */
+  cursorShown(): boolean {
+    return this.tmux('display-message', '-p', '-t', 'cli', '#{cursor_flag}').trim() === '1'
+  }
+
   /** Type text (literally), then optionally press keys such as Enter, Down, C-c. */
   send(text: string, ...keys: string[]): void {
     if (text) this.tmux('send-keys', '-t', 'cli', '-l', text)

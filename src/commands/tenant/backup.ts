@@ -27,6 +27,7 @@ The file is plain SQL that psql restores into a database with the schema, and it
   async run(): Promise<unknown> {
     const {backupTenant, backupTenantToStream, defaultBackupPath} = await import('../../lib/backup.js')
     const {symbols} = await import('../../lib/ui/format.js')
+    const {formatBytes} = await import('../../lib/ui/progress.js')
     const toStdout = this.flags.output === '-'
     if (toStdout && this.jsonEnabled()) {
       throw new AppError('USAGE', '"-o -" writes the backup to standard output, which --json needs for its document.', {field: 'output', suggestions: ['Write the backup to a file with -o FILE, or leave out --json.']})
@@ -34,11 +35,12 @@ The file is plain SQL that psql restores into a database with the schema, and it
     const {sql} = await this.database()
     const {getTenant} = await import('../../lib/tenants.js')
     const tenant = await getTenant(sql, this.args.tenant, (await this.context()).baseDomain)
-    const result = toStdout
-      ? await backupTenantToStream(sql, tenant.id, process.stdout, {gzip: this.flags.gzip})
-      : await backupTenant(sql, tenant.id, this.flags.output ?? defaultBackupPath(tenant.subdomain, this.flags.gzip), {gzip: this.flags.gzip, force: this.flags.force})
+    const phases = [{key: 'backup', title: `Back up ${tenant.subdomain}`}, ...(this.flags.gzip ? [{key: 'compress', title: 'Compress'}] : [])]
+    const result = await this.withProgress(phases, () => (toStdout ? 'the backup on standard output is incomplete' : 'no backup written (partial file removed)'), (onProgress) => toStdout
+      ? backupTenantToStream(sql, tenant.id, process.stdout, {gzip: this.flags.gzip, onProgress})
+      : backupTenant(sql, tenant.id, this.flags.output ?? defaultBackupPath(tenant.subdomain, this.flags.gzip), {gzip: this.flags.gzip, force: this.flags.force, onProgress}))
     const rows = result.manifest.tables.map((t) => `${t.name} ${t.rows}`).join(', ')
-    const message = `${symbols.ok} Backed up ${tenant.subdomain} to ${toStdout ? 'standard output' : result.path} (${result.bytes} bytes, ${result.durationMs} ms)\n  ${rows}`
+    const message = `${symbols.ok} Backed up ${tenant.subdomain} to ${toStdout ? 'standard output' : result.path} (${formatBytes(result.bytes)}, ${result.durationMs} ms)\n  ${rows}`
     if (toStdout) this.logToStderr(message)
     else this.log(message)
     return result

@@ -31,7 +31,11 @@ The tenant's exact name must be typed in a terminal, or given with --confirm-nam
     const target = await getTenant(sql, this.args.tenant, ctx.baseDomain)
     const name = await this.confirmTenantName(this.flags['confirm-name'], target, `This deletes ${target.name} (${target.subdomain}) and all its data.`)
     const backup = this.flags.backup ? this.flags['backup-file'] ?? defaultBackupPath(target.subdomain) : undefined
-    const result = await deleteTenant(sql, target.id, name, ctx, {backup})
+    const phases = [
+      ...(backup ? [{key: 'backup', title: `Back up ${target.subdomain}`}, {key: 'verify', title: 'Verify the backup'}] : []),
+      {key: 'delete', title: `Delete ${target.subdomain}`},
+    ]
+    const result = await this.withProgress(phases, () => 'nothing was changed (the transaction was rolled back)', (onProgress) => deleteTenant(sql, target.id, name, ctx, {backup, onProgress}))
     if (result.backup) this.log(`${symbols.ok} Verified backup: ${result.backup}`)
     const orphans = await orphanScan(sql, result.tenantId)
     this.log(`${symbols.ok} Deleted ${escapeControls(result.name)} (${result.subdomain})`)

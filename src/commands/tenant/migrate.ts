@@ -56,7 +56,18 @@ A tenant migration holds data statements only: before any tenant is touched, a s
     }
     if (f.all) {
       const {migrateAllTenants} = await import('../../lib/tenant-migrations.js')
-      const result = await migrateAllTenants(sql, {concurrency: f.concurrency, continueOnError: f['continue-on-error'], onlyFailed: f['only-failed'], plan: f.plan}, ctx)
+      let counts = {migrated: 0, total: 0}
+      const result = await this.withProgress(
+        [{key: 'migrate', title: 'Migrate tenants', unit: 'tenants'}],
+        () => `${counts.migrated} tenants migrated, ${counts.total - counts.migrated} not; re-run to finish`,
+        (onProgress) => migrateAllTenants(sql, {
+          concurrency: f.concurrency, continueOnError: f['continue-on-error'], onlyFailed: f['only-failed'], plan: f.plan,
+          onProgress(p) {
+            counts = {migrated: p.counts?.migrated ?? 0, total: p.totalRows ?? 0}
+            onProgress(p)
+          },
+        }, ctx),
+      )
       for (const w of result.warnings) this.warn(w)
       const failed = result.outcomes.filter((o) => o.status === 'failed')
       if (result.pending === 0) this.log(`${symbols.ok} All ${result.tenants} tenants are up to date (${result.durationMs} ms).`)

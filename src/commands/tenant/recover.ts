@@ -2,6 +2,7 @@ import {Flags} from '@oclif/core'
 
 import {BaseCommand, describe} from '../../base.js'
 import type {RestoreResult} from '../../lib/backup.js'
+import {RESTORE_PHASES} from './restore.js'
 
 export default class TenantRecover extends BaseCommand<typeof TenantRecover> {
   static override aliases = ['recover_tenant_data']
@@ -30,7 +31,9 @@ export default class TenantRecover extends BaseCommand<typeof TenantRecover> {
     if (manifest.tenant.id !== tenant.id) {
       throw new AppError('BACKUP_OTHER_TENANT', `${this.flags.from} is a backup of ${manifest.tenant.subdomain}, not of ${tenant.subdomain}.`, {field: '--from'})
     }
-    const result = await restoreTenant(sql, this.flags.from, {mode: this.flags.mode as 'replace' | 'merge', table: this.flags.table}, await this.context())
+    const ctx = await this.context()
+    const result = await this.withProgress(RESTORE_PHASES, () => 'nothing was changed (the transaction was rolled back)', (onProgress) =>
+      restoreTenant(sql, this.flags.from, {mode: this.flags.mode as 'replace' | 'merge', table: this.flags.table, onProgress}, ctx))
     this.log(`${symbols.ok} Recovered ${this.flags.table} of ${tenant.subdomain} (${result.mode}): ${result.rows[this.flags.table]} rows`)
     return result
   }

@@ -3,6 +3,14 @@ import {Args, Flags} from '@oclif/core'
 import {BaseCommand, describe} from '../../base.js'
 import type {Manifest, RestoreResult} from '../../lib/backup.js'
 
+/** What a restore goes through: the file read into staging tables, the safety backup (when it overwrites), the inserts. */
+export const RESTORE_PHASES = [
+  {key: 'read', title: 'Read and verify the backup'},
+  {key: 'backup', title: 'Back up the tenant it overwrites'},
+  {key: 'verify', title: 'Verify that backup'},
+  {key: 'write', title: 'Write the rows'},
+]
+
 export default class TenantRestore extends BaseCommand<typeof TenantRestore> {
   static override aliases = ['restore_tenant_backup']
   static override description = describe(
@@ -47,12 +55,17 @@ The manifest and every table's checksum are verified first, every row must belon
     }
     const {sql} = await this.database()
     const options = {mode: this.flags.mode as 'replace' | 'merge', as: this.flags.as}
-    const live = await tenantToReplace(sql, this.args.file, options)
+    // a replace over a live tenant verifies the whole file before it asks to confirm
+    const live = options.mode === 'replace' && options.as === undefined
+      ? await this.withProgress([{key: 'read', title: 'Verify the backup before the overwrite'}], () => 'nothing was changed', (onProgress) => tenantToReplace(sql, this.args.file, options, onProgress))
+      : undefined
     const overwrite = live && {
       confirmName: await this.confirmTenantName(this.flags['confirm-name'], live, `This overwrites the live tenant ${live.name} (${live.subdomain}) with the backup.`),
       backup: this.flags.backup ? this.flags['backup-file'] ?? defaultBackupPath(live.subdomain) : undefined,
     }
-    const result = await restoreTenant(sql, this.args.file, {...options, ...overwrite}, await this.context())
+    const ctx = await this.context()
+    const result = await this.withProgress(RESTORE_PHASES, () => 'nothing was changed (the transaction was rolled back)', (onProgress) =>
+      restoreTenant(sql, this.args.file, {...options, ...overwrite, onProgress}, ctx))
     if (result.backup) this.log(`${symbols.ok} Verified backup of the overwritten tenant: ${result.backup}`)
     this.log(`${symbols.ok} Restored ${result.subdomain} (${result.mode}, ${result.durationMs} ms); row counts verified`)
     this.log(table(['table', 'rows'], Object.entries(result.rows)))

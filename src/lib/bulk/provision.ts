@@ -55,9 +55,8 @@ export interface BulkProgress {
   phase: 'validate' | 'conflicts' | 'provision' | 'verify'
   done: number
   total: number
-  /** tenants per second in the provision phase */
-  rate?: number
-  etaSeconds?: number
+  /** tenants created (committed) so far, in the provision phase */
+  created?: number
 }
 
 export interface BulkOptions {
@@ -424,11 +423,8 @@ export async function provisionFromSource(sql: Sql, source: Source, ctx: Context
       if (r.outcome === 'created') report.created++
       else report.failed++
     }
-    const elapsed = (performance.now() - provisionStart) / 1000
-    const rate = report.created / Math.max(elapsed, 0.001)
     attempted += batch.length
-    const remaining = pending - attempted
-    options.onProgress?.({phase: 'provision', done: attempted, total: pending, rate, etaSeconds: rate > 0 ? remaining / rate : undefined})
+    options.onProgress?.({phase: 'provision', done: attempted, total: pending, created: report.created})
   }
 
   try {

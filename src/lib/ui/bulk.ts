@@ -1,71 +1,10 @@
-/** Progress and summaries for bulk runs: a listr2 task tree in a terminal, plain lines on stderr otherwise. */
+/** Summaries and report files of bulk runs (their progress: progress.ts). */
 import type {FileHandle} from 'node:fs/promises'
 
-import {Listr, type ListrTaskWrapper} from 'listr2'
-
-import type {BulkProgress, BulkReport, RowResult} from '../bulk/provision.js'
+import type {BulkReport, RowResult} from '../bulk/provision.js'
 import {AppError} from '../errors.js'
 import {checkTarget, createExclusive, type FileErrors} from '../files.js'
 import {escapeControls} from '../text.js'
-
-const PHASES = ['validate', 'conflicts', 'provision', 'verify'] as const
-const TITLES: Record<(typeof PHASES)[number], string> = {
-  validate: 'Parse and validate every row',
-  conflicts: 'Check conflicts with the database (one query)',
-  provision: 'Provision tenants',
-  verify: 'Verify created tenants',
-}
-
-const describeProgress = (p: BulkProgress) =>
-  p.phase === 'provision'
-    ? `${p.done}/${p.total}${p.rate ? `, ${Math.round(p.rate)}/s` : ''}${p.etaSeconds !== undefined ? `, ETA ${Math.ceil(p.etaSeconds)}s` : ''}`
-    : `${p.done}${p.total && p.phase !== 'validate' ? `/${p.total}` : ''} rows`
-
-type Run = (onProgress: (p: BulkProgress) => void) => Promise<BulkReport>
-
-/** Plain progress lines on stderr, at most one a second per phase. */
-export async function withProgressLines(run: Run): Promise<BulkReport> {
-  let last = 0
-  let phase = ''
-  return run((p) => {
-    const now = Date.now()
-    if (p.phase === phase && now - last < 1000 && p.done !== p.total) return
-    phase = p.phase
-    last = now
-    process.stderr.write(`${p.phase}: ${describeProgress(p)}\n`)
-  })
-}
-
-/** A listr2 task tree: one task a phase, its title updated as the run goes. */
-export async function withTaskTree(run: Run): Promise<BulkReport> {
-  const done = new Map(PHASES.map((phase) => {
-    let resolve!: () => void
-    const promise = new Promise<void>((r) => (resolve = r))
-    return [phase, {promise, resolve}] as const
-  }))
-  const tasks = new Map<string, ListrTaskWrapper<unknown, never, never>>()
-  let current = 0
-  const advance = (index: number) => {
-    for (; current < index; current++) done.get(PHASES[current]!)!.resolve()
-  }
-  const running = run((p) => {
-    advance(PHASES.indexOf(p.phase))
-    const task = tasks.get(p.phase)
-    if (task) task.title = `${TITLES[p.phase]}: ${describeProgress(p)}`
-  }).finally(() => advance(PHASES.length))
-  const list = new Listr(
-    PHASES.map((phase) => ({
-      title: TITLES[phase],
-      task: async (_ctx: unknown, task: ListrTaskWrapper<unknown, never, never>) => {
-        tasks.set(phase, task)
-        await Promise.race([done.get(phase)!.promise, running.then(() => undefined)])
-      },
-    })),
-    {exitOnError: false},
-  )
-  const [report] = await Promise.all([running, list.run().catch(() => undefined)])
-  return report
-}
 
 /** The guide's summary: Successful, Failed, and each failed tenant with its reason. */
 export function formatSummary(report: BulkReport): string {

@@ -51,9 +51,10 @@ interface PhaseState {
   /** the last progress is not on stderr yet (plain lines) */
   unshown?: boolean
   task?: ListrTaskWrapper<unknown, never, never>
-  /** resolved when the phase begins, and when a later one does */
+  /** resolved when the phase begins */
   begun: Promise<void>
   begin: () => void
+  /** resolved when a later phase begins: this one is done */
   passed: Promise<void>
   pass: () => void
 }
@@ -70,7 +71,8 @@ export class ProgressView {
   #ended!: () => void
   readonly #end = new Promise<void>((resolve) => (this.#ended = resolve))
   #list?: Promise<unknown>
-  #stopped = false
+  /** the run ended before its phase did: stopped (Ctrl-C) or failed */
+  #cut = false
 
   constructor(phases: Phase[], private readonly terminal: boolean) {
     this.#phases = phases
@@ -88,6 +90,9 @@ export class ProgressView {
     if (this.terminal) this.#list = this.#taskList()
     try {
       return await work((p) => this.#update(p))
+    } catch (error) {
+      this.#cut = true
+      throw error
     } finally {
       this.#finish()
       await this.#list
@@ -96,7 +101,7 @@ export class ProgressView {
 
   /** End the view now (Ctrl-C): the task list is closed and the terminal given back. */
   async stop(): Promise<void> {
-    this.#stopped = true
+    this.#cut = true
     this.#finish()
     await this.#list
   }
@@ -160,10 +165,10 @@ export class ProgressView {
             task.skip(phase.title)
             return
           }
-          const finished = await Promise.race([state.passed.then(() => true), this.#end.then(() => !this.#stopped)])
+          const finished = await Promise.race([state.passed.then(() => true), this.#end.then(() => !this.#cut)])
           task.title = this.#title(phase, state)
           // shown failed, with where it was
-          if (!finished) throw new Error(`${task.title}: interrupted`)
+          if (!finished) throw new Error(`${task.title}: not finished`)
         },
       })),
       // Ctrl-C is the command's (base.ts): listr2's own handler would exit 127 with the screen as it was

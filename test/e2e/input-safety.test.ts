@@ -175,7 +175,7 @@ describe('input the CLI refuses, and output it escapes (issue 11)', () => {
     for (const [name, subdomain] of [['A_b Co', 'ab-under'], ['Axb Co', 'axb-co'], ['Hundred% Co', 'hundred-co']]) {
       expect((await cli(['tenant', 'create', name!, subdomain!], {env})).code).toBe(0)
     }
-    const names = async (search: string) => ((await cli(['tenant', 'list', '--search', search, '--json'], {env})).json?.result as {name: string}[]).map((r) => r.name)
+    const names = async (search: string) => ((await cli(['tenant', 'list', '--search', search, '--json'], {env})).json?.result as {items: {name: string}[]}).items.map((r) => r.name)
     expect(await names('a_b')).toEqual(['A_b Co'])
     expect(await names('%')).toEqual(['Hundred% Co'])
     expect(await names('\\')).toEqual([])

@@ -157,7 +157,7 @@ describe('input the CLI refuses, and output it escapes (issue 11)', () => {
     // JSON escapes C0 itself; DEL, C1 and bidi controls are escaped too
     expect(json.stdout).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202e]/)
     expect(json.stdout).toContain('\\u009b\\u202e')
-    expect((json.json?.result as {name: string}[])[0]!.name).toBe('ci\u001b[2J\u0007\u009b\u202e')
+    expect((json.json?.result as {items: {name: string}[]}).items[0]!.name).toBe('ci\u001b[2J\u0007\u009b\u202e')
     await t.sql`update tenants set name = 'Ok Co' where subdomain = 'ok-co'`
   })
 

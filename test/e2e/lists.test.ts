@@ -133,6 +133,31 @@ describe('lists page with a stable cursor and never drop rows silently (issue 12
     expect(tampered.json!.error).toMatchObject({code: 'CURSOR_INVALID', field: '--after'})
   })
 
+  it('user list and apikey list: the same pages, cursor and total', async () => {
+    await t.sql`insert into users (email) select 'member' || g || '@list.example.com' from generate_series(1, 7) g`
+    await t.sql`insert into memberships (tenant_id, user_id, role, status)
+      select (select id from tenants where subdomain = 'list-3'), u.id, (array['owner', 'admin', 'editor', 'viewer'])[1 + substr(u.email, 7, 1)::int % 4], 'active'
+      from users u where u.email like '%@list.example.com'`
+    await t.sql`insert into api_keys (tenant_id, name, prefix, key_hash, permissions, created_by, created_at)
+      select (select id from tenants where subdomain = 'list-3'), 'key ' || g, 'ak_' || g, 'x', '{assets.read}', 'tester', now() - (g % 2) * interval '1 hour'
+      from generate_series(1, 5) g`
+    for (const [command, key, n] of [['user', 'email', 7], ['apikey', 'id', 5]] as const) {
+      const run = async (args: string[]) => (await cli([command, 'list', 'list-3', ...args, '--json'], {env})).json!.result as {items: Record<string, string>[]; nextCursor: string | null; total: number}
+      const seen: string[] = []
+      let page = await run(['--limit', '2'])
+      expect(page.total).toBe(n)
+      seen.push(...page.items.map((i) => i[key]!))
+      while (page.nextCursor !== null) {
+        page = await run(['--limit', '2', '--after', page.nextCursor])
+        seen.push(...page.items.map((i) => i[key]!))
+      }
+      expect(seen).toEqual((await run(['--all'])).items.map((i) => i[key]))
+      expect(new Set(seen).size).toBe(n)
+      const bad = await cli([command, 'list', 'list-3', '--after', 'eyJzIjoieCJ9', '--json'], {env})
+      expect(bad.json!.error).toMatchObject({code: 'CURSOR_INVALID', field: '--after'})
+    }
+  })
+
   it.runIf(Terminal.available())('in a terminal: the table fits 80 columns, long cells cut with …', async () => {
     const term = new Terminal(['tenant', 'list', '--limit', '5', '--columns', 'subdomain,name,url,id'], {DATABASE_URL: t.url, ANTHIAS_DATABASE_URL: ''})
     try {

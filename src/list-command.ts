@@ -37,7 +37,7 @@ export abstract class ListCommand<T extends typeof Command> extends BaseCommand<
   protected async list<R>(spec: ListSpec<R>): Promise<Page<R> | undefined> {
     const {ListWriter, moreLine, pickColumns} = await import('./lib/ui/list.js')
     const {pages} = await import('./lib/paging.js')
-    const {escapeControls} = await import('./lib/text.js')
+    const {escapeControls, escapeJsonControls} = await import('./lib/text.js')
     const flags = this.flags as unknown as ListFlagValues
     const columns = pickColumns(spec.columns, spec.defaults, flags.columns)
     const json = this.jsonEnabled()
@@ -50,13 +50,13 @@ export abstract class ListCommand<T extends typeof Command> extends BaseCommand<
       if (page.nextCursor !== null) process.stderr.write(`${escapeControls(moreLine(page.items.length, page.total, this.nextPageCommand(page.nextCursor)))}\n`)
       return page
     }
-    let total: number | undefined
-    const all = pages((after) => spec.fetch({limit: flags.limit, after, withTotal: total === undefined}), flags.after)
+    let fetched = 0
+    const all = pages((after) => spec.fetch({limit: flags.limit, after, withTotal: fetched++ === 0}), flags.after)
     if (json) {
-      const {escapeJsonControls} = await import('./lib/text.js')
       this.#streamed = true
       process.stdout.write('{\n  "status": 0,\n  "result": {\n    "items": [')
       let n = 0
+      let total: number | undefined
       for await (const page of all) {
         total ??= page.total
         const text = page.items.map((item) => `${n++ === 0 ? '\n' : ',\n'}      ${JSON.stringify(item)}`).join('')
@@ -67,10 +67,7 @@ export abstract class ListCommand<T extends typeof Command> extends BaseCommand<
       return undefined
     }
     const writer = new ListWriter(columns, this.layout(flags), (text) => process.stdout.write(text))
-    for await (const page of all) {
-      total ??= page.total
-      writer.page(page.items)
-    }
+    for await (const page of all) writer.page(page.items)
     if (writer.rows === 0 && !flags.csv) this.log(spec.empty)
     return undefined
   }

@@ -88,7 +88,7 @@ const ACTION_PATTERN = /^[a-z0-9_.-]*\*?$/i
  * with a tenant filter: counting a trail of millions of rows on every page
  * would cost more than the page.
  */
-export async function listAudit(sql: Sql, filter: AuditFilter & PageRequest): Promise<Page<AuditRow>> {
+export async function listAudit(sql: Sql, filter: AuditFilter & PageRequest & {withTotal?: boolean}): Promise<Page<AuditRow>> {
   const tenant = filter.tenant?.trim().toLowerCase()
   const isId = tenant !== undefined && isUuid(tenant)
   if (tenant !== undefined && !isId && !judgeSubdomain(tenant).ok) {
@@ -114,7 +114,7 @@ export async function listAudit(sql: Sql, filter: AuditFilter & PageRequest): Pr
     where true ${filters} ${after === undefined ? sql`` : sql`and a.id < ${after[0]!}::bigint`}
     order by a.id desc
     limit ${filter.limit + 1}`
-  const total = tenant === undefined ? undefined : (await sql<{n: number}[]>`select count(*)::int as n from audit_log a where true ${filters}`)[0]!.n
+  const total = tenant === undefined || filter.withTotal === false ? undefined : (await sql<{n: number}[]>`select count(*)::int as n from audit_log a where true ${filters}`)[0]!.n
   return toPage(rows, filter.limit, AUDIT_SORT, (r) => [r.id], total)
 }
 

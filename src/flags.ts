@@ -103,3 +103,22 @@ export const flagFieldName = (args: Record<string, string> = {}) => (path: Prope
   const key = path.slice(0, 2).join('.')
   return args[String(path[0])] ?? FLAG_FOR[key] ?? FLAG_FOR[String(path[0])] ?? path.join('.')
 }
+
+/**
+ * The flags of every list command: pages (--limit, --after, --all) and output
+ * (--columns, --csv, --no-header, --no-truncate). `defaultLimit` is the page size.
+ */
+export const listFlags = (defaultLimit: number) => ({
+  limit: Flags.integer({description: `rows on a page (default ${defaultLimit}, at most 10000)`, default: defaultLimit, min: 1, max: 10_000, helpValue: 'N', helpGroup: 'LIST'}),
+  after: Flags.string({description: 'the page after this cursor: the nextCursor of the page before', helpValue: 'CURSOR', helpGroup: 'LIST'}),
+  all: Flags.boolean({description: 'every row, streamed page by page (--limit is the page size)', helpGroup: 'LIST'}),
+  columns: Flags.string({description: 'only these columns, in this order', helpValue: 'a,b,c', helpGroup: 'LIST'}),
+  csv: Flags.boolean({description: 'CSV: a header and one record a row', exclusive: ['json'], helpGroup: 'LIST'}),
+  'no-header': Flags.boolean({description: 'no header row (table or CSV)', helpGroup: 'LIST'}),
+  'no-truncate': Flags.boolean({description: 'never cut a cell to fit the terminal', helpGroup: 'LIST'}),
+})
+
+/** --sort for a list with these sort fields (the first is the default). */
+export const sortFlag = (fields: readonly string[]) => ({
+  sort: Flags.string({description: `sort by ${fields.join(', ')}; - before it for descending (default ${fields[0]})`, helpValue: 'FIELD', helpGroup: 'LIST'}),
+})

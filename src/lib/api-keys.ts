@@ -11,6 +11,7 @@ import {z} from 'zod'
 import {writeAudit} from './audit.js'
 import type {Context} from './context.js'
 import {AppError, conflict, notFound, ValidationErrors} from './errors.js'
+import {decodeCursor, KEY, MAX_PAGE, type Page, type PageRequest, toPage} from './paging.js'
 import {parsePermission} from './permissions.js'
 import {loadCatalog} from './plans.js'
 import {hashToken} from './secrets.js'
@@ -103,11 +104,24 @@ export async function createApiKey(sql: Sql, tenantRef: string, input: ApiKeyInp
   }) as Promise<CreatedApiKey>
 }
 
-export async function listApiKeys(sql: Sql, tenantRef: string): Promise<ApiKey[]> {
+/** One page of a tenant's API keys, oldest first (keyset on the creation time and the id). */
+export async function listApiKeys(sql: Sql, tenantRef: string, page: PageRequest = {limit: MAX_PAGE}): Promise<Page<ApiKey>> {
   const [tenant] = await sql<{id: string}[]>`select t.id from tenants t where ${tenantKey(sql, tenantRef)}`
   if (!tenant) throw tenantNotFound(tenantRef)
-  return sql.unsafe<ApiKey[]>(`select ${COLUMNS} from api_keys where tenant_id = $1 order by created_at, name`, [tenant.id])
+  const after = page.after === undefined ? undefined : decodeCursor(page.after, APIKEY_SORT, [KEY.time, KEY.uuid])
+  // the time as text: a parameter typed timestamptz would go through a JS Date and lose its microseconds
+  const rows = await sql.unsafe<(ApiKey & {createdKey: string})[]>(
+    `select ${COLUMNS}, created_at::text as created_key from api_keys
+    where tenant_id = $1 ${after === undefined ? '' : 'and (created_at, id) > ($3::text::timestamptz, $4::uuid)'}
+    order by created_at, id limit $2`,
+    [tenant.id, page.limit + 1, ...(after ?? [])],
+  )
+  const [{n}] = await sql<[{n: number}]>`select count(*)::int as n from api_keys where tenant_id = ${tenant.id}`
+  const result = toPage(rows, page.limit, APIKEY_SORT, (r) => [r.createdKey, r.id], n)
+  return {...result, items: result.items.map(({createdKey: _createdKey, ...key}) => key)}
 }
+
+const APIKEY_SORT = 'created'
 
 /** Revoke by prefix or id; revoking a revoked key is a no-op that says so. */
 export async function revokeApiKey(sql: Sql, tenantRef: string, key: string, ctx: Context): Promise<ApiKey & {alreadyRevoked: boolean}> {

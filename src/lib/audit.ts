@@ -2,6 +2,7 @@ import type {Sql, TransactionSql} from 'postgres'
 
 import {isUuid} from './db/tenant-context.js'
 import {AppError} from './errors.js'
+import {decodeCursor, KEY, type Page, type PageRequest, toPage} from './paging.js'
 import {judgeSubdomain} from './validation.js'
 
 /** password, ownerPassword, token, apiKey, keyHash...; not passwordPolicy */
@@ -58,7 +59,6 @@ export interface AuditFilter {
   /** an action, or a prefix ending in * (tenant.*) */
   action?: string
   since?: Date
-  limit?: number
 }
 
 const SPAN_MS = {m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000}
@@ -80,21 +80,43 @@ export function parseSince(text: string, field = '--since'): Date {
   return date
 }
 
-/** The audit trail, newest first. */
-export async function listAudit(sql: Sql, filter: AuditFilter): Promise<AuditRow[]> {
+/** tenant.create, or a prefix ending in *: tenant.*, apikey* */
+const ACTION_PATTERN = /^[a-z0-9_.-]*\*?$/i
+
+/**
+ * One page of the audit trail, newest first (keyset on the id). `total` only
+ * with a tenant filter: counting a trail of millions of rows on every page
+ * would cost more than the page.
+ */
+export async function listAudit(sql: Sql, filter: AuditFilter & PageRequest & {withTotal?: boolean}): Promise<Page<AuditRow>> {
   const tenant = filter.tenant?.trim().toLowerCase()
   const isId = tenant !== undefined && isUuid(tenant)
   if (tenant !== undefined && !isId && !judgeSubdomain(tenant).ok) {
     throw new AppError('TENANT_ID_INVALID', `"${filter.tenant}" is neither a tenant id (a UUID) nor a subdomain.`, {field: 'tenant', suggestions: ['List tenants with `anthias tenant list`.']})
   }
   const action = filter.action?.trim()
-  return sql<AuditRow[]>`
+  if (action !== undefined && (action === '' || !ACTION_PATTERN.test(action))) {
+    throw new AppError('ACTION_INVALID', `--action "${filter.action}" is neither an action such as tenant.create nor a prefix such as tenant.*.`, {
+      field: '--action',
+      suggestions: ['tenant.*', 'tenant.create', 'user.invite', 'apikey.*'],
+    })
+  }
+  const after = filter.after === undefined ? undefined : decodeCursor(filter.after, AUDIT_SORT, [KEY.bigint])
+  const filters = sql`
+      ${tenant === undefined ? sql`` : isId ? sql`and a.tenant_id = ${tenant}::uuid`
+        // a deleted tenant's rows keep its subdomain as their subject
+        : sql`and (a.tenant_id = (select id from tenants where lower(subdomain) = ${tenant}) or lower(a.subject) = ${tenant})`}
+      ${action === undefined ? sql`` : action.endsWith('*') ? sql`and a.action like ${likePrefix(action.slice(0, -1))}` : sql`and a.action = ${action}`}
+      ${filter.since ? sql`and a.at >= ${filter.since}` : sql``}`
+  const rows = await sql<AuditRow[]>`
     select a.id::text as id, a.at, t.subdomain as tenant, a.actor, a.action, a.tenant_id, a.subject, a.arguments, a.outcome, a.error_code
     from audit_log a left join tenants t on t.id = a.tenant_id
-    where true
-      ${tenant === undefined ? sql`` : isId ? sql`and a.tenant_id = ${tenant}::uuid` : sql`and (lower(t.subdomain) = ${tenant} or lower(a.subject) = ${tenant})`}
-      ${action === undefined ? sql`` : action.endsWith('*') ? sql`and a.action like ${action.slice(0, -1) + '%'}` : sql`and a.action = ${action}`}
-      ${filter.since ? sql`and a.at >= ${filter.since}` : sql``}
+    where true ${filters} ${after === undefined ? sql`` : sql`and a.id < ${after[0]!}::bigint`}
     order by a.id desc
-    limit ${filter.limit ?? 100}`
+    limit ${filter.limit + 1}`
+  const total = tenant === undefined || filter.withTotal === false ? undefined : (await sql<{n: number}[]>`select count(*)::int as n from audit_log a where true ${filters}`)[0]!.n
+  return toPage(rows, filter.limit, AUDIT_SORT, (r) => [r.id], total)
 }
+
+const AUDIT_SORT = '-id'
+const likePrefix = (text: string) => `${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`

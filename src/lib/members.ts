@@ -9,6 +9,7 @@ import {z} from 'zod'
 import {writeAudit} from './audit.js'
 import type {Context} from './context.js'
 import {AppError, conflict, ExitCode, notFound, ValidationErrors} from './errors.js'
+import {decodeCursor, KEY, MAX_PAGE, type Page, type PageRequest, toPage} from './paging.js'
 import {parsePermission} from './permissions.js'
 import {newToken} from './secrets.js'
 import {lockTenant, tenantKey, tenantNotFound} from './tenant-ref.js'
@@ -153,17 +154,24 @@ export async function inviteUser(sql: Sql, tenantRef: string, input: InviteInput
   }
 }
 
-export async function listMembers(sql: Sql, tenantRef: string): Promise<Member[]> {
-  const rows = await sql<(Member & {tenantFound: boolean})[]>`
-    select u.email, m.role, m.permissions, m.status, m.invited_at, m.accepted_at, m.invitation_expires_at
-    from tenants t
-    left join memberships m on m.tenant_id = t.id
-    left join users u on u.id = m.user_id
-    where ${tenantKey(sql, tenantRef)}
-    order by case m.role when 'owner' then 0 when 'admin' then 1 when 'editor' then 2 else 3 end, u.email`
-  if (rows.length === 0) throw tenantNotFound(tenantRef)
-  return rows.filter((r) => r.email !== null)
+/** One page of a tenant's members: owners first, then admins, editors, viewers, each by email (keyset on both). */
+export async function listMembers(sql: Sql, tenantRef: string, page: PageRequest = {limit: MAX_PAGE}): Promise<Page<Member>> {
+  const [tenant] = await sql<{id: string}[]>`select t.id from tenants t where ${tenantKey(sql, tenantRef)}`
+  if (!tenant) throw tenantNotFound(tenantRef)
+  const after = page.after === undefined ? undefined : decodeCursor(page.after, MEMBER_SORT, [/^[0-3]$/, KEY.text])
+  const rank = sql`case m.role when 'owner' then 0 when 'admin' then 1 when 'editor' then 2 else 3 end`
+  const rows = await sql<(Member & {rank: string; emailKey: string})[]>`
+    select u.email, m.role, m.permissions, m.status, m.invited_at, m.accepted_at, m.invitation_expires_at, ${rank}::text as rank, lower(u.email) as email_key
+    from memberships m join users u on u.id = m.user_id
+    where m.tenant_id = ${tenant.id} ${after === undefined ? sql`` : sql`and (${rank}, lower(u.email)) > (${after[0]!}::text::int, ${after[1]!}::text)`}
+    order by ${rank}, lower(u.email)
+    limit ${page.limit + 1}`
+  const [{n}] = await sql<[{n: number}]>`select count(*)::int as n from memberships where tenant_id = ${tenant.id}`
+  const result = toPage(rows, page.limit, MEMBER_SORT, (r) => [r.rank, r.emailKey], n)
+  return {...result, items: result.items.map(({rank: _rank, emailKey: _emailKey, ...member}) => member)}
 }
+
+const MEMBER_SORT = 'role,email'
 
 const expiryDaysSchema = inviteSchema.shape.expiresDays
 

@@ -151,7 +151,7 @@ describe('the built CLI against a PostgreSQL server', () => {
 
   it('tenant list and show, plan list and show', async () => {
     const list = await cli(['tenant', 'list', '--plan', 'enterprise', '--json'], {env})
-    expect((list.json!.result as {subdomain: string}[]).map((r) => r.subdomain)).toEqual(['enterprise-client'])
+    expect((list.json!.result as {items: {subdomain: string}[]}).items.map((r) => r.subdomain)).toEqual(['enterprise-client'])
     const show = await cli(['tenant', 'show', 'enterprise-client'], {env})
     expect(show.stdout).toContain('client.enterprise.com')
     expect((await cli(['tenant', 'show', 'nope-nope'], {env})).code).toBe(3)

@@ -48,7 +48,7 @@ describe('the embedded server after a first use cut short', () => {
 
     const next = await cli(['tenant', 'list', '--json'], {env})
     expect(next.code, next.stderr).toBe(0)
-    expect(next.json!.result).toEqual([])
+    expect(next.json!.result).toEqual({items: [], nextCursor: null, total: 0})
     const created = await cli(['tenant', 'create', 'After Crash', 'after-crash', '--json'], {env})
     expect(created.code, created.stderr).toBe(0)
   })

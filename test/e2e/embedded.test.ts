@@ -33,7 +33,7 @@ describe('the embedded server', () => {
     expect(b.code, b.stderr).toBe(0)
     expect(a.stderr + b.stderr).not.toMatch(/lock file|already exists|ELOCKED/i)
     const list = await cli(['tenant', 'list', '--json'], {env})
-    expect((list.json!.result as {subdomain: string}[]).map((t) => t.subdomain)).toEqual(['first-co', 'second-co'])
+    expect((list.json!.result as {items: {subdomain: string}[]}).items.map((t) => t.subdomain)).toEqual(['first-co', 'second-co'])
   })
 
   it('stops the server after a command unless db start pinned it', async () => {

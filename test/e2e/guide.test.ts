@@ -28,7 +28,7 @@ describe("the guide's examples as commands", () => {
     expect(owner.json).toMatchObject({status: 0, result: {role: 'owner', permissions: {admin: true}, status: 'invited'}})
     expect((await run('invite_user', 'client-org', 'admin@client.com', '--role', 'admin')).code).toBe(0)
     const list = await run('user', 'list', 'client-org')
-    expect((list.json!.result as {email: string}[]).map((m) => m.email)).toEqual(['owner@client.com', 'admin@client.com'])
+    expect((list.json!.result as {items: {email: string}[]}).items.map((m) => m.email)).toEqual(['owner@client.com', 'admin@client.com'])
     const dup = await run('user', 'invite', 'client-org', 'admin@client.com', '--role', 'admin')
     expect(dup.code).toBe(4)
   })

@@ -157,7 +157,7 @@ describe('input the CLI refuses, and output it escapes (issue 11)', () => {
     // JSON escapes C0 itself; DEL, C1 and bidi controls are escaped too
     expect(json.stdout).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202e]/)
     expect(json.stdout).toContain('\\u009b\\u202e')
-    expect((json.json?.result as {name: string}[])[0]!.name).toBe('ci\u001b[2J\u0007\u009b\u202e')
+    expect((json.json?.result as {items: {name: string}[]}).items[0]!.name).toBe('ci\u001b[2J\u0007\u009b\u202e')
     await t.sql`update tenants set name = 'Ok Co' where subdomain = 'ok-co'`
   })
 
@@ -175,7 +175,7 @@ describe('input the CLI refuses, and output it escapes (issue 11)', () => {
     for (const [name, subdomain] of [['A_b Co', 'ab-under'], ['Axb Co', 'axb-co'], ['Hundred% Co', 'hundred-co']]) {
       expect((await cli(['tenant', 'create', name!, subdomain!], {env})).code).toBe(0)
     }
-    const names = async (search: string) => ((await cli(['tenant', 'list', '--search', search, '--json'], {env})).json?.result as {name: string}[]).map((r) => r.name)
+    const names = async (search: string) => ((await cli(['tenant', 'list', '--search', search, '--json'], {env})).json?.result as {items: {name: string}[]}).items.map((r) => r.name)
     expect(await names('a_b')).toEqual(['A_b Co'])
     expect(await names('%')).toEqual(['Hundred% Co'])
     expect(await names('\\')).toEqual([])

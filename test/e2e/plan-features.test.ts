@@ -90,7 +90,7 @@ describe('plan changes, features in use and owners, through the built CLI', () =
     const r = await run('user', 'remove', 'owners-co', 'active@owners.example.com')
     expect(r.code).toBe(4)
     expect(r.json!.error).toMatchObject({code: 'LAST_OWNER', message: expect.stringContaining('last active owner')})
-    const members = ((await run('user', 'list', 'owners-co')).json!.result as {email: string}[]).map((m) => m.email)
+    const members = ((await run('user', 'list', 'owners-co')).json!.result as {items: {email: string}[]}).items.map((m) => m.email)
     expect(members).toEqual(['active@owners.example.com', 'pending@owners.example.com'])
     expect((await run('user', 'remove', 'owners-co', 'pending@owners.example.com')).code).toBe(0)
   })

@@ -71,7 +71,7 @@ describe('recovery procedures with the built CLI', () => {
     expect((await cli(['tenant', 'show', 'big-co', '--json'], {env})).json).toMatchObject({result: {status: 'suspended'}})
     expect((await cli(['tenant', 'resume', 'big-co', '--json'], {env})).json).toMatchObject({result: {after: 'active'}})
     const audit = await cli(['audit', 'list', '--tenant', 'big-co', '--action', 'tenant.*', '--since', '1h', '--json'], {env})
-    const actions = (audit.json!.result as {action: string}[]).map((r) => r.action)
+    const actions = (audit.json!.result as {items: {action: string}[]}).items.map((r) => r.action)
     expect(actions.slice(0, 3)).toEqual(['tenant.resume', 'tenant.suspend', 'tenant.update'])
     expect(actions).toEqual(expect.arrayContaining(['tenant.delete', 'tenant.restore', 'tenant.create']))
     expect((await cli(['audit', 'list', '--since', 'yesterday-ish'], {env})).code).toBe(2)

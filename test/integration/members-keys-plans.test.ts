@@ -40,7 +40,7 @@ describe('members, API keys, plan changes and security', () => {
   it("invites the guide's admin and lists members with status", async () => {
     const invitation = await inviteUser(t.sql, 'client-org', {email: 'admin@client.com', role: 'admin'}, ctx)
     expect(invitation).toMatchObject({email: 'admin@client.com', role: 'admin', status: 'invited', token: expect.stringMatching(/^inv_/)})
-    const members = await listMembers(t.sql, 'client-org')
+    const members = (await listMembers(t.sql, 'client-org')).items
     expect(members.map((m) => [m.email, m.role, m.status])).toEqual([
       ['owner@client.com', 'owner', 'invited'],
       ['admin@client.com', 'admin', 'invited'],
@@ -79,7 +79,7 @@ describe('members, API keys, plan changes and security', () => {
     const rejected = results.find((r) => r.status === 'rejected') as PromiseRejectedResult
     expect(rejected.reason).toMatchObject({code: 'QUOTA_EXCEEDED', exit: 4, details: {used: 2, limit: 2}})
     expect(rejected.reason.message).toContain('2 in use of 2')
-    expect(await listMembers(t.sql, 'basic-co')).toHaveLength(2)
+    expect((await listMembers(t.sql, 'basic-co')).items).toHaveLength(2)
   })
 
   it('refuses to remove the last owner, removes others', async () => {
@@ -97,7 +97,7 @@ describe('members, API keys, plan changes and security', () => {
     expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1)
     const rejected = results.find((r) => r.status === 'rejected') as PromiseRejectedResult
     expect(rejected.reason).toMatchObject({code: 'LAST_OWNER', exit: 4, message: expect.stringContaining('have not accepted their invitations yet')})
-    const owners = await listMembers(t.sql, 'two-owners')
+    const owners = (await listMembers(t.sql, 'two-owners')).items
     expect(owners.map((m) => m.status).sort()).toEqual(['active', 'invited'])
   })
 
@@ -110,7 +110,7 @@ describe('members, API keys, plan changes and security', () => {
     expect(text).not.toContain(key.key)
     expect(text).not.toContain(key.key.split('.')[1])
     expect(text).not.toContain(invitation.token)
-    const listed = await listApiKeys(t.sql, 'client-org')
+    const listed = (await listApiKeys(t.sql, 'client-org')).items
     expect(JSON.stringify(listed)).not.toContain(key.key)
     expect(listed[0]).toMatchObject({prefix: key.prefix, name: 'Primary API Key', permissions: ['assets.*', 'devices.*'], revokedAt: null})
     const revoked = await revokeApiKey(t.sql, 'client-org', key.prefix, ctx)

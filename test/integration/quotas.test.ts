@@ -127,7 +127,7 @@ describe('quotas, enforced by the database', () => {
       details: {resource: 'users', used: 1, adding: 1, limit: 1},
       suggestions: ['Raise the limit: anthias tenant update full-house --max-users 2', 'Or remove a member: anthias user remove full-house EMAIL'],
     })
-    expect(await listMembers(t.sql, 'full-house')).toHaveLength(1)
+    expect((await listMembers(t.sql, 'full-house')).items).toHaveLength(1)
     const [user] = await t.sql`select count(*)::int as n from users where email = 'late@full-house.example.com'`
     expect(user).toEqual({n: 0})
   })

@@ -1,24 +1,38 @@
-
-import {BaseCommand, describe} from '../../base.js'
-import {tenantArg} from '../../flags.js'
+import {describe} from '../../base.js'
+import {listFlags, tenantArg} from '../../flags.js'
+import {ListCommand} from '../../list-command.js'
 import type {Member} from '../../lib/members.js'
+import type {Page} from '../../lib/paging.js'
 
-export default class UserList extends BaseCommand<typeof UserList> {
-  static override description = describe("List a tenant's members: email, role, permissions, status (invited or active), invited and accepted times.")
-  static override examples = ['<%= config.bin %> user list acme-corp', '<%= config.bin %> user list acme-corp --json']
+export default class UserList extends ListCommand<typeof UserList> {
+  static override description = describe(
+    "List a tenant's members: email, role, permissions, status (invited or active), invited and accepted times; owners first, a page at a time (100 by default; --all for every one). --json gives {items, nextCursor, total}.",
+  )
+  static override examples = [
+    '<%= config.bin %> user list acme-corp',
+    '<%= config.bin %> user list acme-corp --json',
+    '<%= config.bin %> user list acme-corp --all --csv --columns email,role,status',
+  ]
   static override args = {tenant: tenantArg}
+  static override flags = listFlags(100)
 
-  async run(): Promise<Member[]> {
+  async run(): Promise<Page<Member> | undefined> {
     const {listMembers} = await import('../../lib/members.js')
-    const {table} = await import('../../lib/ui/format.js')
-    const members = await listMembers((await this.database()).sql, this.args.tenant)
+    const {sql} = await this.database()
     const perms = (p: Record<string, boolean>) => Object.entries(p).map(([k, v]) => (v ? k : `!${k}`)).join(' ')
-    if (members.length === 0) this.log('No members.')
-    else {
-      this.log(table(['email', 'role', 'permissions', 'status', 'invited', 'accepted'], members.map((m) => [
-        m.email, m.role, perms(m.permissions), m.status, m.invitedAt.toISOString().slice(0, 16), m.acceptedAt?.toISOString().slice(0, 16),
-      ])))
-    }
-    return members
+    return this.list<Member>({
+      columns: [
+        {name: 'email', value: (m) => m.email},
+        {name: 'role', value: (m) => m.role},
+        {name: 'permissions', value: (m) => perms(m.permissions)},
+        {name: 'status', value: (m) => m.status},
+        {name: 'invited', value: (m) => m.invitedAt.toISOString().slice(0, 16)},
+        {name: 'accepted', value: (m) => m.acceptedAt?.toISOString().slice(0, 16)},
+        {name: 'expires', value: (m) => m.invitationExpiresAt?.toISOString().slice(0, 16)},
+      ],
+      defaults: ['email', 'role', 'permissions', 'status', 'invited', 'accepted'],
+      empty: 'No members.',
+      fetch: (page) => listMembers(sql, this.args.tenant, page),
+    })
   }
 }

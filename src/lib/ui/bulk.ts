@@ -4,6 +4,7 @@ import type {FileHandle} from 'node:fs/promises'
 import type {BulkReport, RowResult} from '../bulk/provision.js'
 import {AppError} from '../errors.js'
 import {checkTarget, createExclusive, type FileErrors} from '../files.js'
+import {csvCell} from './csv.js'
 import {escapeControls} from '../text.js'
 
 /** The guide's summary: Successful, Failed, and each failed tenant with its reason. */
@@ -25,16 +26,6 @@ export function formatSummary(report: BulkReport): string {
   if (report.stopped) lines.push('', 'Stopped at the first problem (--stop-on-error); nothing after it was written.')
   // names and messages come from the input file: its control characters are shown, not sent to the terminal
   return lines.map(escapeControls).join('\n')
-}
-
-/** A cell a spreadsheet would take for a formula: it starts with =, +, -, @, a tab or a CR. */
-const FORMULA_START = /^[=+\-@\t\r]/
-
-const csvCell = (v: unknown) => {
-  const text = v === undefined || v === null ? '' : String(v)
-  // OWASP's rule against CSV injection: such a cell starts with a ' so that it is shown as text, never run
-  const s = FORMULA_START.test(text) ? `'${text}` : text
-  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s
 }
 
 /**

@@ -4,7 +4,7 @@ import {BaseCommand, describe} from '../../base.js'
 import type {Manifest, RestoreResult} from '../../lib/backup.js'
 
 export default class TenantRestore extends BaseCommand<typeof TenantRestore> {
-  static override aliases = ['restore_tenant_backup']
+  static override hiddenAliases = ['restore_tenant_backup']
   static override description = describe(
     `Restore a tenant from a backup written by "tenant backup".
 

@@ -24,15 +24,36 @@ export const symbols = {
 
 type Cell = string | number | null | undefined
 
-/** Column widths that fit the terminal (80 columns when not a terminal): the widest column gives way. */
+const visible = (text: string) => stripVTControlCharacters(text).length
+const longestWord = (cells: string[]) => Math.max(...cells.flatMap((c) => stripVTControlCharacters(c).split(/\s+/).map((w) => w.length)))
+
+/**
+ * Column widths that fit the terminal (80 columns when not a terminal): the
+ * widest column gives way first, down to its longest word; if that is not
+ * enough, down to 8 (its long words are then cut, see breakWords).
+ */
 function fitWidths(rows: string[][], columns = process.stdout.columns || 80): number[] | undefined {
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => Math.max(...(r[i] ?? '').split('\n').map((l) => stripVTControlCharacters(l).length)))) + 2)
-  const total = widths.reduce((a, b) => a + b, 0) + widths.length + 1
-  if (total <= columns) return undefined
-  const widest = widths.indexOf(Math.max(...widths))
-  const longestWord = Math.max(...rows.flatMap((r) => stripVTControlCharacters(r[widest] ?? '').split(/\s+/).map((w) => w.length))) + 2
-  widths[widest] = Math.max(longestWord, widths[widest]! - (total - columns))
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => Math.max(...(r[i] ?? '').split('\n').map(visible)))) + 2)
+  const excess = () => widths.reduce((a, b) => a + b, 0) + widths.length + 1 - columns
+  if (excess() <= 0) return undefined
+  const words = widths.map((_, i) => longestWord(rows.map((r) => r[i] ?? '')) + 2)
+  for (const floor of [(i: number) => words[i]!, () => 8]) {
+    for (let over = excess(); over > 0; over = excess()) {
+      const shrinkable = widths.map((w, i) => (w > floor(i) ? w : 0))
+      const widest = shrinkable.indexOf(Math.max(...shrinkable))
+      if (shrinkable[widest] === 0) break
+      widths[widest] = Math.max(floor(widest), widths[widest]! - over)
+    }
+  }
   return widths
+}
+
+/** A word wider than its column, cut into pieces one a line (cli-table3 would truncate it); a cut word loses its colour. */
+function breakWords(cell: string, width: number): string {
+  return cell.replaceAll(/\S+/g, (word) => {
+    const plain = stripVTControlCharacters(word)
+    return plain.length <= width ? word : (plain.match(new RegExp(`.{1,${width}}`, 'gsu')) ?? [plain]).join('\n')
+  })
 }
 
 /**
@@ -43,6 +64,7 @@ function fitWidths(rows: string[][], columns = process.stdout.columns || 80): nu
 export function table(head: string[], rows: Cell[][]): string {
   const text = rows.map((row) => row.map((c) => (c === null || c === undefined ? '' : String(c).split('\n').map(escapeControls).join('\n'))))
   const colWidths = fitWidths(head.length > 0 ? [head, ...text] : text)
+  const cells = colWidths ? text.map((row) => row.map((c, i) => breakWords(c, colWidths[i]! - 2))) : text
   const t = new Table({
     ...(head.length > 0 ? {head: head.map((h) => chalk.bold(h))} : {}),
     style: {head: [], border: [], compact: true},
@@ -50,7 +72,7 @@ export function table(head: string[], rows: Cell[][]): string {
     wordWrap: true,
     ...(colWidths ? {colWidths} : {}),
   })
-  for (const row of text) t.push(row)
+  for (const row of cells) t.push(row)
   return t.toString()
 }
 

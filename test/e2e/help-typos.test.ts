@@ -84,7 +84,7 @@ describe('help, typos and pipes', () => {
   })
 
   it('tables other than the lists fit 80 columns: plan list, monitor check, tenant plan, delete, restore', async () => {
-    const sub = 'a-rather-long-subdomain-for-a-tenant-name'
+    const sub = 'a-rather-long-tenant-subdomain'
     expect((await cli(['tenant', 'create', 'Wide Co', sub, '--plan', 'basic'], {env})).code).toBe(0)
     expect((await cli(['user', 'invite', sub, 'viewer@example.com', '--role', 'viewer'], {env})).code).toBe(0)
     const channels = ['email:operations-team@example.com', 'slack:#tenant-alerts', 'webhook:https://hooks.example.com/anthias']

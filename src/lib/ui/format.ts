@@ -29,31 +29,20 @@ const longestWord = (cells: string[]) => Math.max(...cells.flatMap((c) => stripV
 
 /**
  * Column widths that fit the terminal (80 columns when not a terminal): the
- * widest column gives way first, down to its longest word; if that is not
- * enough, down to 8 (its long words are then cut, see breakWords).
+ * widest column gives way first, down to its longest word, then the next.
  */
 function fitWidths(rows: string[][], columns = process.stdout.columns || 80): number[] | undefined {
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => Math.max(...(r[i] ?? '').split('\n').map(visible)))) + 2)
   const excess = () => widths.reduce((a, b) => a + b, 0) + widths.length + 1 - columns
   if (excess() <= 0) return undefined
   const words = widths.map((_, i) => longestWord(rows.map((r) => r[i] ?? '')) + 2)
-  for (const floor of [(i: number) => words[i]!, () => 8]) {
-    for (let over = excess(); over > 0; over = excess()) {
-      const shrinkable = widths.map((w, i) => (w > floor(i) ? w : 0))
-      const widest = shrinkable.indexOf(Math.max(...shrinkable))
-      if (shrinkable[widest] === 0) break
-      widths[widest] = Math.max(floor(widest), widths[widest]! - over)
-    }
+  for (let over = excess(); over > 0; over = excess()) {
+    const shrinkable = widths.map((w, i) => (w > words[i]! ? w : 0))
+    const widest = shrinkable.indexOf(Math.max(...shrinkable))
+    if (shrinkable[widest] === 0) break
+    widths[widest] = Math.max(words[widest]!, widths[widest]! - over)
   }
   return widths
-}
-
-/** A word wider than its column, cut into pieces one a line (cli-table3 would truncate it); a cut word loses its colour. */
-function breakWords(cell: string, width: number): string {
-  return cell.replaceAll(/\S+/g, (word) => {
-    const plain = stripVTControlCharacters(word)
-    return plain.length <= width ? word : (plain.match(new RegExp(`.{1,${width}}`, 'gsu')) ?? [plain]).join('\n')
-  })
 }
 
 /**
@@ -64,7 +53,6 @@ function breakWords(cell: string, width: number): string {
 export function table(head: string[], rows: Cell[][]): string {
   const text = rows.map((row) => row.map((c) => (c === null || c === undefined ? '' : String(c).split('\n').map(escapeControls).join('\n'))))
   const colWidths = fitWidths(head.length > 0 ? [head, ...text] : text)
-  const cells = colWidths ? text.map((row) => row.map((c, i) => breakWords(c, colWidths[i]! - 2))) : text
   const t = new Table({
     ...(head.length > 0 ? {head: head.map((h) => chalk.bold(h))} : {}),
     style: {head: [], border: [], compact: true},
@@ -72,7 +60,7 @@ export function table(head: string[], rows: Cell[][]): string {
     wordWrap: true,
     ...(colWidths ? {colWidths} : {}),
   })
-  for (const row of cells) t.push(row)
+  for (const row of text) t.push(row)
   return t.toString()
 }
 

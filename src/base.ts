@@ -2,16 +2,23 @@ import {Command, Flags, type Interfaces} from '@oclif/core'
 
 import type {Context} from './lib/context.js'
 import type {Database} from './lib/db/connect.js'
-import {AppError, ExitCode} from './lib/errors.js'
+import {AppError, ExitCode, ValidationErrors} from './lib/errors.js'
 import type {OnProgress} from './lib/progress.js'
+import {closest} from './lib/suggest.js'
 import {escapeControls, escapeJsonControls} from './lib/text.js'
 import type {Phase} from './lib/ui/progress.js'
 import {quotaExceeded} from './lib/usage.js'
 
 export const EXIT_CODES_HELP = `EXIT CODES
-  0 success · 1 operation failed · 2 usage or invalid input · 3 not found · 4 conflict
-  5 database unreachable · 10 thresholds breached (monitor check) · 68 partial success
-  130 interrupted`
+  0    success
+  1    operation failed
+  2    usage or invalid input (also an unknown command or flag)
+  3    not found
+  4    conflict
+  5    database unreachable
+  10   thresholds breached (monitor check)
+  68   partial success
+  130  interrupted`
 
 /** A command description followed by the exit codes every command shares. */
 export const describe = (text: string) => `${text}\n\n${EXIT_CODES_HELP}`
@@ -54,6 +61,8 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   /** what Ctrl-C prints (what was and was not done), and what it stops first (a task list) */
   private interruption?: {note: () => string; stop?: () => Promise<void>}
   protected warnings: string[] = []
+  /** Set by fail(): the run returns its result, exits non-zero, and --json carries this error beside the result. */
+  private failure?: AppError
   private db?: Database
 
   protected args!: Interfaces.InferredArgs<T['args']>
@@ -151,7 +160,17 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     return message
   }
 
+  /**
+   * The run failed but has a result to show (a taken subdomain, a failed check,
+   * a partial bulk run): exit with `error.exit`, and --json gives both.
+   */
+  protected fail(error: AppError): void {
+    this.failure = error
+    process.exitCode = error.exit
+  }
+
   protected override toSuccessJson(result: unknown): unknown {
+    if (this.failure) return {status: this.failure.exit, error: this.inputNamed(this.failure).toJSON(), result, warnings: this.warnings}
     return {status: 0, result, warnings: this.warnings}
   }
 
@@ -170,10 +189,26 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     return {status: e.exit, error: e.toJSON(), warnings: this.warnings}
   }
 
+  /**
+   * The error with `field` as the user spelled the input: `--flag` for this
+   * command's flags, `NAME` for its arguments (the library may name either
+   * as `confirmName`, `confirm_name`, `confirm-name` or `tenant`). A field
+   * with a line (a CSV column) or a JSON path (`[2].tenant.subdomain`) is
+   * already the user's spelling and stays.
+   */
+  private inputNamed(error: AppError): AppError {
+    if (error instanceof ValidationErrors) return new ValidationErrors(error.errors.map((e) => this.inputNamed(e)))
+    const field = error.line === undefined ? cliField(error.field, Object.keys(this.ctor.args ?? {}), Object.keys({...this.ctor.baseFlags, ...this.ctor.flags})) : error.field
+    if (field === error.field) return error
+    const {code, message, exit, line, suggestions, cause, details} = error
+    return new AppError(code, message, {field, exit, line, suggestions, cause, details})
+  }
+
   protected override async catch(error: Interfaces.CommandError): Promise<void> {
     const {timeoutError} = await import('./lib/db/connect.js')
     const tenant = (this.args as {tenant?: unknown} | undefined)?.tenant ?? (this.flags as {tenant?: unknown} | undefined)?.tenant
-    const e = toAppError(timeoutError(error, typeof tenant === 'string' ? `Tenant ${tenant}` : undefined, `${this.config.bin} ${this.id?.replaceAll(':', ' ')}`) ?? error)
+    const flags = Object.keys({...this.ctor.baseFlags, ...this.ctor.flags})
+    const e = this.inputNamed(toAppError(timeoutError(error, typeof tenant === 'string' ? `Tenant ${tenant}` : undefined, `${this.config.bin} ${this.id?.replaceAll(':', ' ')}`) ?? error, flags))
     process.exitCode = e.exit
     if (this.jsonEnabled()) {
       this.logJson(this.toErrorJson(e))
@@ -208,15 +243,41 @@ function refuseReplacementCharacters(args: Record<string, unknown>, flags: Recor
   }
 }
 
-/** Any thrown value as an AppError: oclif parse errors are usage errors, the rest keep their cause. */
-export function toAppError(error: unknown): AppError {
+/**
+ * `field` as the user spells it: `--name` when it names one of `flags`
+ * (whatever the case: confirmName, confirm_name, confirm-name), `NAME` when it
+ * names one of `args`; else as it is.
+ */
+export function cliField(field: string | undefined, args: string[], flags: string[]): string | undefined {
+  if (field === undefined || field.startsWith('-') || field.startsWith('[')) return field
+  const kebab = field.replaceAll(/([a-z0-9])([A-Z])/g, '$1-$2').replaceAll('_', '-').toLowerCase()
+  const arg = args.find((a) => a.toLowerCase() === kebab || a.toLowerCase() === field.toLowerCase())
+  if (arg) return arg.toUpperCase()
+  const flag = flags.find((f) => f === kebab)
+  return flag ? `--${flag}` : field
+}
+
+/**
+ * Any thrown value as an AppError: oclif parse errors are usage errors (an
+ * unknown flag suggests the closest of `flags`), the rest keep their cause.
+ */
+export function toAppError(error: unknown, flags: string[] = []): AppError {
   if (error instanceof AppError) return error
   const quota = quotaExceeded(error)
   if (quota) return quota
   if ((error as Error)?.name === 'ExitPromptError' || (error as Error)?.name === 'AbortPromptError') {
     return new AppError('INTERRUPTED', 'Interrupted; nothing was written.', {exit: ExitCode.interrupted})
   }
-  const e = error as Error & {oclif?: {exit?: number}; code?: string}
+  const e = error as Error & {oclif?: {exit?: number}; code?: string; flags?: string[]}
+  if (/^Nonexistent flags?:/.test(e?.message ?? '') && e.flags?.length) {
+    const [given] = e.flags as [string]
+    const name = closest(given.replace(/^-+/, '').split('=')[0]!, flags)
+    return new AppError('UNKNOWN_FLAG', `Unknown flag ${given}${name ? `; did you mean --${name}?` : '.'}`, {
+      field: given,
+      cause: e,
+      suggestions: [...(name ? [`--${name}`] : []), 'See --help for the flags and examples.'],
+    })
+  }
   if (e?.oclif?.exit === 2 || /Unexpected argument|Missing required|Expected|Nonexistent flag|requires a value/i.test(e?.message ?? '')) {
     // oclif wraps some messages: "The following error occurred:\n  <what>\nSee more help with --help"
     const lines = e.message.split('\n').map((l) => l.trim()).filter((l) => l && !/^The following errors? occurred:$|^See more help with/.test(l))

@@ -57,17 +57,15 @@ export abstract class BulkCommand<T extends typeof Command> extends BaseCommand<
     if (tokens > 0 && !f.report && !report.dryRun) this.warn(`${tokens} one-time invitation token(s) were created and not saved; pass --report FILE to keep them.`)
     this.log(formatSummary(report))
     if (f.report) this.log(`\nReport: ${f.report} (mode 0600: it holds one-time invitation tokens)`)
-    process.exitCode = report.stopped && report.created === 0 && report.errors.length > 0
-      ? ExitCode.usage
-      : report.failed > 0 ? ExitCode.partial : ExitCode.ok
+    if (report.stopped && report.created === 0 && report.errors.length > 0) {
+      this.fail(new AppError('BULK_REFUSED', `Nothing was created: ${report.errors.length} problem(s); see result.errors.`, {exit: ExitCode.usage, suggestions: ['Fix the rows named in result.errors and run again.']}))
+    } else if (report.failed > 0) {
+      this.fail(new AppError('BULK_PARTIAL', `${report.failed} row(s) failed, ${report.created} tenant(s) created; see result.errors.`, {exit: ExitCode.partial, suggestions: ['Fix the failed rows and run the same file again: rows already created are skipped.']}))
+    }
     return {
       ...report,
       errors: report.errors.map((e) => e.toJSON()),
       rows: report.rows.map(({invitations, ...row}) => ({...row, invitations: invitations?.length ?? 0})),
     }
-  }
-
-  protected override toSuccessJson(result: unknown): unknown {
-    return {...(super.toSuccessJson(result) as object), status: process.exitCode ?? 0}
   }
 }

@@ -103,7 +103,7 @@ describe('backup files with the built CLI', () => {
     await writeFile(gzipFile, gzipped)
     expect(gunzipSync(gzipped).toString()).toMatch(/^-- anthias tenant backup\n[^]*\nCOMMIT;\n$/)
     expect(await cli(['tenant', 'restore', gzipFile, '--as', 'files-copy-gz', '--json'], {env})).toMatchObject({code: 0, json: {result: {rows: {assets: 5000}}}})
-    expect(await cli(['tenant', 'backup', 'files-co', '-o', '-', '--json'], {env})).toMatchObject({code: 2, json: {error: {code: 'USAGE', field: 'output'}}})
+    expect(await cli(['tenant', 'backup', 'files-co', '-o', '-', '--json'], {env})).toMatchObject({code: 2, json: {error: {code: 'USAGE', field: '--output'}}})
   })
 
   it('an existing target is refused (exit 2); --force replaces a regular file and nothing else', async () => {
@@ -111,7 +111,7 @@ describe('backup files with the built CLI', () => {
     await writeFile(existing, 'an earlier backup\n')
     const fifo = join(dir, 'fifo.sql')
     execFileSync('mkfifo', [fifo])
-    expect(await cli(['tenant', 'backup', 'files-co', '-o', existing, '--json'], {env})).toMatchObject({code: 2, json: {error: {code: 'BACKUP_EXISTS', field: 'output'}}})
+    expect(await cli(['tenant', 'backup', 'files-co', '-o', existing, '--json'], {env})).toMatchObject({code: 2, json: {error: {code: 'BACKUP_EXISTS', field: '--output'}}})
     expect(await cli(['tenant', 'backup', 'files-co', '-o', fifo, '--force', '--json'], {env})).toMatchObject({code: 2, json: {error: {code: 'BACKUP_NOT_A_FILE'}}})
     expect((await stat(fifo)).isFIFO()).toBe(true)
     expect(await readFile(existing, 'utf8')).toBe('an earlier backup\n')

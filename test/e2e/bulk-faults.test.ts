@@ -90,7 +90,7 @@ describe('bulk runs killed midway', () => {
 
     // the report of the killed run is never overwritten
     const again = await cli(['tenant', 'bulk-create', csv, '--json', '--report', report], {env})
-    expect(again).toMatchObject({code: 2, json: {error: {code: 'REPORT_EXISTS', field: 'report'}}})
+    expect(again).toMatchObject({code: 2, json: {error: {code: 'REPORT_EXISTS', field: '--report'}}})
     expect(await tenants(t)).toBe(created)
 
     const rerun = await cli(['tenant', 'bulk-create', csv, '--json', '--report', join(dir, 'rerun.json')], {env})

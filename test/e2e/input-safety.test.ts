@@ -119,7 +119,7 @@ describe('input the CLI refuses, and output it escapes (issue 11)', () => {
   it('audit list: a malformed tenant id and a --since beyond 100 years are usage errors', async () => {
     const id = await cli(['audit', 'list', '--tenant', '------------------------------------', '--json'], {env})
     expect(id.code).toBe(2)
-    expect(id.json?.error).toMatchObject({code: 'TENANT_ID_INVALID', field: 'tenant'})
+    expect(id.json?.error).toMatchObject({code: 'TENANT_ID_INVALID', field: '--tenant'})
     const since = await cli(['audit', 'list', '--since', '99999999999d', '--json'], {env})
     expect(since.code).toBe(2)
     expect(since.json?.error).toMatchObject({code: 'TIME_INVALID', field: '--since'})
@@ -135,7 +135,7 @@ describe('input the CLI refuses, and output it escapes (issue 11)', () => {
     const actor = await unchanged(() => cli(['tenant', 'create', 'Fine Co', 'fine-co', '--actor', 'mallory\u0007', '--json'], {env}))
     expect(actor.json?.error).toMatchObject({code: 'TEXT_CONTROL_CHARACTER', field: '--actor'})
     const key = await unchanged(() => cli(['apikey', 'create', 'key-co', '--name', 'ci\u009b2J', '--permission', 'assets.read', '--json'], {env}))
-    expect(key.json?.error).toMatchObject({code: 'TEXT_CONTROL_CHARACTER', field: 'name'})
+    expect(key.json?.error).toMatchObject({code: 'TEXT_CONTROL_CHARACTER', field: '--name'})
     const channel = await unchanged(() => cli(['monitor', 'setup', 'ok-co', '--channel', 'webhook:https://hooks.example.com/\u001b]0;pwned\u0007', '--json'], {env}))
     expect(channel.json?.error).toMatchObject({code: 'TEXT_CONTROL_CHARACTER', field: '--channel'})
   })

@@ -5,7 +5,7 @@ import {tenantArg} from '../../flags.js'
 import type {CreatedApiKey} from '../../lib/api-keys.js'
 
 export default class ApikeyCreate extends BaseCommand<typeof ApikeyCreate> {
-  static override aliases = ['generate_api_key']
+  static override hiddenAliases = ['generate_api_key']
   static override description = describe(
     `Create an API key for a tenant (the guide's APIKeyManager.generate_api_key). The key is shown once; only its SHA-256 is stored.
 

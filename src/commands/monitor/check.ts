@@ -25,14 +25,16 @@ Exits 10 when any threshold is breached, so cron can act on it: 0 all clear, 10 
     const pct = (n: number) => `${Math.round(n * 100)}%`
     if (result.breaches.length === 0) this.log(`${symbols.ok} ${result.checked} tenant(s) checked: no threshold breached`)
     else {
-      this.log(table(['tenant', 'metric', 'used', 'limit', 'usage', 'threshold', 'queued now'], result.breaches.map((b) => [b.subdomain, b.metric, b.used, b.limit, pct(b.ratio), pct(b.threshold), b.queued.join(', ') || '-'])))
+      // channels by kind only, to fit 80 columns: --json and monitor setup have them in full
+      this.log(table(['tenant', 'metric', 'usage', 'alert at', 'queued now'], result.breaches.map((b) => [b.subdomain, b.metric, `${b.used}/${b.limit} ${pct(b.ratio)}`, pct(b.threshold), b.queued.map((c) => c.split(':')[0]).join(', ') || '-'])))
       this.log(`${result.breaches.length} breach(es) in ${result.checked} tenant(s); ${result.queued} notification(s) queued, ${result.cleared} cleared`)
     }
-    if (result.breaches.length > 0) process.exitCode = ExitCode.breaches
+    if (result.breaches.length > 0) {
+      this.fail(new AppError('THRESHOLDS_BREACHED', `${result.breaches.length} threshold(s) breached in ${result.checked} tenant(s).`, {
+        exit: ExitCode.breaches,
+        suggestions: ['Raise the quota (tenant plan, tenant update) or reduce usage; each breach is queued once per channel.'],
+      }))
+    }
     return result
-  }
-
-  protected override toSuccessJson(result: unknown): unknown {
-    return {...(super.toSuccessJson(result) as object), status: process.exitCode ?? 0}
   }
 }

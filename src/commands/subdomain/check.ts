@@ -1,11 +1,11 @@
 import {Args} from '@oclif/core'
 
 import {BaseCommand, describe} from '../../base.js'
-import {ExitCode} from '../../lib/errors.js'
+import {AppError, ExitCode} from '../../lib/errors.js'
 import type {SubdomainCheck} from '../../lib/subdomains.js'
 
 export default class SubdomainCheckCommand extends BaseCommand<typeof SubdomainCheckCommand> {
-  static override aliases = ['check_subdomain']
+  static override hiddenAliases = ['check_subdomain']
   static override description = describe(
     'Check whether a subdomain is available, with the reason when it is not.\n\nExits 0 when available, 4 when taken, 2 when invalid or reserved.',
   )
@@ -22,11 +22,13 @@ export default class SubdomainCheckCommand extends BaseCommand<typeof SubdomainC
     const result = await checkSubdomain((await this.database()).sql, this.args.subdomain)
     this.log(`${result.available ? symbols.ok : symbols.fail} ${result.reason}`)
     if (result.suggestions.length > 0) this.log(`  ${symbols.arrow} free: ${result.suggestions.join(', ')}`)
-    process.exitCode = result.available ? ExitCode.ok : result.status === 'taken' ? ExitCode.conflict : ExitCode.usage
+    if (!result.available) {
+      this.fail(new AppError('SUBDOMAIN_UNAVAILABLE', result.reason, {
+        exit: result.status === 'taken' ? ExitCode.conflict : ExitCode.usage,
+        field: 'SUBDOMAIN',
+        suggestions: result.suggestions,
+      }))
+    }
     return result
-  }
-
-  protected override toSuccessJson(result: unknown): unknown {
-    return {...(super.toSuccessJson(result) as object), status: process.exitCode ?? 0}
   }
 }

@@ -3,7 +3,7 @@ import {Args, Flags} from '@oclif/core'
 import {BaseCommand, describe} from '../../base.js'
 
 export default class SubdomainSuggest extends BaseCommand<typeof SubdomainSuggest> {
-  static override aliases = ['suggest_subdomains']
+  static override hiddenAliases = ['suggest_subdomains']
   static override description = describe('Suggest free subdomains derived from a name or any text.')
   static override examples = [
     '<%= config.bin %> subdomain suggest "Acme Corp"',

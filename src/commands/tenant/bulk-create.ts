@@ -5,7 +5,7 @@ import {BulkCommand} from '../../bulk-command.js'
 import type {Source} from '../../lib/bulk/sources.js'
 
 export default class TenantBulkCreate extends BulkCommand<typeof TenantBulkCreate> {
-  static override aliases = ['bulk_create_tenants']
+  static override hiddenAliases = ['bulk_create_tenants']
   static override description = describe(
     `Create tenants from a CSV file: every row is validated first (all problems reported at once, with line and column), then new tenants are created in batches, each tenant whole or not at all.
 

@@ -8,7 +8,7 @@ import type {CreateTenantResult, TenantInput} from '../../lib/tenants.js'
 const fieldName = flagFieldName({name: 'NAME', subdomain: 'SUBDOMAIN'})
 
 export default class TenantCreate extends BaseCommand<typeof TenantCreate> {
-  static override aliases = ['create_tenant']
+  static override hiddenAliases = ['create_tenant']
   static override description = describe(
     `Create a tenant: plan, limits, features, contact, custom domain, owner, security policy and settings, in one transaction.
 

@@ -4,7 +4,7 @@ import {BaseCommand, describe} from '../../base.js'
 import {AppError, ExitCode} from '../../lib/errors.js'
 
 export default class TenantMigrate extends BaseCommand<typeof TenantMigrate> {
-  static override aliases = ['migrate_tenant']
+  static override hiddenAliases = ['migrate_tenant']
   static override description = describe(
     `Apply the per-tenant data migrations in sql/tenant, one tenant at a time: each migration is one transaction as the application role with the tenant set, so row-level security confines it to that tenant's rows.
 
@@ -74,7 +74,12 @@ A tenant migration holds data statements only: before any tenant is touched, a s
       else if (f.plan) this.log(`${result.pending} of ${result.tenants} tenants have pending migrations.`)
       else this.log(`Migrated ${result.migrated}, failed ${result.failed}, skipped ${result.skipped} of ${result.pending} tenants with pending migrations (${result.durationMs} ms).`)
       if (failed.length > 0) this.log(table(['tenant', 'status', 'ms', 'error'], failed.map((o) => [o.subdomain, o.status, o.durationMs, `${o.error?.code}: ${o.error?.message}`])))
-      if (result.failed > 0) process.exitCode = f['continue-on-error'] ? ExitCode.partial : ExitCode.failed
+      if (result.failed > 0) {
+        this.fail(new AppError(f['continue-on-error'] ? 'MIGRATE_PARTIAL' : 'MIGRATE_FAILED', `${result.failed} tenant(s) failed to migrate; see result.outcomes.`, {
+          exit: f['continue-on-error'] ? ExitCode.partial : ExitCode.failed,
+          suggestions: [`Fix the cause and run \`${this.config.bin} tenant migrate --all --only-failed\`.`],
+        }))
+      }
       return {...result, rls}
     }
     const {migrateTenant} = await import('../../lib/tenant-migrations.js')
@@ -85,9 +90,5 @@ A tenant migration holds data statements only: before any tenant is touched, a s
     if (f.plan) for (const m of result.pending) this.log(`pending ${String(m.version).padStart(4, '0')} ${m.name}`)
     if (result.applied.length + result.reverted.length === 0 && !(f.plan && result.pending.length > 0)) this.log(`${symbols.ok} ${result.subdomain}: nothing to do`)
     return {...result, rls}
-  }
-
-  protected override toSuccessJson(result: unknown): unknown {
-    return {...(super.toSuccessJson(result) as object), status: process.exitCode ?? 0}
   }
 }

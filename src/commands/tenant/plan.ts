@@ -8,7 +8,7 @@ import type {PlanChangeInput, PlanChangeResult} from '../../lib/plan-change.js'
 const fieldName = flagFieldName({plan: 'PLAN'})
 
 export default class TenantPlan extends BaseCommand<typeof TenantPlan> {
-  static override aliases = ['upgrade_tenant_plan']
+  static override hiddenAliases = ['upgrade_tenant_plan']
   static override description = describe(
     `Move a tenant to another plan (the guide's TenantQuotaManager.upgrade_tenant_plan). The new plan's limits and features apply unless overridden by flags; the tenant's own feature overrides (on or off, e.g. an add-on like custom_branding) are kept, and --feature sets more.
 

@@ -3,7 +3,7 @@ import {BulkCommand} from '../../bulk-command.js'
 import type {Source} from '../../lib/bulk/sources.js'
 
 export default class TenantProvision extends BulkCommand<typeof TenantProvision> {
-  static override aliases = ['provision_from_config']
+  static override hiddenAliases = ['provision_from_config']
   static override description = describe(
     `Provision tenants from the provisioning guide's JSON configuration file: an array of {"tenant": {name, subdomain, plan_type, contact_email, max_assets, ...}, "users": [{email, role, permissions}], "features": {NAME: true|false}, "settings": {...}}.
 

@@ -5,7 +5,7 @@ import type {RestoreResult} from '../../lib/backup.js'
 import {RESTORE_PHASES} from './restore.js'
 
 export default class TenantRecover extends BaseCommand<typeof TenantRecover> {
-  static override aliases = ['recover_tenant_data']
+  static override hiddenAliases = ['recover_tenant_data']
   static override description = describe(
     `Recover one table of a tenant from a backup (the guide's partial data recovery), after the same verification as a restore. --mode replace (default) makes the table's rows exactly the backup's: the rows it has are updated in place and only those it lacks are deleted, so rows of other tables that refer to them keep their links (qr_contents.asset_id after recovering assets, assets.created_by after recovering memberships). --mode merge adds the missing ones.`,
   )

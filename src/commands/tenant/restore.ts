@@ -12,7 +12,7 @@ export const RESTORE_PHASES = [
 ]
 
 export default class TenantRestore extends BaseCommand<typeof TenantRestore> {
-  static override aliases = ['restore_tenant_backup']
+  static override hiddenAliases = ['restore_tenant_backup']
   static override description = describe(
     `Restore a tenant from a backup written by "tenant backup".
 

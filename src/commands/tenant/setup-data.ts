@@ -4,7 +4,7 @@ import {BaseCommand, describe} from '../../base.js'
 import type {SetupDataResult} from '../../lib/setup-data.js'
 
 export default class TenantSetupData extends BaseCommand<typeof TenantSetupData> {
-  static override aliases = ['setup_tenant_data']
+  static override hiddenAliases = ['setup_tenant_data']
   static override description = describe(
     'Create the initial data of a tenant: the guide\'s "Welcome to Anthias" asset, created by the owner, and default settings (timezone UTC, locale en, theme default) where none are set. Running it again changes nothing. The welcome asset counts against max_assets: a tenant with no asset left gets QUOTA_EXCEEDED (exit 4).',
   )

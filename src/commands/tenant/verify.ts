@@ -1,7 +1,7 @@
 
 import {BaseCommand, describe} from '../../base.js'
 import {tenantArg} from '../../flags.js'
-import {ExitCode} from '../../lib/errors.js'
+import {AppError, ExitCode} from '../../lib/errors.js'
 import type {VerifyResult} from '../../lib/verify.js'
 
 export default class TenantVerify extends BaseCommand<typeof TenantVerify> {
@@ -18,11 +18,13 @@ Exit 1 if any check fails; "tenant migrate --tenant T --setup-rls" repairs the r
     const {symbols} = await import('../../lib/ui/format.js')
     const result = await verifyTenant((await this.database()).sql, this.args.tenant, await this.context())
     for (const c of result.checks) this.log(`${c.ok ? symbols.ok : symbols.fail} ${c.name}: ${c.detail}`)
-    if (!result.ok) process.exitCode = ExitCode.failed
+    const failed = result.checks.filter((c) => !c.ok)
+    if (failed.length > 0) {
+      this.fail(new AppError('VERIFY_FAILED', `${failed.length} check(s) failed: ${failed.map((c) => c.name).join(', ')}.`, {
+        exit: ExitCode.failed,
+        suggestions: [`See result.checks; \`${this.config.bin} tenant migrate --tenant ${result.subdomain} --setup-rls\` repairs the row-level security ones.`],
+      }))
+    }
     return result
-  }
-
-  protected override toSuccessJson(result: unknown): unknown {
-    return {...(super.toSuccessJson(result) as object), status: process.exitCode ?? 0}
   }
 }

@@ -6,7 +6,7 @@ import {AppError} from '../../lib/errors.js'
 import type {Invitation} from '../../lib/members.js'
 
 export default class UserInvite extends BaseCommand<typeof UserInvite> {
-  static override aliases = ['invite_user']
+  static override hiddenAliases = ['invite_user']
   static override description = describe(
     `Invite a member to a tenant (the guide's TenantUserManager.invite_user).
 

@@ -24,14 +24,24 @@ export const symbols = {
 
 type Cell = string | number | null | undefined
 
-/** Column widths that fit the terminal (80 columns when not a terminal): the widest column gives way. */
+const visible = (text: string) => stripVTControlCharacters(text).length
+const longestWord = (cells: string[]) => Math.max(...cells.flatMap((c) => stripVTControlCharacters(c).split(/\s+/).map((w) => w.length)))
+
+/**
+ * Column widths that fit the terminal (80 columns when not a terminal): the
+ * widest column gives way first, down to its longest word, then the next.
+ */
 function fitWidths(rows: string[][], columns = process.stdout.columns || 80): number[] | undefined {
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => Math.max(...(r[i] ?? '').split('\n').map((l) => stripVTControlCharacters(l).length)))) + 2)
-  const total = widths.reduce((a, b) => a + b, 0) + widths.length + 1
-  if (total <= columns) return undefined
-  const widest = widths.indexOf(Math.max(...widths))
-  const longestWord = Math.max(...rows.flatMap((r) => stripVTControlCharacters(r[widest] ?? '').split(/\s+/).map((w) => w.length))) + 2
-  widths[widest] = Math.max(longestWord, widths[widest]! - (total - columns))
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => Math.max(...(r[i] ?? '').split('\n').map(visible)))) + 2)
+  const excess = () => widths.reduce((a, b) => a + b, 0) + widths.length + 1 - columns
+  if (excess() <= 0) return undefined
+  const words = widths.map((_, i) => longestWord(rows.map((r) => r[i] ?? '')) + 2)
+  for (let over = excess(); over > 0; over = excess()) {
+    const shrinkable = widths.map((w, i) => (w > words[i]! ? w : 0))
+    const widest = shrinkable.indexOf(Math.max(...shrinkable))
+    if (shrinkable[widest] === 0) break
+    widths[widest] = Math.max(words[widest]!, widths[widest]! - over)
+  }
   return widths
 }
 

@@ -1,0 +1,39 @@
+import {z} from 'zod'
+
+/**
+ * The one document every command writes on stdout with --json. `status` is
+ * the exit code; a non-zero status always has `error` (and may keep `result`
+ * where it carries data: subdomain check, tenant verify, monitor check, bulk
+ * reports). Warnings are always in `warnings`.
+ *
+ * `error.field` names the input as the user gave it: `--flag` for a flag,
+ * `NAME` (upper case) for an argument, the column name with `line` for a CSV
+ * row, the JSON path (`[2].tenant.subdomain`) for a provisioning config.
+ */
+const errorShape = {
+  code: z.string().regex(/^[A-Z][A-Z0-9_]*$/),
+  message: z.string().min(1),
+  field: z.string().optional(),
+  line: z.number().int().positive().optional(),
+  suggestions: z.array(z.string()),
+  details: z.record(z.string(), z.unknown()).optional(),
+}
+
+export const envelopeErrorSchema = z.object({
+  ...errorShape,
+  /** several input problems at once, one per field or row */
+  errors: z.array(z.object(errorShape)).optional(),
+})
+
+export const envelopeSchema = z.union([
+  z.object({status: z.literal(0), result: z.unknown(), warnings: z.array(z.string())}).strict(),
+  z.object({status: z.number().int().min(1).max(255), error: envelopeErrorSchema, result: z.unknown().optional(), warnings: z.array(z.string())}).strict(),
+])
+
+export type EnvelopeError = z.infer<typeof envelopeErrorSchema>
+export type Envelope<Result = unknown> =
+  | {status: 0; result: Result; warnings: string[]}
+  | {status: number; error: EnvelopeError; result?: Result; warnings: string[]}
+
+/** The envelope as a JSON Schema (draft 2020-12), for tools outside TypeScript. */
+export const envelopeJsonSchema = () => z.toJSONSchema(envelopeSchema)

@@ -1,0 +1,106 @@
+import {execFile} from 'node:child_process'
+import {mkdtemp, rm, writeFile} from 'node:fs/promises'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+
+import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+
+import {BIN, cli} from '../helpers/cli.js'
+import {createTestDatabase, type TestDatabase} from '../helpers/db.js'
+
+const widest = (text: string) => Math.max(...text.split('\n').map((l) => l.length))
+
+describe('help, typos and pipes', () => {
+  let t: TestDatabase
+  let env: NodeJS.ProcessEnv
+  let dir: string
+
+  beforeAll(async () => {
+    t = await createTestDatabase()
+    env = {DATABASE_URL: t.url, ANTHIAS_DATABASE_URL: '', ANTHIAS_BASE_DOMAIN: 'anthias.app', CI: '1'}
+    dir = await mkdtemp(join(tmpdir(), 'anthias-help-'))
+  })
+  afterAll(async () => {
+    await t?.drop()
+    if (dir) await rm(dir, {recursive: true, force: true})
+  })
+
+  it('-h is --help, for the root and for a command', async () => {
+    for (const args of [[], ['tenant', 'create'], ['plan', 'list']]) {
+      const short = await cli([...args, '-h'], {env})
+      expect(short.code).toBe(0)
+      expect(short.stdout).toBe((await cli([...args, '--help'], {env})).stdout)
+      expect(short.stdout).toContain('USAGE')
+    }
+  })
+
+  it('root help: topics and commands, the guide aliases once in their own short section', async () => {
+    const {stdout} = await cli(['--help'], {env})
+    expect(stdout).toContain('TOPICS')
+    expect(stdout).toMatch(/GUIDE ALIASES\n(  \S+ +\S.*\n)+/)
+    expect(stdout.match(/\bcreate_tenant\b/g)).toHaveLength(1)
+    expect(stdout).toMatch(/^ {2}create_tenant +tenant create$/m)
+    expect(widest(stdout)).toBeLessThanOrEqual(80)
+  })
+
+  it('exit codes in --help: one a line, nothing wrapped, the unknown command documented', async () => {
+    const {stdout} = await cli(['tenant', 'create', '--help'], {env})
+    const section = stdout.slice(stdout.indexOf('EXIT CODES'))
+    const lines = section.split('\n').slice(1).filter((l) => l.trim() !== '').slice(0, 9)
+    expect(lines.map((l) => l.match(/^ {2}(\d+) +\S/)?.[1])).toEqual(['0', '1', '2', '3', '4', '5', '10', '68', '130'])
+    expect(lines.find((l) => l.startsWith('  2 '))).toContain('unknown command')
+    expect(widest(lines.join('\n'))).toBeLessThanOrEqual(80)
+  })
+
+  it('an unknown flag names the closest one', async () => {
+    const human = await cli(['tenant', 'create', 'Acme', 'acme', '--plna', 'basic'], {env})
+    expect(human.code).toBe(2)
+    expect(human.stderr).toContain('did you mean --plan?')
+    const json = await cli(['tenant', 'create', 'Acme', 'acme', '--plna', 'basic', '--json'], {env})
+    expect(json.json).toMatchObject({status: 2, error: {code: 'UNKNOWN_FLAG', field: '--plna', suggestions: ['--plan', expect.any(String)]}})
+  })
+
+  it('an unknown command, in a pipe or with --json: the suggestion and exit 2', async () => {
+    const piped = await cli(['tenant', 'creat', 'Acme'], {env})
+    expect(piped.code).toBe(2)
+    expect(piped.stderr).toContain('did you mean "tenant create"?')
+    const json = await cli(['tenant', 'creat', '--json'], {env})
+    expect(json.code).toBe(2)
+    expect(json.json).toMatchObject({status: 2, error: {code: 'UNKNOWN_COMMAND', suggestions: ['anthias tenant create', expect.any(String)]}, warnings: []})
+    const alias = await cli(['create_tenat'], {env})
+    expect(alias.code).toBe(2)
+    expect(alias.stderr).toContain('did you mean "create_tenant"?')
+  })
+
+  it('--json | head -1 exits quietly with the command\'s code', async () => {
+    const csv = join(dir, 'big.csv')
+    await writeFile(csv, ['name,subdomain,plan,contact_email', ...Array.from({length: 1500}, (_, i) => `Org ${i},org-${i},basic,a${i}@example.com`)].join('\n') + '\n')
+    const {stdout, stderr} = await new Promise<{stdout: string; stderr: string}>((resolve, reject) => {
+      execFile('bash', ['-c', `"${process.execPath}" "${BIN}" tenant bulk-create "${csv}" --dry-run --json 2>"${join(dir, 'err')}" | head -1; echo "exit \${PIPESTATUS[0]}"; cat "${join(dir, 'err')}"`], {env: {...process.env, ...env}}, (error, out, err) =>
+        error ? reject(error) : resolve({stdout: out, stderr: err}))
+    })
+    expect(stdout).toMatch(/^\{\nexit 0\n/)
+    expect(stdout + stderr).not.toMatch(/top-level await|EPIPE|Warning/)
+  })
+
+  it('tables other than the lists fit 80 columns: plan list, monitor check, tenant plan, delete, restore', async () => {
+    const sub = 'a-rather-long-tenant-subdomain'
+    expect((await cli(['tenant', 'create', 'Wide Co', sub, '--plan', 'basic'], {env})).code).toBe(0)
+    expect((await cli(['user', 'invite', sub, 'viewer@example.com', '--role', 'viewer'], {env})).code).toBe(0)
+    const channels = ['email:operations-team@example.com', 'slack:#tenant-alerts', 'webhook:https://hooks.example.com/anthias']
+    expect((await cli(['monitor', 'setup', sub, '--user-threshold', '0.05', ...channels.flatMap((c) => ['--channel', c])], {env})).code).toBe(0)
+    const monitor = await cli(['monitor', 'check', sub], {env})
+    expect(monitor.code).toBe(10)
+    const plans = await cli(['plan', 'list'], {env})
+    const plan = await cli(['tenant', 'plan', sub, 'enterprise'], {env})
+    const backup = join(dir, 'wide.bak')
+    expect((await cli(['tenant', 'backup', sub, '-o', backup], {env})).code).toBe(0)
+    const del = await cli(['tenant', 'delete', sub, '--confirm-name', 'Wide Co', '--no-backup'], {env})
+    const restore = await cli(['tenant', 'restore', backup], {env})
+    for (const r of [monitor, plans, plan, del, restore]) {
+      const tables = r.stdout.split('\n').filter((l) => /^[┌│└]/.test(l)).join('\n')
+      expect(tables).not.toBe('')
+      expect(widest(tables), r.stdout).toBeLessThanOrEqual(80)
+    }
+  })
+})

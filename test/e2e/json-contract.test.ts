@@ -1,0 +1,130 @@
+import {readFile, writeFile} from 'node:fs/promises'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+
+import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+
+import {envelopeJsonSchema, envelopeSchema} from '../../src/lib/index.js'
+import {cli, type CliResult} from '../helpers/cli.js'
+import {createTestDatabase, type TestDatabase} from '../helpers/db.js'
+
+const manifest = JSON.parse(await readFile(new URL('../../oclif.manifest.json', import.meta.url), 'utf8')) as {
+  commands: Record<string, {args: Record<string, {required?: boolean}>; flags: Record<string, unknown>}>
+}
+const COMMANDS = Object.keys(manifest.commands).sort()
+
+/** stdout is exactly one JSON document that is a valid envelope, and its status is the exit code */
+function expectEnvelope(r: CliResult): ReturnType<typeof envelopeSchema.parse> {
+  let doc: unknown
+  expect(() => (doc = JSON.parse(r.stdout)), `stdout is one JSON document:\n${r.stdout}\n${r.stderr}`).not.toThrow()
+  const parsed = envelopeSchema.safeParse(doc)
+  expect(parsed.error?.issues, r.stdout).toBeUndefined()
+  expect(parsed.data!.status).toBe(r.code)
+  if (r.code !== 0) expect((parsed.data as {error: {code: string}}).error.code).toMatch(/^[A-Z][A-Z0-9_]*$/)
+  return parsed.data!
+}
+
+describe('the --json contract, for every command of the manifest', () => {
+  let t: TestDatabase
+  let env: NodeJS.ProcessEnv
+  let csv: string
+  const argv = (id: string, values: Record<string, string> = {}) => [
+    ...id.split(':'),
+    ...Object.entries(manifest.commands[id]!.args).filter(([, a]) => a.required).map(([name]) => values[name] ?? ARG_VALUES[name] ?? 'x'),
+  ]
+  const ARG_VALUES: Record<string, string> = {tenant: 'no-such-tenant', subdomain: 'free-name', name: 'Org', plan: 'basic', email: 'a@example.com', key: 'ak_none', text: 'Acme', file: join(tmpdir(), 'anthias-no-such-file.csv')}
+
+  beforeAll(async () => {
+    t = await createTestDatabase()
+    env = {DATABASE_URL: t.url, ANTHIAS_DATABASE_URL: '', ANTHIAS_BASE_DOMAIN: 'anthias.app', CI: '1'}
+    csv = join(tmpdir(), `anthias-contract-${process.pid}.csv`)
+    await writeFile(csv, 'name,subdomain,plan,contact_email\nBulk One,bulk-one,basic,a@example.com\n')
+    expect((await cli(['tenant', 'create', 'Acme', 'acme', '--plan', 'basic'], {env})).code).toBe(0)
+  })
+  afterAll(async () => t?.drop())
+
+  it('the manifest lists the commands', () => {
+    expect(COMMANDS.length).toBeGreaterThan(30)
+    expect(JSON.stringify(envelopeJsonSchema())).toContain('"status"')
+  })
+
+  it.concurrent.each(COMMANDS)('%s: an unknown flag is UNKNOWN_FLAG, exit 2', async (id) => {
+    const r = await cli([...argv(id), '--nonexistent-flag-x', '--json'], {env})
+    expect(r.code).toBe(2)
+    expect(expectEnvelope(r)).toMatchObject({error: {code: 'UNKNOWN_FLAG', field: '--nonexistent-flag-x'}})
+  })
+
+  const TAKE_A_TENANT = COMMANDS.filter((id) => id !== 'audit:list' && ('tenant' in manifest.commands[id]!.args || 'tenant' in manifest.commands[id]!.flags))
+  it.concurrent.each(TAKE_A_TENANT)('%s: a nonexistent tenant (or what else it lacks) is an error envelope', async (id) => {
+    const r = await cli([...argv(id), ...('tenant' in manifest.commands[id]!.flags ? ['--tenant', 'no-such-tenant'] : []), '--json'], {env})
+    expect(r.code).not.toBe(0)
+    expectEnvelope(r)
+  })
+
+  const SUCCESSES: string[][] = [
+    ['plan', 'list'],
+    ['plan', 'show', 'basic'],
+    ['db', 'status'],
+    ['subdomain', 'check', 'free-name'],
+    ['subdomain', 'suggest', 'Acme'],
+    ['tenant', 'list'],
+    ['tenant', 'show', 'acme'],
+    ['tenant', 'usage', 'acme'],
+    ['user', 'list', 'acme'],
+    ['apikey', 'list', 'acme'],
+    ['audit', 'list'],
+    ['audit', 'list', '--tenant', 'no-such-tenant'],
+    ['monitor', 'check', 'acme'],
+    ['tenant', 'suspend', 'acme'],
+    ['tenant', 'resume', 'acme'],
+    ['tenant', 'bulk-create', '--dry-run', 'FILE'],
+  ]
+  it.each(SUCCESSES)('%s %s ...: success is status 0 with a result and warnings', async (...args) => {
+    const r = await cli([...args.map((a) => (a === 'FILE' ? csv : a)), '--json'], {env})
+    expect(r.code, r.stdout + r.stderr).toBe(0)
+    const doc = expectEnvelope(r)
+    expect(doc).toHaveProperty('result')
+    expect(doc.warnings).toEqual(expect.any(Array))
+  })
+
+  it('a non-zero exit with a result also has an error: subdomain check, tenant verify, monitor check, bulk-create', async () => {
+    const taken = await cli(['subdomain', 'check', 'acme', '--json'], {env})
+    expect(taken.code).toBe(4)
+    expect(expectEnvelope(taken)).toMatchObject({error: {code: 'SUBDOMAIN_UNAVAILABLE', field: 'SUBDOMAIN'}, result: {status: 'taken'}})
+    const reserved = await cli(['subdomain', 'check', 'www', '--json'], {env})
+    expect(reserved.code).toBe(2)
+    expect(expectEnvelope(reserved)).toMatchObject({error: {code: 'SUBDOMAIN_UNAVAILABLE'}, result: {available: false}})
+
+    const verify = await cli(['tenant', 'verify', 'acme', '--json'], {env})
+    expect(verify.code).toBe(1)
+    expect(expectEnvelope(verify)).toMatchObject({error: {code: 'VERIFY_FAILED'}, result: {ok: false}})
+
+    expect((await cli(['user', 'invite', 'acme', 'viewer@example.com', '--role', 'viewer'], {env})).code).toBe(0)
+    expect((await cli(['monitor', 'setup', 'acme', '--user-threshold', '0.05', '--channel', 'email:ops@example.com'], {env})).code).toBe(0)
+    const monitor = await cli(['monitor', 'check', 'acme', '--json'], {env})
+    expect(monitor.code).toBe(10)
+    expect(expectEnvelope(monitor)).toMatchObject({error: {code: 'THRESHOLDS_BREACHED'}, result: {breaches: expect.any(Array)}})
+
+    const bad = join(tmpdir(), `anthias-contract-bad-${process.pid}.csv`)
+    await writeFile(bad, 'name,subdomain,plan,contact_email\nGood,bulk-good,basic,g@example.com\nBad,acme,basic,b@example.com\n')
+    const bulk = await cli(['tenant', 'bulk-create', bad, '--json'], {env})
+    expect(bulk.code).toBe(68)
+    expect(expectEnvelope(bulk)).toMatchObject({error: {code: 'BULK_PARTIAL'}, result: {created: 1, failed: 1}})
+  })
+
+  it('error.field: --flag for a flag, NAME for an argument, column and line for a CSV row', async () => {
+    const del = await cli(['tenant', 'delete', 'acme', '--confirm-name', 'wrong', '--json'], {env})
+    expect(expectEnvelope(del)).toMatchObject({error: {field: '--confirm-name'}})
+    const create = await cli(['tenant', 'create', 'Other', 'other', '--plan', 'basic', '--owner-email', 'not-an-email', '--json'], {env})
+    expect(expectEnvelope(create)).toMatchObject({error: {field: '--owner-email'}})
+    const show = await cli(['tenant', 'show', 'no-such-tenant', '--json'], {env})
+    expect(show.code).toBe(3)
+    const file = await cli(['tenant', 'bulk-create', join(tmpdir(), 'anthias-no-such-file.csv'), '--json'], {env})
+    expect(expectEnvelope(file)).toMatchObject({error: {field: 'FILE'}})
+    const bad = join(tmpdir(), `anthias-contract-row-${process.pid}.csv`)
+    await writeFile(bad, 'name,subdomain,plan,contact_email\nBad,bad-row,nope,b@example.com\n')
+    const row = await cli(['tenant', 'bulk-create', bad, '--json'], {env})
+    const doc = expectEnvelope(row) as {result?: {errors: {field?: string; line?: number}[]}}
+    expect(doc.result?.errors[0]).toMatchObject({field: 'plan', line: 2})
+  })
+})

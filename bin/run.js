@@ -1,5 +1,11 @@
 #!/usr/bin/env node
-import {execute} from '@oclif/core'
+// Checked before anything is imported: on an older Node the CLI would start,
+// warn and then fail somewhere in the middle of a command.
+const [major] = process.versions.node.split('.').map(Number)
+if (major < 22) {
+  process.stderr.write(`anthias needs Node.js 22 or newer; this is Node.js ${process.versions.node}.\n`)
+  process.exit(1)
+}
 
 // `anthias ... | head -1`: the reader has gone, so there is no one left to write
 // to; stop quietly with the exit code so far, as a pipe's writer does on SIGPIPE
@@ -8,4 +14,5 @@ process.stdout.on('error', (error) => {
   process.exit(process.exitCode ?? 0)
 })
 
+const {execute} = await import('@oclif/core')
 await execute({dir: import.meta.url})

@@ -22,9 +22,21 @@ export abstract class BulkCommand<T extends typeof Command> extends BaseCommand<
     'stop-on-error': Flags.boolean({description: 'stop at the first problem; a file with any invalid row writes nothing (default: continue, exit 68)'}),
     'batch-size': Flags.integer({description: 'tenants per transaction', default: 250, min: 1, max: 5000}),
     report: Flags.string({description: 'write per-row results with tenant ids, access URLs and one-time invitation tokens as the run goes (a new file, mode 0600; JSON for *.json, else CSV)', helpValue: 'FILE'}),
+    template: Flags.boolean({description: 'print an example input file that works as it is, then exit'}),
   }
 
   protected abstract source(path: string): Promise<Source>
+  /** An example input file whose tenants do not clash with the quick start's. */
+  protected abstract template(): Promise<string>
+
+  async run(): Promise<unknown> {
+    if ((this.flags as {template: boolean}).template) {
+      const template = await this.template()
+      this.log(template)
+      return {template}
+    }
+    return this.provision()
+  }
 
   protected async provision(): Promise<Omit<BulkReport, 'rows' | 'errors'> & {rows: unknown[]; errors: unknown[]}> {
     const file = this.args.file as string | undefined

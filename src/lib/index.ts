@@ -35,7 +35,7 @@ export {createApiKey, listApiKeys, revokeApiKey, type ApiKey, type CreatedApiKey
 export {listAudit, parseSince, type AuditRow, type AuditFilter} from './audit.js'
 export {backupTenant, backupTenantToStream, orphanScan, readBackup, readManifest, restoreTenant, scanBackup, type BackupResult, type Manifest, type RestoreResult} from './backup.js'
 export {provisionFromSource, validateSource, type BulkOptions, type BulkReport, type RowResult} from './bulk/provision.js'
-export {configSource, csvSource, CSV_COLUMNS, CSV_TEMPLATE, type Source} from './bulk/sources.js'
+export {configSource, csvSource, CONFIG_TEMPLATE, CSV_COLUMNS, CSV_TEMPLATE, type Source} from './bulk/sources.js'
 export {transaction} from './db/transaction.js'
 export {setTenantStatus} from './lifecycle.js'
 export {inviteUser, listMembers, removeMember, type Invitation, type Member} from './members.js'

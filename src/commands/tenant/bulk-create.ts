@@ -1,5 +1,3 @@
-import {Flags} from '@oclif/core'
-
 import {describe} from '../../base.js'
 import {BulkCommand} from '../../bulk-command.js'
 import type {Source} from '../../lib/bulk/sources.js'
@@ -19,22 +17,14 @@ A re-run of the same file reports the tenants it already created as unchanged an
     '<%= config.bin %> bulk_create_tenants tenants.csv --report results.csv',
     '<%= config.bin %> tenant bulk-create tenants.csv --concurrency 4 --rate 50 --json > report.json',
   ]
-  static override flags = {
-    ...BulkCommand.flags,
-    template: Flags.boolean({description: 'print a header and an example row, then exit'}),
-  }
 
   protected async source(path: string): Promise<Source> {
     const {csvSource} = await import('../../lib/bulk/sources.js')
     return csvSource(path)
   }
 
-  async run(): Promise<unknown> {
-    if (this.flags.template) {
-      const {CSV_TEMPLATE} = await import('../../lib/bulk/sources.js')
-      this.log(CSV_TEMPLATE)
-      return {template: CSV_TEMPLATE}
-    }
-    return this.provision()
+  protected async template(): Promise<string> {
+    const {CSV_TEMPLATE} = await import('../../lib/bulk/sources.js')
+    return CSV_TEMPLATE
   }
 }

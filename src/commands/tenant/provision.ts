@@ -10,6 +10,7 @@ export default class TenantProvision extends BulkCommand<typeof TenantProvision>
 Same validation, dry run, per-tenant atomicity, report and summary as bulk-create. Users are invited with one-time tokens (see --report). Exit 68 when some tenants failed.`,
   )
   static override examples = [
+    '<%= config.bin %> tenant provision --template > tenant_configs.json',
     '<%= config.bin %> provision_from_config tenant_configs.json --dry-run',
     '<%= config.bin %> tenant provision tenant_configs.json --report results.json',
     '<%= config.bin %> tenant provision tenant_configs.json --json --no-input',
@@ -20,7 +21,8 @@ Same validation, dry run, per-tenant atomicity, report and summary as bulk-creat
     return configSource(path)
   }
 
-  async run(): Promise<unknown> {
-    return this.provision()
+  protected async template(): Promise<string> {
+    const {CONFIG_TEMPLATE} = await import('../../lib/bulk/sources.js')
+    return CONFIG_TEMPLATE
   }
 }

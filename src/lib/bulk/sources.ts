@@ -57,10 +57,29 @@ export const CSV_COLUMNS: Record<string, string> = {
 export const CSV_SETTING_COLUMNS = ['timezone', 'theme', 'locale', 'language']
 const REQUIRED = ['name', 'subdomain']
 
+// The templates' tenants are not the quick start's acme-corp, so either file
+// provisions as it is, right after the quick start (and after each other).
 export const CSV_TEMPLATE = [
   'name,subdomain,plan,contact_email,owner_email,max_assets,max_users,max_devices,storage_quota_gb,custom_domain,features,timezone',
-  'Acme Corporation,acme-corp,professional,billing@acme.com,admin@acme.com,750,40,,,,analytics_dashboard;api_access;custom_branding=false,America/New_York',
+  'Example Signage,example-signage,professional,billing@example.com,admin@example.com,750,40,,,,analytics_dashboard;api_access;custom_branding=false,America/New_York',
 ].join('\n')
+
+/** The provisioning guide's configuration file example, for `tenant provision --template`. */
+export const CONFIG_TEMPLATE = JSON.stringify(
+  [
+    {
+      tenant: {name: 'Example Retail', subdomain: 'example-retail', plan_type: 'professional', contact_email: 'billing@example.org', max_assets: 750, max_users: 40},
+      users: [
+        {email: 'admin@example.org', role: 'owner'},
+        {email: 'manager@example.org', role: 'admin'},
+      ],
+      features: {analytics_dashboard: true, api_access: true, custom_branding: false},
+      settings: {theme: 'corporate', timezone: 'America/New_York', notifications: {email: true, in_app: true}},
+    },
+  ],
+  null,
+  2,
+)
 
 const COLUMN_FOR = Object.fromEntries(Object.entries(CSV_COLUMNS).map(([column, field]) => [field, column]))
 

@@ -1,0 +1,39 @@
+import {mkdtemp, rm, writeFile} from 'node:fs/promises'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+
+import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+
+import {cli} from '../helpers/cli.js'
+import {createTestDatabase, type TestDatabase} from '../helpers/db.js'
+
+/** What a newcomer meets first: the quick start, then the commands its output and --help point to. */
+describe('the newcomer path', () => {
+  let t: TestDatabase
+  let env: NodeJS.ProcessEnv
+  let dir: string
+
+  beforeAll(async () => {
+    t = await createTestDatabase()
+    env = {DATABASE_URL: t.url, ANTHIAS_DATABASE_URL: '', ANTHIAS_BASE_DOMAIN: 'anthias.app', CI: '1'}
+    dir = await mkdtemp(join(tmpdir(), 'anthias-newcomer-'))
+    // the quick start
+    expect((await cli(['create_tenant', 'Acme Corp', 'acme-corp', '--plan', 'professional'], {env})).code).toBe(0)
+  })
+  afterAll(async () => {
+    await t?.drop()
+    if (dir) await rm(dir, {recursive: true, force: true})
+  })
+
+  it('the untouched templates provision right after the quick start, one after the other', async () => {
+    for (const [command, file] of [['bulk-create', 'tenants.csv'], ['provision', 'tenant_configs.json']]) {
+      const template = await cli(['tenant', command, '--template'], {env})
+      expect(template.code).toBe(0)
+      await writeFile(join(dir, file), template.stdout)
+      const run = await cli(['tenant', command, join(dir, file), '--json'], {env})
+      expect(run.json).toMatchObject({status: 0, result: {created: 1, failed: 0}})
+    }
+    const [{count}] = await t.sql<{count: number}[]>`select count(*)::int as count from tenants where subdomain in ('example-signage', 'example-retail')`
+    expect(count).toBe(2)
+  })
+})

@@ -1,4 +1,6 @@
 /** `tenant update`: limits, features, contact, settings and custom domain of an existing tenant. */
+import {isDeepStrictEqual} from 'node:util'
+
 import type {Sql} from 'postgres'
 import {z} from 'zod'
 
@@ -44,6 +46,8 @@ export interface TenantUpdateInput {
 }
 
 export interface TenantUpdateResult {
+  /** false when every value given is the tenant's already: nothing was written, not even an audit row */
+  changed: boolean
   before: TenantDetails
   after: TenantDetails
   /** when a custom domain was set: the DNS record to create */
@@ -109,6 +113,21 @@ export async function updateTenant(sql: Sql, tenantRef: string, input: TenantUpd
       const tenant = await lockTenant(tx, tenantRef)
       const before = await getTenant(tx, tenant.id, ctx.baseDomain)
       const newLimits = {...before.limits, ...limits}
+      const settings = mergeSettings(before.settings, input.settings ?? {})
+      const missing = unset.filter(({path}) => !unsetPath(settings, path)).map(({key}) => key)
+      if (missing.length > 0) {
+        const keys = settingKeys(before.settings)
+        throw new AppError('SETTING_NOT_FOUND', `No setting ${missing.join(', ')} to unset. ${keys.length > 0 ? `Settings: ${keys.join(', ')}.` : 'The tenant has no settings.'}`, {field: fieldName(['unset'])})
+      }
+      checkSettings(settings, fieldName(['settings']))
+      const changed =
+        (name !== undefined && name !== before.name) ||
+        (contactEmail !== undefined && contactEmail !== before.contactEmail) ||
+        (customDomain !== undefined && customDomain !== before.customDomain) ||
+        !isDeepStrictEqual(newLimits, before.limits) ||
+        !isDeepStrictEqual(settings, before.settings) ||
+        Object.entries(input.features ?? {}).some(([feature, enabled]) => before.featureOverrides[feature] !== enabled)
+      if (!changed) return {changed, before, after: before, violations: [], revokedApiKeys: []}
       const violations = await limitViolations(tx, tenant.id, newLimits)
       const planFeatures = catalog.plans.find((p) => p.id === before.plan)?.features ?? []
       const featuresInUse = await missingFeatures(tx, tenant.id, effectiveFeatures(planFeatures, {...before.featureOverrides, ...input.features}))
@@ -121,13 +140,6 @@ export async function updateTenant(sql: Sql, tenantRef: string, input: TenantUpd
       ]
       if (refusals.length > 0 && !input.force) throw refusals.length === 1 ? refusals[0]! : new ValidationErrors(refusals)
       const revokedApiKeys = await releaseFeatures(tx, tenant, featuresInUse, ctx, 'tenant update --force')
-      const settings = mergeSettings(before.settings, input.settings ?? {})
-      const missing = unset.filter(({path}) => !unsetPath(settings, path)).map(({key}) => key)
-      if (missing.length > 0) {
-        const keys = settingKeys(before.settings)
-        throw new AppError('SETTING_NOT_FOUND', `No setting ${missing.join(', ')} to unset. ${keys.length > 0 ? `Settings: ${keys.join(', ')}.` : 'The tenant has no settings.'}`, {field: fieldName(['unset'])})
-      }
-      checkSettings(settings, fieldName(['settings']))
       await tx`
         update tenants set
           name = ${name ?? before.name},
@@ -146,7 +158,7 @@ export async function updateTenant(sql: Sql, tenantRef: string, input: TenantUpd
       const after = await getTenant(tx, tenant.id, ctx.baseDomain)
       await writeAudit(tx, {actor: ctx.actor, action: 'tenant.update', tenantId: tenant.id, subject: tenant.subdomain, arguments: {...input, force: Boolean(input.force), violations, revokedApiKeys}})
       const dns = customDomain ? {type: 'CNAME' as const, name: customDomain, value: `app.${ctx.baseDomain}`} : undefined
-      return {before, after, dns, violations, revokedApiKeys}
+      return {changed, before, after, dns, violations, revokedApiKeys}
     })) as TenantUpdateResult
   } catch (error) {
     throw domainConflict(error, {customDomain}, fieldName) ?? error

@@ -36,4 +36,18 @@ describe('the newcomer path', () => {
     const [{count}] = await t.sql<{count: number}[]>`select count(*)::int as count from tenants where subdomain in ('example-signage', 'example-retail')`
     expect(count).toBe(2)
   })
+
+  it('tenant update with nothing to change says so, exits 0 and writes no audit row', async () => {
+    const audits = async () => (await t.sql<{count: number}[]>`select count(*)::int as count from audit_log where action = 'tenant.update'`)[0]!.count
+    const before = await audits()
+    for (const args of [[], ['--name', 'Acme Corp', '--max-users', '25', '--setting', 'timezone=UTC'], ['--feature', 'api_access=true']]) {
+      // the first run of the last two changes something; the second run the same values again
+      if (args.length > 0) expect((await cli(['tenant', 'update', 'acme-corp', ...args], {env})).stdout).toContain('Updated acme-corp')
+      const again = await cli(['tenant', 'update', 'acme-corp', ...args], {env})
+      expect(again.code).toBe(0)
+      expect(again.stdout).toContain('Nothing to change')
+      expect((await cli(['tenant', 'update', 'acme-corp', ...args, '--json'], {env})).json).toMatchObject({status: 0, result: {changed: false}})
+    }
+    expect(await audits()).toBe(before + 2)
+  })
 })

@@ -8,7 +8,7 @@ export default class TenantUpdate extends BaseCommand<typeof TenantUpdate> {
   static override description = describe(
     `Change a tenant's name, limits, features, contact, settings or custom domain.
 
-Settings are deep-merged like the guide's settings.update; --unset removes a (dotted) key. Setting a custom domain prints the DNS record to create (CNAME to app. + ANTHIAS_BASE_DOMAIN) and the certificate step. Limits below current usage are refused (LIMIT_BELOW_USAGE, exit 4), and so is turning off api_access while the tenant has active API keys (FEATURE_IN_USE, exit 4), unless --force, which is audited and revokes those keys.`,
+Settings are deep-merged like the guide's settings.update; --unset removes a (dotted) key. Setting a custom domain prints the DNS record to create (CNAME to app. + ANTHIAS_BASE_DOMAIN) and the certificate step. With nothing to change (no flags, or only the values the tenant has), it says so, writes nothing and exits 0. Limits below current usage are refused (LIMIT_BELOW_USAGE, exit 4), and so is turning off api_access while the tenant has active API keys (FEATURE_IN_USE, exit 4), unless --force, which is audited and revokes those keys.`,
   )
   static override examples = [
     '<%= config.bin %> tenant update client-org --max-assets 1000 --max-users 50 --max-devices 25 --storage-quota 100',
@@ -55,6 +55,10 @@ Settings are deep-merged like the guide's settings.update; --unset removes a (do
       await this.context(),
       flagFieldName(),
     )
+    if (!result.changed) {
+      this.log(`Nothing to change: ${result.before.subdomain} already has these values.`)
+      return result
+    }
     for (const v of result.violations) this.warn(`forced below usage: ${v}`)
     for (const k of result.revokedApiKeys) this.warn(`revoked API key ${k.prefix} (${k.name}): api_access is off`)
     this.log(`${symbols.ok} Updated ${result.after.subdomain}\n`)

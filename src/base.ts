@@ -149,7 +149,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     const {input} = await import('@inquirer/prompts')
     // the name and the warning come from the database: shown, never acted on by the terminal
     this.log(`${symbols.warn} ${escapeControls(warning)}`)
-    return input({message: `Type the tenant's exact name to confirm (${escapeControls(tenant.name)})`})
+    return input({message: `Type "${escapeControls(tenant.name)}" to confirm`})
   }
 
   /** A warning: on stderr for people, in `warnings` for --json. */

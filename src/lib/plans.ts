@@ -4,6 +4,9 @@ import {AppError, notFound} from './errors.js'
 import {closest} from './suggest.js'
 import type {Limits} from './validation.js'
 
+/** The plan a tenant gets when none is named (README: `--plan`, the CSV's `plan`, the wizard's first answer). */
+export const DEFAULT_PLAN = 'basic'
+
 export interface Plan {
   id: string
   name: string

@@ -4,7 +4,7 @@ import {z} from 'zod'
 import {writeAudit} from './audit.js'
 import {accessUrl, type Context} from './context.js'
 import {AppError, conflict, ValidationErrors} from './errors.js'
-import {type Catalog, checkFeatureName, findPlan, loadCatalog, type Plan} from './plans.js'
+import {type Catalog, checkFeatureName, DEFAULT_PLAN, findPlan, loadCatalog, type Plan} from './plans.js'
 import {addMembership} from './members.js'
 import {decodeCursor, KEY, type Page, type PageRequest, parseSort, TENANT_SORTS, toPage} from './paging.js'
 import {hashPassword, sha256} from './secrets.js'
@@ -39,7 +39,7 @@ const buildSpecSchema = (baseDomain: string) =>
   z.object({
     name: tenantNameSchema,
     subdomain: subdomainSchema,
-    plan: z.string().trim().toLowerCase().default('basic'),
+    plan: z.string().trim().toLowerCase().default(DEFAULT_PLAN),
     contactEmail: emailSchema.optional(),
     ownerEmail: emailSchema.optional(),
     ownerPassword: z.string().optional(),
@@ -249,7 +249,7 @@ export function validateTenantSpec(input: TenantInput, catalog: Catalog, baseDom
   if (!parsed.success) errors.push(...issuesToErrors(parsed.error, fieldName))
   let plan: Plan | undefined
   try {
-    plan = findPlan(catalog, typeof input.plan === 'string' ? input.plan : 'basic', fieldName(['plan']))
+    plan = findPlan(catalog, typeof input.plan === 'string' ? input.plan : DEFAULT_PLAN, fieldName(['plan']))
   } catch (error) {
     errors.push(error as AppError)
   }

@@ -26,7 +26,7 @@ describe.runIf(Terminal.available() || process.env.CI)('the create and plan wiza
     await term.waitFor('Subdomain (stark-industries)')
     term.send('', 'Enter')
     await term.waitFor('Plan')
-    term.send('', 'Down', 'Enter') // enterprise
+    term.send('', 'Down', 'Down', 'Enter') // from basic, the default, to enterprise
     await term.answer('Max assets', '3000')
     for (const label of ['Max users', 'Max devices', 'Storage quota']) await term.answer(label)
     await term.answer('Features')
@@ -76,8 +76,8 @@ describe.runIf(Terminal.available() || process.env.CI)('the create and plan wiza
     const key = await createApiKey(t.sql, 'oscorp', {name: 'Integration', permissions: ['assets.read']}, ctx)
     const before = await snapshot(t.sql)
     term = new Terminal(['tenant', 'plan', 'oscorp'], env, {columns: 120, rows: 50})
-    await term.waitFor('New plan')
-    term.send('', 'Enter') // basic
+    expect(await term.waitFor('New plan')).toMatch(/professional .*\(current\)/)
+    term.send('', 'Up', 'Enter') // from professional, the current plan, to basic
     const preview = await term.waitFor('Apply anyway (--force, audited)?')
     expect(preview).toMatch(/overrides \(kept\)\s*│\s*custom_branding=true\s*│\s*custom_branding=true/)
     expect(preview).toContain(`api_access is off on basic but in use: 1 active API key (${key.prefix}), revoked if applied`)

@@ -2,7 +2,8 @@ import {screen} from '@inquirer/testing/vitest'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {resolveContext} from '../../src/lib/context.js'
-import {createTenantWizard} from '../../src/lib/prompts/create-tenant.js'
+import {askPlan, createTenantWizard} from '../../src/lib/prompts/create-tenant.js'
+import {listPlans} from '../../src/lib/plans.js'
 import {createTenant} from '../../src/lib/tenants.js'
 import {createTestDatabase, snapshot, type TestDatabase} from '../helpers/db.js'
 
@@ -56,6 +57,15 @@ describe('the create wizard', () => {
     await answer('Keep the default security policy')
   }
 
+  it("tenant plan's picker marks the current plan and starts on it", async () => {
+    const picked = askPlan(await listPlans(t.sql), {message: 'New plan', start: 'professional', current: 'professional'})
+    const shown = await until('New plan')
+    expect(shown).toMatch(/professional .*\(current\)/)
+    expect(shown.match(/\(current\)/g)).toHaveLength(1)
+    screen.keypress('enter')
+    expect(await picked).toBe('professional')
+  })
+
   it('happy path: every default, an invited owner, then created', async () => {
     const run = createTenantWizard(t.sql, ctx, {}, log)
     await answer('Organisation name', 'Globex Corporation')
@@ -71,10 +81,11 @@ describe('the create wizard', () => {
     await answer('Custom domain')
     await answer('Create this tenant?')
     const result = await run
-    expect(result?.input).toMatchObject({name: 'Globex Corporation', subdomain: 'globex-corporation', plan: 'professional', ownerEmail: 'owner@globex.example.com', contactEmail: 'billing@example.com'})
-    expect(logged.join('\n')).toMatch(/Summary[\s\S]*globex-corporation[\s\S]*professional \(\$99\/month\)/)
+    // the documented default plan, basic, is the one the picker starts on
+    expect(result?.input).toMatchObject({name: 'Globex Corporation', subdomain: 'globex-corporation', plan: 'basic', ownerEmail: 'owner@globex.example.com', contactEmail: 'billing@example.com'})
+    expect(logged.join('\n')).toMatch(/Summary[\s\S]*globex-corporation[\s\S]*basic \(\$29\/month\)/)
     const {tenant, ownerInvitation} = await createTenant(t.sql, result!.input, ctx)
-    expect(tenant).toMatchObject({subdomain: 'globex-corporation', limits: {maxAssets: 500}, owners: [{email: 'owner@globex.example.com', status: 'invited'}]})
+    expect(tenant).toMatchObject({subdomain: 'globex-corporation', limits: {maxAssets: 100}, owners: [{email: 'owner@globex.example.com', status: 'invited'}]})
     expect(ownerInvitation?.token).toMatch(/^inv_/)
   })
 

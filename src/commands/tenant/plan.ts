@@ -42,11 +42,12 @@ A change whose limits fall below current usage (assets, users, devices, storage)
       if (!this.interactive) {
         throw new AppError('MISSING_INPUT', 'Missing the PLAN argument, and there is no terminal to ask in.', {field: 'PLAN', suggestions: [`anthias tenant plan ${this.args.tenant} professional`]})
       }
-      const {confirm, select} = await import('@inquirer/prompts')
+      const {confirm} = await import('@inquirer/prompts')
       const {listPlans} = await import('../../lib/plans.js')
-      const {describePlan} = await import('../../lib/prompts/create-tenant.js')
-      const plans = await listPlans(sql)
-      input.plan = await select({message: 'New plan', choices: plans.map((p) => ({name: describePlan(p), value: p.id, short: p.id}))})
+      const {askPlan} = await import('../../lib/prompts/create-tenant.js')
+      const {getTenant} = await import('../../lib/tenants.js')
+      const {plan: current} = await getTenant(sql, this.args.tenant, ctx.baseDomain)
+      input.plan = await askPlan(await listPlans(sql), {message: 'New plan', start: current, current})
       const preview = await changeTenantPlan(sql, this.args.tenant, {...input, dryRun: true}, ctx, fieldName)
       this.log(await this.compare(preview))
       const u = preview.usage

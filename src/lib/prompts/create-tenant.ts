@@ -10,7 +10,7 @@ import type {Sql} from 'postgres'
 
 import type {Context} from '../context.js'
 import {accessUrl} from '../context.js'
-import {loadCatalog, type Plan} from '../plans.js'
+import {DEFAULT_PLAN, loadCatalog, type Plan} from '../plans.js'
 import {generatePassword} from '../secrets.js'
 import {checkSubdomain, suggestSubdomains} from '../subdomains.js'
 import type {TenantInput} from '../tenants.js'
@@ -40,6 +40,14 @@ export interface WizardResult {
 
 export const describePlan = (p: Plan) =>
   `${p.id.padEnd(12)} ${`${p.priceMonthly}/mo`.padEnd(9)} ${p.limits.maxAssets} assets · ${p.limits.maxUsers} users · ${p.limits.maxDevices} devices · ${p.limits.storageQuotaGb} GB`
+
+/** Pick a plan: the cursor starts on `start`, and the tenant's `current` plan, if any, is marked. */
+export const askPlan = (plans: Plan[], options: {message: string; start?: string; current?: string}) =>
+  select({
+    message: options.message,
+    choices: plans.map((p) => ({name: `${describePlan(p)}${p.id === options.current ? '  (current)' : ''}`, value: p.id, short: p.id, description: `features: ${p.features.join(', ')}`})),
+    default: options.start,
+  })
 
 async function askSubdomain(sql: Sql, name: string, given: string | undefined, log: (text: string) => void): Promise<string> {
   let candidate = given
@@ -111,11 +119,7 @@ export async function createTenantWizard(sql: Sql, ctx: Context, given: Partial<
   const subdomain = await askSubdomain(sql, name, given.subdomain, log)
   const planId =
     given.plan ??
-    (await select({
-      message: 'Plan',
-      choices: catalog.plans.map((p) => ({name: describePlan(p), value: p.id, short: p.id, description: `features: ${p.features.join(', ')}`})),
-      default: 'professional',
-    }))
+    (await askPlan(catalog.plans, {message: 'Plan', start: DEFAULT_PLAN}))
   const plan = catalog.plans.find((p) => p.id === planId) ?? catalog.plans[0]!
   const limits: Partial<Record<LimitName, string | number>> = {}
   for (const key of Object.keys(LIMIT_BOUNDS) as LimitName[]) {

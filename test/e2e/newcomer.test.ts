@@ -37,6 +37,18 @@ describe('the newcomer path', () => {
     expect(count).toBe(2)
   })
 
+  it('a DATABASE_URL naming a database the server lacks says so, with the createdb command that makes it', async () => {
+    const url = new URL(t.url)
+    url.pathname = '/anthias_newcomer_missing'
+    const r = await cli(['tenant', 'list', '--json'], {env: {...env, DATABASE_URL: url.toString()}})
+    expect(r.code).toBe(5)
+    expect(r.json?.error).toMatchObject({code: 'DB_NOT_FOUND', message: expect.stringContaining('"anthias_newcomer_missing" does not exist')})
+    const createdb = r.json!.error!.suggestions[0]!.replace(/^Create it: /, '')
+    expect(createdb).toBe(`createdb -h ${url.hostname} -p ${url.port || 5432} -U ${decodeURIComponent(url.username)} anthias_newcomer_missing`)
+    const human = await cli(['tenant', 'list'], {env: {...env, DATABASE_URL: url.toString()}})
+    expect(human.stderr).not.toContain('running')
+  })
+
   it('tenant update with nothing to change says so, exits 0 and writes no audit row', async () => {
     const audits = async () => (await t.sql<{count: number}[]>`select count(*)::int as count from audit_log where action = 'tenant.update'`)[0]!.count
     const before = await audits()

@@ -1,4 +1,5 @@
 import {connect, type Socket} from 'node:net'
+import {dirname} from 'node:path'
 
 import type {Sql} from 'postgres'
 
@@ -50,6 +51,21 @@ function unreachable(error: unknown, displayUrl: string, source: ConnectionSourc
     ],
   })
 }
+
+/** SQLSTATE 3D000: the server is up, but the URL names a database it does not have. */
+function databaseMissing(error: unknown, sql: Sql, displayUrl: string, source: ConnectionSource): AppError {
+  const o = sql.options as unknown as {database: string; user: string; host: string[]; port: number[]; path?: string | false}
+  const where = o.path ? ['-h', dirname(o.path)] : ['-h', o.host[0] ?? 'localhost', '-p', String(o.port[0] ?? 5432)]
+  const createdb = ['createdb', ...where, '-U', o.user, o.database].map(shellQuote).join(' ')
+  return new AppError('DB_NOT_FOUND', `The database ${JSON.stringify(o.database)} does not exist on the server at ${displayUrl}.`, {
+    exit: ExitCode.unreachable,
+    cause: error,
+    details: {source, reason: '3D000', database: o.database},
+    suggestions: [`Create it: ${createdb}`, 'Or point the URL at a database that exists; anthias migrates its schema on first use.'],
+  })
+}
+
+const shellQuote = (word: string) => (/^[\w./:@=+-]+$/.test(word) ? word : `'${word.replaceAll("'", `'\\''`)}'`)
 
 /**
  * postgres.js's own sockets keep Nagle's algorithm on, which stalls a small
@@ -180,6 +196,7 @@ export async function openDatabase(options: OpenOptions): Promise<Database> {
     if (options.migrate !== false) await migrate(sql)
   } catch (error) {
     await close()
+    if ((error as {code?: string}).code === '3D000') throw databaseMissing(error, sql, displayUrl, target.source)
     throw isUnreachableError(error) ? unreachable(error, displayUrl, target.source) : error
   }
   return {sql, source: target.source, displayUrl, embedded, close}

@@ -42,6 +42,7 @@ describe.runIf(Terminal.available() || process.env.CI)('the create and plan wiza
     await term.waitFor('Needs at least 8 characters')
     term.send('', 'C-u')
     term.send('Jarvis-Mark42', 'Enter')
+    await term.answer('The same password again', 'Jarvis-Mark42')
     await term.answer('Custom domain', 'dashboard.stark.example.com')
     const summary = await term.waitFor('Create this tenant?')
     expect(summary).toMatch(/Summary[\s\S]*stark-industries[\s\S]*enterprise \(\$299\/month\)[\s\S]*3000 assets/)

@@ -111,6 +111,11 @@ describe('the create wizard', () => {
     await answer('Owner email', 'bill@initech.example.com')
     await answer('Owner password')
     expect(await refusedThenAccepted('Password (', 'weak', 'Needs', 'Str0ngEnough')).toContain('Needs at least 8 characters, an uppercase letter, a digit')
+    // typed twice: a mismatch asks for both again
+    await answer('The same password again', 'Str0ngEnougj')
+    await answer('Password (', 'Str0ngEnough')
+    expect(logged.at(-1)).toContain('The two passwords differ')
+    await answer('The same password again', 'Str0ngEnough')
     await answer('Custom domain')
     await answer('Create this tenant?')
     expect((await run)?.input).toMatchObject({ownerEmail: 'bill@initech.example.com', ownerPassword: 'Str0ngEnough'})

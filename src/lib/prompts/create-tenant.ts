@@ -84,7 +84,7 @@ async function askSecurity(): Promise<Partial<SecurityPolicy>> {
   return keep ? {} : askSecurityPolicy(defaults)
 }
 
-async function askOwner(given: Partial<TenantInput>, policy: PasswordPolicy): Promise<{ownerEmail?: string; ownerPassword?: string; generated?: string}> {
+async function askOwner(given: Partial<TenantInput>, policy: PasswordPolicy, log: (text: string) => void): Promise<{ownerEmail?: string; ownerPassword?: string; generated?: string}> {
   const ownerEmail = given.ownerEmail ?? ((await input({message: 'Owner email (empty: add an owner later)', validate: optional(emailSchema)})).trim() || undefined)
   if (!ownerEmail) return {}
   if (given.ownerPassword !== undefined) return {ownerEmail, ownerPassword: given.ownerPassword}
@@ -101,15 +101,19 @@ async function askOwner(given: Partial<TenantInput>, policy: PasswordPolicy): Pr
     const generated = generatePassword(Math.max(20, policy.minLength))
     return {ownerEmail, ownerPassword: generated, generated}
   }
-  const ownerPassword = await password({
-    message: `Password (${describePolicy(policy)})`,
-    mask: '*',
-    validate: (v) => {
-      const unmet = unmetPasswordRules(v, policy)
-      return unmet.length === 0 || `Needs ${unmet.join(', ')}`
-    },
-  })
-  return {ownerEmail, ownerPassword}
+  // typed twice, as nobody can see what was typed; a mismatch asks for both again
+  for (;;) {
+    const ownerPassword = await password({
+      message: `Password (${describePolicy(policy)})`,
+      mask: '*',
+      validate: (v) => {
+        const unmet = unmetPasswordRules(v, policy)
+        return unmet.length === 0 || `Needs ${unmet.join(', ')}`
+      },
+    })
+    if ((await password({message: 'The same password again', mask: '*'})) === ownerPassword) return {ownerEmail, ownerPassword}
+    log(`${symbols.fail} The two passwords differ; type it again.`)
+  }
 }
 
 /** Ask for everything `given` lacks; returns the full input, or undefined when declined at the summary. */
@@ -137,7 +141,7 @@ export async function createTenantWizard(sql: Sql, ctx: Context, given: Partial<
   const contactEmail = given.contactEmail ?? ((await input({message: 'Contact / billing email (optional)', validate: optional(emailSchema)})).trim() || undefined)
   const security = given.passwordPolicy || given.allowedIpRanges || given.sessionTimeoutMinutes || given.enable2fa !== undefined ? {} : await askSecurity()
   const policy = {...DEFAULT_PASSWORD_POLICY, ...given.passwordPolicy, ...security.passwordPolicy} as PasswordPolicy
-  const owner = await askOwner(given, policy)
+  const owner = await askOwner(given, policy, log)
   const customDomain =
     given.customDomain ??
     ((await input({

@@ -460,12 +460,20 @@ const FIELD_CODES: Record<string, string> = {
   ownerPassword: 'PASSWORD_INVALID',
 }
 
+/** zod's own wording ("Invalid input: expected string, received undefined") in words a person uses, naming the field. */
+function plainMessage(message: string, field: string): string {
+  const name = field.split('.').at(-1) || 'the value'
+  const type = /^Invalid input: expected (\w+), received (\w+)$/.exec(message)
+  if (type) return type[2] === 'undefined' ? `${name} is required` : `${name} must be ${/^[aeiou]/.test(type[1]!) ? 'an' : 'a'} ${type[1]}, not ${type[2] === 'null' ? 'null' : `a ${type[2]}`}`
+  return message.startsWith('Invalid input') ? `${name} is not valid` : message
+}
+
 /** zod issues as AppErrors: the code from the refinement or the field, the field from the path. */
 export function issuesToErrors(error: z.ZodError, fieldName: (path: PropertyKey[]) => string = (p) => p.join('.'), line?: number): AppError[] {
   return error.issues.map((issue) => {
     const params = (issue as {params?: {code?: string; suggestion?: string}}).params
     const field = fieldName(issue.path)
-    return new AppError(params?.code ?? FIELD_CODES[String(issue.path[0])] ?? 'INVALID_INPUT', issue.message, {
+    return new AppError(params?.code ?? FIELD_CODES[String(issue.path[0])] ?? 'INVALID_INPUT', plainMessage(issue.message, field), {
       field,
       line,
       suggestions: params?.suggestion ? [params.suggestion] : [],

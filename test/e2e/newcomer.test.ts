@@ -49,6 +49,17 @@ describe('the newcomer path', () => {
     expect(human.stderr).not.toContain('running')
   })
 
+  it("the validation library's wording never reaches the user", async () => {
+    const file = join(dir, 'unnamed.json')
+    await writeFile(file, JSON.stringify([{tenant: {subdomain: 'no-name'}}, {tenant: {name: 5, subdomain: 'five'}}]))
+    const r = await cli(['tenant', 'provision', file, '--dry-run', '--json'], {env})
+    const errors = (r.json?.result as {errors: {code: string; message: string; field: string}[]}).errors
+    expect(errors).toEqual([
+      expect.objectContaining({code: 'NAME_INVALID', message: 'name is required', field: '[0].tenant.name'}),
+      expect.objectContaining({code: 'NAME_INVALID', message: 'name must be a string, not a number', field: '[1].tenant.name'}),
+    ])
+  })
+
   it('tenant update with nothing to change says so, exits 0 and writes no audit row', async () => {
     const audits = async () => (await t.sql<{count: number}[]>`select count(*)::int as count from audit_log where action = 'tenant.update'`)[0]!.count
     const before = await audits()

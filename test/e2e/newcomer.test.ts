@@ -26,15 +26,15 @@ describe('the newcomer path', () => {
   })
 
   it('the untouched templates provision right after the quick start, one after the other', async () => {
-    for (const [command, file] of [['bulk-create', 'tenants.csv'], ['provision', 'tenant_configs.json']]) {
+    for (const [command, file] of [['bulk-create', 'tenants.csv'], ['provision', 'tenant_configs.json']] as const) {
       const template = await cli(['tenant', command, '--template'], {env})
       expect(template.code).toBe(0)
       await writeFile(join(dir, file), template.stdout)
       const run = await cli(['tenant', command, join(dir, file), '--json'], {env})
       expect(run.json).toMatchObject({status: 0, result: {created: 1, failed: 0}})
     }
-    const [{count}] = await t.sql<{count: number}[]>`select count(*)::int as count from tenants where subdomain in ('example-signage', 'example-retail')`
-    expect(count).toBe(2)
+    const [row] = await t.sql<{count: number}[]>`select count(*)::int as count from tenants where subdomain in ('example-signage', 'example-retail')`
+    expect(row?.count).toBe(2)
   })
 
   it('a DATABASE_URL naming a database the server lacks says so, with the createdb command that makes it', async () => {

@@ -55,7 +55,7 @@ import {DEFAULT_INVITATION_DAYS} from './members.js'
 import {CONTROL_PLANE_TABLES} from './rls.js'
 import type {OnProgress} from './progress.js'
 import {newToken} from './secrets.js'
-import {tenantKey, tenantNotFound} from './tenant-ref.js'
+import {checkConfirmedName, tenantKey, tenantNotFound} from './tenant-ref.js'
 import {tenantTablesChildrenFirst} from './tenant-tables.js'
 import {domainConflict} from './tenants.js'
 import {judgeSubdomain} from './validation.js'
@@ -876,13 +876,7 @@ export async function restoreTenant(sql: Sql, path: string, options: RestoreOpti
     // the file is whole and verified before anyone's confirmation is asked for or a safety backup written
     let safetyBackup: string | undefined
     if (existing && mode === 'replace' && !options.table) {
-      if (options.confirmName !== existing.name) {
-        const asked = options.confirmName === undefined
-        throw new AppError(asked ? 'CONFIRMATION_REQUIRED' : 'CONFIRMATION_MISMATCH', `${asked ? 'Restoring overwrites' : `"${options.confirmName}" is not the exact name of`} the live tenant ${existing.name} (${existing.subdomain}); nothing was restored.`, {
-          field: 'confirm-name',
-          suggestions: [`Confirm with its exact name: --confirm-name "${existing.name}"`, 'Or restore a copy beside it with --as NEW_SUBDOMAIN, or add only missing rows with --mode merge.'],
-        })
-      }
+      checkConfirmedName(existing, options.confirmName, 'nothing was restored', ['Or restore a copy beside it with --as NEW_SUBDOMAIN, or add only missing rows with --mode merge.'])
       if (options.backup) safetyBackup = (await backup(existing, options.backup)).path
     }
     const expected = new Map(manifest.tables.map((t) => [t.name, t.rows]))

@@ -4,9 +4,8 @@ import type {Sql} from 'postgres'
 import {writeAudit} from './audit.js'
 import {withFrozenTenants} from './backup.js'
 import type {Context} from './context.js'
-import {AppError} from './errors.js'
 import type {OnProgress} from './progress.js'
-import {tenantKey, tenantNotFound} from './tenant-ref.js'
+import {checkConfirmedName, tenantKey, tenantNotFound} from './tenant-ref.js'
 import {tenantTablesChildrenFirst} from './tenant-tables.js'
 
 export interface DeleteResult {
@@ -31,12 +30,7 @@ export interface DeleteResult {
 export async function deleteTenant(sql: Sql, tenantRef: string, confirmName: string, ctx: Context, options: {backup?: string; onProgress?: OnProgress} = {}): Promise<DeleteResult> {
   return withFrozenTenants(sql, (tx) => tenantKey(tx, tenantRef), `delete tenant ${tenantRef}`, async (tx, [tenant], backup) => {
     if (!tenant) throw tenantNotFound(tenantRef)
-    if (confirmName !== tenant.name) {
-      throw new AppError('CONFIRMATION_MISMATCH', `"${confirmName}" is not the tenant's exact name; nothing was deleted.`, {
-        field: 'confirm-name',
-        suggestions: [`Type the name exactly as shown by anthias tenant show ${tenant.subdomain}.`],
-      })
-    }
+    checkConfirmedName(tenant, confirmName, 'nothing was deleted')
     const made = options.backup === undefined ? undefined : await backup(tenant, options.backup)
     const file = made?.path
     const members = await tx<{userId: string}[]>`select user_id from memberships where tenant_id = ${tenant.id}`

@@ -1,7 +1,7 @@
 import type {Sql, TransactionSql} from 'postgres'
 
 import {isUuid} from './db/tenant-context.js'
-import {notFound} from './errors.js'
+import {AppError, notFound} from './errors.js'
 
 /** `T` of the commands: a tenant id or a subdomain (case-insensitive), as a condition on `tenants t`. */
 export function tenantKey(sql: Sql | TransactionSql, ref: string) {
@@ -37,4 +37,18 @@ export async function lockTenant(tx: TransactionSql, ref: string): Promise<Locke
     for update`
   if (!row) throw tenantNotFound(ref)
   return row
+}
+
+/**
+ * A change that destroys a tenant's data (delete, a restore over it) is
+ * confirmed by its exact name: missing, CONFIRMATION_REQUIRED; another text,
+ * CONFIRMATION_MISMATCH. `nothing` says what was therefore not done.
+ */
+export function checkConfirmedName(tenant: {name: string; subdomain: string}, given: string | undefined, nothing: string, suggestions: string[] = []): void {
+  if (given === tenant.name) return
+  throw new AppError(
+    given === undefined ? 'CONFIRMATION_REQUIRED' : 'CONFIRMATION_MISMATCH',
+    `${given === undefined ? 'No confirmation for' : `"${given}" is not the exact name of`} tenant ${tenant.name} (${tenant.subdomain}); ${nothing}.`,
+    {field: 'confirm-name', suggestions: [`Confirm with its exact name: --confirm-name "${tenant.name}"`, ...suggestions]},
+  )
 }

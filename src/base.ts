@@ -6,7 +6,7 @@ import {AppError, ExitCode, ValidationErrors} from './lib/errors.js'
 import type {OnProgress} from './lib/progress.js'
 import {closest} from './lib/suggest.js'
 import {escapeControls, escapeJsonControls} from './lib/text.js'
-import type {Phase} from './lib/ui/progress.js'
+import type {Phase} from './ui/progress.js'
 import {quotaExceeded} from './lib/usage.js'
 
 export const EXIT_CODES_HELP = `EXIT CODES
@@ -115,12 +115,12 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   }
 
   /**
-   * Long work with its progress shown (src/lib/ui/progress.ts): a task list in a
+   * Long work with its progress shown (src/ui/progress.ts): a task list in a
    * terminal (not with --json), plain lines on stderr otherwise. Ctrl-C during it
    * closes the task list, prints "Interrupted: <interrupted()>." and exits 130.
    */
   protected async withProgress<R>(phases: Phase[], interrupted: () => string, work: (onProgress: OnProgress) => Promise<R>): Promise<R> {
-    const {ProgressView} = await import('./lib/ui/progress.js')
+    const {ProgressView} = await import('./ui/progress.js')
     const view = new ProgressView(phases, Boolean(process.stderr.isTTY && process.stdout.isTTY && !this.jsonEnabled()))
     this.interruption = {note: interrupted, stop: () => view.stop()}
     try {
@@ -145,7 +145,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     if (!this.interactive) {
       throw new AppError('MISSING_INPUT', "Missing --confirm-name with the tenant's exact name, and there is no terminal to ask in.", {field: '--confirm-name'})
     }
-    const {symbols} = await import('./lib/ui/format.js')
+    const {symbols} = await import('./ui/format.js')
     const {input} = await import('@inquirer/prompts')
     // the name and the warning come from the database: shown, never acted on by the terminal
     this.log(`${symbols.warn} ${escapeControls(warning)}`)
@@ -214,7 +214,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
       this.logJson(this.toErrorJson(e))
       return
     }
-    const {formatError} = await import('./lib/ui/format.js')
+    const {formatError} = await import('./ui/format.js')
     process.stderr.write(formatError(e) + '\n')
     if (this.flags?.debug || process.env.DEBUG) process.stderr.write(`${(e.cause as Error | undefined)?.stack ?? e.stack}\n`)
   }

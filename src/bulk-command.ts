@@ -43,7 +43,7 @@ export abstract class BulkCommand<T extends typeof Command> extends BaseCommand<
     if (!file) throw new AppError('MISSING_INPUT', 'Missing the FILE argument.', {field: 'FILE'})
     const source = await this.source(file)
     const {provisionFromSource} = await import('./lib/bulk/provision.js')
-    const {formatSummary, ReportFile} = await import('./lib/ui/bulk.js')
+    const {formatSummary, ReportFile} = await import('./ui/bulk.js')
     const {sql} = await this.database()
     const ctx = await this.context()
     const f = this.flags as {'dry-run': boolean; concurrency: number; rate?: number; 'stop-on-error': boolean; 'batch-size': number; report?: string}

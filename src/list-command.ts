@@ -2,7 +2,7 @@ import {type Command} from '@oclif/core'
 
 import {BaseCommand} from './base.js'
 import type {Page, PageRequest} from './lib/paging.js'
-import type {Column} from './lib/ui/list.js'
+import type {Column} from './ui/list.js'
 
 interface ListFlagValues {
   limit: number
@@ -35,7 +35,7 @@ export abstract class ListCommand<T extends typeof Command> extends BaseCommand<
 
   /** The list written (table, CSV or streamed JSON); the page for --json without --all. */
   protected async list<R>(spec: ListSpec<R>): Promise<Page<R> | undefined> {
-    const {ListWriter, moreLine, pickColumns} = await import('./lib/ui/list.js')
+    const {ListWriter, moreLine, pickColumns} = await import('./ui/list.js')
     const {pages} = await import('./lib/paging.js')
     const {escapeControls, escapeJsonControls} = await import('./lib/text.js')
     const flags = this.flags as unknown as ListFlagValues

@@ -11,7 +11,7 @@ export abstract class StatusCommand<T extends typeof Command> extends BaseComman
 
   async run(): Promise<unknown> {
     const {setTenantStatus} = await import('./lib/lifecycle.js')
-    const {symbols} = await import('./lib/ui/format.js')
+    const {symbols} = await import('./ui/format.js')
     const result = await setTenantStatus((await this.database()).sql, this.args.tenant as string, this.target, await this.context())
     this.log(`${symbols.ok} ${result.subdomain}: ${result.before === result.after ? `already ${result.after}` : `${result.before} → ${result.after}`}`)
     return result

@@ -24,7 +24,7 @@ const hook: Hook.CommandNotFound = async function (opts) {
     process.stdout.write(JSON.stringify({status: error.exit, error: error.toJSON(), warnings: []}, null, 2) + '\n')
     return
   }
-  const {formatError} = await import('../lib/ui/format.js')
+  const {formatError} = await import('../ui/format.js')
   process.stderr.write(formatError(error) + '\n')
 }
 

@@ -1,6 +1,6 @@
 /**
  * Progress of long work, as neutral data for whoever shows it (the CLI's
- * renderer in src/lib/ui/progress.ts). The library reports it per COPY chunk,
+ * renderer in src/ui/progress.ts). The library reports it per COPY chunk,
  * table, batch or tenant, never per row; the renderer throttles.
  */
 export interface Progress {

@@ -7,7 +7,7 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {provisionFromSource} from '../../src/lib/bulk/provision.js'
 import {configSource, csvSource} from '../../src/lib/bulk/sources.js'
 import {resolveContext} from '../../src/lib/context.js'
-import {ReportFile} from '../../src/lib/ui/bulk.js'
+import {ReportFile} from '../../src/ui/bulk.js'
 import {createTenant, getTenant} from '../../src/lib/tenants.js'
 import {createTestDatabase, snapshot, type TestDatabase} from '../helpers/db.js'
 

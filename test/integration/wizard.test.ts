@@ -2,7 +2,7 @@ import {screen} from '@inquirer/testing/vitest'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {resolveContext} from '../../src/lib/context.js'
-import {askPlan, createTenantWizard} from '../../src/lib/prompts/create-tenant.js'
+import {askPlan, createTenantWizard} from '../../src/prompts/create-tenant.js'
 import {listPlans} from '../../src/lib/plans.js'
 import {createTenant} from '../../src/lib/tenants.js'
 import {createTestDatabase, snapshot, type TestDatabase} from '../helpers/db.js'

@@ -1,6 +1,6 @@
 import {describe, expect, it} from 'vitest'
 
-import {describeProgress, formatBytes} from '../../src/lib/ui/progress.js'
+import {describeProgress, formatBytes} from '../../src/ui/progress.js'
 
 describe('progress rendering', () => {
   it('formatBytes: decimal units, one decimal below 10', () => {

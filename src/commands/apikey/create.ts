@@ -26,7 +26,7 @@ The tenant needs the api_access feature (professional and enterprise plans); oth
 
   async run(): Promise<CreatedApiKey> {
     const {createApiKey} = await import('../../lib/api-keys.js')
-    const {symbols} = await import('../../lib/ui/format.js')
+    const {symbols} = await import('../../ui/format.js')
     const key = await createApiKey(
       (await this.database()).sql,
       this.args.tenant,

@@ -14,7 +14,7 @@ export default class ApikeyRevoke extends BaseCommand<typeof ApikeyRevoke> {
 
   async run(): Promise<ApiKey & {alreadyRevoked: boolean}> {
     const {revokeApiKey} = await import('../../lib/api-keys.js')
-    const {escapeControls, symbols} = await import('../../lib/ui/format.js')
+    const {escapeControls, symbols} = await import('../../ui/format.js')
     const key = await revokeApiKey((await this.database()).sql, this.args.tenant, this.args.key, await this.context())
     if (key.alreadyRevoked) this.warn(`API key ${key.prefix} was already revoked on ${key.revokedAt?.toISOString()}.`)
     else this.log(`${symbols.ok} Revoked API key "${escapeControls(key.name)}" (${key.prefix})`)

@@ -36,7 +36,7 @@ Every command applies pending migrations on connect; this command shows and cont
 
   async run(): Promise<MigrateResult> {
     const {migrate, migrateBackwards, migrationStatus, toRevert} = await import('../../lib/db/migrations.js')
-    const {symbols} = await import('../../lib/ui/format.js')
+    const {symbols} = await import('../../ui/format.js')
     const {sql} = await this.database({migrate: false})
     const {plan, to} = this.flags
     const status = await migrationStatus(sql)

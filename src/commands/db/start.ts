@@ -9,7 +9,7 @@ export default class DbStart extends BaseCommand<typeof DbStart> {
   async run(): Promise<{dataDir: string; url: string}> {
     const {EmbeddedServer, resolveDataDir} = await import('../../lib/db/embedded.js')
     const {maskUrl} = await import('../../lib/db/url.js')
-    const {symbols} = await import('../../lib/ui/format.js')
+    const {symbols} = await import('../../ui/format.js')
     const server = new EmbeddedServer(resolveDataDir(this.config.dataDir))
     const url = await server.start()
     await this.database()

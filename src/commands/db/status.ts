@@ -19,7 +19,7 @@ export default class DbStatus extends BaseCommand<typeof DbStatus> {
   async run(): Promise<StatusResult> {
     const {resolveConnectionTarget} = await import('../../lib/db/url.js')
     const {EmbeddedServer, resolveDataDir} = await import('../../lib/db/embedded.js')
-    const {keyValues} = await import('../../lib/ui/format.js')
+    const {keyValues} = await import('../../ui/format.js')
     const target = resolveConnectionTarget(this.flags['database-url'])
     const result: StatusResult = {source: target.source, running: false}
     if (target.source === 'embedded') {

@@ -8,7 +8,7 @@ export default class DbStop extends BaseCommand<typeof DbStop> {
 
   async run(): Promise<{dataDir: string; stopped: boolean; busy: number[]}> {
     const {EmbeddedServer, resolveDataDir} = await import('../../lib/db/embedded.js')
-    const {symbols} = await import('../../lib/ui/format.js')
+    const {symbols} = await import('../../ui/format.js')
     const server = new EmbeddedServer(resolveDataDir(this.config.dataDir))
     const {stopped, busy} = await server.stop()
     if (stopped) this.log(`${symbols.ok} Embedded PostgreSQL stopped.`)

@@ -20,7 +20,7 @@ Exits 10 when any threshold is breached, so cron can act on it: 0 all clear, 10 
   async run(): Promise<unknown> {
     if (!this.args.tenant === !this.flags.all) throw new AppError('USAGE', 'Give a tenant or --all.', {field: 'TENANT'})
     const {checkMonitoring} = await import('../../lib/monitoring.js')
-    const {symbols, table} = await import('../../lib/ui/format.js')
+    const {symbols, table} = await import('../../ui/format.js')
     const result = await checkMonitoring((await this.database()).sql, this.args.tenant)
     const pct = (n: number) => `${Math.round(n * 100)}%`
     if (result.breaches.length === 0) this.log(`${symbols.ok} ${result.checked} tenant(s) checked: no threshold breached`)

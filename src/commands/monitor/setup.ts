@@ -22,7 +22,7 @@ export default class MonitorSetup extends BaseCommand<typeof MonitorSetup> {
 
   async run(): Promise<unknown> {
     const {setupMonitoring} = await import('../../lib/monitoring.js')
-    const {keyValues, symbols} = await import('../../lib/ui/format.js')
+    const {keyValues, symbols} = await import('../../ui/format.js')
     const f = this.flags
     const names: Record<string, string> = {storageThreshold: '--storage-threshold', userThreshold: '--user-threshold', assetThreshold: '--asset-threshold', deviceThreshold: '--device-threshold', channels: '--channel'}
     const config = await setupMonitoring((await this.database()).sql, this.args.tenant, {

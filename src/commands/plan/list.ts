@@ -7,7 +7,7 @@ export default class PlanList extends BaseCommand<typeof PlanList> {
 
   async run(): Promise<Plan[]> {
     const {listPlans} = await import('../../lib/plans.js')
-    const {table} = await import('../../lib/ui/format.js')
+    const {table} = await import('../../ui/format.js')
     const plans = await listPlans((await this.database()).sql)
     this.log(
       table(

@@ -10,7 +10,7 @@ export default class PlanShow extends BaseCommand<typeof PlanShow> {
 
   async run(): Promise<Plan> {
     const {getPlan} = await import('../../lib/plans.js')
-    const {formatPlan} = await import('../../lib/ui/tenant.js')
+    const {formatPlan} = await import('../../ui/tenant.js')
     const plan = await getPlan((await this.database()).sql, this.args.plan)
     this.log(formatPlan(plan))
     return plan

@@ -18,7 +18,7 @@ export default class SubdomainCheckCommand extends BaseCommand<typeof SubdomainC
 
   async run(): Promise<SubdomainCheck> {
     const {checkSubdomain} = await import('../../lib/subdomains.js')
-    const {symbols} = await import('../../lib/ui/format.js')
+    const {symbols} = await import('../../ui/format.js')
     const result = await checkSubdomain((await this.database()).sql, this.args.subdomain)
     this.log(`${result.available ? symbols.ok : symbols.fail} ${result.reason}`)
     if (result.suggestions.length > 0) this.log(`  ${symbols.arrow} free: ${result.suggestions.join(', ')}`)

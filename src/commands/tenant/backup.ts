@@ -26,8 +26,8 @@ The file is plain SQL that psql restores into a database with the schema, and it
 
   async run(): Promise<unknown> {
     const {backupTenant, backupTenantToStream, defaultBackupPath} = await import('../../lib/backup.js')
-    const {symbols} = await import('../../lib/ui/format.js')
-    const {formatBytes} = await import('../../lib/ui/progress.js')
+    const {symbols} = await import('../../ui/format.js')
+    const {formatBytes} = await import('../../ui/progress.js')
     const toStdout = this.flags.output === '-'
     if (toStdout && this.jsonEnabled()) {
       throw new AppError('USAGE', '"-o -" writes the backup to standard output, which --json needs for its document.', {field: 'output', suggestions: ['Write the backup to a file with -o FILE, or leave out --json.']})

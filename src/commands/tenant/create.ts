@@ -61,14 +61,14 @@ Default password policy: at least 8 characters with an uppercase letter, a lower
     let generatedPassword: string | undefined
     let result: CreateTenantResult
     if (missing || this.flags.interactive) {
-      const {createTenantWizard} = await import('../../lib/prompts/create-tenant.js')
+      const {createTenantWizard} = await import('../../prompts/create-tenant.js')
       const answers = await createTenantWizard(sql, ctx, input, (text) => this.log(text))
       if (!answers) {
         this.log('Cancelled; nothing was created.')
         return {cancelled: true}
       }
       generatedPassword = answers.generatedPassword
-      const {createTenantWithTasks} = await import('../../lib/ui/create-tasks.js')
+      const {createTenantWithTasks} = await import('../../ui/create-tasks.js')
       result = await createTenantWithTasks(sql, answers.input, ctx, fieldName)
     } else {
       const {createTenant} = await import('../../lib/tenants.js')
@@ -107,8 +107,8 @@ Default password policy: at least 8 characters with an uppercase letter, a lower
   }
 
   private async render(result: CreateTenantResult, baseDomain: string): Promise<void> {
-    const {symbols} = await import('../../lib/ui/format.js')
-    const {formatTenant} = await import('../../lib/ui/tenant.js')
+    const {symbols} = await import('../../ui/format.js')
+    const {formatTenant} = await import('../../ui/tenant.js')
     const t = result.tenant
     this.log(`${symbols.ok} Created tenant ${t.name}\n`)
     this.log(formatTenant(t))

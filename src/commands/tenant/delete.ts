@@ -25,7 +25,7 @@ The tenant's exact name must be typed in a terminal, or given with --confirm-nam
     const {deleteTenant} = await import('../../lib/tenant-delete.js')
     const {defaultBackupPath, orphanScan} = await import('../../lib/backup.js')
     const {getTenant} = await import('../../lib/tenants.js')
-    const {escapeControls, table, symbols} = await import('../../lib/ui/format.js')
+    const {escapeControls, table, symbols} = await import('../../ui/format.js')
     const {sql} = await this.database()
     const ctx = await this.context()
     const target = await getTenant(sql, this.args.tenant, ctx.baseDomain)

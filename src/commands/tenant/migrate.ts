@@ -38,7 +38,7 @@ A tenant migration holds data statements only: before any tenant is touched, a s
     const f = this.flags
     const {sql} = await this.database()
     const ctx = await this.context()
-    const {symbols, table} = await import('../../lib/ui/format.js')
+    const {symbols, table} = await import('../../ui/format.js')
     let rls: {repaired: string[]; leaks?: number} | undefined
     if (f['setup-rls']) {
       const {repairRls, leakProbe} = await import('../../lib/rls.js')

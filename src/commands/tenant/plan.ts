@@ -34,7 +34,7 @@ A change whose limits fall below current usage (assets, users, devices, storage)
 
   async run(): Promise<PlanChangeResult | {cancelled: true}> {
     const {changeTenantPlan} = await import('../../lib/plan-change.js')
-    const {symbols} = await import('../../lib/ui/format.js')
+    const {symbols} = await import('../../ui/format.js')
     const {sql} = await this.database()
     const ctx = await this.context()
     const input: PlanChangeInput = {plan: this.args.plan ?? '', ...limitsFromFlags(this.flags), features: await featuresFromFlags(this.flags.feature), force: this.flags.force}
@@ -44,7 +44,7 @@ A change whose limits fall below current usage (assets, users, devices, storage)
       }
       const {confirm} = await import('@inquirer/prompts')
       const {listPlans} = await import('../../lib/plans.js')
-      const {askPlan} = await import('../../lib/prompts/create-tenant.js')
+      const {askPlan} = await import('../../prompts/create-tenant.js')
       const {getTenant} = await import('../../lib/tenants.js')
       const {plan: current} = await getTenant(sql, this.args.tenant, ctx.baseDomain)
       input.plan = await askPlan(await listPlans(sql), {message: 'New plan', start: current, current})
@@ -73,7 +73,7 @@ A change whose limits fall below current usage (assets, users, devices, storage)
   }
 
   private async compare({before: b, after: a}: PlanChangeResult): Promise<string> {
-    const {table} = await import('../../lib/ui/format.js')
+    const {table} = await import('../../ui/format.js')
     const overrides = (o: Record<string, boolean>) => Object.entries(o).map(([f, on]) => `${f}=${on}`).join('\n') || '-'
     return table(['', 'before', 'after'], [
       ['plan', b.plan, a.plan],

@@ -24,7 +24,7 @@ export default class TenantRecover extends BaseCommand<typeof TenantRecover> {
     const {readManifest, restoreTenant} = await import('../../lib/backup.js')
     const {getTenant} = await import('../../lib/tenants.js')
     const {AppError} = await import('../../lib/errors.js')
-    const {symbols} = await import('../../lib/ui/format.js')
+    const {symbols} = await import('../../ui/format.js')
     const {sql} = await this.database()
     const tenant = await getTenant(sql, this.flags.tenant, (await this.context()).baseDomain)
     const manifest = await readManifest(this.flags.from)

@@ -44,7 +44,7 @@ The manifest and every table's checksum are verified first, every row must belon
 
   async run(): Promise<RestoreResult | {file: string; manifest: Manifest}> {
     const {defaultBackupPath, readBackup, restoreTenant, tenantToReplace} = await import('../../lib/backup.js')
-    const {symbols, table} = await import('../../lib/ui/format.js')
+    const {symbols, table} = await import('../../ui/format.js')
     if (this.flags.check) {
       const manifest = await readBackup(this.args.file)
       const {tenant} = manifest

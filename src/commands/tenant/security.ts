@@ -25,7 +25,7 @@ IP ranges are IPv4 or IPv6 CIDRs, normalised; host bits set is an error naming t
 
   async run(): Promise<SecurityChangeResult | {subdomain: string; policy: SecurityPolicy}> {
     const {updateSecurity} = await import('../../lib/security.js')
-    const {symbols} = await import('../../lib/ui/format.js')
+    const {symbols} = await import('../../ui/format.js')
     const f = this.flags
     const {sql} = await this.database()
     const ctx = await this.context()
@@ -37,7 +37,7 @@ IP ranges are IPv4 or IPv6 CIDRs, normalised; host bits set is an error naming t
         this.log(await this.describe(tenant.security))
         return {subdomain: tenant.subdomain, policy: tenant.security}
       }
-      const {askSecurityPolicy} = await import('../../lib/prompts/security.js')
+      const {askSecurityPolicy} = await import('../../prompts/security.js')
       const {confirm} = await import('@inquirer/prompts')
       this.log(`Security policy of ${tenant.subdomain}; Enter keeps the current value.`)
       const wanted = await askSecurityPolicy(tenant.security)
@@ -57,7 +57,7 @@ IP ranges are IPv4 or IPv6 CIDRs, normalised; host bits set is an error naming t
   }
 
   private async describe(policy: SecurityPolicy): Promise<string> {
-    const {keyValues} = await import('../../lib/ui/format.js')
+    const {keyValues} = await import('../../ui/format.js')
     const p = policy.passwordPolicy
     return keyValues([
       ['2FA', policy.enable2fa ? 'required' : 'off'],

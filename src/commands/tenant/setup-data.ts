@@ -13,7 +13,7 @@ export default class TenantSetupData extends BaseCommand<typeof TenantSetupData>
 
   async run(): Promise<SetupDataResult> {
     const {setupTenantData} = await import('../../lib/setup-data.js')
-    const {symbols} = await import('../../lib/ui/format.js')
+    const {symbols} = await import('../../ui/format.js')
     const result = await setupTenantData((await this.database()).sql, this.flags.tenant, await this.context())
     if (result.created.length === 0) this.log(`${symbols.ok} ${result.subdomain}: initial data already in place; nothing changed`)
     for (const c of result.created) this.log(`${symbols.ok} created ${c}`)

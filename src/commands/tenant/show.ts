@@ -10,7 +10,7 @@ export default class TenantShow extends BaseCommand<typeof TenantShow> {
 
   async run(): Promise<TenantDetails> {
     const {getTenant} = await import('../../lib/tenants.js')
-    const {formatTenant} = await import('../../lib/ui/tenant.js')
+    const {formatTenant} = await import('../../ui/tenant.js')
     const tenant = await getTenant((await this.database()).sql, this.args.tenant, (await this.context()).baseDomain)
     this.log(formatTenant(tenant))
     return tenant

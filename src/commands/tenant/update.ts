@@ -35,8 +35,8 @@ Settings are deep-merged like the guide's settings.update; --unset removes a (do
     const {updateTenant} = await import('../../lib/tenant-update.js')
     const {settingsFromAssignments, mergeSettings} = await import('../../lib/validation.js')
     const {readSettingsFile} = await import('../../lib/input.js')
-    const {formatTenant} = await import('../../lib/ui/tenant.js')
-    const {symbols} = await import('../../lib/ui/format.js')
+    const {formatTenant} = await import('../../ui/tenant.js')
+    const {symbols} = await import('../../ui/format.js')
     const f = this.flags
     const fileSettings = f['settings-file'] ? await readSettingsFile(f['settings-file'], '--settings-file') : {}
     const result = await updateTenant(

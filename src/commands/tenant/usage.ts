@@ -9,7 +9,7 @@ export default class TenantUsage extends BaseCommand<typeof TenantUsage> {
 
   async run(): Promise<unknown> {
     const {usageReports} = await import('../../lib/monitoring.js')
-    const {usageBar} = await import('../../lib/ui/format.js')
+    const {usageBar} = await import('../../ui/format.js')
     const [report] = await usageReports((await this.database()).sql, this.args.tenant)
     this.log(`Usage of ${report!.subdomain}\n`)
     for (const m of report!.metrics) this.log(usageBar(m.metric, m.used, m.limit, m.threshold, m.unit))

@@ -15,7 +15,7 @@ Exit 1 if any check fails; "tenant migrate --tenant T --setup-rls" repairs the r
 
   async run(): Promise<VerifyResult> {
     const {verifyTenant} = await import('../../lib/verify.js')
-    const {symbols} = await import('../../lib/ui/format.js')
+    const {symbols} = await import('../../ui/format.js')
     const result = await verifyTenant((await this.database()).sql, this.args.tenant, await this.context())
     for (const c of result.checks) this.log(`${c.ok ? symbols.ok : symbols.fail} ${c.name}: ${c.detail}`)
     const failed = result.checks.filter((c) => !c.ok)

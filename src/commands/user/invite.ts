@@ -34,7 +34,7 @@ Creates the global user if new and adds the membership as an invitation with a o
   async run(): Promise<Invitation> {
     const {inviteUser, resendInvitation} = await import('../../lib/members.js')
     const {parseToggle} = await import('../../lib/validation.js')
-    const {symbols} = await import('../../lib/ui/format.js')
+    const {symbols} = await import('../../ui/format.js')
     if (this.flags.resend) {
       const invitation = await resendInvitation((await this.database()).sql, this.args.tenant, this.args.email, {expiresDays: this.flags['expires-days']}, await this.context())
       this.log(`${symbols.ok} New invitation for ${invitation.email} (${invitation.role}) to ${this.args.tenant}; the previous token no longer works`)

@@ -13,7 +13,7 @@ export default class UserRemove extends BaseCommand<typeof UserRemove> {
 
   async run(): Promise<{email: string; role: string}> {
     const {removeMember} = await import('../../lib/members.js')
-    const {symbols} = await import('../../lib/ui/format.js')
+    const {symbols} = await import('../../ui/format.js')
     const removed = await removeMember((await this.database()).sql, this.args.tenant, this.args.email, await this.context())
     this.log(`${symbols.ok} Removed ${removed.email} (${removed.role}) from ${this.args.tenant}`)
     return removed

@@ -6,8 +6,8 @@ import chalk from 'chalk'
 import Table from 'cli-table3'
 import {stripVTControlCharacters} from 'node:util'
 
-import type {AppError, ValidationErrors} from '../errors.js'
-import {escapeControls} from '../text.js'
+import type {AppError, ValidationErrors} from '../lib/errors.js'
+import {escapeControls} from '../lib/text.js'
 
 export {escapeControls}
 

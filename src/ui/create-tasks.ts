@@ -1,8 +1,8 @@
 import {Listr} from 'listr2'
 import type {Sql} from 'postgres'
 
-import type {Context} from '../context.js'
-import {loadCatalog} from '../plans.js'
+import type {Context} from '../lib/context.js'
+import {loadCatalog} from '../lib/plans.js'
 import {
   type CreateTenantResult,
   type FieldName,
@@ -12,7 +12,7 @@ import {
   type TenantInput,
   validateTenantSpec,
   type ValidatedSpec,
-} from '../tenants.js'
+} from '../lib/tenants.js'
 
 interface Ctx {
   valid?: ValidatedSpec

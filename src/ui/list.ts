@@ -8,8 +8,8 @@
 import chalk from 'chalk'
 import {stripVTControlCharacters} from 'node:util'
 
-import {AppError} from '../errors.js'
-import {escapeControls} from '../text.js'
+import {AppError} from '../lib/errors.js'
+import {escapeControls} from '../lib/text.js'
 import {csvCell} from './csv.js'
 
 export type Cell = string | number | null | undefined

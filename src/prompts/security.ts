@@ -1,7 +1,7 @@
 /** The security-policy questions, shared by the create wizard and `tenant security`. */
 import {checkbox, confirm, input} from '@inquirer/prompts'
 
-import {judgeCidr, type PasswordPolicy, securitySchema, type SecurityPolicy} from '../validation.js'
+import {judgeCidr, type PasswordPolicy, securitySchema, type SecurityPolicy} from '../lib/validation.js'
 import {by} from './validate.js'
 
 export const describePolicy = (p: PasswordPolicy) =>

@@ -1,7 +1,7 @@
 import chalk from 'chalk'
 
-import type {Plan} from '../plans.js'
-import type {TenantDetails} from '../tenants.js'
+import type {Plan} from '../lib/plans.js'
+import type {TenantDetails} from '../lib/tenants.js'
 import {keyValues} from './format.js'
 
 export const formatLimits = (l: TenantDetails['limits']) =>

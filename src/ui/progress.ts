@@ -6,7 +6,7 @@
  */
 import {Listr, type ListrTaskWrapper} from 'listr2'
 
-import type {OnProgress, Progress} from '../progress.js'
+import type {OnProgress, Progress} from '../lib/progress.js'
 
 export interface Phase {
   /** the phase named in Progress */

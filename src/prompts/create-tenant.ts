@@ -8,12 +8,12 @@ import {checkbox, confirm, input, password, select} from '@inquirer/prompts'
 import chalk from 'chalk'
 import type {Sql} from 'postgres'
 
-import type {Context} from '../context.js'
-import {accessUrl} from '../context.js'
-import {DEFAULT_PLAN, loadCatalog, type Plan} from '../plans.js'
-import {generatePassword} from '../secrets.js'
-import {checkSubdomain, suggestSubdomains} from '../subdomains.js'
-import type {TenantInput} from '../tenants.js'
+import type {Context} from '../lib/context.js'
+import {accessUrl} from '../lib/context.js'
+import {DEFAULT_PLAN, loadCatalog, type Plan} from '../lib/plans.js'
+import {generatePassword} from '../lib/secrets.js'
+import {checkSubdomain, suggestSubdomains} from '../lib/subdomains.js'
+import type {TenantInput} from '../lib/tenants.js'
 import {symbols, table} from '../ui/format.js'
 import {askSecurityPolicy, describePolicy} from './security.js'
 import {by, optional} from './validate.js'
@@ -30,7 +30,7 @@ import {
   type SecurityPolicy,
   tenantNameSchema,
   unmetPasswordRules,
-} from '../validation.js'
+} from '../lib/validation.js'
 
 export interface WizardResult {
   input: TenantInput

@@ -1,11 +1,11 @@
 /** Summaries and report files of bulk runs (their progress: progress.ts). */
 import type {FileHandle} from 'node:fs/promises'
 
-import type {BulkReport, RowResult} from '../bulk/provision.js'
-import {AppError} from '../errors.js'
-import {checkTarget, createExclusive, type FileErrors} from '../files.js'
+import type {BulkReport, RowResult} from '../lib/bulk/provision.js'
+import {AppError} from '../lib/errors.js'
+import {checkTarget, createExclusive, type FileErrors} from '../lib/files.js'
 import {csvCell} from './csv.js'
-import {escapeControls} from '../text.js'
+import {escapeControls} from '../lib/text.js'
 
 /** The guide's summary: Successful, Failed, and each failed tenant with its reason. */
 export function formatSummary(report: BulkReport): string {

@@ -2,23 +2,14 @@ import {Command, Flags, type Interfaces} from '@oclif/core'
 
 import type {Context} from './lib/context.js'
 import type {Database} from './lib/db/connect.js'
-import {AppError, ExitCode, ValidationErrors} from './lib/errors.js'
+import {toAppError} from './lib/driver-errors.js'
+import {type Action, AppError, ValidationErrors} from './lib/errors.js'
+import {EXIT_CODE, EXIT_CODES_HELP, exitCodeOf} from './exit-codes.js'
 import type {OnProgress} from './lib/progress.js'
 import {closest} from './lib/suggest.js'
 import {escapeControls, escapeJsonControls} from './lib/text.js'
+import {commandLine} from './ui/hints.js'
 import type {Phase} from './ui/progress.js'
-import {quotaExceeded} from './lib/usage.js'
-
-export const EXIT_CODES_HELP = `EXIT CODES
-  0    success
-  1    operation failed
-  2    usage or invalid input (also an unknown command or flag)
-  3    not found
-  4    conflict
-  5    database unreachable
-  10   thresholds breached (monitor check)
-  68   partial success
-  130  interrupted`
 
 /** A command description followed by the exit codes every command shares. */
 export const describe = (text: string) => `${text}\n\n${EXIT_CODES_HELP}`
@@ -80,7 +71,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
       // the task list closed (no spinner left, the cursor back), then the one line of what was done
       await Promise.race([stop?.().catch(() => undefined), new Promise((resolve) => setTimeout(resolve, 500).unref())])
       process.stderr.write(note ? `\nInterrupted: ${note()}.\n` : '\nInterrupted; nothing more was written.\n')
-      process.exit(ExitCode.interrupted)
+      process.exit(EXIT_CODE.interrupted)
     })
     const {args, flags} = await this.parse({
       flags: this.ctor.flags,
@@ -143,7 +134,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   protected async confirmTenantName(given: string | undefined, tenant: {name: string}, warning: string): Promise<string> {
     if (given !== undefined) return given
     if (!this.interactive) {
-      throw new AppError('MISSING_INPUT', "Missing --confirm-name with the tenant's exact name, and there is no terminal to ask in.", {field: '--confirm-name'})
+      throw new AppError('MISSING_INPUT', "Missing --confirm-name with the tenant's exact name, and there is no terminal to ask in.", {field: 'confirmName'})
     }
     const {symbols} = await import('./ui/format.js')
     const {input} = await import('@inquirer/prompts')
@@ -162,15 +153,20 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
 
   /**
    * The run failed but has a result to show (a taken subdomain, a failed check,
-   * a partial bulk run): exit with `error.exit`, and --json gives both.
+   * a partial bulk run): exit with the code of its kind, and --json gives both.
    */
   protected fail(error: AppError): void {
     this.failure = error
-    process.exitCode = error.exit
+    process.exitCode = exitCodeOf(error)
+  }
+
+  /** An action (src/lib/errors.ts) as the command line to type, with the program named as it works here. */
+  protected commandLine(action: Action): string {
+    return commandLine(action, this.config)
   }
 
   protected override toSuccessJson(result: unknown): unknown {
-    if (this.failure) return {status: this.failure.exit, error: this.inputNamed(this.failure).toJSON(), result, warnings: this.warnings}
+    if (this.failure) return {status: exitCodeOf(this.failure), error: this.inputNamed(this.failure).toEnvelope((a) => this.commandLine(a)), result, warnings: this.warnings}
     return {status: 0, result, warnings: this.warnings}
   }
 
@@ -185,37 +181,36 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   }
 
   protected override toErrorJson(error: unknown): unknown {
-    const e = toAppError(error)
-    return {status: e.exit, error: e.toJSON(), warnings: this.warnings}
+    const e = error instanceof AppError ? error : cliError(error)
+    return {status: exitCodeOf(e), error: e.toEnvelope((a) => this.commandLine(a)), warnings: this.warnings}
   }
 
   /**
    * The error with `field` as the user spelled the input: `--flag` for this
    * command's flags, `NAME` for its arguments (the library may name either
    * as `confirmName`, `confirm_name`, `confirm-name` or `tenant`). A field
-   * with a line (a CSV column) or a JSON path (`[2].tenant.subdomain`) is
-   * already the user's spelling and stays.
+   * with a line is a CSV column (the user's spelling, and it stays) unless it
+   * names an argument (`file`: the file itself); a JSON path
+   * (`[2].tenant.subdomain`) stays.
    */
   private inputNamed(error: AppError): AppError {
     if (error instanceof ValidationErrors) return new ValidationErrors(error.errors.map((e) => this.inputNamed(e)))
-    const field = error.line === undefined ? cliField(error.field, Object.keys(this.ctor.args ?? {}), Object.keys({...this.ctor.baseFlags, ...this.ctor.flags})) : error.field
-    if (field === error.field) return error
-    const {code, message, exit, line, suggestions, cause, details} = error
-    return new AppError(code, message, {field, exit, line, suggestions, cause, details})
+    const args = Object.keys(this.ctor.args ?? {})
+    const field = cliField(error.field, args, error.line === undefined ? Object.keys({...this.ctor.baseFlags, ...this.ctor.flags}) : [])
+    return field === error.field ? error : error.with({field})
   }
 
   protected override async catch(error: Interfaces.CommandError): Promise<void> {
-    const {timeoutError} = await import('./lib/db/connect.js')
     const tenant = (this.args as {tenant?: unknown} | undefined)?.tenant ?? (this.flags as {tenant?: unknown} | undefined)?.tenant
     const flags = Object.keys({...this.ctor.baseFlags, ...this.ctor.flags})
-    const e = this.inputNamed(toAppError(timeoutError(error, typeof tenant === 'string' ? `Tenant ${tenant}` : undefined, `${this.config.bin} ${this.id?.replaceAll(':', ' ')}`) ?? error, flags))
-    process.exitCode = e.exit
+    const e = this.inputNamed(cliError(error, flags, {subject: typeof tenant === 'string' ? `Tenant ${tenant}` : undefined, retry: this.id ? {command: this.id.replaceAll(':', '.')} : undefined}))
+    process.exitCode = exitCodeOf(e)
     if (this.jsonEnabled()) {
       this.logJson(this.toErrorJson(e))
       return
     }
     const {formatError} = await import('./ui/format.js')
-    process.stderr.write(formatError(e) + '\n')
+    process.stderr.write(formatError(e, (a) => this.commandLine(a)) + '\n')
     if (this.flags?.debug || process.env.DEBUG) process.stderr.write(`${(e.cause as Error | undefined)?.stack ?? e.stack}\n`)
   }
 
@@ -258,16 +253,13 @@ export function cliField(field: string | undefined, args: string[], flags: strin
 }
 
 /**
- * Any thrown value as an AppError: oclif parse errors are usage errors (an
- * unknown flag suggests the closest of `flags`), the rest keep their cause.
+ * Any thrown value as an AppError: Ctrl-C in a prompt is INTERRUPTED, oclif
+ * parse errors are usage errors (an unknown flag suggests the closest of
+ * `flags`); the rest as the library maps them (src/lib/driver-errors.ts).
  */
-export function toAppError(error: unknown, flags: string[] = []): AppError {
+export function cliError(error: unknown, flags: string[] = [], driver: Parameters<typeof toAppError>[1] = {}): AppError {
   if (error instanceof AppError) return error
-  const quota = quotaExceeded(error)
-  if (quota) return quota
-  if ((error as Error)?.name === 'ExitPromptError' || (error as Error)?.name === 'AbortPromptError') {
-    return new AppError('INTERRUPTED', 'Interrupted; nothing was written.', {exit: ExitCode.interrupted})
-  }
+  if ((error as Error)?.name === 'ExitPromptError' || (error as Error)?.name === 'AbortPromptError') return new AppError('INTERRUPTED')
   const e = error as Error & {oclif?: {exit?: number}; code?: string; flags?: string[]}
   if (/^Nonexistent flags?:/.test(e?.message ?? '') && e.flags?.length) {
     const [given] = e.flags as [string]
@@ -281,12 +273,7 @@ export function toAppError(error: unknown, flags: string[] = []): AppError {
   if (e?.oclif?.exit === 2 || /Unexpected argument|Missing required|Expected|Nonexistent flag|requires a value/i.test(e?.message ?? '')) {
     // oclif wraps some messages: "The following error occurred:\n  <what>\nSee more help with --help"
     const lines = e.message.split('\n').map((l) => l.trim()).filter((l) => l && !/^The following errors? occurred:$|^See more help with/.test(l))
-    return new AppError('USAGE', lines.join(' ') || e.message, {exit: ExitCode.usage, cause: e, suggestions: ['See --help for the flags and examples.']})
+    return new AppError('USAGE', lines.join(' ') || e.message, {cause: e, suggestions: ['See --help for the flags and examples.']})
   }
-  return new AppError('OPERATION_FAILED', e?.message ?? String(error), {
-    exit: ExitCode.failed,
-    cause: error,
-    suggestions: ['Run again with DEBUG=1 for details.'],
-  })
+  return toAppError(error, driver)
 }
-

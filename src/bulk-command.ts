@@ -3,7 +3,7 @@ import {Args, type Command, Flags} from '@oclif/core'
 import {BaseCommand} from './base.js'
 import type {BulkReport} from './lib/bulk/provision.js'
 import type {Source} from './lib/bulk/sources.js'
-import {AppError, ExitCode} from './lib/errors.js'
+import {AppError} from './lib/errors.js'
 
 const BULK_PHASES = [
   {key: 'validate', title: 'Parse and validate every row'},
@@ -70,13 +70,13 @@ export abstract class BulkCommand<T extends typeof Command> extends BaseCommand<
     this.log(formatSummary(report))
     if (f.report) this.log(`\nReport: ${f.report} (mode 0600: it holds one-time invitation tokens)`)
     if (report.stopped && report.created === 0 && report.errors.length > 0) {
-      this.fail(new AppError('BULK_REFUSED', `Nothing was created: ${report.errors.length} problem(s); see result.errors.`, {exit: ExitCode.usage, suggestions: ['Fix the rows named in result.errors and run again.']}))
+      this.fail(new AppError('BULK_REFUSED', `Nothing was created: ${report.errors.length} problem(s); see result.errors.`, {suggestions: ['Fix the rows named in result.errors and run again.']}))
     } else if (report.failed > 0) {
-      this.fail(new AppError('BULK_PARTIAL', `${report.failed} row(s) failed, ${report.created} tenant(s) created; see result.errors.`, {exit: ExitCode.partial, suggestions: ['Fix the failed rows and run the same file again: rows already created are skipped.']}))
+      this.fail(new AppError('BULK_PARTIAL', `${report.failed} row(s) failed, ${report.created} tenant(s) created; see result.errors.`, {suggestions: ['Fix the failed rows and run the same file again: rows already created are skipped.']}))
     }
     return {
       ...report,
-      errors: report.errors.map((e) => e.toJSON()),
+      errors: report.errors.map((e) => e.toEnvelope((a) => this.commandLine(a))),
       rows: report.rows.map(({invitations, ...row}) => ({...row, invitations: invitations?.length ?? 0})),
     }
   }

@@ -3,6 +3,7 @@ import {type Command} from '@oclif/core'
 import {BaseCommand} from './base.js'
 import type {Page, PageRequest} from './lib/paging.js'
 import type {Column} from './ui/list.js'
+import {invocation, shellWord} from './ui/hints.js'
 
 interface ListFlagValues {
   limit: number
@@ -84,8 +85,7 @@ export abstract class ListCommand<T extends typeof Command> extends BaseCommand<
       if (arg === '--after') i++
       else if (!arg.startsWith('--after=')) argv.push(arg)
     }
-    const quote = (a: string) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replaceAll("'", "'\\''")}'`)
-    return [this.config.bin, ...(this.id ?? '').split(':'), ...argv.map(quote), '--after', cursor].join(' ')
+    return [invocation(this.config.bin), ...(this.id ?? '').split(':'), ...argv.map(shellWord), '--after', cursor].join(' ')
   }
 
   /** --all --json wrote the document itself, as it went. */

@@ -1,6 +1,7 @@
 import type {Hook} from '@oclif/core'
 
-import {AppError, ExitCode} from '../lib/errors.js'
+import {exitCodeOf} from '../exit-codes.js'
+import {type Action, AppError} from '../lib/errors.js'
 import {closest} from '../lib/suggest.js'
 
 /**
@@ -16,16 +17,17 @@ const hook: Hook.CommandNotFound = async function (opts) {
   const match = closest(opts.id, ids)
   const given = spaced(opts.id)
   const error = new AppError('UNKNOWN_COMMAND', `"${given}" is not an ${config.bin} command${match ? `; did you mean "${spaced(match)}"?` : '.'}`, {
-    exit: ExitCode.usage,
-    suggestions: [...(match ? [`${config.bin} ${spaced(match)}`] : []), `Run "${config.bin} --help" for the topics and commands.`],
+    suggestions: [...(match ? [{command: match.replaceAll(':', '.')}] : []), {command: '', args: {help: true}, text: 'Run "{command}" for the topics and commands.'}],
   })
-  process.exitCode = error.exit
+  const {commandLine} = await import('../ui/hints.js')
+  const render = (action: Action) => commandLine(action, config)
+  process.exitCode = exitCodeOf(error)
   if (opts.argv?.includes('--json')) {
-    process.stdout.write(JSON.stringify({status: error.exit, error: error.toJSON(), warnings: []}, null, 2) + '\n')
+    process.stdout.write(JSON.stringify({status: exitCodeOf(error), error: error.toEnvelope(render), warnings: []}, null, 2) + '\n')
     return
   }
   const {formatError} = await import('../ui/format.js')
-  process.stderr.write(formatError(error) + '\n')
+  process.stderr.write(formatError(error, render) + '\n')
 }
 
 export default hook

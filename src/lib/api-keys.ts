@@ -10,7 +10,7 @@ import {z} from 'zod'
 
 import {writeAudit} from './audit.js'
 import type {Context} from './context.js'
-import {AppError, conflict, notFound, ValidationErrors} from './errors.js'
+import {AppError, conflict, type ErrorCode, notFound, ValidationErrors} from './errors.js'
 import {decodeCursor, KEY, MAX_PAGE, type Page, type PageRequest, toPage} from './paging.js'
 import {parsePermission} from './permissions.js'
 import {loadCatalog} from './plans.js'
@@ -29,7 +29,7 @@ export const apiKeySchema = z.object({
 })
 export type ApiKeyInput = z.input<typeof apiKeySchema>
 
-const CODES: Record<string, string> = {name: 'APIKEY_NAME_INVALID', permissions: 'PERMISSION_INVALID', expiresDays: 'EXPIRY_INVALID'}
+const CODES: Record<string, ErrorCode> = {name: 'APIKEY_NAME_INVALID', permissions: 'PERMISSION_INVALID', expiresDays: 'EXPIRY_INVALID'}
 
 export interface ApiKey {
   id: string
@@ -54,7 +54,7 @@ function validate(input: ApiKeyInput): {name: string; permissions: string[]; exp
   if (!parsed.success) {
     for (const issue of parsed.error.issues) {
       const field = String(issue.path[0])
-      const code = (issue as {params?: {code?: string}}).params?.code
+      const code = (issue as {params?: {code?: ErrorCode}}).params?.code
       errors.push(new AppError(code ?? CODES[field] ?? 'INVALID_INPUT', issue.message, {field}))
     }
   }
@@ -81,7 +81,7 @@ export async function createApiKey(sql: Sql, tenantRef: string, input: ApiKeyInp
       throw conflict('FEATURE_DISABLED', `Tenant ${tenant.subdomain} (plan ${tenant.planId}) does not have the api_access feature; it comes with the ${plans.join(' and ')} plan${plans.length > 1 ? 's' : ''}.`, {
         field: 'api_access',
         details: {feature: 'api_access', plans},
-        suggestions: [`anthias tenant plan ${tenant.subdomain} ${plans[0] ?? 'professional'}`, `anthias tenant update ${tenant.subdomain} --feature api_access=true`],
+        suggestions: [{command: 'tenant.plan', args: {tenant: tenant.subdomain, plan: plans[0] ?? 'professional'}}, {command: 'tenant.update', args: {tenant: tenant.subdomain, feature: 'api_access=true'}}],
       })
     }
     const [taken] = await tx`select 1 from api_keys where tenant_id = ${tenant.id} and name = ${spec.name}`
@@ -132,7 +132,7 @@ export async function revokeApiKey(sql: Sql, tenantRef: string, key: string, ctx
       `select ${COLUMNS} from api_keys where tenant_id = $1 and ${isUuid(ref) ? 'id = $2::uuid' : 'prefix = $2'}`,
       [tenant.id, ref],
     )
-    if (!row) throw notFound('APIKEY_NOT_FOUND', `No API key "${ref}" in tenant ${tenant.subdomain}.`, [`anthias apikey list ${tenant.subdomain}`])
+    if (!row) throw notFound('APIKEY_NOT_FOUND', `No API key "${ref}" in tenant ${tenant.subdomain}.`, [{command: 'apikey.list', args: {tenant: tenant.subdomain}}])
     if (row.revokedAt) return {...row, alreadyRevoked: true}
     const [revoked] = await tx.unsafe<ApiKey[]>(`update api_keys set revoked_at = now() where tenant_id = $1 and id = $2 returning ${COLUMNS}`, [tenant.id, row.id])
     await writeAudit(tx, {actor: ctx.actor, action: 'apikey.revoke', tenantId: tenant.id, subject: row.prefix, arguments: {name: row.name}})

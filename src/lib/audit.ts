@@ -66,7 +66,7 @@ const SPAN_MS = {m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000}
 export const MAX_SINCE_MS = 100 * 365.25 * SPAN_MS.d
 
 /** `2026-11-01`, an ISO timestamp, or a span back from now of at most 100 years: 30m, 24h, 7d; TIME_INVALID otherwise. */
-export function parseSince(text: string, field = '--since'): Date {
+export function parseSince(text: string, field = 'since'): Date {
   const span = /^(\d+)\s*([mhdw])$/.exec(text.trim())
   if (span) {
     const ms = Number(span[1]) * SPAN_MS[span[2] as keyof typeof SPAN_MS]
@@ -92,12 +92,12 @@ export async function listAudit(sql: Sql, filter: AuditFilter & PageRequest & {w
   const tenant = filter.tenant?.trim().toLowerCase()
   const isId = tenant !== undefined && isUuid(tenant)
   if (tenant !== undefined && !isId && !judgeSubdomain(tenant).ok) {
-    throw new AppError('TENANT_ID_INVALID', `"${filter.tenant}" is neither a tenant id (a UUID) nor a subdomain.`, {field: 'tenant', suggestions: ['List tenants with `anthias tenant list`.']})
+    throw new AppError('TENANT_ID_INVALID', `"${filter.tenant}" is neither a tenant id (a UUID) nor a subdomain.`, {field: 'tenant', suggestions: [{command: 'tenant.list', text: 'List tenants with `{command}`.'}]})
   }
   const action = filter.action?.trim()
   if (action !== undefined && (action === '' || !ACTION_PATTERN.test(action))) {
     throw new AppError('ACTION_INVALID', `--action "${filter.action}" is neither an action such as tenant.create nor a prefix such as tenant.*.`, {
-      field: '--action',
+      field: 'action',
       suggestions: ['tenant.*', 'tenant.create', 'user.invite', 'apikey.*'],
     })
   }

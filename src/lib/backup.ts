@@ -49,7 +49,7 @@ import {writeAudit} from './audit.js'
 import type {Context} from './context.js'
 import {migrationStatus} from './db/migrations.js'
 import {APP_ROLE, enterTenant, isUuid, leaveTenant} from './db/tenant-context.js'
-import {AppError, conflict, ExitCode, notFound} from './errors.js'
+import {AppError, conflict, notFound} from './errors.js'
 import {checkTarget, type FileErrors, TempFile} from './files.js'
 import {DEFAULT_INVITATION_DAYS} from './members.js'
 import {CONTROL_PLANE_TABLES} from './rls.js'
@@ -336,9 +336,8 @@ export async function backupTenantToStream(sql: Sql, tenantRef: string, out: Wri
 
 const tampered = (message: string, line?: number) =>
   new AppError('BACKUP_INVALID', `${message}; nothing was restored.`, {
-    exit: ExitCode.usage,
     line,
-    suggestions: ['Use an untouched backup file written by anthias tenant backup.'],
+    suggestions: [{command: 'tenant.backup', text: 'Use an untouched backup file written by {command}.'}],
   })
 
 /** Where a table's data lines go while a backup is scanned (a staging table, for a restore). */
@@ -358,7 +357,7 @@ async function openBytes(path: string): Promise<{input: Readable; size?: number}
   try {
     file = await open(path, 'r')
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw notFound('BACKUP_NOT_FOUND', `${path}: no such file.`, ['Give the path of a backup file written by anthias tenant backup.'])
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw notFound('BACKUP_NOT_FOUND', `${path}: no such file.`, [{command: 'tenant.backup', text: 'Give the path of a backup file written by {command}.'}])
     throw tampered(`${path} cannot be read: ${(error as Error).message}`)
   }
   const magic = Buffer.alloc(2)
@@ -839,8 +838,7 @@ export async function restoreTenant(sql: Sql, path: string, options: RestoreOpti
   const {schemaVersion} = await migrationStatus(sql)
   if (manifest.schemaVersion > schemaVersion) {
     throw new AppError('BACKUP_SCHEMA_NEWER', `The backup is of schema version ${manifest.schemaVersion}; this database is at ${schemaVersion}.`, {
-      exit: ExitCode.usage,
-      suggestions: ['Upgrade anthias (and run anthias db migrate) before restoring.'],
+      suggestions: [{command: 'db.migrate', text: 'Upgrade anthias (and run {command}) before restoring.'}],
     })
   }
   if (!isUuid(manifest.tenant.id)) throw tampered("The manifest's tenant id is not a uuid")
@@ -864,7 +862,7 @@ export async function restoreTenant(sql: Sql, path: string, options: RestoreOpti
     if (locked.some((t) => t.id !== tenantId)) {
       throw conflict('SUBDOMAIN_TAKEN', `Subdomain "${subdomain}" belongs to another tenant.`, {field: subdomainField, suggestions: ['Restore with --as NEW_SUBDOMAIN.']})
     }
-    if (options.table && !existing) throw new AppError('TENANT_NOT_FOUND', `Tenant ${subdomain} does not exist; restore the whole backup first.`, {exit: ExitCode.notFound})
+    if (options.table && !existing) throw new AppError('TENANT_NOT_FOUND', `Tenant ${subdomain} does not exist; restore the whole backup first.`)
     // one pass over the file: verified as it is read, and each table COPYed into its staging table
     const staged = new Map<string, string>()
     await scanBackup(path, async (table) => {
@@ -946,7 +944,7 @@ export async function restoreTenant(sql: Sql, path: string, options: RestoreOpti
       const want = expected.get(table)!
       const ok = table === 'users' ? true : mode === 'replace' ? count!.n === want : count!.n >= want
       if (!ok) {
-        throw new AppError('RESTORE_COUNT_MISMATCH', `${table}: ${count!.n} rows after the restore, the backup has ${want}; rolled back.`, {exit: ExitCode.failed})
+        throw new AppError('RESTORE_COUNT_MISMATCH', `${table}: ${count!.n} rows after the restore, the backup has ${want}; rolled back.`)
       }
     }
     await writeAudit(tx, {
@@ -967,11 +965,11 @@ export async function restoreTenant(sql: Sql, path: string, options: RestoreOpti
 function domainTaken(error: unknown, subdomain: string, customDomain: string | null, subdomainField: string): AppError | undefined {
   const taken = domainConflict(error, {subdomain, customDomain}, (path) => (path[0] === 'subdomain' ? subdomainField : 'custom_domain'))
   if (!taken) return undefined
-  return conflict(taken.code, `${taken.message} Nothing was restored.`, {
+  return new AppError(taken.code, `${taken.message} Nothing was restored.`, {
     field: taken.field,
     cause: error,
     suggestions: taken.code === 'CUSTOM_DOMAIN_TAKEN'
-      ? ['Remove it from the other tenant first (anthias tenant update OTHER --clear-custom-domain),', 'or restore a copy with --as NEW_SUBDOMAIN: a copy has no custom domain.']
+      ? [{command: 'tenant.update', args: {tenant: null, clearCustomDomain: true}, text: 'Remove it from the other tenant first ({command}),'}, 'or restore a copy with --as NEW_SUBDOMAIN: a copy has no custom domain.']
       : ['Restore with --as NEW_SUBDOMAIN.'],
   })
 }

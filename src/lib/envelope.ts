@@ -16,6 +16,8 @@ const errorShape = {
   field: z.string().optional(),
   line: z.number().int().positive().optional(),
   suggestions: z.array(z.string()),
+  /** the suggestions that are commands, as data (src/lib/errors.ts Action): `{command: 'tenant.list'}` */
+  actions: z.array(z.object({command: z.string(), args: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])).optional(), text: z.string().optional()})).optional(),
   details: z.record(z.string(), z.unknown()).optional(),
 }
 

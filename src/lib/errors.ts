@@ -1,61 +1,99 @@
 /**
- * Errors with a stable code, a message a person understands, the field or
- * line they concern, and what to do next. The CLI maps `exit` to the process
- * exit code; library callers can switch on `code`.
+ * Errors with a stable code (src/lib/error-catalogue.ts), a message a person
+ * understands, the input they concern, and what to do next. The kind comes
+ * from the catalogue; each front end maps it to its own signal (the CLI's exit
+ * codes: src/exit-codes.ts). Library callers can switch on `code` or `kind`.
  */
-export const ExitCode = {
-  ok: 0,
-  failed: 1,
-  usage: 2,
-  notFound: 3,
-  conflict: 4,
-  unreachable: 5,
-  /** monitor check: thresholds breached */
-  breaches: 10,
-  partial: 68,
-  interrupted: 130,
-} as const
+import {ERROR_CATALOGUE, type CatalogueEntry, type ErrorCode, type ErrorKind} from './error-catalogue.js'
 
-export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode]
+export type {ErrorCode, ErrorKind} from './error-catalogue.js'
+
+/**
+ * A command to run next, as data each front end renders (the CLI as a command
+ * line, an HTTP API as a link or a field). `command` is the command's id with
+ * dots (`tenant.update`; '' for the program itself); `args` its inputs by
+ * neutral name (`subdomain`, `maxUsers`): a value, `true` for a switch, or
+ * null for a value the user fills in (rendered as its name: EMAIL). `text`
+ * is the sentence around it, with `{command}` where the command goes.
+ */
+export interface Action {
+  command: string
+  args?: Record<string, string | number | boolean | null>
+  text?: string
+}
+
+/** A suggestion: a plain hint (a valid value, a piece of advice), or a command to run. */
+export type Hint = string | Action
+
+export const isAction = (hint: Hint): hint is Action => typeof hint !== 'string'
+
+/**
+ * An action as neutral text, for callers with no renderer of their own:
+ * `tenant.update subdomain=acme maxUsers=2`.
+ */
+export function actionText(action: Action): string {
+  const args = Object.entries(action.args ?? {}).map(([k, v]) => (v === true ? k : `${k}=${v === null ? k.toUpperCase() : v}`))
+  const command = [action.command, ...args].filter(Boolean).join(' ')
+  return action.text ? action.text.replace('{command}', command) : command
+}
 
 export interface AppErrorOptions {
-  /** the flag, argument, column or config key the error concerns */
+  /** the input the error concerns: a neutral id (`subdomain`, `confirmName`, `file`), a CSV column with `line`, a JSON path */
   field?: string
   /** 1-based line of an input file */
   line?: number
   /** what to do next, or valid alternatives */
-  suggestions?: string[]
-  exit?: ExitCodeValue
+  suggestions?: Hint[]
+  /** where one code covers kinds that differ by case (subdomain check: taken or invalid) */
+  kind?: ErrorKind
   cause?: unknown
   details?: Record<string, unknown>
 }
 
 export class AppError extends Error {
-  readonly code: string
-  readonly exit: ExitCodeValue
+  readonly code: ErrorCode
+  readonly kind: ErrorKind
   readonly field?: string
   readonly line?: number
-  readonly suggestions: string[]
+  readonly suggestions: Hint[]
   readonly details?: Record<string, unknown>
 
-  constructor(code: string, message: string, options: AppErrorOptions = {}) {
-    super(message, options.cause === undefined ? undefined : {cause: options.cause})
+  constructor(code: ErrorCode, message?: string, options: AppErrorOptions = {}) {
+    // a code outside the catalogue does not compile; from plain JavaScript it is a failure
+    const entry: CatalogueEntry | undefined = ERROR_CATALOGUE[code]
+    super(message ?? entry?.message ?? code, options.cause === undefined ? undefined : {cause: options.cause})
     this.name = 'AppError'
     this.code = code
-    this.exit = options.exit ?? ExitCode.usage
+    this.kind = options.kind ?? entry?.kind ?? 'failed'
     this.field = options.field
     this.line = options.line
     this.suggestions = options.suggestions ?? []
     this.details = options.details
   }
 
+  /** The same error with other options (a field renamed for the user, say). */
+  with(options: Pick<AppErrorOptions, 'field'>): AppError {
+    const {code, message, kind, line, suggestions, cause, details} = this
+    return new AppError(code, message, {kind, line, suggestions, cause, details, ...options})
+  }
+
   toJSON(): Record<string, unknown> {
+    return this.toEnvelope()
+  }
+
+  /**
+   * The error as the JSON envelope's `error`, its actions rendered by `render`
+   * into `suggestions` (and kept as data in `actions`).
+   */
+  toEnvelope(render: (action: Action) => string = actionText): Record<string, unknown> {
+    const actions = this.suggestions.filter(isAction)
     return {
       code: this.code,
       message: this.message,
       ...(this.field === undefined ? {} : {field: this.field}),
       ...(this.line === undefined ? {} : {line: this.line}),
-      suggestions: this.suggestions,
+      suggestions: this.suggestions.map((s) => (isAction(s) ? render(s) : s)),
+      ...(actions.length === 0 ? {} : {actions}),
       ...(this.details === undefined ? {} : {details: this.details}),
     }
   }
@@ -67,26 +105,23 @@ export class ValidationErrors extends AppError {
 
   constructor(errors: AppError[]) {
     const first = errors[0]
-    super(
-      errors.length === 1 && first ? first.code : 'INVALID_INPUT',
-      errors.length === 1 && first ? first.message : `${errors.length} problems in the input`,
-      {
-        exit: errors.some((e) => e.exit === ExitCode.usage) ? ExitCode.usage : (first?.exit ?? ExitCode.usage),
-        field: errors.length === 1 ? first?.field : undefined,
-        line: errors.length === 1 ? first?.line : undefined,
-        suggestions: errors.length === 1 ? first?.suggestions : undefined,
-      },
-    )
+    super(errors.length === 1 && first ? first.code : 'INVALID_INPUT', errors.length === 1 && first ? first.message : `${errors.length} problems in the input`, {
+      kind: errors.some((e) => e.kind === 'invalid') ? 'invalid' : (first?.kind ?? 'invalid'),
+      field: errors.length === 1 ? first?.field : undefined,
+      line: errors.length === 1 ? first?.line : undefined,
+      suggestions: errors.length === 1 ? first?.suggestions : undefined,
+    })
     this.errors = errors
   }
 
-  override toJSON(): Record<string, unknown> {
-    return {...super.toJSON(), errors: this.errors.map((e) => e.toJSON())}
+  override toEnvelope(render: (action: Action) => string = actionText): Record<string, unknown> {
+    return {...super.toEnvelope(render), errors: this.errors.map((e) => e.toEnvelope(render))}
   }
 }
 
-export const notFound = (code: string, message: string, suggestions: string[] = []) =>
-  new AppError(code, message, {exit: ExitCode.notFound, suggestions})
+/** The codes the catalogue gives kind K. */
+type CodeOf<K extends ErrorKind> = {[C in ErrorCode]: (typeof ERROR_CATALOGUE)[C]['kind'] extends K ? C : never}[ErrorCode]
 
-export const conflict = (code: string, message: string, options: AppErrorOptions = {}) =>
-  new AppError(code, message, {...options, exit: ExitCode.conflict})
+export const notFound = (code: CodeOf<'notFound'>, message: string, suggestions: Hint[] = []) => new AppError(code, message, {suggestions})
+
+export const conflict = (code: CodeOf<'conflict'>, message: string, options: AppErrorOptions = {}) => new AppError(code, message, options)

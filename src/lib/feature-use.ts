@@ -11,7 +11,7 @@ import type {Sql, TransactionSql} from 'postgres'
 
 import {writeAudit} from './audit.js'
 import type {Context} from './context.js'
-import {type AppError, conflict} from './errors.js'
+import {type Action, type AppError, conflict} from './errors.js'
 
 export interface FeatureInUse {
   feature: string
@@ -37,13 +37,13 @@ export async function missingFeatures(sql: Sql | TransactionSql, tenantId: strin
 export const describeMissing = (missing: FeatureInUse[]) => missing.map((m) => `${m.feature}: ${m.usedBy}`)
 
 /** FEATURE_IN_USE (exit 4): `change` (e.g. "Plan basic") turns off a feature in use; `retry` is the command to run again. */
-export function featureInUseError(f: FeatureInUse, subdomain: string, change: string, retry: string): AppError {
+export function featureInUseError(f: FeatureInUse, subdomain: string, change: string, retry: Action): AppError {
   return conflict('FEATURE_IN_USE', `${change} turns off ${f.feature}, which ${subdomain} uses: ${f.usedBy}.`, {
     field: f.feature,
     details: {feature: f.feature, apiKeys: f.apiKeys},
     suggestions: [
-      `Keep it on: ${retry} --feature ${f.feature}=true`,
-      `Revoke the API keys first (anthias apikey revoke ${subdomain} KEY), or add --force to revoke them with the change (audited).`,
+      {...retry, args: {...retry.args, feature: `${f.feature}=true`}, text: 'Keep it on: {command}'},
+      {command: 'apikey.revoke', args: {tenant: subdomain, key: null}, text: 'Revoke the API keys first ({command}), or add --force to revoke them with the change (audited).'},
     ],
   })
 }

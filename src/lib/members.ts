@@ -8,7 +8,7 @@ import {z} from 'zod'
 
 import {writeAudit} from './audit.js'
 import type {Context} from './context.js'
-import {AppError, conflict, ExitCode, notFound, ValidationErrors} from './errors.js'
+import {AppError, conflict, type ErrorCode, notFound, ValidationErrors} from './errors.js'
 import {decodeCursor, KEY, MAX_PAGE, type Page, type PageRequest, toPage} from './paging.js'
 import {parsePermission} from './permissions.js'
 import {newToken} from './secrets.js'
@@ -28,7 +28,7 @@ export const inviteSchema = z.object({
 })
 export type InviteInput = z.input<typeof inviteSchema>
 
-const INVITE_CODES: Record<string, string> = {email: 'EMAIL_INVALID', role: 'ROLE_INVALID', expiresDays: 'EXPIRY_INVALID', permissions: 'PERMISSION_INVALID'}
+const INVITE_CODES: Record<string, ErrorCode> = {email: 'EMAIL_INVALID', role: 'ROLE_INVALID', expiresDays: 'EXPIRY_INVALID', permissions: 'PERMISSION_INVALID'}
 
 export interface Invitation {
   tenantId: string
@@ -68,7 +68,7 @@ async function upsertUser(tx: TransactionSql, email: string, passwordHash?: stri
   }
   // a concurrent insert of the same email is invisible to this statement's snapshot: look again
   const user = (await attempt()) ?? (await attempt())
-  if (!user) throw new AppError('USER_CONFLICT', `Could not create or find the user ${email}; try again.`, {exit: ExitCode.failed})
+  if (!user) throw new AppError('USER_CONFLICT', `Could not create or find the user ${email}; try again.`)
   return user
 }
 
@@ -87,7 +87,7 @@ export async function addMembership(
   if (existing) {
     throw conflict('MEMBER_EXISTS', `${member.email} is already a member (${existing.role}) of this tenant.`, {
       field: 'email',
-      suggestions: ['List members with `anthias user list`.'],
+      suggestions: [{command: 'user.list', text: 'List members with `{command}`.'}],
     })
   }
   const active = Boolean(member.activate && user.hasPassword)
@@ -180,7 +180,7 @@ async function findMember(tx: TransactionSql, tenant: {id: string; subdomain: st
   const [member] = await tx<{userId: string; role: Role; permissions: Record<string, boolean>; status: 'invited' | 'active'}[]>`
     select m.user_id, m.role, m.permissions, m.status from memberships m join users u on u.id = m.user_id
     where m.tenant_id = ${tenant.id} and lower(u.email) = ${address}`
-  if (!member) throw notFound('MEMBER_NOT_FOUND', `${address} is not a member of ${tenant.subdomain}.`, [`anthias user list ${tenant.subdomain}`])
+  if (!member) throw notFound('MEMBER_NOT_FOUND', `${address} is not a member of ${tenant.subdomain}.`, [{command: 'user.list', args: {tenant: tenant.subdomain}}])
   return member
 }
 
@@ -228,8 +228,8 @@ export async function removeMember(sql: Sql, tenantRef: string, email: string, c
         const pending = member.status === 'active' && others!.invited > 0
         throw conflict('LAST_OWNER', `${address} is the last ${member.status === 'active' ? 'active ' : ''}owner of ${tenant.subdomain} and cannot be removed${pending ? '; the other owners have not accepted their invitations yet' : ''}.`, {
           suggestions: pending
-            ? [`Run this again once another owner has accepted (see anthias user list ${tenant.subdomain}).`]
-            : [`Invite another owner first: anthias user invite ${tenant.subdomain} EMAIL --role owner`],
+            ? [{command: 'user.list', args: {tenant: tenant.subdomain}, text: 'Run this again once another owner has accepted (see {command}).'}]
+            : [{command: 'user.invite', args: {tenant: tenant.subdomain, email: null, role: 'owner'}, text: 'Invite another owner first: {command}'}],
         })
       }
     }

@@ -36,7 +36,7 @@ export function encodeCursor(sort: string, key: string[]): string {
 }
 
 const invalid = (message: string) =>
-  new AppError('CURSOR_INVALID', message, {field: '--after', suggestions: ['Pass the nextCursor of the previous page unchanged, with the same --sort, or start again without --after.']})
+  new AppError('CURSOR_INVALID', message, {field: 'after', suggestions: ['Pass the nextCursor of the previous page unchanged, with the same --sort, or start again without --after.']})
 
 /** The key values of a cursor made for `sort`, one a pattern, as text; CURSOR_INVALID otherwise. */
 export function decodeCursor(cursor: string, sort: string, patterns: RegExp[]): string[] {
@@ -88,7 +88,7 @@ export function parseSort<F extends string>(text: string, fields: readonly F[]):
   const field = (descending ? text.slice(1) : text).trim().toLowerCase() as F
   if (!fields.includes(field)) {
     throw new AppError('SORT_UNKNOWN', `Cannot sort by "${text}". Sort by one of: ${fields.join(', ')} (a leading - for descending).`, {
-      field: '--sort',
+      field: 'sort',
       suggestions: [...fields],
     })
   }

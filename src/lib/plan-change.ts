@@ -104,7 +104,7 @@ export async function changeTenantPlan(sql: Sql, tenantRef: string, input: PlanC
         details: {violations, usage},
         suggestions: ['Raise the limits with --max-assets / --max-users / --max-devices / --storage-quota, reduce usage first, or pass --force.'],
       })] : []),
-      ...featuresInUse.map((f) => featureInUseError(f, tenant.subdomain, `Plan ${newPlan.id}`, `anthias tenant plan ${tenant.subdomain} ${newPlan.id}`)),
+      ...featuresInUse.map((f) => featureInUseError(f, tenant.subdomain, `Plan ${newPlan.id}`, {command: 'tenant.plan', args: {tenant: tenant.subdomain, plan: newPlan.id}})),
     ]
     if (refusals.length > 0 && !input.force && !input.dryRun) throw refusals.length === 1 ? refusals[0]! : new ValidationErrors(refusals)
     const revokedApiKeys = input.force ? await releaseFeatures(tx, tenant, featuresInUse, ctx, `tenant plan ${newPlan.id} --force`) : []

@@ -8,7 +8,7 @@ import type {Sql} from 'postgres'
 import {writeAudit} from './audit.js'
 import type {Context} from './context.js'
 import {enterTenant, leaveTenant} from './db/tenant-context.js'
-import {AppError, ExitCode} from './errors.js'
+import {AppError} from './errors.js'
 import {lockTenant} from './tenant-ref.js'
 import {quotaExceeded} from './usage.js'
 
@@ -31,8 +31,7 @@ export async function setupTenantData(sql: Sql, tenantRef: string, ctx: Context)
         select user_id from memberships where tenant_id = ${tenant.id} and role = 'owner' order by status = 'active' desc, invited_at limit 1`
       if (!owner) {
         throw new AppError('OWNER_MISSING', `${tenant.subdomain} has no owner to create the welcome asset.`, {
-          exit: ExitCode.failed,
-          suggestions: [`anthias user invite ${tenant.subdomain} EMAIL --role owner`],
+          suggestions: [{command: 'user.invite', args: {tenant: tenant.subdomain, email: null, role: 'owner'}}],
         })
       }
       const created: string[] = []

@@ -22,12 +22,12 @@ import type {Sql, TransactionSql} from 'postgres'
 
 import {writeAudit} from './audit.js'
 import type {Context} from './context.js'
-import {timeoutError} from './db/connect.js'
+import {timeoutError} from './driver-errors.js'
 import {loadMigrations, type Migration} from './db/migrations.js'
 import {splitStatements, type Statement} from './db/sql-scan.js'
 import {APP_ROLE, enterTenant, leaveTenant, setTenant, tenantContext, type TenantContextRow} from './db/tenant-context.js'
 import {openTenantLogin} from './db/tenant-login.js'
-import {AppError, ExitCode} from './errors.js'
+import {AppError} from './errors.js'
 import type {OnProgress} from './progress.js'
 import {tenantKey, tenantNotFound} from './tenant-ref.js'
 
@@ -125,7 +125,6 @@ export function checkTenantScripts(files: Migration[]): void {
 function assertStillConfined(now: TenantContextRow | undefined, tenant: {id: string; subdomain: string}, login: string, file: string): void {
   if (now?.role === APP_ROLE && now.login === login && now.tenant === tenant.id) return
   throw new AppError('TENANT_MIGRATION_ESCAPED', `${file} left the context of tenant ${tenant.subdomain} (role ${now?.role}, login ${now?.login}, tenant ${now?.tenant || 'none'}); its transaction was rolled back, nothing of it was kept.`, {
-    exit: ExitCode.failed,
     details: {file, tenant: tenant.subdomain, ...now},
     suggestions: ['Remove what changes the role or the tenant setting from the script.'],
   })
@@ -182,10 +181,9 @@ function checkLedger(ledger: LedgerRow[], files: Migration[], subdomain: string)
   const byVersion = new Map(files.map((m) => [m.version, m]))
   for (const row of ledger) {
     const file = byVersion.get(row.version)
-    if (!file) throw new AppError('TENANT_MIGRATION_MISSING', `Tenant migration ${row.version} (${row.name}) is applied to ${subdomain} but its file is missing.`, {exit: ExitCode.failed})
+    if (!file) throw new AppError('TENANT_MIGRATION_MISSING', `Tenant migration ${row.version} (${row.name}) is applied to ${subdomain} but its file is missing.`)
     if (file.checksum !== row.checksum) {
       throw new AppError('TENANT_MIGRATION_CHECKSUM_MISMATCH', `Tenant migration ${row.version} (${row.name}) was edited after it was applied.`, {
-        exit: ExitCode.failed,
         suggestions: ['Restore the original file and put the change in a new tenant migration.'],
       })
     }
@@ -224,7 +222,7 @@ export async function migrateTenant(sql: Sql, tenantRef: string, options: Migrat
           const last = ledger.at(-1)
           if (!last || (options.to === undefined ? result.reverted.length > 0 : last.version <= options.to)) return false
           const file = files.find((m) => m.version === last.version)!
-          if (file.down === undefined) throw new AppError('TENANT_MIGRATION_IRREVERSIBLE', `Tenant migration ${file.version} (${file.name}) has no down script.`, {exit: ExitCode.failed})
+          if (file.down === undefined) throw new AppError('TENANT_MIGRATION_IRREVERSIBLE', `Tenant migration ${file.version} (${file.name}) has no down script.`)
           await runConfined(tx, tenant, login, fileName(file, 'down'), file.down)
           await tx`delete from tenant_migrations where tenant_id = ${tenant.id} and version = ${file.version}`
           await writeAudit(tx, {actor: ctx.actor, action: 'tenant.migrate', tenantId: tenant.id, subject: tenant.subdomain, arguments: {reverted: file.version}})
@@ -240,7 +238,7 @@ export async function migrateTenant(sql: Sql, tenantRef: string, options: Migrat
           if (!check) throw new AppError('FAKE_INITIAL_UNSUPPORTED', `Tenant migration ${next.version} (${next.name}) declares no present-if check, so it cannot be faked.`)
           const [row] = await runConfined<{present: boolean}>(tx, tenant, login, fileName(next, 'up'), presentIfQuery(check))
           if (!row?.present) {
-            throw new AppError('FAKE_INITIAL_NOT_PRESENT', `The effects of tenant migration ${next.version} (${next.name}) are not present in ${tenant.subdomain}; run it without --fake-initial.`, {exit: ExitCode.failed})
+            throw new AppError('FAKE_INITIAL_NOT_PRESENT', `The effects of tenant migration ${next.version} (${next.name}) are not present in ${tenant.subdomain}; run it without --fake-initial.`)
           }
           faked = true
         } else {
@@ -342,7 +340,6 @@ export async function migrateAllTenants(sql: Sql, options: MigrateAllOptions, ct
   const mismatched = row?.mismatched ?? []
   if (mismatched.length > 0) {
     throw new AppError('TENANT_MIGRATION_CHECKSUM_MISMATCH', `Applied tenant migrations differ from their files: ${mismatched.map((m) => `${m.version} (${m.name})`).join(', ')}.`, {
-      exit: ExitCode.failed,
       suggestions: ['Restore the original files and put changes in new tenant migrations.'],
     })
   }
@@ -374,7 +371,7 @@ export async function migrateAllTenants(sql: Sql, options: MigrateAllOptions, ct
         result.outcomes.push({subdomain: tenant.subdomain, tenantId: tenant.id, status: 'migrated', applied: todo.map((m) => m.version), durationMs: Math.round(performance.now() - began)})
         result.migrated++
       } catch (error) {
-        const e = (timeoutError(error, `Tenant ${tenant.subdomain}`, 'anthias tenant migrate --all --only-failed') ?? error) as AppError & {code?: string}
+        const e = (timeoutError(error, `Tenant ${tenant.subdomain}`, {command: 'tenant.migrate', args: {all: true, onlyFailed: true}}) ?? error) as AppError & {code?: string}
         result.outcomes.push({subdomain: tenant.subdomain, tenantId: tenant.id, status: 'failed', applied: [], durationMs: Math.round(performance.now() - began), error: {code: e.code ?? 'MIGRATION_FAILED', message: e.message}})
         result.failed++
         await writeAudit(sql, {actor: ctx.actor, action: 'tenant.migrate', tenantId: tenant.id, subject: tenant.subdomain, outcome: 'failure', errorCode: String(e.code ?? 'MIGRATION_FAILED'), arguments: {message: e.message}}).catch(() => undefined)

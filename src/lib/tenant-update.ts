@@ -136,7 +136,7 @@ export async function updateTenant(sql: Sql, tenantRef: string, input: TenantUpd
           details: {violations},
           suggestions: ['Reduce usage first, or pass --force.'],
         })] : []),
-        ...featuresInUse.map((f) => featureInUseError(f, tenant.subdomain, 'The update', `anthias tenant update ${tenant.subdomain}`)),
+        ...featuresInUse.map((f) => featureInUseError(f, tenant.subdomain, 'The update', {command: 'tenant.update', args: {tenant: tenant.subdomain}})),
       ]
       if (refusals.length > 0 && !input.force) throw refusals.length === 1 ? refusals[0]! : new ValidationErrors(refusals)
       const revokedApiKeys = await releaseFeatures(tx, tenant, featuresInUse, ctx, 'tenant update --force')

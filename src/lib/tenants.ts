@@ -197,10 +197,10 @@ const likeLiteral = (text: string) => text.replace(/[\\%_]/g, (c) => `\\${c}`)
 
 /** One page of tenants in a stable order (keyset on the sort key and the id), with the count of the filtered tenants. */
 export async function listTenants(sql: Sql, options: ListTenantsOptions, baseDomain: string): Promise<Page<TenantSummary>> {
-  const plan = options.plan === undefined ? undefined : findPlan(await loadCatalog(sql), options.plan, '--plan').id
+  const plan = options.plan === undefined ? undefined : findPlan(await loadCatalog(sql), options.plan).id
   const status = options.status === undefined ? undefined : options.status.trim().toLowerCase()
   if (status !== undefined && !(TENANT_STATUSES as readonly string[]).includes(status)) {
-    throw new AppError('STATUS_UNKNOWN', `Unknown status "${options.status}". Statuses: ${TENANT_STATUSES.join(', ')}.`, {field: '--status', suggestions: [...TENANT_STATUSES]})
+    throw new AppError('STATUS_UNKNOWN', `Unknown status "${options.status}". Statuses: ${TENANT_STATUSES.join(', ')}.`, {field: 'status', suggestions: [...TENANT_STATUSES]})
   }
   const sort = parseSort(options.sort ?? 'subdomain', TENANT_SORTS)
   // subdomains are unique (lowercased): the key alone orders; names and times need the id after them

@@ -53,7 +53,8 @@ export async function limitViolations(sql: Sql | TransactionSql, tenantId: strin
 /** The SQLSTATE of the quota triggers' refusal. */
 export const QUOTA_SQLSTATE = 'AQ001'
 
-const LIMIT_FLAG: Record<string, string> = {users: '--max-users', assets: '--max-assets', devices: '--max-devices', storage: '--storage-quota'}
+/** The input of tenant update that sets each limit. */
+const LIMIT_INPUT: Record<string, string> = {users: 'maxUsers', assets: 'maxAssets', devices: 'maxDevices', storage: 'storageQuota'}
 const LIMIT_COLUMN: Record<string, string> = {users: 'max_users', assets: 'max_assets', devices: 'max_devices', storage: 'storage_quota_gb'}
 
 /**
@@ -69,7 +70,10 @@ export function quotaExceeded(error: unknown): AppError | undefined {
   return conflict('QUOTA_EXCEEDED', e.message!, {
     field: LIMIT_COLUMN[resource],
     details,
-    suggestions: [`Raise the limit: anthias tenant update ${subdomain} ${LIMIT_FLAG[resource]} ${enough}`, ...(resource === 'users' ? [`Or remove a member: anthias user remove ${subdomain} EMAIL`] : [])],
+    suggestions: [
+      {command: 'tenant.update', args: {tenant: subdomain, [LIMIT_INPUT[resource]!]: enough}, text: 'Raise the limit: {command}'},
+      ...(resource === 'users' ? [{command: 'user.remove', args: {tenant: subdomain, email: null}, text: 'Or remove a member: {command}'}] : []),
+    ],
     cause: error,
   })
 }

@@ -9,7 +9,7 @@ import ipaddr from 'ipaddr.js'
 import {parse as parseDomain} from 'tldts'
 import {z} from 'zod'
 
-import {AppError, ValidationErrors} from './errors.js'
+import {AppError, type ErrorCode, ValidationErrors} from './errors.js'
 import {controlCharacter} from './text.js'
 
 export const RESERVED_SUBDOMAINS: ReadonlySet<string> = new Set([
@@ -56,7 +56,7 @@ const controlMessage = (label: string, found: string) => `${label} must not cont
  * zod's parse state for every value, which, checked for every bulk row, made
  * the peak RSS of a 200,000-row validation jump from 150 to 230 MB.
  */
-const issueCheck = (problem: (value: never) => {message: string; code: string; path?: string[]} | undefined) =>
+const issueCheck = (problem: (value: never) => {message: string; code: ErrorCode; path?: string[]} | undefined) =>
   (ctx: {value: unknown; issues: unknown[]}) => {
     const found = problem(ctx.value as never)
     if (found) ctx.issues.push({code: 'custom', message: found.message, input: ctx.value, path: found.path ?? [], params: {code: found.code}})
@@ -381,7 +381,7 @@ export const togglesSchema = (what: 'Features' | 'Permissions') =>
   z.custom<Record<string, boolean>>((v) => isPlainObject(v) && Object.values(v).every((on) => typeof on === 'boolean'), {error: `${what} must map names to true or false`})
 
 /** `KEY=VALUE` with a dotted key (notifications.email=true); VALUE is JSON when it parses, else text. */
-export function parseSettingAssignment(text: string, field = '--setting'): {key: string; path: string[]; value: unknown} {
+export function parseSettingAssignment(text: string, field = 'setting'): {key: string; path: string[]; value: unknown} {
   const eq = text.indexOf('=')
   const key = eq > 0 ? text.slice(0, eq).trim() : ''
   if (!isSettingKey(key)) {
@@ -412,7 +412,7 @@ export function mergeSettings(base: Settings, patch: Settings): Settings {
 }
 
 /** `--setting KEY=VALUE` flags as settings; a key and a key inside it (a=1, a.b=2) are refused with SETTING_PATH_CONFLICT. */
-export function settingsFromAssignments(assignments: string[], field = '--setting'): Settings {
+export function settingsFromAssignments(assignments: string[], field = 'setting'): Settings {
   const parsed = assignments.map((text) => parseSettingAssignment(text, field))
   const conflict = settingPathConflict(parsed.map((a) => a.key))
   if (conflict) throw settingConflict(conflict, field)
@@ -432,7 +432,7 @@ export const settingConflict = ([outer, inner]: [string, string], field: string,
 export function parseToggle(text: string, what: 'feature' | 'permission' = 'feature'): [string, boolean] {
   const match = /^\s*([a-z*][a-z0-9_.*]*)\s*(?:=\s*(true|false|yes|no|on|off|1|0)\s*)?$/i.exec(text)
   if (!match?.[1]) {
-    throw new AppError(`${what.toUpperCase()}_INVALID`, `${what === 'feature' ? 'Feature' : 'Permission'} ${JSON.stringify(text)} is not NAME=true or NAME=false`, {
+    throw new AppError(what === 'feature' ? 'FEATURE_INVALID' : 'PERMISSION_INVALID', `${what === 'feature' ? 'Feature' : 'Permission'} ${JSON.stringify(text)} is not NAME=true or NAME=false`, {
       field: what,
       suggestions: [what === 'feature' ? '--feature api_access=true' : '--permission admin=true'],
     })
@@ -442,7 +442,7 @@ export function parseToggle(text: string, what: 'feature' | 'permission' = 'feat
 }
 
 /** The stable error code of a field whose schema is a plain zod type (refinements name their own). */
-const FIELD_CODES: Record<string, string> = {
+const FIELD_CODES: Record<string, ErrorCode> = {
   name: 'NAME_INVALID',
   contactEmail: 'EMAIL_INVALID',
   ownerEmail: 'EMAIL_INVALID',
@@ -471,7 +471,8 @@ function plainMessage(message: string, field: string): string {
 /** zod issues as AppErrors: the code from the refinement or the field, the field from the path. */
 export function issuesToErrors(error: z.ZodError, fieldName: (path: PropertyKey[]) => string = (p) => p.join('.'), line?: number): AppError[] {
   return error.issues.map((issue) => {
-    const params = (issue as {params?: {code?: string; suggestion?: string}}).params
+    // params.code is set by this module's refinements only, each from an ErrorCode
+    const params = (issue as {params?: {code?: ErrorCode; suggestion?: string}}).params
     const field = fieldName(issue.path)
     return new AppError(params?.code ?? FIELD_CODES[String(issue.path[0])] ?? 'INVALID_INPUT', plainMessage(issue.message, field), {
       field,

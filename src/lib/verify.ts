@@ -1,5 +1,6 @@
 /** The guide's post-provisioning checklist as checks, each pass or fail with the reason. */
 import type {Sql} from 'postgres'
+import type {Action} from './errors.js'
 
 import type {Context} from './context.js'
 import {describeMissing, missingFeatures} from './feature-use.js'
@@ -12,6 +13,8 @@ export interface Check {
   name: string
   ok: boolean
   detail: string
+  /** a failed check's remedy, for the front end to render ('repair with: {command}') */
+  repair?: Action
 }
 
 export interface VerifyResult {
@@ -26,7 +29,7 @@ const BCRYPT = /^\$2[aby]\$(1[2-9]|[23]\d)\$[./A-Za-z0-9]{53}$/
 export async function verifyTenant(sql: Sql, tenantRef: string, ctx: Context): Promise<VerifyResult> {
   const tenant = await getTenant(sql, tenantRef, ctx.baseDomain)
   const checks: Check[] = []
-  const check = (name: string, ok: boolean, pass: string, fail: string) => checks.push({name, ok, detail: ok ? pass : fail})
+  const check = (name: string, ok: boolean, pass: string, fail: string, repair?: Action) => checks.push({name, ok, detail: ok ? pass : fail, ...(ok || !repair ? {} : {repair})})
 
   check('tenant active', tenant.status === 'active', 'status is active', `status is ${tenant.status}`)
 
@@ -45,7 +48,7 @@ export async function verifyTenant(sql: Sql, tenantRef: string, ctx: Context): P
 
   const state = await inspectRls(sql)
   const tableProblems = rlsProblems({...state, role: {exists: true, bypassRls: false, superuser: false}})
-  check('row-level security on every tenant_id table', tableProblems.length === 0, `${state.tables.length} tables enabled, forced and policed`, `${tableProblems.join('; ')}; repair with: anthias tenant migrate --tenant ${tenant.subdomain} --setup-rls`)
+  check('row-level security on every tenant_id table', tableProblems.length === 0, `${state.tables.length} tables enabled, forced and policed`, tableProblems.join('; '), {command: 'tenant.migrate', args: {tenant: tenant.subdomain, setupRls: true}, text: 'repair with: {command}'})
   const roleProblems = rlsProblems({...state, tables: state.tables.map((t) => ({...t, enabled: true, forced: true, policyOk: true, otherPolicies: [], missingGrants: []}))})
   check('application role', roleProblems.length === 0, 'anthias_app owns no table and has no BYPASSRLS', roleProblems.join('; '))
 
@@ -62,7 +65,7 @@ export async function verifyTenant(sql: Sql, tenantRef: string, ctx: Context): P
   const ledger = await sql<{version: number; checksum: string}[]>`select version, checksum from tenant_migrations where tenant_id = ${tenant.id}`
   const pending = files.filter((f) => !ledger.some((l) => l.version === f.version && l.checksum === f.checksum))
   check('tenant migrations up to date', pending.length === 0, `${files.length} of ${files.length} applied`,
-    `pending: ${pending.map((p) => `${p.version} ${p.name}`).join(', ')}; run: anthias tenant migrate --tenant ${tenant.subdomain}`)
+    `pending: ${pending.map((p) => `${p.version} ${p.name}`).join(', ')}`, {command: 'tenant.migrate', args: {tenant: tenant.subdomain}, text: 'run: {command}'})
 
   const missing = await missingFeatures(sql, tenant.id, tenant.features)
   check('features consistent with plan', missing.length === 0, `plan ${tenant.plan}: ${tenant.features.join(', ')}`,

@@ -6,7 +6,7 @@ import chalk from 'chalk'
 import Table from 'cli-table3'
 import {stripVTControlCharacters} from 'node:util'
 
-import type {AppError, ValidationErrors} from '../lib/errors.js'
+import {type Action, type AppError, isAction, type ValidationErrors} from '../lib/errors.js'
 import {escapeControls} from '../lib/text.js'
 
 export {escapeControls}
@@ -74,22 +74,23 @@ export function keyValues(entries: [string, unknown, ((text: string) => string)?
 
 export const heading = (text: string) => chalk.bold(text)
 
-function errorLines(error: AppError, indent = ''): string[] {
+function errorLines(error: AppError, render: (action: Action) => string, indent = ''): string[] {
   const where = [error.line === undefined ? '' : `line ${error.line}`, error.field ? `field ${escapeControls(error.field)}` : '']
     .filter(Boolean)
     .join(', ')
   // messages quote the input: its control characters are shown, not sent to the terminal
   const lines = [`${indent}${symbols.fail} ${chalk.red.bold(error.code)}${where ? chalk.dim(` (${where})`) : ''}: ${escapeControls(error.message)}`]
-  if (error.suggestions.length > 0) lines.push(`${indent}  ${symbols.arrow} ${error.suggestions.map(escapeControls).join(chalk.dim(' | '))}`)
+  if (error.suggestions.length > 0) lines.push(`${indent}  ${symbols.arrow} ${error.suggestions.map((s) => escapeControls(isAction(s) ? render(s) : s)).join(chalk.dim(' | '))}`)
   return lines
 }
 
-export function formatError(error: AppError | ValidationErrors): string {
+/** An error block for stderr, its actions rendered by `render` (src/ui/hints.ts: as command lines). */
+export function formatError(error: AppError | ValidationErrors, render: (action: Action) => string): string {
   const nested = (error as ValidationErrors).errors
   if (nested && nested.length > 1) {
-    return [`${symbols.fail} ${chalk.red.bold(error.code)}: ${escapeControls(error.message)}`, ...nested.flatMap((e) => errorLines(e, '  '))].join('\n')
+    return [`${symbols.fail} ${chalk.red.bold(error.code)}: ${escapeControls(error.message)}`, ...nested.flatMap((e) => errorLines(e, render, '  '))].join('\n')
   }
-  return errorLines(nested?.[0] ?? error).join('\n')
+  return errorLines(nested?.[0] ?? error, render).join('\n')
 }
 
 /** `assets   [██████░░░░░░░|░░░] 612/750 (82%)`: the bar in colour past the threshold, which is marked with |. */

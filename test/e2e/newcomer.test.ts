@@ -1,6 +1,7 @@
 import {mkdtemp, rm, writeFile} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
+import {fileURLToPath} from 'node:url'
 
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
@@ -35,6 +36,16 @@ describe('the newcomer path', () => {
     }
     const [row] = await t.sql<{count: number}[]>`select count(*)::int as count from tenants where subdomain in ('example-signage', 'example-retail')`
     expect(row?.count).toBe(2)
+  })
+
+  it('hints name the command that works: ./bin/run.js in the clone without anthias on PATH, else anthias', async () => {
+    const clone = {env: {...env, PATH: process.env.PATH}, cwd: fileURLToPath(new URL('../..', import.meta.url))}
+    const json = await cli(['tenant', 'show', 'nobody-here', '--json'], clone)
+    expect(json.json?.error).toMatchObject({code: 'TENANT_NOT_FOUND', suggestions: ['List tenants with `./bin/run.js tenant list`.']})
+    const human = await cli(['tenant', 'creat'], clone)
+    expect(human.stderr).toContain('./bin/run.js tenant create | Run "./bin/run.js --help" for the topics and commands.')
+    const installed = await cli(['tenant', 'show', 'nobody-here', '--json'], {env})
+    expect(installed.json?.error?.suggestions).toEqual(['List tenants with `anthias tenant list`.'])
   })
 
   it('a DATABASE_URL naming a database the server lacks says so, with the createdb command that makes it', async () => {

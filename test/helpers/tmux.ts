@@ -1,13 +1,13 @@
 import {execFileSync} from 'node:child_process'
 
-import {BIN} from './cli.js'
+import {BIN, PATH_WITH_ANTHIAS} from './cli.js'
 
 /** The built CLI in a real terminal: tmux runs it, send-keys types, capture-pane reads the screen. */
 export class Terminal {
   private readonly socket = `anthias-test-${process.pid}-${Math.random().toString(36).slice(2, 8)}`
 
   constructor(args: string[], env: Record<string, string>, size = {columns: 80, rows: 40}) {
-    const vars = Object.entries(env).map(([k, v]) => `${k}=${shellQuote(v)}`)
+    const vars = Object.entries({PATH: PATH_WITH_ANTHIAS, ...env}).map(([k, v]) => `${k}=${shellQuote(v)}`)
     const command = `env -u CI -u NO_COLOR ${vars.join(' ')} ${shellQuote(process.execPath)} ${shellQuote(BIN)} ${args.map(shellQuote).join(' ')}; echo "EXIT=$?"; sleep 600`
     this.tmux('new-session', '-d', '-s', 'cli', '-x', String(size.columns), '-y', String(size.rows), command)
   }

@@ -106,7 +106,7 @@ describe('backup files: exact format, safe writing', () => {
     for (const [what, forged] of forgeries) {
       const bad = join(dir, 'forged.sql')
       await writeFile(bad, forged)
-      await expect(restoreTenant(t.sql, bad, {confirmName: 'Exact'}, ctx), what).rejects.toMatchObject({code: 'BACKUP_INVALID', exit: 2})
+      await expect(restoreTenant(t.sql, bad, {confirmName: 'Exact'}, ctx), what).rejects.toMatchObject({code: 'BACKUP_INVALID', kind: 'invalid'})
     }
     expect(await snapshot(t.sql)).toEqual(before)
   })
@@ -147,8 +147,8 @@ describe('backup files: exact format, safe writing', () => {
         const line = forged.split('\n').indexOf(extra) + 1
         const bad = join(dir, 'extra-user.sql')
         await writeFile(bad, forged)
-        await expect(readBackup(bad)).rejects.toMatchObject({code: 'BACKUP_INVALID', exit: 2, line, message: expect.stringMatching(/no member of the tenant/)})
-        await expect(restoreTenant(t.sql, bad, {confirmName: 'Crossing'}, ctx)).rejects.toMatchObject({code: 'BACKUP_INVALID', exit: 2, line})
+        await expect(readBackup(bad)).rejects.toMatchObject({code: 'BACKUP_INVALID', kind: 'invalid', line, message: expect.stringMatching(/no member of the tenant/)})
+        await expect(restoreTenant(t.sql, bad, {confirmName: 'Crossing'}, ctx)).rejects.toMatchObject({code: 'BACKUP_INVALID', kind: 'invalid', line})
       }
       // and the other way round: a membership without its users row
       const orphan = join(dir, 'orphan-member.sql')
@@ -193,10 +193,10 @@ describe('backup files: exact format, safe writing', () => {
     const listing = await readdir(dir)
 
     for (const target of [existing, fifo, link, dangling]) {
-      await expect(backupTenant(t.sql, 'exact', target)).rejects.toMatchObject({code: 'BACKUP_EXISTS', exit: 2, field: 'output'})
+      await expect(backupTenant(t.sql, 'exact', target)).rejects.toMatchObject({code: 'BACKUP_EXISTS', kind: 'invalid', field: 'output'})
     }
     for (const target of [fifo, link, dangling]) {
-      await expect(backupTenant(t.sql, 'exact', target, {force: true})).rejects.toMatchObject({code: 'BACKUP_NOT_A_FILE', exit: 2})
+      await expect(backupTenant(t.sql, 'exact', target, {force: true})).rejects.toMatchObject({code: 'BACKUP_NOT_A_FILE', kind: 'invalid'})
     }
     expect(await readFile(existing, 'utf8')).toBe('an earlier backup\n')
     expect(await readFile(victim, 'utf8')).toBe('not yours\n')

@@ -174,7 +174,7 @@ describe('backup, restore, recovery, deletion and monitoring', () => {
     // each overwrites the live tenant: confirmed, and backed up first
     const safety = join(dir, 'before-tamper.sql')
     for (const [bad, message] of [[changed, /checksum/], [retargeted, /another tenant/], [truncated, /truncated|checksum|another tenant/]] as const) {
-      await expect(restoreTenant(t.sql, bad, {confirmName: 'Backed Up', backup: safety}, ctx)).rejects.toMatchObject({code: 'BACKUP_INVALID', exit: 2, message: expect.stringMatching(message)})
+      await expect(restoreTenant(t.sql, bad, {confirmName: 'Backed Up', backup: safety}, ctx)).rejects.toMatchObject({code: 'BACKUP_INVALID', kind: 'invalid', message: expect.stringMatching(message)})
     }
     expect(await snapshot(t.sql)).toEqual(before)
     // nothing was restored, so no backup of the tenant before it is left behind

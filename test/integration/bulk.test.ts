@@ -188,8 +188,8 @@ describe('bulk provisioning', () => {
 
   it('refuses a missing file or a directory with FILE_UNREADABLE, and a reader never waits on one', async () => {
     for (const path of [join(dir, 'missing.csv'), dir]) {
-      await expect(provisionFromSource(t.sql, csvSource(path), ctx)).rejects.toMatchObject({code: 'FILE_UNREADABLE', field: 'FILE', exit: 2})
-      await expect(provisionFromSource(t.sql, configSource(path), ctx)).rejects.toMatchObject({code: 'FILE_UNREADABLE', field: 'FILE', exit: 2})
+      await expect(provisionFromSource(t.sql, csvSource(path), ctx)).rejects.toMatchObject({code: 'FILE_UNREADABLE', field: 'file', kind: 'invalid'})
+      await expect(provisionFromSource(t.sql, configSource(path), ctx)).rejects.toMatchObject({code: 'FILE_UNREADABLE', field: 'file', kind: 'invalid'})
       await expect(csvSource(path).batches().next()).rejects.toMatchObject({code: 'FILE_UNREADABLE'})
     }
   })

@@ -3,6 +3,7 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {resolveContext} from '../../src/lib/context.js'
 import {AppError, ValidationErrors} from '../../src/lib/errors.js'
+import {exitCodeOf} from '../../src/exit-codes.js'
 import {createTenant, type TenantInput} from '../../src/lib/tenants.js'
 import {createTestDatabase, snapshot, type TestDatabase} from '../helpers/db.js'
 
@@ -12,8 +13,8 @@ async function codesOf(promise: Promise<unknown>): Promise<{codes: string[]; fie
   try {
     await promise
   } catch (error) {
-    if (error instanceof ValidationErrors) return {codes: error.errors.map((e) => e.code), fields: error.errors.map((e) => e.field), exit: error.exit}
-    if (error instanceof AppError) return {codes: [error.code], fields: [error.field], exit: error.exit}
+    if (error instanceof ValidationErrors) return {codes: error.errors.map((e) => e.code), fields: error.errors.map((e) => e.field), exit: exitCodeOf(error)}
+    if (error instanceof AppError) return {codes: [error.code], fields: [error.field], exit: exitCodeOf(error)}
     throw error
   }
   throw new Error('expected a refusal')

@@ -1,6 +1,7 @@
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {createApiKey, listApiKeys, revokeApiKey} from '../../src/lib/api-keys.js'
+import {exitCodeOf} from '../../src/exit-codes.js'
 import {resolveContext} from '../../src/lib/context.js'
 import {withTenant} from '../../src/lib/db/tenant-context.js'
 import {inviteUser, listMembers, removeMember, resendInvitation} from '../../src/lib/members.js'
@@ -24,7 +25,7 @@ async function refusal(promise: Promise<unknown>): Promise<{code: string; codes:
   const error = await promise.then(() => {
     throw new Error('expected a refusal')
   }, (e) => e)
-  return {code: error.code, codes: error.errors?.map((e: {code: string}) => e.code) ?? [error.code], exit: error.exit, message: error.message}
+  return {code: error.code, codes: error.errors?.map((e: {code: string}) => e.code) ?? [error.code], exit: exitCodeOf(error), message: error.message}
 }
 
 describe('members, API keys, plan changes and security', () => {
@@ -77,7 +78,7 @@ describe('members, API keys, plan changes and security', () => {
     ])
     expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1)
     const rejected = results.find((r) => r.status === 'rejected') as PromiseRejectedResult
-    expect(rejected.reason).toMatchObject({code: 'QUOTA_EXCEEDED', exit: 4, details: {used: 2, limit: 2}})
+    expect(rejected.reason).toMatchObject({code: 'QUOTA_EXCEEDED', kind: 'conflict', details: {used: 2, limit: 2}})
     expect(rejected.reason.message).toContain('2 in use of 2')
     expect((await listMembers(t.sql, 'basic-co')).items).toHaveLength(2)
   })
@@ -96,7 +97,7 @@ describe('members, API keys, plan changes and security', () => {
     const results = await Promise.allSettled(['a@two.example.com', 'b@two.example.com'].map((email) => removeMember(t.sql, 'two-owners', email, ctx)))
     expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1)
     const rejected = results.find((r) => r.status === 'rejected') as PromiseRejectedResult
-    expect(rejected.reason).toMatchObject({code: 'LAST_OWNER', exit: 4, message: expect.stringContaining('have not accepted their invitations yet')})
+    expect(rejected.reason).toMatchObject({code: 'LAST_OWNER', kind: 'conflict', message: expect.stringContaining('have not accepted their invitations yet')})
     const owners = (await listMembers(t.sql, 'two-owners')).items
     expect(owners.map((m) => m.status).sort()).toEqual(['active', 'invited'])
   })
@@ -121,12 +122,12 @@ describe('members, API keys, plan changes and security', () => {
   it('two API key creates with the same name at once: one wins, the other gets APIKEY_NAME_TAKEN', async () => {
     const results = await Promise.allSettled([1, 2].map(() => createApiKey(t.sql, 'client-org', {name: 'Race', permissions: ['*']}, ctx)))
     expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1)
-    expect((results.find((r) => r.status === 'rejected') as PromiseRejectedResult).reason).toMatchObject({code: 'APIKEY_NAME_TAKEN', exit: 4})
+    expect((results.find((r) => r.status === 'rejected') as PromiseRejectedResult).reason).toMatchObject({code: 'APIKEY_NAME_TAKEN', kind: 'conflict'})
   })
 
   it('needs api_access: basic gets FEATURE_DISABLED naming the plans that include it', async () => {
     const r = await refusal(createApiKey(t.sql, 'basic-co', {name: 'k', permissions: ['assets.read']}, ctx))
-    expect(r).toMatchObject({code: 'FEATURE_DISABLED', exit: 4})
+    expect(r).toMatchObject({code: 'FEATURE_DISABLED', kind: 'conflict'})
     expect(r.message).toContain('professional and enterprise')
   })
 
@@ -146,7 +147,7 @@ describe('members, API keys, plan changes and security', () => {
     })
     const before = await snapshot(t.sql)
     const r = await refusal(changeTenantPlan(t.sql, 'busy-co', {plan: 'basic'}, ctx))
-    expect(r).toMatchObject({code: 'LIMIT_BELOW_USAGE', exit: 4})
+    expect(r).toMatchObject({code: 'LIMIT_BELOW_USAGE', kind: 'conflict'})
     expect(r.message).toContain('assets: 101 in use > 100')
     expect(r.message).toContain('devices: 6 in use > 5')
     expect(r.message).toContain('storage: 19.73 GB in use > 10 GB')

@@ -100,7 +100,7 @@ describe('quotas, enforced by the database', () => {
     const downgrade = caught(updateTenant(t.sql, 'pending-insert', {maxDevices: 2}, ctx))
     await someoneWaits(t.sql)
     await close(app, 'commit')
-    expect(await downgrade).toMatchObject({code: 'LIMIT_BELOW_USAGE', exit: 4, message: expect.stringContaining('devices: 3 in use > 2')})
+    expect(await downgrade).toMatchObject({code: 'LIMIT_BELOW_USAGE', kind: 'conflict', message: expect.stringContaining('devices: 3 in use > 2')})
     const [row] = await t.sql`select max_devices from tenants where id = ${id}`
     expect(row).toEqual({maxDevices: 3})
   })
@@ -122,10 +122,14 @@ describe('quotas, enforced by the database', () => {
     await tenant('full-house', {maxUsers: 1})
     const error = await caught(inviteUser(t.sql, 'full-house', {email: 'late@full-house.example.com', role: 'viewer'}, ctx))
     expect(error).toMatchObject({
-      code: 'QUOTA_EXCEEDED', exit: 4, field: 'max_users',
+      code: 'QUOTA_EXCEEDED', kind: 'conflict', field: 'max_users',
       message: 'users: 1 in use of 1 allowed (max_users) in full-house; 1 more refused',
       details: {resource: 'users', used: 1, adding: 1, limit: 1},
-      suggestions: ['Raise the limit: anthias tenant update full-house --max-users 2', 'Or remove a member: anthias user remove full-house EMAIL'],
+      // as data; the CLI renders them 'Raise the limit: anthias tenant update full-house --max-users 2' (test/unit/hints.test.ts)
+      suggestions: [
+        {command: 'tenant.update', args: {tenant: 'full-house', maxUsers: 2}, text: 'Raise the limit: {command}'},
+        {command: 'user.remove', args: {tenant: 'full-house', email: null}, text: 'Or remove a member: {command}'},
+      ],
     })
     expect((await listMembers(t.sql, 'full-house')).items).toHaveLength(1)
     const [user] = await t.sql`select count(*)::int as n from users where email = 'late@full-house.example.com'`
@@ -142,7 +146,7 @@ describe('quotas, enforced by the database', () => {
       await tx`update assets set name = name || ' (renamed)', play_order = 2`
       await tx`delete from assets where name = 'a1 (renamed)'`
     })
-    expect(await caught(setupTenantData(t.sql, 'forced-over', ctx))).toMatchObject({code: 'QUOTA_EXCEEDED', exit: 4, details: {resource: 'assets', used: 2, limit: 1}})
+    expect(await caught(setupTenantData(t.sql, 'forced-over', ctx))).toMatchObject({code: 'QUOTA_EXCEEDED', kind: 'conflict', details: {resource: 'assets', used: 2, limit: 1}})
     expect((await tenantUsage(t.sql, id)).assets).toBe(2)
   })
 

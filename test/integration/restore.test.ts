@@ -130,7 +130,7 @@ describe('restore: copies, recovery, sequences, domains', () => {
     await deleteTenant(t.sql, 'shop', 'Shop', ctx)
     await createTenant(t.sql, {name: 'Shop Two', subdomain: 'shop-two', ownerEmail: 'owner@shop2.example.com', customDomain: 'shop.example.com'}, ctx)
     const before = await snapshot(t.sql)
-    await expect(restoreTenant(t.sql, file, {}, ctx)).rejects.toMatchObject({code: 'CUSTOM_DOMAIN_TAKEN', exit: 4, field: 'custom_domain'})
+    await expect(restoreTenant(t.sql, file, {}, ctx)).rejects.toMatchObject({code: 'CUSTOM_DOMAIN_TAKEN', kind: 'conflict', field: 'custom_domain'})
     expect(await snapshot(t.sql)).toEqual(before)
     // a copy has no custom domain, so it can be restored beside the new holder
     expect((await restoreTenant(t.sql, file, {as: 'shop-old'}, ctx)).rows.tenants).toBe(1)
@@ -143,8 +143,8 @@ describe('restore: copies, recovery, sequences, domains', () => {
     await withTenant(t.sql, tenant.id, (tx) => tx`insert into devices (tenant_id, name) values (${tenant.id}, 'Added after the backup')`)
     const before = await snapshot(t.sql)
     const safety = join(dir, 'live-before.sql')
-    await expect(restoreTenant(t.sql, file, {backup: safety}, ctx)).rejects.toMatchObject({code: 'CONFIRMATION_REQUIRED', exit: 2, field: 'confirm-name'})
-    await expect(restoreTenant(t.sql, file, {confirmName: 'live co', backup: safety}, ctx)).rejects.toMatchObject({code: 'CONFIRMATION_MISMATCH', exit: 2})
+    await expect(restoreTenant(t.sql, file, {backup: safety}, ctx)).rejects.toMatchObject({code: 'CONFIRMATION_REQUIRED', kind: 'invalid', field: 'confirm-name'})
+    await expect(restoreTenant(t.sql, file, {confirmName: 'live co', backup: safety}, ctx)).rejects.toMatchObject({code: 'CONFIRMATION_MISMATCH', kind: 'invalid'})
     expect(await snapshot(t.sql)).toEqual(before)
     expect(existsSync(safety)).toBe(false)
 

@@ -51,7 +51,7 @@ describe('settings keys that would reach a prototype', () => {
 
   it('--setting __proto__.plan=x and constructor.x=1 are refused, not dropped', () => {
     for (const assignment of ['__proto__.plan=enterprise', 'constructor.x=1', 'a.prototype=1']) {
-      expect(() => settingsFromAssignments([assignment])).toThrow(expect.objectContaining({code: 'SETTING_KEY_FORBIDDEN', field: '--setting'}))
+      expect(() => settingsFromAssignments([assignment])).toThrow(expect.objectContaining({code: 'SETTING_KEY_FORBIDDEN', field: 'setting'}))
     }
     expect(pristine()).toEqual({plan: undefined, x: undefined, polluted: []})
   })
@@ -100,7 +100,7 @@ describe('settings limits', () => {
   })
 
   it('--since spans are bounded to 100 years', () => {
-    expect(() => parseSince('99999999999d')).toThrow(expect.objectContaining({code: 'TIME_INVALID', field: '--since'}))
+    expect(() => parseSince('99999999999d')).toThrow(expect.objectContaining({code: 'TIME_INVALID', field: 'since'}))
     expect(() => parseSince('yesterday-ish')).toThrow(expect.objectContaining({code: 'TIME_INVALID'}))
     expect(parseSince('36500d').getTime()).toBeLessThan(Date.now())
   })

@@ -2,6 +2,7 @@ import {Flags} from '@oclif/core'
 
 import {BaseCommand, describe} from '../../base.js'
 import {AppError} from '../../lib/errors.js'
+import {invocation, shellWord} from '../../ui/hints.js'
 
 interface MigrateResult {
   direction: 'up' | 'down'
@@ -68,8 +69,8 @@ Every command applies pending migrations on connect; this command shows and cont
     const list = reverting.map((m) => `${String(m.version).padStart(4, '0')} ${m.name}`).join(', ')
     if (!this.interactive) {
       throw new AppError('CONFIRMATION_REQUIRED', `Reverting ${list} drops what they created, data included, and there is no terminal to ask in; nothing was reverted.`, {
-        field: '--yes',
-        suggestions: [`anthias ${['db', 'migrate', ...this.argv, '--yes'].join(' ')}`],
+        field: 'yes',
+        suggestions: [[invocation(this.config.bin), 'db', 'migrate', ...this.argv.map(shellWord), '--yes'].join(' ')],
       })
     }
     const {confirm} = await import('@inquirer/prompts')

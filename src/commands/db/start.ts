@@ -14,7 +14,7 @@ export default class DbStart extends BaseCommand<typeof DbStart> {
     const url = await server.start()
     await this.database()
     const result = {dataDir: server.dataDir, url: maskUrl(url)}
-    this.log(`${symbols.ok} Embedded PostgreSQL running at ${result.url}\n  data dir ${result.dataDir}\n  stop it with: anthias db stop`)
+    this.log(`${symbols.ok} Embedded PostgreSQL running at ${result.url}\n  data dir ${result.dataDir}\n  stop it with: ${this.commandLine({command: 'db.stop'})}`)
     return result
   }
 }

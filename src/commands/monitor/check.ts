@@ -1,7 +1,7 @@
 import {Args, Flags} from '@oclif/core'
 
 import {BaseCommand, describe} from '../../base.js'
-import {AppError, ExitCode} from '../../lib/errors.js'
+import {AppError} from '../../lib/errors.js'
 
 export default class MonitorCheck extends BaseCommand<typeof MonitorCheck> {
   static override description = describe(
@@ -31,7 +31,6 @@ Exits 10 when any threshold is breached, so cron can act on it: 0 all clear, 10 
     }
     if (result.breaches.length > 0) {
       this.fail(new AppError('THRESHOLDS_BREACHED', `${result.breaches.length} threshold(s) breached in ${result.checked} tenant(s).`, {
-        exit: ExitCode.breaches,
         suggestions: ['Raise the quota (tenant plan, tenant update) or reduce usage; each breach is queued once per channel.'],
       }))
     }

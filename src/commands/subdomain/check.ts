@@ -1,7 +1,7 @@
 import {Args} from '@oclif/core'
 
 import {BaseCommand, describe} from '../../base.js'
-import {AppError, ExitCode} from '../../lib/errors.js'
+import {AppError} from '../../lib/errors.js'
 import type {SubdomainCheck} from '../../lib/subdomains.js'
 
 export default class SubdomainCheckCommand extends BaseCommand<typeof SubdomainCheckCommand> {
@@ -24,8 +24,8 @@ export default class SubdomainCheckCommand extends BaseCommand<typeof SubdomainC
     if (result.suggestions.length > 0) this.log(`  ${symbols.arrow} free: ${result.suggestions.join(', ')}`)
     if (!result.available) {
       this.fail(new AppError('SUBDOMAIN_UNAVAILABLE', result.reason, {
-        exit: result.status === 'taken' ? ExitCode.conflict : ExitCode.usage,
-        field: 'SUBDOMAIN',
+        kind: result.status === 'taken' ? 'conflict' : 'invalid',
+        field: 'subdomain',
         suggestions: result.suggestions,
       }))
     }

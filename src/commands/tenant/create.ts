@@ -51,8 +51,8 @@ Default password policy: at least 8 characters with an uppercase letter, a lower
       throw new AppError('MISSING_INPUT', missing
         ? `Missing ${name === undefined ? 'the NAME and SUBDOMAIN arguments' : 'the SUBDOMAIN argument'}, and there is no terminal to ask in.`
         : '--interactive needs a terminal (and no CI, --no-input or --json).', {
-        field: name === undefined ? 'NAME' : 'SUBDOMAIN',
-        suggestions: ['anthias tenant create "Acme Corp" acme-corp --plan professional'],
+        field: name === undefined ? 'name' : 'subdomain',
+        suggestions: [{command: 'tenant.create', args: {name: 'Acme Corp', subdomain: 'acme-corp', plan: 'professional'}}],
       })
     }
     const input = await this.buildInput(name, subdomain)
@@ -120,7 +120,7 @@ Default password policy: at least 8 characters with an uppercase letter, a lower
     if (t.customDomain) {
       next.push(`DNS: create the record ${t.customDomain} CNAME app.${baseDomain}, then issue its TLS certificate`)
     }
-    next.push(`open ${t.accessUrl}`, `anthias tenant show ${t.subdomain}`)
+    next.push(`open ${t.accessUrl}`, this.commandLine({command: 'tenant.show', args: {tenant: t.subdomain}}))
     this.log(`\nNext steps:\n${next.map((n) => `  ${symbols.arrow} ${n}`).join('\n')}`)
   }
 }

@@ -1,7 +1,7 @@
 import {Flags} from '@oclif/core'
 
 import {BaseCommand, describe} from '../../base.js'
-import {AppError, ExitCode} from '../../lib/errors.js'
+import {AppError} from '../../lib/errors.js'
 
 export default class TenantMigrate extends BaseCommand<typeof TenantMigrate> {
   static override hiddenAliases = ['migrate_tenant']
@@ -50,7 +50,7 @@ A tenant migration holds data statements only: before any tenant is touched, a s
         const {getTenant} = await import('../../lib/tenants.js')
         const probe = await leakProbe(sql, (await getTenant(sql, f.tenant, ctx.baseDomain)).id)
         rls.leaks = probe.leaks
-        if (probe.leaks > 0) throw new AppError('RLS_LEAK', `The leak probe sees ${probe.leaks} of this tenant's rows from outside it.`, {exit: ExitCode.failed, details: {...probe}})
+        if (probe.leaks > 0) throw new AppError('RLS_LEAK', `The leak probe sees ${probe.leaks} of this tenant's rows from outside it.`, {details: {...probe}})
         this.log(`${symbols.ok} Leak probe: no rows visible from another tenant's context or with no tenant set`)
       }
     }
@@ -76,8 +76,7 @@ A tenant migration holds data statements only: before any tenant is touched, a s
       if (failed.length > 0) this.log(table(['tenant', 'status', 'ms', 'error'], failed.map((o) => [o.subdomain, o.status, o.durationMs, `${o.error?.code}: ${o.error?.message}`])))
       if (result.failed > 0) {
         this.fail(new AppError(f['continue-on-error'] ? 'MIGRATE_PARTIAL' : 'MIGRATE_FAILED', `${result.failed} tenant(s) failed to migrate; see result.outcomes.`, {
-          exit: f['continue-on-error'] ? ExitCode.partial : ExitCode.failed,
-          suggestions: [`Fix the cause and run \`${this.config.bin} tenant migrate --all --only-failed\`.`],
+          suggestions: [{command: 'tenant.migrate', args: {all: true, onlyFailed: true}, text: 'Fix the cause and run `{command}`.'}],
         }))
       }
       return {...result, rls}

@@ -40,7 +40,7 @@ A change whose limits fall below current usage (assets, users, devices, storage)
     const input: PlanChangeInput = {plan: this.args.plan ?? '', ...limitsFromFlags(this.flags), features: await featuresFromFlags(this.flags.feature), force: this.flags.force}
     if (this.args.plan === undefined) {
       if (!this.interactive) {
-        throw new AppError('MISSING_INPUT', 'Missing the PLAN argument, and there is no terminal to ask in.', {field: 'PLAN', suggestions: [`anthias tenant plan ${this.args.tenant} professional`]})
+        throw new AppError('MISSING_INPUT', 'Missing the PLAN argument, and there is no terminal to ask in.', {field: 'plan', suggestions: [{command: 'tenant.plan', args: {tenant: this.args.tenant, plan: 'professional'}}]})
       }
       const {confirm} = await import('@inquirer/prompts')
       const {listPlans} = await import('../../lib/plans.js')

@@ -70,7 +70,7 @@ The manifest and every table's checksum are verified first, every row must belon
     this.log(`${symbols.ok} Restored ${result.subdomain} (${result.mode}, ${result.durationMs} ms); row counts verified`)
     this.log(table(['table', 'rows'], Object.entries(result.rows)))
     if (result.copy) {
-      this.log(`${symbols.warn} A copy gets no credentials of the original: ${result.copy.apiKeysDropped} API key(s) not copied (anthias apikey create ${result.subdomain} ...)`)
+      this.log(`${symbols.warn} A copy gets no credentials of the original: ${result.copy.apiKeysDropped} API key(s) not copied (${this.commandLine({command: 'apikey.create', args: {tenant: result.subdomain}})} ...)`)
       if (result.copy.invitations.length > 0) {
         this.log(`${symbols.warn} Pending invitations re-issued; the tokens are shown once:`)
         // whole, one per line: a table would cut a token to fit the terminal

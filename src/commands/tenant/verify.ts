@@ -1,7 +1,7 @@
 
 import {BaseCommand, describe} from '../../base.js'
 import {tenantArg} from '../../flags.js'
-import {AppError, ExitCode} from '../../lib/errors.js'
+import {AppError} from '../../lib/errors.js'
 import type {VerifyResult} from '../../lib/verify.js'
 
 export default class TenantVerify extends BaseCommand<typeof TenantVerify> {
@@ -17,12 +17,11 @@ Exit 1 if any check fails; "tenant migrate --tenant T --setup-rls" repairs the r
     const {verifyTenant} = await import('../../lib/verify.js')
     const {symbols} = await import('../../ui/format.js')
     const result = await verifyTenant((await this.database()).sql, this.args.tenant, await this.context())
-    for (const c of result.checks) this.log(`${c.ok ? symbols.ok : symbols.fail} ${c.name}: ${c.detail}`)
+    for (const c of result.checks) this.log(`${c.ok ? symbols.ok : symbols.fail} ${c.name}: ${c.detail}${c.repair ? `; ${this.commandLine(c.repair)}` : ''}`)
     const failed = result.checks.filter((c) => !c.ok)
     if (failed.length > 0) {
       this.fail(new AppError('VERIFY_FAILED', `${failed.length} check(s) failed: ${failed.map((c) => c.name).join(', ')}.`, {
-        exit: ExitCode.failed,
-        suggestions: [`See result.checks; \`${this.config.bin} tenant migrate --tenant ${result.subdomain} --setup-rls\` repairs the row-level security ones.`],
+        suggestions: [{command: 'tenant.migrate', args: {tenant: result.subdomain, setupRls: true}, text: 'See result.checks; `{command}` repairs the row-level security ones.'}],
       }))
     }
     return result

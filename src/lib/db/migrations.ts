@@ -9,7 +9,7 @@ import {fileURLToPath} from 'node:url'
 
 import type {Sql, TransactionSql} from 'postgres'
 
-import {AppError, ExitCode} from '../errors.js'
+import {AppError} from '../errors.js'
 import {sha256} from '../secrets.js'
 
 export const SCHEMA_MIGRATIONS_DIR = fileURLToPath(new URL('../../../sql/migrations/', import.meta.url))
@@ -56,7 +56,7 @@ export async function loadMigrations(dir = SCHEMA_MIGRATIONS_DIR): Promise<Migra
   }
   return [...byVersion.values()]
     .map((m) => {
-      if (m.up === undefined) throw new AppError('MIGRATION_INVALID', `Migration ${m.version} has a down script but no up script.`, {exit: ExitCode.failed})
+      if (m.up === undefined) throw new AppError('MIGRATION_INVALID', `Migration ${m.version} has a down script but no up script.`)
       return m as Migration
     })
     .sort((a, b) => a.version - b.version)
@@ -77,14 +77,14 @@ function verify(applied: AppliedMigration[], files: Migration[]): Migration[] {
       throw new AppError(
         'MIGRATION_MISSING',
         `Schema migration ${row.version} (${row.name}) is applied in the database but its file is missing.`,
-        {exit: ExitCode.failed, suggestions: ['Use the anthias version that applied it, or restore the file.']},
+        {suggestions: ['Use the anthias version that applied it, or restore the file.']},
       )
     }
     if (file.checksum !== row.checksum) {
       throw new AppError(
         'MIGRATION_CHECKSUM_MISMATCH',
         `Schema migration ${row.version} (${row.name}) was edited after it was applied (checksum ${row.checksum.slice(0, 12)} in the database, ${file.checksum.slice(0, 12)} on disk).`,
-        {exit: ExitCode.failed, suggestions: ['Restore the original file and put the change in a new migration.']},
+        {suggestions: ['Restore the original file and put the change in a new migration.']},
       )
     }
   }
@@ -159,13 +159,12 @@ export async function migrateBackwards(sql: Sql, options: {to?: number} = {}, fi
     for (const last of reverting) {
       const migration = byVersion.get(last.version)
       if (migration?.down === undefined) {
-        throw new AppError('MIGRATION_IRREVERSIBLE', `Schema migration ${last.version} (${last.name}) has no down script; nothing was reverted.`, {exit: ExitCode.failed})
+        throw new AppError('MIGRATION_IRREVERSIBLE', `Schema migration ${last.version} (${last.name}) has no down script; nothing was reverted.`)
       }
       try {
         await tx.unsafe(migration.down)
       } catch (error) {
         throw new AppError('MIGRATION_DOWN_FAILED', `Reverting schema migration ${last.version} (${last.name}) failed: ${(error as Error).message}. Nothing was reverted.`, {
-          exit: ExitCode.failed,
           cause: error,
           details: {version: last.version, name: last.name},
         })

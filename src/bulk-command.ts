@@ -40,7 +40,7 @@ export abstract class BulkCommand<T extends typeof Command> extends BaseCommand<
 
   protected async provision(): Promise<Omit<BulkReport, 'rows' | 'errors'> & {rows: unknown[]; errors: unknown[]}> {
     const file = this.args.file as string | undefined
-    if (!file) throw new AppError('MISSING_INPUT', 'Missing the FILE argument.', {field: 'FILE'})
+    if (!file) throw new AppError('MISSING_INPUT', 'Missing the FILE argument.', {field: 'file'})
     const source = await this.source(file)
     const {provisionFromSource} = await import('./lib/bulk/provision.js')
     const {formatSummary, ReportFile} = await import('./ui/bulk.js')

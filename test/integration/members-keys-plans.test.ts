@@ -127,7 +127,7 @@ describe('members, API keys, plan changes and security', () => {
 
   it('needs api_access: basic gets FEATURE_DISABLED naming the plans that include it', async () => {
     const r = await refusal(createApiKey(t.sql, 'basic-co', {name: 'k', permissions: ['assets.read']}, ctx))
-    expect(r).toMatchObject({code: 'FEATURE_DISABLED', kind: 'conflict'})
+    expect(r).toMatchObject({code: 'FEATURE_DISABLED', exit: 4})
     expect(r.message).toContain('professional and enterprise')
   })
 
@@ -147,7 +147,7 @@ describe('members, API keys, plan changes and security', () => {
     })
     const before = await snapshot(t.sql)
     const r = await refusal(changeTenantPlan(t.sql, 'busy-co', {plan: 'basic'}, ctx))
-    expect(r).toMatchObject({code: 'LIMIT_BELOW_USAGE', kind: 'conflict'})
+    expect(r).toMatchObject({code: 'LIMIT_BELOW_USAGE', exit: 4})
     expect(r.message).toContain('assets: 101 in use > 100')
     expect(r.message).toContain('devices: 6 in use > 5')
     expect(r.message).toContain('storage: 19.73 GB in use > 10 GB')

@@ -129,7 +129,7 @@ export interface Validation {
  * unchanged from taken. Nothing is written.
  */
 export async function validateSource(sql: Sql, source: Source, catalog: Catalog, ctx: Context, onProgress?: BulkOptions['onProgress']): Promise<Validation> {
-  const keep = (await inputFileSize(source.path, 'FILE')) <= KEEP_PREPARED_BYTES
+  const keep = (await inputFileSize(source.path, 'file')) <= KEEP_PREPARED_BYTES
   const kept: Prepared[] | undefined = keep ? [] : undefined
   const errors: AppError[] = []
   const settled = new Map<number, RowResult>()
@@ -337,7 +337,7 @@ function dbFailure(error: unknown, item: Prepared): AppError {
 export async function provisionFromSource(sql: Sql, source: Source, ctx: Context, options: BulkOptions = {}): Promise<BulkReport> {
   const started = performance.now()
   const dryRun = Boolean(options.dryRun)
-  await inputFileSize(source.path, 'FILE')
+  await inputFileSize(source.path, 'file')
   const catalog = await loadCatalog(sql)
   const [sha, {total, errors, settled, pending, prepared}] = await Promise.all([fileSha256(source.path), validateSource(sql, source, catalog, ctx, options.onProgress)])
   const rows = [...settled.values()].sort((a, b) => a.line - b.line)

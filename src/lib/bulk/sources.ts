@@ -271,7 +271,7 @@ export function configSource(path: string): Source {
     kind: 'json',
     path,
     async *batches() {
-      const text = await readTextInput(path, 'FILE')
+      const text = await readTextInput(path, 'file')
       let entries: unknown
       try {
         entries = JSON.parse(text)

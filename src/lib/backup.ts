@@ -849,7 +849,7 @@ export async function restoreTenant(sql: Sql, path: string, options: RestoreOpti
     throw new AppError('TABLE_NOT_RECOVERABLE', `${options.table} cannot be recovered on its own; restore the whole tenant instead.`, {field: 'table'})
   }
   const newSubdomain = options.as === undefined ? undefined : judgeSubdomain(options.as)
-  if (newSubdomain && !newSubdomain.ok) throw new AppError(newSubdomain.code, `--as: ${newSubdomain.reason}`, {field: 'as'})
+  if (newSubdomain && !newSubdomain.ok) throw new AppError(newSubdomain.code, `The copy's subdomain ${newSubdomain.reason}`, {field: 'as'})
   const tenantId = newSubdomain ? randomUUID() : manifest.tenant.id
   const subdomain = newSubdomain?.subdomain ?? manifest.tenant.subdomain
   const tables = options.table ? [options.table] : inBackup

@@ -92,7 +92,7 @@ export async function listAudit(sql: Sql, filter: AuditFilter & PageRequest & {w
   const tenant = filter.tenant?.trim().toLowerCase()
   const isId = tenant !== undefined && isUuid(tenant)
   if (tenant !== undefined && !isId && !judgeSubdomain(tenant).ok) {
-    throw new AppError('TENANT_ID_INVALID', `"${filter.tenant}" is neither a tenant id (a UUID) nor a subdomain.`, {field: 'tenant', suggestions: [{command: 'tenant.list', text: 'List tenants with `{command}`.'}]})
+    throw new AppError('TENANT_ID_INVALID', `"${filter.tenant}" is neither a tenant id (a UUID) nor a subdomain.`, {field: 'tenant'})
   }
   const action = filter.action?.trim()
   if (action !== undefined && (action === '' || !ACTION_PATTERN.test(action))) {

@@ -1,9 +1,12 @@
+import type {Action} from './errors.js'
+
 /**
  * Every error code the library and its front ends raise, with its kind: what
  * sort of failure it is, which each front end turns into its own signal (the
  * CLI an exit code, src/exit-codes.ts; the HTTP API a status, HTTP_STATUS
  * below). `ErrorCode` is the union of the keys: `new AppError('TYPO', ...)`
- * does not compile. A `message` is the text when the caller gives none.
+ * does not compile. A `message` is the text, and `actions` the suggestions,
+ * when the caller gives none.
  *
  * Kinds:
  * - invalid: the input is wrong (a flag, an argument, a file's content)
@@ -21,7 +24,11 @@ export interface CatalogueEntry {
   kind: ErrorKind
   /** the message when the caller gives none */
   message?: string
+  /** what to do next when the caller suggests nothing */
+  actions?: readonly Action[]
 }
+
+const listTenants = [{command: 'tenant.list', text: 'List tenants with `{command}`.'}] as const
 
 const invalid = {kind: 'invalid'} as const
 const notFound = {kind: 'notFound'} as const
@@ -53,8 +60,8 @@ export const ERROR_CATALOGUE = {
   SUBDOMAIN_UNAVAILABLE: conflict,
   CUSTOM_DOMAIN_INVALID: invalid,
   CUSTOM_DOMAIN_TAKEN: conflict,
-  TENANT_NOT_FOUND: notFound,
-  TENANT_ID_INVALID: invalid,
+  TENANT_NOT_FOUND: {kind: 'notFound', actions: listTenants},
+  TENANT_ID_INVALID: {kind: 'invalid', actions: listTenants},
   TENANT_BUSY: conflict,
   STATUS_UNKNOWN: invalid,
   PLAN_UNKNOWN: invalid,

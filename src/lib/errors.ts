@@ -67,7 +67,7 @@ export class AppError extends Error {
     this.kind = options.kind ?? entry?.kind ?? 'failed'
     this.field = options.field
     this.line = options.line
-    this.suggestions = options.suggestions ?? []
+    this.suggestions = options.suggestions ?? [...(entry?.actions ?? [])]
     this.details = options.details
   }
 
@@ -122,6 +122,6 @@ export class ValidationErrors extends AppError {
 /** The codes the catalogue gives kind K. */
 type CodeOf<K extends ErrorKind> = {[C in ErrorCode]: (typeof ERROR_CATALOGUE)[C]['kind'] extends K ? C : never}[ErrorCode]
 
-export const notFound = (code: CodeOf<'notFound'>, message: string, suggestions: Hint[] = []) => new AppError(code, message, {suggestions})
+export const notFound = (code: CodeOf<'notFound'>, message: string, suggestions?: Hint[]) => new AppError(code, message, {suggestions})
 
 export const conflict = (code: CodeOf<'conflict'>, message: string, options: AppErrorOptions = {}) => new AppError(code, message, options)

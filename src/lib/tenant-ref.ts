@@ -10,7 +10,7 @@ export function tenantKey(sql: Sql | TransactionSql, ref: string) {
 }
 
 export const tenantNotFound = (ref: string) =>
-  notFound('TENANT_NOT_FOUND', `No tenant with ${isUuid(ref.trim()) ? 'id' : 'subdomain'} "${ref}".`, [{command: 'tenant.list', text: 'List tenants with `{command}`.'}])
+  notFound('TENANT_NOT_FOUND', `No tenant with ${isUuid(ref.trim()) ? 'id' : 'subdomain'} "${ref}".`)
 
 export interface LockedTenant {
   id: string

@@ -25,7 +25,9 @@ describe('the error catalogue', () => {
 
   it('gives an error its kind, a message from its template, and keeps a per-case kind', () => {
     expect(new AppError('TENANT_NOT_FOUND', 'x')).toMatchObject({code: 'TENANT_NOT_FOUND', kind: 'notFound'})
-    expect(new AppError('INTERRUPTED')).toMatchObject({kind: 'interrupted', message: 'Interrupted; nothing was written.'})
+    expect(new AppError('INTERRUPTED')).toMatchObject({kind: 'interrupted', message: 'Interrupted; nothing was written.', suggestions: []})
+    expect(new AppError('TENANT_ID_INVALID', 'x').suggestions).toEqual([{command: 'tenant.list', text: 'List tenants with `{command}`.'}])
+    expect(new AppError('TENANT_ID_INVALID', 'x', {suggestions: []}).suggestions).toEqual([])
     expect(new AppError('SUBDOMAIN_UNAVAILABLE', 'x', {kind: 'invalid'}).kind).toBe('invalid')
     expect(notFound('PLAN_NOT_FOUND', 'x').kind).toBe('notFound')
     expect(conflict('SUBDOMAIN_TAKEN', 'x').kind).toBe('conflict')

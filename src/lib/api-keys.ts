@@ -11,6 +11,7 @@ import {z} from 'zod'
 import {writeAudit} from './audit.js'
 import type {Context} from './context.js'
 import {AppError, conflict, notFound, ValidationErrors} from './errors.js'
+import {expiresIn} from './expiry.js'
 import {decodeCursor, KEY, MAX_PAGE, type Page, type PageRequest, toPage} from './paging.js'
 import {parsePermission} from './permissions.js'
 import {loadCatalog} from './plans.js'
@@ -93,7 +94,7 @@ export async function createApiKey(sql: Sql, tenantRef: string, input: ApiKeyInp
     }
     const prefix = `ak_${randomBytes(6).toString('hex')}`
     const key = `${prefix}.${randomBytes(32).toString('base64url')}`
-    const expiresAt = spec.expiresDays ? new Date(Date.now() + spec.expiresDays * 86_400_000) : null
+    const expiresAt = spec.expiresDays ? expiresIn(spec.expiresDays) : null
     const [row] = await tx.unsafe<ApiKey[]>(
       `insert into api_keys (tenant_id, name, prefix, key_hash, permissions, created_by, expires_at)
        values ($1, $2, $3, $4, $5, $6, $7) returning ${COLUMNS}`,

@@ -50,6 +50,7 @@ import type {Context} from './context.js'
 import {migrationStatus} from './db/migrations.js'
 import {APP_ROLE, enterTenant, isUuid, leaveTenant} from './db/tenant-context.js'
 import {AppError, conflict, ExitCode, notFound} from './errors.js'
+import {expiresIn} from './expiry.js'
 import {checkTarget, type FileErrors, TempFile} from './files.js'
 import {DEFAULT_INVITATION_DAYS} from './members.js'
 import {CONTROL_PLANE_TABLES} from './rls.js'
@@ -792,7 +793,7 @@ async function withoutCredentials(tx: TransactionSql, staged: Map<string, string
   const pending = await tx.unsafe<{userId: string; email: string}[]>(
     `select m.user_id, u.email from ${quote(memberships)} m join ${quote(users)} u on u.id = m.user_id where m.status = 'invited' order by u.email`,
   )
-  const expiresAt = new Date(Date.now() + DEFAULT_INVITATION_DAYS * 86_400_000)
+  const expiresAt = expiresIn(DEFAULT_INVITATION_DAYS)
   const issued = pending.map((p) => ({...p, ...newToken('inv')}))
   if (issued.length > 0) {
     await tx.unsafe(

@@ -9,6 +9,7 @@ import {z} from 'zod'
 import {writeAudit} from './audit.js'
 import type {Context} from './context.js'
 import {AppError, conflict, ExitCode, notFound, ValidationErrors} from './errors.js'
+import {expiresIn} from './expiry.js'
 import {decodeCursor, KEY, MAX_PAGE, type Page, type PageRequest, toPage} from './paging.js'
 import {parsePermission} from './permissions.js'
 import {newToken} from './secrets.js'
@@ -92,7 +93,7 @@ export async function addMembership(
   }
   const active = Boolean(member.activate && user.hasPassword)
   const invitation = active ? undefined : newToken('inv')
-  const expiresAt = invitation ? new Date(Date.now() + (member.expiresDays ?? DEFAULT_INVITATION_DAYS) * 86_400_000) : undefined
+  const expiresAt = invitation ? expiresIn(member.expiresDays ?? DEFAULT_INVITATION_DAYS) : undefined
   await tx`
     insert into memberships (tenant_id, user_id, role, permissions, status, invitation_token_hash, invitation_expires_at, accepted_at)
     values (${tenantId}, ${user.id}, ${member.role}, ${tx.json(member.permissions)}, ${active ? 'active' : 'invited'},
@@ -200,7 +201,7 @@ export async function resendInvitation(sql: Sql, tenantRef: string, email: strin
       throw conflict('MEMBER_ACTIVE', `${address} has already accepted; there is no invitation to send again.`, {field: 'email'})
     }
     const {token, hash} = newToken('inv')
-    const expiresAt = new Date(Date.now() + days.data * 86_400_000)
+    const expiresAt = expiresIn(days.data)
     await tx`update memberships set invitation_token_hash = ${hash}, invitation_expires_at = ${expiresAt}
       where tenant_id = ${tenant.id} and user_id = ${member.userId}`
     await writeAudit(tx, {actor: ctx.actor, action: 'user.reinvite', tenantId: tenant.id, subject: address, arguments: {email: address, expiresDays: days.data}})

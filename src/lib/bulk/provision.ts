@@ -29,6 +29,7 @@ import {accessUrl, type Context} from '../context.js'
 import {isUnreachableError} from '../db/connect.js'
 import {transaction} from '../db/transaction.js'
 import {AppError, ExitCode} from '../errors.js'
+import {expiresIn} from '../expiry.js'
 import {inputFileSize} from '../input.js'
 import {type Catalog, loadCatalog} from '../plans.js'
 import {newToken} from '../secrets.js'
@@ -298,7 +299,7 @@ async function insertBatch(tx: TransactionSql, batch: Prepared[], runId: string 
     await tx`insert into users (email) select unnest(${emails}::text[]) on conflict (lower(email)) do nothing`
     const users = await tx<{id: string; email: string}[]>`select id, lower(email) as email from users where lower(email) = any(${emails}::text[])`
     const userId = new Map(users.map((u) => [u.email, u.id]))
-    const expiresAt = new Date(Date.now() + DEFAULT_INVITATION_DAYS * 86_400_000)
+    const expiresAt = expiresIn(DEFAULT_INVITATION_DAYS)
     const tokens = members.map((m) => {
       const t = newToken('inv')
       m.result.invitations!.push({email: m.email, role: m.role, token: t.token, expiresAt})

@@ -53,11 +53,10 @@ import {AppError, conflict, ExitCode, notFound} from './errors.js'
 import {expiresIn} from './expiry.js'
 import {checkTarget, type FileErrors, TempFile} from './files.js'
 import {DEFAULT_INVITATION_DAYS} from './members.js'
-import {CONTROL_PLANE_TABLES} from './rls.js'
 import type {OnProgress} from './progress.js'
 import {newToken} from './secrets.js'
 import {checkConfirmedName, tenantKey, tenantNotFound} from './tenant-ref.js'
-import {tenantTablesChildrenFirst} from './tenant-tables.js'
+import {isTenantData, tenantTablesChildrenFirst} from './tenant-tables.js'
 import {domainConflict} from './tenants.js'
 import {judgeSubdomain} from './validation.js'
 
@@ -668,7 +667,7 @@ async function stage(tx: TransactionSql, table: TableManifest): Promise<{name: s
   const name = `stage_${table.name}`
   await tx.unsafe(`create temp table ${quote(name)} (like ${quote(table.name)} including defaults) on commit drop`)
   // the application role inserts the tenant data tables from here
-  if (!CONTROL_PLANE_TABLES.has(table.name)) await tx.unsafe(`grant select on ${quote(name)} to ${APP_ROLE}`)
+  if (isTenantData(table.name)) await tx.unsafe(`grant select on ${quote(name)} to ${APP_ROLE}`)
   const writable = await tx.unsafe(`copy ${quote(name)} (${table.columns.map(quote).join(', ')}) from stdin`).writable()
   // its errors reach the caller through write, end and the scan; none may go unhandled
   writable.on('error', () => undefined)
@@ -930,7 +929,7 @@ export async function restoreTenant(sql: Sql, path: string, options: RestoreOpti
         const update = columnList.filter((c) => !key.includes(c)).map((c) => `${quote(c)} = excluded.${quote(c)}`)
         onConflict = ` on conflict (${key.map(quote).join(', ')}) do ${update.length > 0 ? `update set ${update.join(', ')}` : 'nothing'}`
       }
-      const tenantData = !CONTROL_PLANE_TABLES.has(table)
+      const tenantData = isTenantData(table)
       if (tenantData) await enterTenant(tx, tenantId)
       // a whole replace emptied the tenant's rows first: a plain insert, without conflict handling, is the fast path
       await tx.unsafe(`insert into ${quote(table)} (${columns}) overriding system value select ${columns} from ${quote(name)}${onConflict}`)

@@ -1,7 +1,7 @@
 import type {Sql, TransactionSql} from 'postgres'
 import {z} from 'zod'
 
-import {writeAudit} from './audit.js'
+import {writeAudit, writeAudits} from './audit.js'
 import {accessUrl, type Context} from './context.js'
 import {AppError, conflict, ValidationErrors} from './errors.js'
 import {type Catalog, checkFeatureName, DEFAULT_PLAN, findPlan, loadCatalog, type Plan} from './plans.js'
@@ -393,12 +393,19 @@ const INSERT_TENANTS = `
   from unnest(${newTenantColumns.map((_, i) => `$${i + 1}::text[]`).join(', ')}) as r(${newTenantColumns.join(', ')})
   returning id, subdomain`
 
+/** A tenant to write: its validated spec, the spec's hash, and what its audit row notes besides the spec. */
+export interface NewTenant {
+  valid: ValidatedSpec
+  hash: string
+  audit?: Record<string, unknown>
+}
+
 /**
- * Write validated tenants and their feature overrides with set-based inserts,
- * in the caller's transaction: one create, or a whole bulk batch. Returns each
- * tenant's id, in the order given.
+ * Write validated tenants, their feature overrides and their tenant.create
+ * audit rows with set-based inserts, in the caller's transaction: one create,
+ * or a whole bulk batch. Returns each tenant's id, in the order given.
  */
-export async function insertTenantRows(tx: TransactionSql, tenants: {valid: ValidatedSpec; hash: string}[]): Promise<string[]> {
+export async function insertTenantRows(tx: TransactionSql, tenants: NewTenant[], actor: string): Promise<string[]> {
   const rows = tenants.map((t) => newTenantRow(t.valid, t.hash))
   const inserted = await tx.unsafe<{id: string; subdomain: string}[]>(INSERT_TENANTS, newTenantColumns.map((c) => rows.map((r) => r[c])))
   const idOf = new Map(inserted.map((t) => [t.subdomain, t.id]))
@@ -408,6 +415,13 @@ export async function insertTenantRows(tx: TransactionSql, tenants: {valid: Vali
     await tx`insert into tenant_features (tenant_id, feature, enabled)
       select * from unnest(${features.map((f) => f[0])}::uuid[], ${features.map((f) => f[1])}::text[], ${features.map((f) => String(f[2]))}::text[]::bool[])`
   }
+  await writeAudits(tx, tenants.map(({valid: {spec, plan, limits, security}, audit}, i) => ({
+    actor,
+    action: 'tenant.create',
+    tenantId: ids[i],
+    subject: spec.subdomain,
+    arguments: {...spec, plan: plan.id, limits, security, ...audit},
+  })))
   return ids
 }
 
@@ -427,11 +441,11 @@ export async function hashOwnerPassword(valid: ValidatedSpec): Promise<string | 
 
 /** The write step of createTenant, for callers that show validation and hashing as steps of their own. */
 export async function insertTenant(sql: Sql, valid: ValidatedSpec, passwordHash: string | undefined, ctx: Context, fieldName?: FieldName): Promise<CreateTenantResult> {
-  const {spec, plan, security, limits} = valid
+  const {spec, plan} = valid
   const warnings: string[] = []
   try {
     return await sql.begin(async (tx) => {
-      const [tenantId] = (await insertTenantRows(tx, [{valid, hash: specHash(valid)}])) as [string]
+      const [tenantId] = (await insertTenantRows(tx, [{valid, hash: specHash(valid)}], ctx.actor)) as [string]
       let ownerInvitation: OwnerInvitation | undefined
       if (spec.ownerEmail) {
         const owner = await addMembership(tx, tenantId, {email: spec.ownerEmail, role: 'owner', permissions: {admin: true}, passwordHash, activate: true})
@@ -442,13 +456,6 @@ export async function insertTenant(sql: Sql, valid: ValidatedSpec, passwordHash:
       } else {
         warnings.push('The tenant has no owner yet; invite one with `anthias user invite`.')
       }
-      await writeAudit(tx, {
-        actor: ctx.actor,
-        action: 'tenant.create',
-        tenantId,
-        subject: spec.subdomain,
-        arguments: {...spec, plan: plan.id, limits, security},
-      })
       return {tenant: await getTenant(tx, tenantId, ctx.baseDomain), ownerInvitation, warnings}
     })
   } catch (error) {

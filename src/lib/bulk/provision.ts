@@ -24,7 +24,6 @@ import {finished} from 'node:stream/promises'
 
 import type {Sql, TransactionSql} from 'postgres'
 
-import {redact} from '../audit.js'
 import {accessUrl, type Context} from '../context.js'
 import {isUnreachableError} from '../db/connect.js'
 import {transaction} from '../db/transaction.js'
@@ -259,7 +258,7 @@ const connectionLost = (error: unknown) => CONNECTION_LOST.has(String((error as 
 
 /** Create a batch of validated tenants with set-based inserts, inside the caller's transaction. */
 async function insertBatch(tx: TransactionSql, batch: Prepared[], runId: string | undefined, ctx: Context): Promise<RowResult[]> {
-  const tenantIds = await insertTenantRows(tx, batch.map((b) => ({valid: b.valid, hash: hashOf(b)})))
+  const tenantIds = await insertTenantRows(tx, batch.map((b) => ({valid: b.valid, hash: hashOf(b), audit: {members: b.members, runId}})), ctx.actor)
 
   const results: RowResult[] = batch.map((b, i) => ({
     line: b.line,
@@ -288,10 +287,6 @@ async function insertBatch(tx: TransactionSql, batch: Prepared[], runId: string 
         ${members.map((m) => m.role)}::text[], ${members.map((m) => JSON.stringify(m.permissions))}::text[], ${tokens}::text[]) as x(t, u, r, p, h)`
   }
 
-  await tx`insert into audit_log (tenant_id, actor, action, subject, arguments, outcome)
-    select t, ${ctx.actor}, 'tenant.create', s, a::jsonb, 'success'
-    from unnest(${tenantIds}::uuid[], ${batch.map((b) => b.valid.spec.subdomain)}::text[],
-      ${batch.map((b) => JSON.stringify(redact({...b.valid.spec, plan: b.valid.plan.id, limits: b.valid.limits, members: b.members, runId})))}::text[]) as x(t, s, a)`
   if (runId) {
     await tx`insert into provisioning_run_rows (run_id, line, subdomain, name, outcome)
       select ${runId}, l, s, n, 'created'

@@ -18,7 +18,6 @@ import {
   issuesToErrors,
   type Limits,
   limitsSchema,
-  type PasswordPolicy,
   securitySchema,
   type SecurityPolicy,
   settingsSchema,
@@ -100,23 +99,15 @@ export interface CreateTenantResult {
 export const effectiveFeatures = (planFeatures: string[], overrides: Record<string, boolean>) =>
   [...new Set([...planFeatures, ...Object.keys(overrides)])].filter((f) => overrides[f] ?? planFeatures.includes(f)).sort()
 
-interface TenantRow {
+interface TenantRow extends Limits, SecurityPolicy {
   id: string
   name: string
   subdomain: string
   status: TenantStatus
   planId: string
-  maxAssets: number
-  maxUsers: number
-  maxDevices: number
-  storageQuotaGb: number
   contactEmail: string | null
   customDomain: string | null
   settings: Record<string, unknown>
-  enable2fa: boolean
-  sessionTimeoutMinutes: number
-  passwordPolicy: PasswordPolicy
-  allowedIpRanges: string[]
   planFeatures: string[]
   featureOverrides: Record<string, boolean>
   owners: TenantMember[] | null

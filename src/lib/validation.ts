@@ -183,6 +183,8 @@ export const limitsSchema = z.object({
   storageQuotaGb: limitSchema('storageQuotaGb').optional(),
 })
 export type Limits = Required<z.infer<typeof limitsSchema>>
+/** Limits as a caller gives them (flags' text, or numbers); limitsSchema checks them. */
+export type LimitsInput = {[K in keyof Limits]?: string | number}
 
 export const PASSWORD_POLICY_BOUNDS = {
   minLength: {min: 8, max: 72},

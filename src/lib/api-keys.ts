@@ -16,7 +16,7 @@ import {decodeCursor, KEY, MAX_PAGE, type Page, type PageRequest, toPage} from '
 import {parsePermission} from './permissions.js'
 import {loadCatalog} from './plans.js'
 import {hashToken} from './secrets.js'
-import {lockTenant, tenantKey, tenantNotFound} from './tenant-ref.js'
+import {findTenant, lockTenant} from './tenant-ref.js'
 import {loadEffectiveFeatures} from './tenants.js'
 import {isUuid} from './db/tenant-context.js'
 import {plainTextSchema} from './validation.js'
@@ -107,8 +107,7 @@ export async function createApiKey(sql: Sql, tenantRef: string, input: ApiKeyInp
 
 /** One page of a tenant's API keys, oldest first (keyset on the creation time and the id). */
 export async function listApiKeys(sql: Sql, tenantRef: string, page: PageRequest = {limit: MAX_PAGE}): Promise<Page<ApiKey>> {
-  const [tenant] = await sql<{id: string}[]>`select t.id from tenants t where ${tenantKey(sql, tenantRef)}`
-  if (!tenant) throw tenantNotFound(tenantRef)
+  const tenant = await findTenant(sql, tenantRef)
   const after = page.after === undefined ? undefined : decodeCursor(page.after, APIKEY_SORT, [KEY.time, KEY.uuid])
   // the time as text: a parameter typed timestamptz would go through a JS Date and lose its microseconds
   const rows = await sql.unsafe<(ApiKey & {createdKey: string})[]>(

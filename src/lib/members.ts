@@ -13,7 +13,7 @@ import {expiresIn} from './expiry.js'
 import {decodeCursor, KEY, MAX_PAGE, type Page, type PageRequest, toPage} from './paging.js'
 import {parsePermission} from './permissions.js'
 import {newToken} from './secrets.js'
-import {lockTenant, tenantKey, tenantNotFound} from './tenant-ref.js'
+import {findTenant, lockTenant} from './tenant-ref.js'
 import {quotaExceeded} from './usage.js'
 import {emailSchema, issuesToErrors, togglesSchema} from './validation.js'
 
@@ -157,8 +157,7 @@ export async function inviteUser(sql: Sql, tenantRef: string, input: InviteInput
 
 /** One page of a tenant's members: owners first, then admins, editors, viewers, each by email (keyset on both). */
 export async function listMembers(sql: Sql, tenantRef: string, page: PageRequest = {limit: MAX_PAGE}): Promise<Page<Member>> {
-  const [tenant] = await sql<{id: string}[]>`select t.id from tenants t where ${tenantKey(sql, tenantRef)}`
-  if (!tenant) throw tenantNotFound(tenantRef)
+  const tenant = await findTenant(sql, tenantRef)
   const after = page.after === undefined ? undefined : decodeCursor(page.after, MEMBER_SORT, [/^[0-3]$/, KEY.text])
   const rank = sql`case m.role when 'owner' then 0 when 'admin' then 1 when 'editor' then 2 else 3 end`
   const rows = await sql<(Member & {rank: string; emailKey: string})[]>`

@@ -29,7 +29,7 @@ import {APP_ROLE, enterTenant, leaveTenant, setTenant, tenantContext, type Tenan
 import {openTenantLogin} from './db/tenant-login.js'
 import {AppError, ExitCode} from './errors.js'
 import type {OnProgress} from './progress.js'
-import {tenantKey, tenantNotFound} from './tenant-ref.js'
+import {findTenant, tenantNotFound} from './tenant-ref.js'
 
 export const TENANT_MIGRATIONS_DIR = fileURLToPath(new URL('../../sql/tenant/', import.meta.url))
 
@@ -198,8 +198,7 @@ export async function migrateTenant(sql: Sql, tenantRef: string, options: Migrat
   const files = options.files ?? (await loadTenantMigrations())
   checkTenantScripts(files)
   const started = performance.now()
-  const [tenant] = await sql<{id: string; subdomain: string}[]>`select t.id, t.subdomain from tenants t where ${tenantKey(sql, tenantRef)}`
-  if (!tenant) throw tenantNotFound(tenantRef)
+  const tenant = await findTenant(sql, tenantRef)
   const result: TenantMigrationResult = {tenantId: tenant.id, subdomain: tenant.subdomain, applied: [], reverted: [], pending: [], durationMs: 0, warnings: []}
   if (options.plan) {
     result.pending = (await checkedLedger(sql, tenant, files)).pending.map(({version, name}) => ({version, name}))

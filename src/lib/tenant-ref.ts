@@ -21,6 +21,13 @@ export interface LockedTenant extends Limits {
   status: 'active' | 'suspended'
 }
 
+/** A tenant's id and subdomain by id or subdomain (case-insensitive); TENANT_NOT_FOUND otherwise. */
+export async function findTenant(sql: Sql | TransactionSql, ref: string): Promise<{id: string; subdomain: string}> {
+  const [row] = await sql<{id: string; subdomain: string}[]>`select t.id, t.subdomain from tenants t where ${tenantKey(sql, ref)}`
+  if (!row) throw tenantNotFound(ref)
+  return row
+}
+
 /**
  * Find a tenant by id or subdomain and lock its row for the rest of the
  * transaction, so that changes which check its limits (seats, plan, keys)

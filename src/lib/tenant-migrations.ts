@@ -327,7 +327,8 @@ export async function migrateAllTenants(sql: Sql, options: MigrateAllOptions, ct
     )
     select
       (select count(*)::int from tenants) as tenants,
-      (select json_agg(distinct jsonb_build_object('version', m.version, 'name', m.name, 'checksum', m.checksum)) from tenant_migrations m) as applied,
+      (select json_agg(json_build_object('version', m.version, 'name', m.name, 'checksum', m.checksum) order by m.version)
+        from (select distinct version, name, checksum from tenant_migrations) m) as applied,
       (select json_agg(json_build_object('id', t.id, 'subdomain', t.subdomain,
           'applied', coalesce((select array_agg(m.version) from tenant_migrations m where m.tenant_id = t.id), '{}')) order by t.subdomain)
         from tenants t left join ledger l on l.tenant_id = t.id

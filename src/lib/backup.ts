@@ -48,6 +48,7 @@ import {z} from 'zod'
 import {writeAudit} from './audit.js'
 import type {Context} from './context.js'
 import {migrationStatus} from './db/migrations.js'
+import {quoteIdent as quote} from './db/sql-scan.js'
 import {APP_ROLE, enterTenant, isUuid, leaveTenant} from './db/tenant-context.js'
 import {AppError, conflict, ExitCode, notFound} from './errors.js'
 import {expiresIn} from './expiry.js'
@@ -98,8 +99,6 @@ async function columnsOf(sql: Sql | TransactionSql, table: string): Promise<stri
     where table_schema = current_schema() and table_name = ${table} order by ordinal_position`
   return rows.map((r) => r.name)
 }
-
-const quote = (identifier: string) => `"${identifier.replace(/"/g, '""')}"`
 
 /** The line that opens a table's block, exactly as the writer writes it and the reader expects it. */
 const copyLine = (table: Pick<TableManifest, 'name' | 'columns'>) => `COPY public.${quote(table.name)} (${table.columns.map(quote).join(', ')}) FROM stdin;\n`

@@ -6,6 +6,7 @@
  */
 import type {Sql, TransactionSql} from 'postgres'
 
+import {quoteIdent} from './db/sql-scan.js'
 import {APP_ROLE, TENANT_SETTING, withTenant} from './db/tenant-context.js'
 import {isTenantData, tenantTableRelations} from './tenant-tables.js'
 
@@ -100,11 +101,11 @@ export async function repairRls(tx: TransactionSql): Promise<string[]> {
   }
   if (state.role.exists && (state.role.bypassRls || state.role.superuser)) await run(`alter role ${APP_ROLE} nosuperuser nobypassrls`)
   for (const t of state.tables) {
-    const table = `"${t.table.replace(/"/g, '""')}"`
+    const table = quoteIdent(t.table)
     if (t.ownedByAppRole) await run(`alter table ${table} owner to current_user`)
     if (!t.enabled) await run(`alter table ${table} enable row level security`)
     if (!t.forced) await run(`alter table ${table} force row level security`)
-    for (const p of t.otherPolicies) await run(`drop policy "${p.replace(/"/g, '""')}" on ${table}`)
+    for (const p of t.otherPolicies) await run(`drop policy ${quoteIdent(p)} on ${table}`)
     if (!t.policyOk) {
       await run(`drop policy if exists ${POLICY} on ${table}`)
       await run(`create policy ${POLICY} on ${table} using (${POLICY_SQL}) with check (${POLICY_SQL})`)

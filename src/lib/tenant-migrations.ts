@@ -23,7 +23,7 @@ import type {Sql, TransactionSql} from 'postgres'
 import {writeAudit} from './audit.js'
 import type {Context} from './context.js'
 import {timeoutError} from './db/connect.js'
-import {type AppliedMigration, type LedgerOwner, loadMigrations, type Migration, pendingMigrations} from './db/migrations.js'
+import {type AppliedMigration, type LedgerOwner, loadMigrations, type Migration, pendingMigrations, toRevert} from './db/migrations.js'
 import {splitStatements, type Statement} from './db/sql-scan.js'
 import {APP_ROLE, enterTenant, leaveTenant, setTenant, tenantContext, type TenantContextRow} from './db/tenant-context.js'
 import {openTenantLogin} from './db/tenant-login.js'
@@ -215,8 +215,9 @@ export async function migrateTenant(sql: Sql, tenantRef: string, options: Migrat
         const {ledger, pending} = await checkedLedger(tx, tenant, files)
         result.pending = pending.map(({version, name}) => ({version, name}))
         if (options.backwards) {
-          const last = ledger.at(-1)
-          if (!last || (options.to === undefined ? result.reverted.length > 0 : last.version <= options.to)) return false
+          // one a transaction: the newest of those toRevert names (the last one only, without --to)
+          const last = options.to === undefined && result.reverted.length > 0 ? undefined : toRevert(ledger, options.to)[0]
+          if (!last) return false
           const file = files.find((m) => m.version === last.version)!
           if (file.down === undefined) throw new AppError('TENANT_MIGRATION_IRREVERSIBLE', `Tenant migration ${file.version} (${file.name}) has no down script.`, {exit: ExitCode.failed})
           await runConfined(tx, tenant, login, fileName(file, 'down'), file.down)

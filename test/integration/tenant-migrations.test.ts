@@ -91,6 +91,15 @@ describe('tenant migrations, RLS set-up and verification, initial data', () => {
     await expect(migrateAllTenants(t.sql, {files}, ctx)).rejects.toMatchObject({code: 'TENANT_MIGRATION_CHECKSUM_MISMATCH'})
   })
 
+  it('--backwards without --to reverts the last migration only; with --to, those above it', async () => {
+    await createTenant(t.sql, {name: 'mig-f', subdomain: 'mig-f'}, ctx)
+    expect((await migrateTenant(t.sql, 'mig-f', {}, ctx)).applied.map((m) => m.version)).toEqual([1, 2])
+    expect((await migrateTenant(t.sql, 'mig-f', {backwards: true}, ctx)).reverted).toEqual([{version: 2, name: 'lowercase_mimetypes'}])
+    expect((await migrateTenant(t.sql, 'mig-f', {backwards: true, to: 1}, ctx)).reverted).toEqual([])
+    expect((await migrateTenant(t.sql, 'mig-f', {backwards: true, to: 0}, ctx)).reverted).toEqual([{version: 1, name: 'default_display'}])
+    expect((await migrateTenant(t.sql, 'mig-f', {plan: true}, ctx)).pending.map((m) => m.version)).toEqual([1, 2])
+  })
+
   it('verify applies the same ledger check as migrate: an applied migration edited since is not "pending"', async () => {
     const id = (await createTenant(t.sql, {name: 'mig-e', subdomain: 'mig-e'}, ctx)).tenant.id
     await migrateTenant(t.sql, 'mig-e', {}, ctx)

@@ -21,9 +21,9 @@ The tenant's exact name must be typed in a terminal, or given with --confirm-nam
     'backup-file': Flags.string({description: 'where the backup goes (default tenant_backup_SUBDOMAIN_TIMESTAMP.sql)', helpValue: 'FILE'}),
   }
 
-  async run(): Promise<DeleteResult & {orphans: Record<string, number>}> {
+  async run(): Promise<DeleteResult> {
     const {deleteTenant} = await import('../../lib/tenant-delete.js')
-    const {defaultBackupPath, orphanScan} = await import('../../lib/backup.js')
+    const {defaultBackupPath} = await import('../../lib/backup.js')
     const {getTenant} = await import('../../lib/tenants.js')
     const {escapeControls, table, symbols} = await import('../../ui/format.js')
     const {sql} = await this.database()
@@ -37,10 +37,9 @@ The tenant's exact name must be typed in a terminal, or given with --confirm-nam
     ]
     const result = await this.withProgress(phases, () => 'nothing was changed (the transaction was rolled back)', (onProgress) => deleteTenant(sql, target.id, name, ctx, {backup, onProgress}))
     if (result.backup) this.log(`${symbols.ok} Verified backup: ${result.backup}`)
-    const orphans = await orphanScan(sql, result.tenantId)
     this.log(`${symbols.ok} Deleted ${escapeControls(result.name)} (${result.subdomain})`)
     this.log(table(['table', 'rows deleted'], Object.entries(result.deleted).map(([t, n]) => [t, n])))
-    this.log(Object.keys(orphans).length === 0 ? `${symbols.ok} Orphan scan: nothing left` : `${symbols.fail} Orphan scan: ${JSON.stringify(orphans)}`)
-    return {...result, orphans}
+    this.log(Object.keys(result.orphans).length === 0 ? `${symbols.ok} Orphan scan: nothing left` : `${symbols.fail} Orphan scan: ${JSON.stringify(result.orphans)}`)
+    return result
   }
 }

@@ -6,6 +6,7 @@ import {mkdtemp, rm} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
+import {backupInput} from '../dist/inputs.js'
 import {backupTenant, restoreTenant} from '../dist/lib/backup.js'
 import {resolveContext} from '../dist/lib/context.js'
 import {deleteTenant} from '../dist/lib/tenant-delete.js'
@@ -50,7 +51,7 @@ try {
   const psqlMs = await time(async () => execFileSync('psql', [load.displayUrl.replace(':***@', '@'), '-v', 'ON_ERROR_STOP=1', '-q', '-f', dump]))
 
   await deleteTenant(main.sql, 'bench-a', 'bench-a', ctx)
-  const restoreMs = await time(() => restoreTenant(main.sql, file, {onProgress}, ctx))
+  const restoreMs = await time(() => restoreTenant(main.sql, await backupInput(file), {onProgress}, ctx))
   const [check] = await main.sql`select count(*)::int as n from assets where tenant_id = ${ids[0]}`
   if (check.n !== n) throw new Error(`restored ${check.n} of ${n} assets`)
 

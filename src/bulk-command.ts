@@ -5,6 +5,7 @@ import type {BulkReport} from './lib/bulk/provision.js'
 import type {PublicReport} from './lib/bulk/report.js'
 import type {Source} from './lib/bulk/sources.js'
 import {AppError} from './lib/errors.js'
+import type {Input} from './lib/input.js'
 
 const BULK_PHASES = [
   {key: 'validate', title: 'Parse and validate every row'},
@@ -26,7 +27,7 @@ export abstract class BulkCommand<T extends typeof Command> extends BaseCommand<
     template: Flags.boolean({description: 'print an example input file that works as it is, then exit'}),
   }
 
-  protected abstract source(path: string): Promise<Source>
+  protected abstract source(input: Input): Promise<Source>
   /** An example input file whose tenants do not clash with the quick start's. */
   protected abstract template(): Promise<string>
 
@@ -42,7 +43,8 @@ export abstract class BulkCommand<T extends typeof Command> extends BaseCommand<
   protected async provision(): Promise<PublicReport> {
     const file = this.args.file as string | undefined
     if (!file) throw new AppError('MISSING_INPUT', 'Missing the FILE argument.', {field: 'FILE'})
-    const source = await this.source(file)
+    const {fileInput} = await import('./inputs.js')
+    const source = await this.source(await fileInput(file, 'FILE'))
     const {provisionFromSource} = await import('./lib/bulk/provision.js')
     const {bulkOutcome, invitationTokens, publicReport} = await import('./lib/bulk/report.js')
     const {formatSummary, ReportFile} = await import('./ui/bulk.js')

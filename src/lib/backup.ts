@@ -34,8 +34,8 @@
  */
 import {createHash, randomUUID} from 'node:crypto'
 import {once} from 'node:events'
-import type {FileHandle} from 'node:fs/promises'
-import {open, rm} from 'node:fs/promises'
+import {createReadStream} from 'node:fs'
+import {rm} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {pipeline as pipe, Readable, type Writable} from 'node:stream'
@@ -51,6 +51,7 @@ import {migrationStatus} from './db/migrations.js'
 import {APP_ROLE, enterTenant, isUuid, leaveTenant} from './db/tenant-context.js'
 import {AppError, conflict, ExitCode, notFound} from './errors.js'
 import {checkTarget, type FileErrors, TempFile} from './files.js'
+import {type Input} from './input.js'
 import {DEFAULT_INVITATION_DAYS} from './members.js'
 import {CONTROL_PLANE_TABLES} from './rls.js'
 import type {OnProgress} from './progress.js'
@@ -350,29 +351,45 @@ interface BlockSink {
 }
 
 /**
- * The bytes of a backup, gunzipped when it is gzip, and their number when it
- * is not; a read error (a truncated gzip too) is an error of the stream.
+ * The bytes of a backup, gunzipped when it is gzip (its first two bytes say
+ * so), and their number when it is not; a read error (a truncated gzip too) is
+ * an error of the stream. An input that cannot be opened at all (a file that
+ * is not there) is refused here.
  */
-async function openBytes(path: string): Promise<{input: Readable; size?: number}> {
-  let file: FileHandle
+async function openBytes(input: Input): Promise<{bytes: Readable; size?: number}> {
+  const raw = input.open()
+  let magic: Buffer
   try {
-    file = await open(path, 'r')
+    magic = await firstBytes(raw, 2)
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw notFound('BACKUP_NOT_FOUND', `${path}: no such file.`, ['Give the path of a backup file written by anthias tenant backup.'])
-    throw tampered(`${path} cannot be read: ${(error as Error).message}`)
+    raw.destroy()
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw notFound('BACKUP_NOT_FOUND', `${input.name}: no such file.`, ['Give the path of a backup file written by anthias tenant backup.'])
+    throw tampered(`${input.name} cannot be read: ${(error as Error).message}`)
   }
-  const magic = Buffer.alloc(2)
-  let size: number
-  try {
-    await file.read(magic, 0, 2, 0)
-    ;({size} = await file.stat())
-  } catch (error) {
-    await file.close()
-    throw tampered(`${path} cannot be read: ${(error as Error).message}`)
-  }
-  const raw = file.createReadStream({start: 0, highWaterMark: 1 << 20})
   // pipe() destroys both streams when either fails or the reader stops early
-  return magic[0] === 0x1f && magic[1] === 0x8b ? {input: pipe(raw, createGunzip({chunkSize: 1 << 18}), () => undefined)} : {input: raw, size}
+  return magic[0] === 0x1f && magic[1] === 0x8b ? {bytes: pipe(raw, createGunzip({chunkSize: 1 << 18}), () => undefined)} : {bytes: raw, size: input.size}
+}
+
+/** The first `n` bytes of a stream (fewer when it is shorter), left in it to be read again. */
+async function firstBytes(stream: Readable, n: number): Promise<Buffer> {
+  for (;;) {
+    // null until n bytes are buffered; at the end, what is left
+    const head = stream.read(n) as Buffer | null
+    if (head !== null) {
+      stream.unshift(head)
+      return head
+    }
+    if (stream.readableEnded) return Buffer.alloc(0)
+    await new Promise<void>((resolve, reject) => {
+      const settle = (error?: Error) => {
+        stream.off('readable', ok).off('end', ok).off('error', settle)
+        if (error) reject(error)
+        else resolve()
+      }
+      const ok = () => settle()
+      stream.on('readable', ok).on('end', ok).on('error', settle)
+    })
+  }
 }
 
 const identifier = z.string().regex(/^[a-z_][a-z0-9_]*$/)
@@ -389,8 +406,8 @@ const manifestSchema = z.strictObject({
 })
 
 /** The manifest line, checked: only what the writer writes (its JSON, then spaces for the room kept). */
-function parseManifest(path: string, magic: string, line: string): Manifest {
-  if (magic !== MAGIC) throw tampered(`${path} is not an anthias tenant backup`, 1)
+function parseManifest(name: string, magic: string, line: string): Manifest {
+  if (magic !== MAGIC) throw tampered(`${name} is not an anthias tenant backup`, 1)
   if (!line.startsWith(MANIFEST)) throw tampered('The manifest is missing', 2)
   let json: unknown
   try {
@@ -440,8 +457,9 @@ const utf8 = new TextDecoder('utf-8', {fatal: true})
  * caller inside a transaction rolls back what the sinks took when this
  * throws. With `headOnly` it stops after the manifest.
  */
-async function scan(path: string, options: {sinkFor?: (table: TableManifest) => Promise<BlockSink | undefined>; headOnly?: boolean; onProgress?: OnProgress}): Promise<Manifest> {
-  const {input, size} = await openBytes(path)
+async function scan(source: Input, options: {sinkFor?: (table: TableManifest) => Promise<BlockSink | undefined>; headOnly?: boolean; onProgress?: OnProgress}): Promise<Manifest> {
+  const {bytes: input, size} = await openBytes(source)
+  const path = source.name
   /** rows of the tables read whole, bytes read (gunzipped), rows in the manifest */
   let rows = 0
   let bytes = 0
@@ -617,16 +635,16 @@ async function scan(path: string, options: {sinkFor?: (table: TableManifest) => 
 }
 
 /** The manifest alone, from the first two lines. */
-export const readManifest = (path: string): Promise<Manifest> => scan(path, {headOnly: true})
+export const readManifest = (input: Input): Promise<Manifest> => scan(input, {headOnly: true})
 
 /**
  * Read a backup once, checking everything (see scan); each table's data
  * lines also go to the sink `sinkFor` gives, if any.
  */
-export const scanBackup = (path: string, sinkFor?: (table: TableManifest) => Promise<BlockSink | undefined>, onProgress?: OnProgress): Promise<Manifest> => scan(path, {sinkFor, onProgress})
+export const scanBackup = (input: Input, sinkFor?: (table: TableManifest) => Promise<BlockSink | undefined>, onProgress?: OnProgress): Promise<Manifest> => scan(input, {sinkFor, onProgress})
 
 /** Verify a backup without restoring it; returns its manifest. */
-export const readBackup = (path: string, onProgress?: OnProgress) => scanBackup(path, undefined, onProgress)
+export const readBackup = (input: Input, onProgress?: OnProgress) => scanBackup(input, undefined, onProgress)
 
 export interface RestoreOptions {
   mode?: 'replace' | 'merge'
@@ -739,7 +757,7 @@ export async function withFrozenTenants<T>(
         const result = await work(tx, tenants, async (tenant, path) => {
           const backup = await backupTenant(sql, tenant.id, path, {snapshot: tx, onProgress})
           written.push(backup.path)
-          await readBackup(backup.path, onProgress && ((p) => onProgress({...p, phase: 'verify'})))
+          await readBackup({name: backup.path, open: () => createReadStream(backup.path, {highWaterMark: 1 << 20})}, onProgress && ((p) => onProgress({...p, phase: 'verify'})))
           return backup
         })
         committing = true
@@ -768,12 +786,12 @@ export async function withFrozenTenants<T>(
  * restore in replace mode), if any; the whole file is verified first when there
  * is one, so nobody confirms an overwrite with a file that would be refused.
  */
-export async function tenantToReplace(sql: Sql, path: string, options: RestoreOptions, onProgress?: OnProgress): Promise<FrozenTenant | undefined> {
+export async function tenantToReplace(sql: Sql, input: Input, options: RestoreOptions, onProgress?: OnProgress): Promise<FrozenTenant | undefined> {
   if ((options.mode ?? 'replace') !== 'replace' || options.as !== undefined || options.table !== undefined) return undefined
-  const {tenant} = await readManifest(path)
+  const {tenant} = await readManifest(input)
   if (!isUuid(tenant.id)) return undefined
   const [live] = await sql<FrozenTenant[]>`select id, name, subdomain from tenants where id = ${tenant.id}`
-  if (live) await readBackup(path, onProgress)
+  if (live) await readBackup(input, onProgress)
   return live
 }
 
@@ -831,10 +849,10 @@ async function advanceSequences(tx: TransactionSql, staged: Map<string, string>)
  * place and deletes only those it lacks, so rows of other tables that refer to
  * them keep their links (an ON DELETE SET NULL key would lose them otherwise).
  */
-export async function restoreTenant(sql: Sql, path: string, options: RestoreOptions, ctx: Context): Promise<RestoreResult> {
+export async function restoreTenant(sql: Sql, input: Input, options: RestoreOptions, ctx: Context): Promise<RestoreResult> {
   const started = performance.now()
   const mode = options.mode ?? 'replace'
-  const manifest = await readManifest(path)
+  const manifest = await readManifest(input)
   const inBackup = manifest.tables.map((t) => t.name)
   const {schemaVersion} = await migrationStatus(sql)
   if (manifest.schemaVersion > schemaVersion) {
@@ -867,7 +885,7 @@ export async function restoreTenant(sql: Sql, path: string, options: RestoreOpti
     if (options.table && !existing) throw new AppError('TENANT_NOT_FOUND', `Tenant ${subdomain} does not exist; restore the whole backup first.`, {exit: ExitCode.notFound})
     // one pass over the file: verified as it is read, and each table COPYed into its staging table
     const staged = new Map<string, string>()
-    await scanBackup(path, async (table) => {
+    await scanBackup(input, async (table) => {
       if (!tables.includes(table.name)) return undefined
       const {name, sink} = await stage(tx, table)
       staged.set(table.name, name)
@@ -955,7 +973,7 @@ export async function restoreTenant(sql: Sql, path: string, options: RestoreOpti
       tenantId,
       subject: subdomain,
       arguments: {
-        file: path, mode, as: options.as, table: options.table, from: manifest.tenant, rows, backup: safetyBackup,
+        file: input.name, mode, as: options.as, table: options.table, from: manifest.tenant, rows, backup: safetyBackup,
         ...(copy ? {apiKeysDropped: copy.apiKeysDropped, invitationsReissued: copy.invitations.map((i) => i.email)} : {}),
       },
     })

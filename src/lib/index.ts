@@ -39,6 +39,7 @@ export {provisionFromSource, validateSource, type BulkOptions, type BulkReport, 
 export {bulkOutcome, invitationTokens, publicReport, type PublicReport, type PublicRow} from './bulk/report.js'
 export {configSource, csvSource, CONFIG_TEMPLATE, CSV_COLUMNS, CSV_TEMPLATE, type Source} from './bulk/sources.js'
 export {transaction} from './db/transaction.js'
+export {bytesInput, readSettings, readText, streamInput, type Input} from './input.js'
 export {setTenantStatus} from './lifecycle.js'
 export {inviteUser, listMembers, removeMember, type Invitation, type Member} from './members.js'
 export {checkMonitoring, setupMonitoring, usageReports, type CheckResult, type MonitoringConfig} from './monitoring.js'

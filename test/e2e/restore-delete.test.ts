@@ -6,6 +6,7 @@ import {join} from 'node:path'
 import postgres from 'postgres'
 import {afterAll, afterEach, beforeAll, describe, expect, it} from 'vitest'
 
+import {backupInput} from '../../src/inputs.js'
 import {backupTenant, readBackup} from '../../src/lib/backup.js'
 import {resolveContext} from '../../src/lib/context.js'
 import {withTenant} from '../../src/lib/db/tenant-context.js'
@@ -55,7 +56,7 @@ describe('tenant delete and restore over a live tenant, with the built CLI', () 
   }
 
   async function expectBackupIsWhatWasDeleted(result: {backup: string; deleted: Record<string, number>}) {
-    const manifest = await readBackup(result.backup)
+    const manifest = await readBackup(await backupInput(result.backup))
     for (const table of manifest.tables) if (table.name !== 'users') expect([table.name, result.deleted[table.name]]).toEqual([table.name, table.rows])
     return manifest
   }
@@ -175,7 +176,7 @@ describe('tenant delete and restore over a live tenant, with the built CLI', () 
     const right = await cli(['tenant', 'restore', file, '--confirm-name', 'Live CLI', '--backup-file', safety, '--json'], {env})
     expect(right.json).toMatchObject({status: 0, result: {backup: safety, rows: {assets: 3, devices: 0}}})
     expect(statSync(safety).mode & 0o777).toBe(0o600)
-    expect((await readBackup(safety)).tables.find((x) => x.name === 'devices')!.rows).toBe(1)
+    expect((await readBackup(await backupInput(safety))).tables.find((x) => x.name === 'devices')!.rows).toBe(1)
     // merge overwrites nothing: it asks for nothing
     expect((await cli(['tenant', 'restore', safety, '--mode', 'merge', '--json'], {env})).json).toMatchObject({status: 0, result: {rows: {devices: 1}}})
   }, 60_000)

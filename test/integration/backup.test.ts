@@ -7,6 +7,7 @@ import {join} from 'node:path'
 import postgres from 'postgres'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
+import {backupInput} from '../../src/inputs.js'
 import {backupTenant, orphanScan, readBackup, restoreTenant} from '../../src/lib/backup.js'
 import {resolveContext} from '../../src/lib/context.js'
 import {withTenant} from '../../src/lib/db/tenant-context.js'
@@ -61,7 +62,7 @@ describe('backup, restore, recovery, deletion and monitoring', () => {
     expect(await orphanScan(t.sql, id)).toEqual({})
     const [audit] = await t.sql`select count(*)::int as n from audit_log where tenant_id = ${id}`
     expect(audit!.n).toBeGreaterThan(1)
-    const restored = await restoreTenant(t.sql, file, {}, ctx)
+    const restored = await restoreTenant(t.sql, await backupInput(file), {}, ctx)
     expect(restored.rows).toMatchObject({assets: 500, devices: 2, qr_contents: 3})
     expect(await fingerprint(t.sql, 'backed-up')).toEqual(before)
   })
@@ -71,7 +72,7 @@ describe('backup, restore, recovery, deletion and monitoring', () => {
     await backupTenant(t.sql, 'backed-up', file, {gzip: true})
     const before = await fingerprint(t.sql, 'backed-up')
     await withTenant(t.sql, id, (tx) => tx`delete from devices where name = 'Lobby'`)
-    await restoreTenant(t.sql, file, {mode: 'merge'}, ctx)
+    await restoreTenant(t.sql, await backupInput(file), {mode: 'merge'}, ctx)
     expect(await fingerprint(t.sql, 'backed-up')).toEqual(before)
   })
 
@@ -127,7 +128,7 @@ describe('backup, restore, recovery, deletion and monitoring', () => {
   it('restores a copy under a new subdomain beside the original', async () => {
     const file = join(dir, 'copy.sql')
     await backupTenant(t.sql, 'backed-up', file)
-    const copy = await restoreTenant(t.sql, file, {as: 'backed-up-copy'}, ctx)
+    const copy = await restoreTenant(t.sql, await backupInput(file), {as: 'backed-up-copy'}, ctx)
     expect(copy.tenantId).not.toBe(id)
     const original = await fingerprint(t.sql, 'backed-up')
     const copied = await fingerprint(t.sql, 'backed-up-copy')
@@ -174,7 +175,7 @@ describe('backup, restore, recovery, deletion and monitoring', () => {
     // each overwrites the live tenant: confirmed, and backed up first
     const safety = join(dir, 'before-tamper.sql')
     for (const [bad, message] of [[changed, /checksum/], [retargeted, /another tenant/], [truncated, /truncated|checksum|another tenant/]] as const) {
-      await expect(restoreTenant(t.sql, bad, {confirmName: 'Backed Up', backup: safety}, ctx)).rejects.toMatchObject({code: 'BACKUP_INVALID', exit: 2, message: expect.stringMatching(message)})
+      await expect(restoreTenant(t.sql, await backupInput(bad), {confirmName: 'Backed Up', backup: safety}, ctx)).rejects.toMatchObject({code: 'BACKUP_INVALID', exit: 2, message: expect.stringMatching(message)})
     }
     expect(await snapshot(t.sql)).toEqual(before)
     // nothing was restored, so no backup of the tenant before it is left behind
@@ -186,10 +187,10 @@ describe('backup, restore, recovery, deletion and monitoring', () => {
     await backupTenant(t.sql, 'backed-up', file)
     const before = await fingerprint(t.sql, 'backed-up')
     await withTenant(t.sql, id, (tx) => tx`delete from devices`)
-    const result = await restoreTenant(t.sql, file, {table: 'devices'}, ctx)
+    const result = await restoreTenant(t.sql, await backupInput(file), {table: 'devices'}, ctx)
     expect(result.rows).toEqual({devices: 2})
     expect(await fingerprint(t.sql, 'backed-up')).toEqual(before)
-    expect((await readBackup(file)).tenant.subdomain).toBe('backed-up')
+    expect((await readBackup(await backupInput(file))).tenant.subdomain).toBe('backed-up')
   })
 
   it('queues a breach once, and clears it when usage drops', async () => {

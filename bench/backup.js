@@ -7,7 +7,8 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
 import {backupInput} from '../dist/inputs.js'
-import {backupTenant, restoreTenant} from '../dist/lib/backup.js'
+import {writeBackupFile} from '../dist/backup-files.js'
+import {restoreTenant} from '../dist/lib/backup.js'
 import {resolveContext} from '../dist/lib/context.js'
 import {deleteTenant} from '../dist/lib/tenant-delete.js'
 import {createTenant} from '../dist/lib/tenants.js'
@@ -40,7 +41,7 @@ try {
   }
   await main.sql`vacuum analyze`
   const file = join(dir, 'a.sql')
-  const backupMs = await time(() => backupTenant(main.sql, 'bench-a', file, {onProgress}))
+  const backupMs = await time(() => writeBackupFile(main.sql, 'bench-a', file, {onProgress}))
 
   // the floor: the same rows alone in a database, dumped with pg_dump and loaded with psql
   execFileSync('psql', [floor.displayUrl.replace(':***@', '@'), '-v', 'ON_ERROR_STOP=1', '-q', '-f', file])

@@ -34,8 +34,7 @@
  */
 import {createHash, randomUUID} from 'node:crypto'
 import {once} from 'node:events'
-import {createReadStream} from 'node:fs'
-import {rm} from 'node:fs/promises'
+import type {FileHandle} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {pipeline as pipe, Readable, type Writable} from 'node:stream'
@@ -50,7 +49,7 @@ import type {Context} from './context.js'
 import {migrationStatus} from './db/migrations.js'
 import {APP_ROLE, enterTenant, isUuid, leaveTenant} from './db/tenant-context.js'
 import {AppError, conflict, ExitCode, notFound} from './errors.js'
-import {checkTarget, type FileErrors, TempFile} from './files.js'
+import {type FileErrors, readStreamOf, TempFile, writeStreamOf} from './files.js'
 import {type Input} from './input.js'
 import {DEFAULT_INVITATION_DAYS} from './members.js'
 import {CONTROL_PLANE_TABLES} from './rls.js'
@@ -152,12 +151,8 @@ function tenantRowsQuery(table: string, columns: string[], tenantId: string): st
   return `select ${cols} from ${quote(table)} where tenant_id = '${tenantId}' order by 1, 2`
 }
 
-/** tenant_backup_SUBDOMAIN_YYYYMMDDHHMMSS.sql, like the guide's tenant_backup_20240101.sql */
-export const defaultBackupPath = (subdomain: string, gzip = false) =>
-  `tenant_backup_${subdomain}_${new Date().toISOString().replace(/\D/g, '').slice(0, 14)}.sql${gzip ? '.gz' : ''}`
-
 export interface BackupResult {
-  /** the file written, or "-" for a stream */
+  /** the file written (its name), or "-" for a stream */
   path: string
   manifest: Manifest
   bytes: number
@@ -166,8 +161,6 @@ export interface BackupResult {
 
 export interface BackupOptions {
   gzip?: boolean
-  /** replace an existing regular file at the path (never anything else) */
-  force?: boolean
   /**
    * read from this transaction's snapshot instead of one of its own: what the
    * caller then changes under its locks is exactly what was backed up
@@ -177,7 +170,8 @@ export interface BackupOptions {
   onProgress?: OnProgress
 }
 
-const BACKUP_FILE_ERRORS: FileErrors = {
+/** The errors of a backup's file: the CLI's when it makes one, the library's for its scratch files. */
+export const BACKUP_FILE_ERRORS: FileErrors = {
   exists: (path) =>
     new AppError('BACKUP_EXISTS', `${path} exists; a backup never replaces a file unless told to.`, {
       field: 'output',
@@ -197,12 +191,12 @@ const largestHead = (manifest: Manifest) =>
   head({...manifest, tables: manifest.tables.map((t) => ({...t, rows: Number.MAX_SAFE_INTEGER, sha256: '0'.repeat(64)})), sha256: '0'.repeat(64)}).length
 
 /**
- * Snapshot the tenant into `file`: the preamble, every table's COPY block,
+ * Snapshot the tenant into the open `file`: the preamble, every table's COPY block,
  * COMMIT, after `room` bytes kept for the head when asked (else the head goes
  * in front of them later). Returns the manifest, with the checksum of all
  * those bytes.
  */
-async function snapshot(sql: Sql, tenantRef: string, file: TempFile, keepRoom = false, given?: TransactionSql, onProgress?: OnProgress): Promise<{manifest: Manifest; room: number; bytes: number}> {
+async function snapshot(sql: Sql, tenantRef: string, file: FileHandle, keepRoom = false, given?: TransactionSql, onProgress?: OnProgress): Promise<{manifest: Manifest; room: number; bytes: number}> {
   const inSnapshot = <T>(work: (tx: TransactionSql) => Promise<T>) =>
     given ? work(given) : (sql.begin('isolation level repeatable read read only', work) as Promise<T>)
   return inSnapshot(async (tx) => {
@@ -219,7 +213,7 @@ async function snapshot(sql: Sql, tenantRef: string, file: TempFile, keepRoom = 
     }
     const manifest: Manifest = {format: BACKUP_FORMAT, schemaVersion, createdAt: new Date().toISOString(), tenant, tables, sha256: ''}
     const start = keepRoom ? largestHead(manifest) : 0
-    const out = file.writeStream(start)
+    const out = writeStreamOf(file, start)
     const written = finished(out)
     written.catch(() => undefined) // awaited below: an early failure must not go unhandled meanwhile
     const whole = createHash('sha256')
@@ -266,13 +260,13 @@ async function snapshot(sql: Sql, tenantRef: string, file: TempFile, keepRoom = 
 }
 
 /** The head, then the body from `body` (gzipped when asked) into `out`; the bytes `out` took. */
-async function assemble(manifest: Manifest, body: TempFile, out: Writable, gzip: boolean, end = true, progress?: {onProgress?: OnProgress; bytes: number}): Promise<number> {
+async function assemble(manifest: Manifest, body: FileHandle, out: Writable, gzip: boolean, end = true, progress?: {onProgress?: OnProgress; bytes: number}): Promise<number> {
   let bytes = 0
   const rows = manifest.tables.reduce((n, t) => n + t.rows, 0)
   const parts = async function* () {
     yield head(manifest)
     let read = 0
-    for await (const chunk of body.readStream() as AsyncIterable<Buffer>) {
+    for await (const chunk of readStreamOf(body) as AsyncIterable<Buffer>) {
       read += chunk.length
       progress?.onProgress?.({phase: 'compress', rows, totalRows: rows, bytes: read, totalBytes: progress.bytes})
       yield chunk
@@ -289,50 +283,62 @@ async function assemble(manifest: Manifest, body: TempFile, out: Writable, gzip:
 }
 
 /**
- * Write a verified, checksummed backup of one tenant to `path` (gzip when
- * asked). Refused before any work when something is at `path`, unless
- * `force` and it is a regular file. The file is made in a temporary file
- * beside it and takes the name only when whole.
+ * A new, empty file a backup is written into, made by the caller: the CLI
+ * makes it exclusively, mode 0600, beside the name it takes once whole
+ * (src/backup-files.ts), and gives it that name.
  */
-export async function backupTenant(sql: Sql, tenantRef: string, path: string, options: BackupOptions = {}): Promise<BackupResult> {
-  const started = performance.now()
-  await checkTarget(path, BACKUP_FILE_ERRORS, {replace: options.force})
-  const file = await TempFile.create(path, BACKUP_FILE_ERRORS)
-  let body: TempFile | undefined
-  try {
-    let manifest: Manifest
-    if (options.gzip) {
-      body = await TempFile.create(path, BACKUP_FILE_ERRORS)
-      let bytes: number
-      ;({manifest, bytes} = await snapshot(sql, tenantRef, body, false, options.snapshot, options.onProgress))
-      await assemble(manifest, body, file.writeStream(), true, true, {onProgress: options.onProgress, bytes})
-    } else {
-      // a plain file gets its head written last, in room kept for the largest it could be
-      let room: number
-      ;({manifest, room} = await snapshot(sql, tenantRef, file, true, options.snapshot, options.onProgress))
-      await file.handle.write(head(manifest, room), 0, room, 0)
-    }
-    const bytes = (await file.handle.stat()).size
-    await file.publish(path, {replace: options.force})
-    return {path, manifest, bytes, durationMs: Math.round(performance.now() - started)}
-  } finally {
-    await body?.discard()
-    await file.discard()
-  }
+export interface BackupFile {
+  /** what reports and the audit call it: the name it takes */
+  name: string
+  /** the file, open for reading and writing */
+  handle: FileHandle
 }
 
-/** The same backup, written to a stream (standard output, for `-o -`), which is left open. */
-export async function backupTenantToStream(sql: Sql, tenantRef: string, out: Writable, options: Pick<BackupOptions, 'gzip' | 'onProgress'> = {}): Promise<BackupResult> {
-  const started = performance.now()
+/** A backup file that a caller inside a transaction (withFrozenTenants) names before it commits, or removes. */
+export interface PublishableFile extends BackupFile {
+  /** give the whole file its name, never replacing anything (closes the handle) */
+  publish(): Promise<void>
+  /** remove it, published or not */
+  remove(): Promise<void>
+}
+
+/** The head, then the body (from a scratch file) into `out`, gzipped when asked; the bytes `out` took. */
+async function viaScratch(sql: Sql, tenantRef: string, out: Writable, options: Pick<BackupOptions, 'gzip' | 'snapshot' | 'onProgress'>, end: boolean): Promise<{manifest: Manifest; bytes: number}> {
   // the head comes first but is known last: the body waits in a temporary file
   const body = await TempFile.create(join(tmpdir(), 'anthias-backup'), BACKUP_FILE_ERRORS)
   try {
-    const {manifest, bytes: bodyBytes} = await snapshot(sql, tenantRef, body, false, undefined, options.onProgress)
-    const bytes = await assemble(manifest, body, out, options.gzip ?? false, false, options.gzip ? {onProgress: options.onProgress, bytes: bodyBytes} : undefined)
-    return {path: '-', manifest, bytes, durationMs: Math.round(performance.now() - started)}
+    const {manifest, bytes: bodyBytes} = await snapshot(sql, tenantRef, body.handle, false, options.snapshot, options.onProgress)
+    const bytes = await assemble(manifest, body.handle, out, options.gzip ?? false, end, options.gzip ? {onProgress: options.onProgress, bytes: bodyBytes} : undefined)
+    return {manifest, bytes}
   } finally {
     await body.discard()
   }
+}
+
+/**
+ * Write a checksummed backup of one tenant into `file` (gzip when asked). A
+ * plain backup gets its head written last, in room kept at the front for the
+ * largest it could be; a gzip one has its body wait in a scratch file.
+ */
+export async function backupTenant(sql: Sql, tenantRef: string, file: BackupFile, options: BackupOptions = {}): Promise<BackupResult> {
+  const started = performance.now()
+  let manifest: Manifest
+  if (options.gzip) {
+    ;({manifest} = await viaScratch(sql, tenantRef, writeStreamOf(file.handle), options, true))
+  } else {
+    let room: number
+    ;({manifest, room} = await snapshot(sql, tenantRef, file.handle, true, options.snapshot, options.onProgress))
+    await file.handle.write(head(manifest, room), 0, room, 0)
+  }
+  const bytes = (await file.handle.stat()).size
+  return {path: file.name, manifest, bytes, durationMs: Math.round(performance.now() - started)}
+}
+
+/** The same backup, written to a stream (standard output, for `-o -`; an HTTP response), which is left open. */
+export async function backupTenantToStream(sql: Sql, tenantRef: string, out: Writable, options: Pick<BackupOptions, 'gzip' | 'onProgress'> = {}): Promise<BackupResult> {
+  const started = performance.now()
+  const {manifest, bytes} = await viaScratch(sql, tenantRef, out, options, false)
+  return {path: '-', manifest, bytes, durationMs: Math.round(performance.now() - started)}
 }
 
 const tampered = (message: string, line?: number) =>
@@ -654,8 +660,8 @@ export interface RestoreOptions {
   table?: string
   /** the exact name of the live tenant that a whole restore in replace mode overwrites: required when there is one */
   confirmName?: string
-  /** where to write a verified backup of that live tenant before it is overwritten */
-  backup?: string
+  /** makes the file for a verified backup of that live tenant, written before it is overwritten */
+  backup?: () => Promise<PublishableFile>
   /** phases read (the file, per chunk), backup, compress, verify (of that backup), write (per table) */
   onProgress?: OnProgress
 }
@@ -714,8 +720,8 @@ export interface FrozenTenant {
   subdomain: string
 }
 
-/** Write a backup of a frozen tenant from the transaction's snapshot, and verify it. */
-export type FrozenBackup = (tenant: FrozenTenant, path: string) => Promise<BackupResult>
+/** Write a backup of a frozen tenant from the transaction's snapshot into the file `make` gives, verify it, and name it. */
+export type FrozenBackup = (tenant: FrozenTenant, make: () => Promise<PublishableFile>) => Promise<BackupResult>
 
 const LOCK_NOT_AVAILABLE = '55P03'
 const FOREIGN_KEY_VIOLATION = '23503'
@@ -749,15 +755,18 @@ export async function withFrozenTenants<T>(
 ): Promise<T> {
   const {onProgress} = options
   for (let conflicts = 0, waits = 0; ; ) {
-    const written: string[] = []
+    const written: PublishableFile[] = []
     let committing = false
     try {
       return (await sql.begin('isolation level repeatable read', async (tx) => {
         const tenants = await tx<FrozenTenant[]>`select t.id, t.name, t.subdomain from tenants t where ${where(tx)} for update nowait`
-        const result = await work(tx, tenants, async (tenant, path) => {
-          const backup = await backupTenant(sql, tenant.id, path, {snapshot: tx, onProgress})
-          written.push(backup.path)
-          await readBackup({name: backup.path, open: () => createReadStream(backup.path, {highWaterMark: 1 << 20})}, onProgress && ((p) => onProgress({...p, phase: 'verify'})))
+        const result = await work(tx, tenants, async (tenant, make) => {
+          const file = await make()
+          written.push(file)
+          const backup = await backupTenant(sql, tenant.id, file, {snapshot: tx, onProgress})
+          // verified as written, through the open file, then named
+          await readBackup({name: file.name, size: backup.bytes, open: () => readStreamOf(file.handle)}, onProgress && ((p) => onProgress({...p, phase: 'verify'})))
+          await file.publish()
           return backup
         })
         committing = true
@@ -765,7 +774,7 @@ export async function withFrozenTenants<T>(
       })) as T
     } catch (error) {
       // what did not commit changed nothing, and leaves no backup of it behind
-      if (!committing) for (const path of written) await rm(path, {force: true})
+      if (!committing) for (const file of written) await file.remove()
       const code = (error as {code?: string}).code ?? ''
       const busy = code === LOCK_NOT_AVAILABLE || CONCURRENT_CHANGE.has(code) || (options.retryForeignKey === true && code === FOREIGN_KEY_VIOLATION)
       if (!busy || committing) throw error

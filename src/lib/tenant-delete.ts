@@ -2,7 +2,7 @@
 import type {Sql} from 'postgres'
 
 import {writeAudit} from './audit.js'
-import {orphanScan, withFrozenTenants} from './backup.js'
+import {orphanScan, type PublishableFile, withFrozenTenants} from './backup.js'
 import type {Context} from './context.js'
 import type {OnProgress} from './progress.js'
 import {checkConfirmedName, tenantKey, tenantNotFound} from './tenant-ref.js'
@@ -14,7 +14,7 @@ export interface DeleteResult {
   subdomain: string
   /** rows deleted per table, children first */
   deleted: Record<string, number>
-  /** the verified backup of exactly the rows deleted */
+  /** the verified backup of exactly the rows deleted (its file's name) */
   backup?: string
   /** rows left for the tenant id after the commit, per table (see orphanScan): empty when the delete is whole */
   orphans: Record<string, number>
@@ -30,7 +30,7 @@ export interface DeleteResult {
  * Progress: phases backup, compress, verify (of the backup), delete (per table,
  * of the backup's row count when there is one).
  */
-export async function deleteTenant(sql: Sql, tenantRef: string, confirmName: string, ctx: Context, options: {backup?: string; onProgress?: OnProgress} = {}): Promise<DeleteResult> {
+export async function deleteTenant(sql: Sql, tenantRef: string, confirmName: string, ctx: Context, options: {backup?: () => Promise<PublishableFile>; onProgress?: OnProgress} = {}): Promise<DeleteResult> {
   const result = await withFrozenTenants(sql, (tx) => tenantKey(tx, tenantRef), `delete tenant ${tenantRef}`, async (tx, [tenant], backup) => {
     if (!tenant) throw tenantNotFound(tenantRef)
     checkConfirmedName(tenant, confirmName, 'nothing was deleted')

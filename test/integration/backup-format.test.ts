@@ -7,7 +7,8 @@ import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {backupInput} from '../../src/inputs.js'
-import {backupTenant, readBackup, restoreTenant} from '../../src/lib/backup.js'
+import {writeBackupFile} from '../../src/backup-files.js'
+import {readBackup, restoreTenant} from '../../src/lib/backup.js'
 import {resolveContext} from '../../src/lib/context.js'
 import {withTenant} from '../../src/lib/db/tenant-context.js'
 import {createTenant} from '../../src/lib/tenants.js'
@@ -68,7 +69,7 @@ describe('backup files: exact format, safe writing', () => {
 
   it('refuses anything the writer does not write, even with every checksum recomputed, and writes nothing', async () => {
     const file = join(dir, 'exact.sql')
-    await backupTenant(t.sql, 'exact', file)
+    await writeBackupFile(t.sql, 'exact', file)
     const text = await readFile(file, 'utf8')
     expect(text).toContain(`SELECT pg_catalog.setval(pg_catalog.pg_get_serial_sequence('public."notification_outbox"', 'id'),`)
     // the forger is right: an untouched body with recomputed checksums restores, and so does format 1 (no whole-file checksum)
@@ -129,9 +130,9 @@ describe('backup files: exact format, safe writing', () => {
     beforeAll(async () => {
       await createTenant(t.sql, {name: 'Crossing', subdomain: 'crossing', ownerEmail: 'owner@crossing.example.com', ownerPassword: 'Attacker0Pass'}, ctx)
       await createTenant(t.sql, {name: 'Victim', subdomain: 'victim', ownerEmail: 'owner@victim.example.com', ownerPassword: 'Victim00Pass'}, ctx)
-      await backupTenant(t.sql, 'crossing', join(dir, 'crossing.sql'))
+      await writeBackupFile(t.sql, 'crossing', join(dir, 'crossing.sql'))
       text = await readFile(join(dir, 'crossing.sql'), 'utf8')
-      await backupTenant(t.sql, 'victim', join(dir, 'victim.sql'))
+      await writeBackupFile(t.sql, 'victim', join(dir, 'victim.sql'))
       victimRow = block(await readFile(join(dir, 'victim.sql'), 'utf8'), 'users')[0]!
     })
 
@@ -194,16 +195,16 @@ describe('backup files: exact format, safe writing', () => {
     const listing = await readdir(dir)
 
     for (const target of [existing, fifo, link, dangling]) {
-      await expect(backupTenant(t.sql, 'exact', target)).rejects.toMatchObject({code: 'BACKUP_EXISTS', exit: 2, field: 'output'})
+      await expect(writeBackupFile(t.sql, 'exact', target)).rejects.toMatchObject({code: 'BACKUP_EXISTS', exit: 2, field: 'output'})
     }
     for (const target of [fifo, link, dangling]) {
-      await expect(backupTenant(t.sql, 'exact', target, {force: true})).rejects.toMatchObject({code: 'BACKUP_NOT_A_FILE', exit: 2})
+      await expect(writeBackupFile(t.sql, 'exact', target, {force: true})).rejects.toMatchObject({code: 'BACKUP_NOT_A_FILE', exit: 2})
     }
     expect(await readFile(existing, 'utf8')).toBe('an earlier backup\n')
     expect(await readFile(victim, 'utf8')).toBe('not yours\n')
     expect((await readdir(dir)).sort()).toEqual(listing.sort())
 
-    await backupTenant(t.sql, 'exact', existing, {force: true})
+    await writeBackupFile(t.sql, 'exact', existing, {force: true})
     expect((await readBackup(await backupInput(existing))).tenant.id).toBe(id)
     expect((await stat(existing)).mode & 0o777).toBe(0o600)
   })
@@ -215,7 +216,7 @@ describe('backup files: exact format, safe writing', () => {
       const file = join(dir, name)
       // the names the writer used to use: NAME.partial-PID and NAME.body-PID
       for (const suffix of ['partial', 'body']) await symlink(victim, `${file}.${suffix}-${process.pid}`)
-      await backupTenant(t.sql, 'exact', file, {gzip})
+      await writeBackupFile(t.sql, 'exact', file, {gzip})
       expect((await readBackup(await backupInput(file))).tenant.id).toBe(id)
     }
     expect(await readFile(victim, 'utf8')).toBe('precious\n')

@@ -10,7 +10,8 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {createApiKey} from '../../src/lib/api-keys.js'
 import {backupInput} from '../../src/inputs.js'
-import {backupTenant, readBackup, restoreTenant} from '../../src/lib/backup.js'
+import {newBackupFile, writeBackupFile} from '../../src/backup-files.js'
+import {readBackup, restoreTenant} from '../../src/lib/backup.js'
 import {resolveContext} from '../../src/lib/context.js'
 import {streamInput} from '../../src/lib/input.js'
 import {withTenant} from '../../src/lib/db/tenant-context.js'
@@ -46,7 +47,7 @@ describe('restore: copies, recovery, sequences, domains', () => {
   it('verifies and restores from a stream read once (an HTTP request body), gzip or plain, as from the file', async () => {
     await createTenant(t.sql, {name: 'Uploaded', subdomain: 'uploaded', ownerEmail: 'owner@uploaded.example.com'}, ctx)
     const file = join(dir, 'uploaded.sql')
-    await backupTenant(t.sql, 'uploaded', file)
+    await writeBackupFile(t.sql, 'uploaded', file)
     const bytes = await readFile(file)
     // in pieces that cut the header lines, and the gzip magic itself
     const body = (data: Buffer) => Readable.from([data.subarray(0, 1), data.subarray(1, 40), data.subarray(40)])
@@ -71,7 +72,7 @@ describe('restore: copies, recovery, sequences, domains', () => {
     const key = await createApiKey(t.sql, 'keyed', {name: 'Deploys', permissions: ['assets.*']}, ctx)
     const invitation = await inviteUser(t.sql, 'keyed', {email: 'new@keyed.example.com', role: 'editor'}, ctx)
     const file = join(dir, 'keyed.sql')
-    await backupTenant(t.sql, 'keyed', file)
+    await writeBackupFile(t.sql, 'keyed', file)
 
     const copy = await restoreTenant(t.sql, await backupInput(file), {as: 'keyed-copy'}, ctx)
     // what an authenticator looks up: the original's key and token find the original only
@@ -99,7 +100,7 @@ describe('restore: copies, recovery, sequences, domains', () => {
       await tx`insert into qr_contents (tenant_id, name, content, asset_id) select ${id}, 'QR ' || name, 'https://example.com', id from assets`
     })
     const file = join(dir, 'linked.sql')
-    await backupTenant(t.sql, 'linked', file)
+    await writeBackupFile(t.sql, 'linked', file)
     const before = await links(t.sql, id)
     expect(before.qr.every(([, asset]) => asset !== null) && before.assets.every(([, by]) => by !== null)).toBe(true)
     // the accident to recover from: every asset renamed
@@ -133,7 +134,7 @@ describe('restore: copies, recovery, sequences, domains', () => {
     await setupMonitoring(t.sql, 'watched', {userThreshold: 1}, ctx)
     expect((await checkMonitoring(t.sql, 'watched')).cleared).toBe(2)
     const file = join(dir, 'watched.sql')
-    await backupTenant(t.sql, 'watched', file)
+    await writeBackupFile(t.sql, 'watched', file)
     const restored = (await t.sql`select id from notification_outbox where tenant_id = (select id from tenants where subdomain = 'watched')`).map((r) => Number(r.id))
 
     const other = await createTestDatabase()
@@ -153,7 +154,7 @@ describe('restore: copies, recovery, sequences, domains', () => {
   it('a custom domain now held by another tenant: CUSTOM_DOMAIN_TAKEN, exit 4, nothing restored', async () => {
     await createTenant(t.sql, {name: 'Shop', subdomain: 'shop', ownerEmail: 'owner@shop.example.com', customDomain: 'shop.example.com'}, ctx)
     const file = join(dir, 'shop.sql')
-    await backupTenant(t.sql, 'shop', file)
+    await writeBackupFile(t.sql, 'shop', file)
     await deleteTenant(t.sql, 'shop', 'Shop', ctx)
     await createTenant(t.sql, {name: 'Shop Two', subdomain: 'shop-two', ownerEmail: 'owner@shop2.example.com', customDomain: 'shop.example.com'}, ctx)
     const before = await snapshot(t.sql)
@@ -166,16 +167,16 @@ describe('restore: copies, recovery, sequences, domains', () => {
   it('overwriting a live tenant takes its exact name, and backs it up first in the same snapshot', async () => {
     const {tenant} = await createTenant(t.sql, {name: 'Live Co', subdomain: 'live-co', ownerEmail: 'owner@live.example.com'}, ctx)
     const file = join(dir, 'live.sql')
-    await backupTenant(t.sql, 'live-co', file)
+    await writeBackupFile(t.sql, 'live-co', file)
     await withTenant(t.sql, tenant.id, (tx) => tx`insert into devices (tenant_id, name) values (${tenant.id}, 'Added after the backup')`)
     const before = await snapshot(t.sql)
     const safety = join(dir, 'live-before.sql')
-    await expect(restoreTenant(t.sql, await backupInput(file), {backup: safety}, ctx)).rejects.toMatchObject({code: 'CONFIRMATION_REQUIRED', exit: 2, field: 'confirm-name'})
-    await expect(restoreTenant(t.sql, await backupInput(file), {confirmName: 'live co', backup: safety}, ctx)).rejects.toMatchObject({code: 'CONFIRMATION_MISMATCH', exit: 2})
+    await expect(restoreTenant(t.sql, await backupInput(file), {backup: () => newBackupFile(safety)}, ctx)).rejects.toMatchObject({code: 'CONFIRMATION_REQUIRED', exit: 2, field: 'confirm-name'})
+    await expect(restoreTenant(t.sql, await backupInput(file), {confirmName: 'live co', backup: () => newBackupFile(safety)}, ctx)).rejects.toMatchObject({code: 'CONFIRMATION_MISMATCH', exit: 2})
     expect(await snapshot(t.sql)).toEqual(before)
     expect(existsSync(safety)).toBe(false)
 
-    const restored = await restoreTenant(t.sql, await backupInput(file), {confirmName: 'Live Co', backup: safety}, ctx)
+    const restored = await restoreTenant(t.sql, await backupInput(file), {confirmName: 'Live Co', backup: () => newBackupFile(safety)}, ctx)
     expect(restored).toMatchObject({backup: safety, rows: {devices: 0}})
     expect((await readBackup(await backupInput(safety))).tables.find((x) => x.name === 'devices')!.rows).toBe(1)
     // the safety backup brings back what the restore overwrote

@@ -43,7 +43,8 @@ The manifest and every table's checksum are verified first, every row must belon
   }
 
   async run(): Promise<RestoreResult | {file: string; manifest: Manifest}> {
-    const {defaultBackupPath, readBackup, restoreTenant, tenantToReplace} = await import('../../lib/backup.js')
+    const {readBackup, restoreTenant, tenantToReplace} = await import('../../lib/backup.js')
+    const {defaultBackupPath, newBackupFile} = await import('../../backup-files.js')
     const {symbols, table} = await import('../../ui/format.js')
     const {backupInput} = await import('../../inputs.js')
     const input = await backupInput(this.args.file)
@@ -63,7 +64,7 @@ The manifest and every table's checksum are verified first, every row must belon
       : undefined
     const overwrite = live && {
       confirmName: await this.confirmTenantName(this.flags['confirm-name'], live, `This overwrites the live tenant ${live.name} (${live.subdomain}) with the backup.`),
-      backup: this.flags.backup ? this.flags['backup-file'] ?? defaultBackupPath(live.subdomain) : undefined,
+      backup: this.flags.backup ? () => newBackupFile(this.flags['backup-file'] ?? defaultBackupPath(live.subdomain)) : undefined,
     }
     const ctx = await this.context()
     const result = await this.withProgress(RESTORE_PHASES, () => 'nothing was changed (the transaction was rolled back)', (onProgress) =>

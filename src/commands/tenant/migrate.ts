@@ -1,7 +1,6 @@
 import {Flags} from '@oclif/core'
 
 import {BaseCommand, describe} from '../../base.js'
-import {AppError, ExitCode} from '../../lib/errors.js'
 import type {RlsSetupResult} from '../../lib/rls-setup.js'
 
 export default class TenantMigrate extends BaseCommand<typeof TenantMigrate> {
@@ -54,7 +53,7 @@ A tenant migration holds data statements only: before any tenant is touched, a s
       if (f.tenant) this.log(`${symbols.ok} Leak probe: no rows visible from another tenant's context or with no tenant set`)
     }
     if (f.all) {
-      const {migrateAllTenants} = await import('../../lib/tenant-migrations.js')
+      const {migrateAllOutcome, migrateAllTenants} = await import('../../lib/tenant-migrations.js')
       let counts = {migrated: 0, total: 0}
       const result = await this.withProgress(
         [{key: 'migrate', title: 'Migrate tenants', unit: 'tenants'}],
@@ -73,12 +72,8 @@ A tenant migration holds data statements only: before any tenant is touched, a s
       else if (f.plan) this.log(`${result.pending} of ${result.tenants} tenants have pending migrations.`)
       else this.log(`Migrated ${result.migrated}, failed ${result.failed}, skipped ${result.skipped} of ${result.pending} tenants with pending migrations (${result.durationMs} ms).`)
       if (failed.length > 0) this.log(table(['tenant', 'status', 'ms', 'error'], failed.map((o) => [o.subdomain, o.status, o.durationMs, `${o.error?.code}: ${o.error?.message}`])))
-      if (result.failed > 0) {
-        this.fail(new AppError(f['continue-on-error'] ? 'MIGRATE_PARTIAL' : 'MIGRATE_FAILED', `${result.failed} tenant(s) failed to migrate; see result.outcomes.`, {
-          exit: f['continue-on-error'] ? ExitCode.partial : ExitCode.failed,
-          suggestions: [`Fix the cause and run \`${this.config.bin} tenant migrate --all --only-failed\`.`],
-        }))
-      }
+      const outcome = migrateAllOutcome(result, f['continue-on-error'])
+      if (outcome) this.fail(outcome)
       return {...result, rls}
     }
     const {migrateTenant} = await import('../../lib/tenant-migrations.js')

@@ -52,7 +52,8 @@ try {
   const psqlMs = await time(async () => execFileSync('psql', [load.displayUrl.replace(':***@', '@'), '-v', 'ON_ERROR_STOP=1', '-q', '-f', dump]))
 
   await deleteTenant(main.sql, 'bench-a', 'bench-a', ctx)
-  const restoreMs = await time(() => restoreTenant(main.sql, await backupInput(file), {onProgress}, ctx))
+  const input = await backupInput(file)
+  const restoreMs = await time(() => restoreTenant(main.sql, input, {onProgress}, ctx))
   const [check] = await main.sql`select count(*)::int as n from assets where tenant_id = ${ids[0]}`
   if (check.n !== n) throw new Error(`restored ${check.n} of ${n} assets`)
 

@@ -7,6 +7,7 @@ export {loadMigrations, migrate, migrateBackwards, migrationStatus, type Migrati
 export {APP_ROLE, isUuid, withTenant} from './db/tenant-context.js'
 export {maskUrl, resolveConnectionTarget} from './db/url.js'
 export {databaseStatus, type DatabaseStatus} from './db/status.js'
+export {migrateSchema, type SchemaMigrationOptions, type SchemaMigrationResult} from './db/schema-migrate.js'
 export {AppError, ExitCode, ValidationErrors} from './errors.js'
 export {envelopeErrorSchema, envelopeJsonSchema, envelopeSchema, type Envelope, type EnvelopeError} from './envelope.js'
 export {getPlan, listPlans, loadCatalog, type Catalog, type Plan} from './plans.js'

@@ -28,6 +28,7 @@ export {
 } from './tenants.js'
 export {
   DEFAULT_PASSWORD_POLICY,
+  describePasswordPolicy,
   judgeCidr,
   judgeCustomDomain,
   judgeSubdomain,
@@ -69,6 +70,7 @@ export {setupTenantData, type SetupDataResult} from './setup-data.js'
 export {deleteTenant, type DeleteResult} from './tenant-delete.js'
 export {migrateAllOutcome, migrateAllTenants, migrateTenant, type MigrateAllResult, type TenantMigrationResult} from './tenant-migrations.js'
 export {updateTenant, type TenantUpdateResult} from './tenant-update.js'
+export {TENANT_TABLES, tenantTableKind, type TenantTableKind} from './tenant-tables.js'
 export {tenantUsage, type Usage} from './usage.js'
 export {verifyOutcome, verifyTenant, type VerifyResult} from './verify.js'
 export {type OnProgress, type OnStep, type Progress, type Step} from './progress.js'

@@ -50,6 +50,7 @@ export const ERROR_CATALOGUE = {
   CONFIRMATION_MISMATCH: invalid,
   FILE_UNREADABLE: invalid,
   FILE_ENCODING: invalid,
+  INPUT_TOO_LARGE: invalid,
   JSON_INVALID: invalid,
   // tenants
   NAME_INVALID: invalid,

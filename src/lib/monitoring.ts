@@ -191,3 +191,11 @@ export async function checkMonitoring(sql: Sql, tenantRef?: string): Promise<Che
     }
   }) as Promise<CheckResult>
 }
+
+/** THRESHOLDS_BREACHED (kind breaches: cron acts on its exit code) when a check found any breach. */
+export function checkOutcome(result: CheckResult): AppError | undefined {
+  if (result.breaches.length === 0) return undefined
+  return new AppError('THRESHOLDS_BREACHED', `${result.breaches.length} threshold(s) breached in ${result.checked} tenant(s).`, {
+    suggestions: ['Raise the quota (tenant plan, tenant update) or reduce usage; each breach is queued once per channel.'],
+  })
+}

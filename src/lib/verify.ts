@@ -77,3 +77,12 @@ export async function verifyTenant(sql: Sql, tenantRef: string, ctx: Context): P
 
   return {tenantId: tenant.id, subdomain: tenant.subdomain, ok: checks.every((c) => c.ok), checks}
 }
+
+/** VERIFY_FAILED naming the checks that failed, if any. */
+export function verifyOutcome(result: VerifyResult): AppError | undefined {
+  const failed = result.checks.filter((c) => !c.ok)
+  if (failed.length === 0) return undefined
+  return new AppError('VERIFY_FAILED', `${failed.length} check(s) failed: ${failed.map((c) => c.name).join(', ')}.`, {
+    suggestions: [{command: 'tenant.migrate', args: {tenant: result.subdomain, setupRls: true}, text: 'See result.checks; `{command}` repairs the row-level security ones.'}],
+  })
+}

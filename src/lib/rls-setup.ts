@@ -25,8 +25,8 @@ export interface RlsSetupOptions {
 /**
  * Make every table with a tenant_id column policed as rlsProblems requires, in
  * one transaction (nothing with `plan`), then, for a tenant, run the leak
- * probe: RLS_LEAK when any of its rows is visible from another
- * tenant's context or with no tenant set.
+ * probe: RLS_LEAK when any of its rows is visible from another tenant's
+ * context or with no tenant set.
  */
 export async function setupRls(sql: Sql, options: RlsSetupOptions, ctx: Context): Promise<RlsSetupResult> {
   const repaired = options.plan ? [] : ((await sql.begin((tx) => repairRls(tx))) as string[])

@@ -118,4 +118,19 @@ describe('help, typos and pipes', () => {
       expect(widest(tables), r.stdout).toBeLessThanOrEqual(80)
     }
   })
+
+  it('monitor check fits 80 columns with a 63-character subdomain, broken across lines, never cut', async () => {
+    const sub = `very-long-${'x'.repeat(43)}-subdomain`
+    expect(sub).toHaveLength(63)
+    expect((await cli(['tenant', 'create', 'Long Co', sub, '--plan', 'basic'], {env})).code).toBe(0)
+    expect((await cli(['user', 'invite', sub, 'viewer@example.com', '--role', 'viewer'], {env})).code).toBe(0)
+    expect((await cli(['monitor', 'setup', sub, '--user-threshold', '0.05', '--channel', 'email:ops@example.com'], {env})).code).toBe(0)
+    const monitor = await cli(['monitor', 'check', sub], {env})
+    expect(monitor.code).toBe(10)
+    const rows = monitor.stdout.split('\n').filter((l) => l.startsWith('│'))
+    expect(widest(rows.join('\n')), monitor.stdout).toBeLessThanOrEqual(80)
+    expect(monitor.stdout).not.toContain('…')
+    // the tenant column, read down the rows after the header: the subdomain whole
+    expect(rows.slice(1).map((l) => l.split('│')[1]!.trim()).join('')).toBe(sub)
+  })
 })

@@ -117,6 +117,18 @@ describe('lists page with a stable cursor and never drop rows silently (issue 12
     expect(bare.stdout).toBe('list-1\nlist-10\nlist-100\n')
   })
 
+  it('--all: every page lines up with the first (the widths of the first page kept)', async () => {
+    await t.sql`insert into tenants (name, subdomain, plan_id, max_assets, max_users, max_devices, storage_quota_gb, password_policy)
+      select n, s, p.id, p.max_assets, p.max_users, p.max_devices, p.storage_quota_gb, '{}'
+      from (values ('Wide ' || repeat('w', 30), 'wide-a'), ('B', 'wide-b'), ('C', 'wide-c')) v(n, s) join plans p on p.position = 1`
+    const result = await cli(['tenant', 'list', '--search', 'wide-', '--all', '--limit', '1', '--columns', 'name,subdomain,plan'], {env})
+    expect(result.code, result.stderr).toBe(0)
+    const lines = result.stdout.trimEnd().split('\n')
+    expect(lines).toHaveLength(4)
+    expect(lines.map((l) => l.search(/wide-|subdomain/))).toEqual([37, 37, 37, 37])
+    expect(new Set(lines.map((l) => l.search(/basic|plan/))).size).toBe(1)
+  })
+
   it('audit list: newest first, pages via --after equal --all; total with --tenant only', async () => {
     const audit = async (args: string[]) => (await cli(['audit', 'list', ...args, '--json'], {env})).json!.result as {items: {id: string}[]; nextCursor: string | null; total?: number}
     const first = await audit(['--limit', '100'])

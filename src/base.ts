@@ -59,7 +59,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
 
   protected flags!: BaseFlags<T>
   /** what Ctrl-C prints (what was and was not done), and what it stops first (a task list) */
-  private interruption?: {note: () => string; stop?: () => Promise<void>}
+  protected interruption?: {note: () => string; stop?: () => Promise<void>}
   protected warnings: string[] = []
   /** Set by fail(): the run returns its result, exits non-zero, and --json carries this error beside the result. */
   private failure?: AppError

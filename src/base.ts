@@ -200,8 +200,8 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     if (error instanceof ValidationErrors) return new ValidationErrors(error.errors.map((e) => this.inputNamed(e)))
     const field = error.line === undefined ? cliField(error.field, Object.keys(this.ctor.args ?? {}), Object.keys({...this.ctor.baseFlags, ...this.ctor.flags})) : error.field
     if (field === error.field) return error
-    const {code, message, exit, line, suggestions, cause, details} = error
-    return new AppError(code, message, {field, exit, line, suggestions, cause, details})
+    const {code, message, exit, line, column, record, suggestions, cause, details} = error
+    return new AppError(code, message, {field, exit, line, column, record, suggestions, cause, details})
   }
 
   protected override async catch(error: Interfaces.CommandError): Promise<void> {

@@ -82,8 +82,15 @@ export function keyValues(entries: [string, unknown, ((text: string) => string)?
 
 export const heading = (text: string) => chalk.bold(text)
 
+/** `line 4`; for a JSON config `record 3, line 17, column 5` */
+export function placeText(place: {line?: number; column?: number; record?: number}): string {
+  return [place.record === undefined ? '' : `record ${place.record}`, place.line === undefined ? '' : `line ${place.line}`, place.column === undefined ? '' : `column ${place.column}`]
+    .filter(Boolean)
+    .join(', ')
+}
+
 function errorLines(error: AppError, indent = ''): string[] {
-  const where = [error.line === undefined ? '' : `line ${error.line}`, error.field ? `field ${escapeControls(error.field)}` : '']
+  const where = [placeText(error), error.field ? `field ${escapeControls(error.field)}` : '']
     .filter(Boolean)
     .join(', ')
   // messages quote the input: its control characters are shown, not sent to the terminal

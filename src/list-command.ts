@@ -104,7 +104,7 @@ export abstract class ListCommand<T extends typeof Command> extends BaseCommand<
     const begin = async () => {
       if (this.#streamed) return
       this.#streamed = true
-      this.interruption = {note: () => `${n.toLocaleString('en-US')} item(s) written, the JSON document closed`, stop: async () => this.#close?.({status: ExitCode.interrupted, error: INTERRUPTED.toJSON()})}
+      this.interruption = {note: () => `${n.toLocaleString('en-US')} item(s) written, the JSON document closed`, stop: () => this.#close?.({status: ExitCode.interrupted, error: INTERRUPTED.toJSON()})}
       await write('{\n  "result": {\n    "items": [')
     }
     for await (const page of all) {

@@ -42,6 +42,10 @@ export interface AppErrorOptions {
   field?: string
   /** 1-based line of an input file */
   line?: number
+  /** 1-based column of that line (a JSON config's value) */
+  column?: number
+  /** 1-based number of the record a JSON config's problem is in (records may share a line) */
+  record?: number
   /** what to do next, or valid alternatives */
   suggestions?: Hint[]
   /** where one code covers kinds that differ by case (subdomain check: taken or invalid) */
@@ -55,6 +59,8 @@ export class AppError extends Error {
   readonly kind: ErrorKind
   readonly field?: string
   readonly line?: number
+  readonly column?: number
+  readonly record?: number
   readonly suggestions: Hint[]
   readonly details?: Record<string, unknown>
 
@@ -67,14 +73,16 @@ export class AppError extends Error {
     this.kind = options.kind ?? entry?.kind ?? 'failed'
     this.field = options.field
     this.line = options.line
+    this.column = options.column
+    this.record = options.record
     this.suggestions = options.suggestions ?? [...(entry?.actions ?? [])]
     this.details = options.details
   }
 
   /** The same error with other options (a field renamed for the user, say). */
   with(options: Pick<AppErrorOptions, 'field'>): AppError {
-    const {code, message, kind, line, suggestions, cause, details} = this
-    return new AppError(code, message, {kind, line, suggestions, cause, details, ...options})
+    const {code, message, kind, line, column, record, suggestions, cause, details} = this
+    return new AppError(code, message, {kind, line, column, record, suggestions, cause, details, ...options})
   }
 
   toJSON(): Record<string, unknown> {
@@ -91,7 +99,9 @@ export class AppError extends Error {
       code: this.code,
       message: this.message,
       ...(this.field === undefined ? {} : {field: this.field}),
+      ...(this.record === undefined ? {} : {record: this.record}),
       ...(this.line === undefined ? {} : {line: this.line}),
+      ...(this.column === undefined ? {} : {column: this.column}),
       suggestions: this.suggestions.map((s) => (isAction(s) ? render(s) : s)),
       ...(actions.length === 0 ? {} : {actions}),
       ...(this.details === undefined ? {} : {details: this.details}),
@@ -109,6 +119,8 @@ export class ValidationErrors extends AppError {
       kind: errors.some((e) => e.kind === 'invalid') ? 'invalid' : (first?.kind ?? 'invalid'),
       field: errors.length === 1 ? first?.field : undefined,
       line: errors.length === 1 ? first?.line : undefined,
+      column: errors.length === 1 ? first?.column : undefined,
+      record: errors.length === 1 ? first?.record : undefined,
       suggestions: errors.length === 1 ? first?.suggestions : undefined,
     })
     this.errors = errors

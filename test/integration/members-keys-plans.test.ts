@@ -1,4 +1,4 @@
-import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+import {afterEach, beforeEach, describe, expect, it} from 'vitest'
 
 import {createApiKey, listApiKeys, revokeApiKey} from '../../src/lib/api-keys.js'
 import {resolveContext} from '../../src/lib/context.js'
@@ -30,12 +30,12 @@ async function refusal(promise: Promise<unknown>): Promise<{code: string; codes:
 describe('members, API keys, plan changes and security', () => {
   let t: TestDatabase
 
-  beforeAll(async () => {
+  beforeEach(async () => {
     t = await createTestDatabase()
     await createTenant(t.sql, {name: 'Client Organization', subdomain: 'client-org', plan: 'professional', contactEmail: 'admin@client.com', ownerEmail: 'owner@client.com'}, ctx)
     await createTenant(t.sql, {name: 'Basic Co', subdomain: 'basic-co', plan: 'basic', maxUsers: 2, ownerEmail: 'owner@basic.example.com'}, ctx)
   })
-  afterAll(async () => t?.drop())
+  afterEach(async () => t?.drop())
 
   it("invites the guide's admin and lists members with status", async () => {
     const invitation = await inviteUser(t.sql, 'client-org', {email: 'admin@client.com', role: 'admin'}, ctx)

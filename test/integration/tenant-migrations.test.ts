@@ -2,7 +2,7 @@ import {cp, mkdtemp, rm, writeFile} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
-import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+import {afterEach, beforeEach, describe, expect, it} from 'vitest'
 
 import {resolveContext} from '../../src/lib/context.js'
 import {withTenant} from '../../src/lib/db/tenant-context.js'
@@ -20,7 +20,7 @@ describe('tenant migrations, RLS set-up and verification, initial data', () => {
   let dir: string
   const ids: Record<string, string> = {}
 
-  beforeAll(async () => {
+  beforeEach(async () => {
     t = await createTestDatabase()
     dir = await mkdtemp(join(tmpdir(), 'anthias-tmig-'))
     await cp(TENANT_MIGRATIONS_DIR, dir, {recursive: true})
@@ -28,7 +28,7 @@ describe('tenant migrations, RLS set-up and verification, initial data', () => {
       ids[s] = (await createTenant(t.sql, {name: s, subdomain: s, ownerEmail: `owner@${s}.example.com`}, ctx)).tenant.id
     }
   })
-  afterAll(async () => {
+  afterEach(async () => {
     await t?.drop()
     await rm(dir, {recursive: true, force: true})
   })

@@ -9,10 +9,10 @@ import {z} from 'zod'
 
 import {writeAudit} from './audit.js'
 import type {Context} from './context.js'
-import {AppError, ValidationErrors} from './errors.js'
+import {AppError, ExitCode, ValidationErrors} from './errors.js'
 import {lockTenant, tenantKey, tenantNotFound} from './tenant-ref.js'
 import {storageGb, usageColumns} from './usage.js'
-import {emailSchema, issuesToErrors, plainTextSchema} from './validation.js'
+import {emailSchema, issuesToErrors, type Limits, plainTextSchema} from './validation.js'
 
 export const METRICS = ['storage', 'users', 'assets', 'devices'] as const
 export type Metric = (typeof METRICS)[number]
@@ -108,13 +108,9 @@ export interface TenantUsageReport {
   metrics: MetricUsage[]
 }
 
-interface UsageRow {
+interface UsageRow extends Limits {
   id: string
   subdomain: string
-  maxAssets: number
-  maxUsers: number
-  maxDevices: number
-  storageQuotaGb: number
   assets: number
   users: number
   devices: number
@@ -194,4 +190,13 @@ export async function checkMonitoring(sql: Sql, tenantRef?: string): Promise<Che
       cleared: cleared.count,
     }
   }) as Promise<CheckResult>
+}
+
+/** THRESHOLDS_BREACHED (exit breaches, for cron) when a check found any breach. */
+export function checkOutcome(result: CheckResult): AppError | undefined {
+  if (result.breaches.length === 0) return undefined
+  return new AppError('THRESHOLDS_BREACHED', `${result.breaches.length} threshold(s) breached in ${result.checked} tenant(s).`, {
+    exit: ExitCode.breaches,
+    suggestions: ['Raise the quota (tenant plan, tenant update) or reduce usage; each breach is queued once per channel.'],
+  })
 }

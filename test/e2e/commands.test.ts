@@ -6,6 +6,7 @@ import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {createApiKey} from '../../src/lib/api-keys.js'
+import {backupInput} from '../../src/inputs.js'
 import {readManifest} from '../../src/lib/backup.js'
 import {resolveContext} from '../../src/lib/context.js'
 import {withTenant} from '../../src/lib/db/tenant-context.js'
@@ -63,7 +64,7 @@ describe('backup, provision, recover, user remove and apikey revoke with the bui
     expect(human.stdout).toMatch(new RegExp(`Backed up backup-co to ${file} \\(\\d[\\d.]* (B|kB|MB), \\d+ ms\\)`))
     expect(human.stdout).toMatch(/\bdevices 1, assets 7\b/)
     expect(statSync(file).mode & 0o777).toBe(0o600)
-    const manifest = await readManifest(file)
+    const manifest = await readManifest(await backupInput(file))
     expect(manifest.tenant).toMatchObject({subdomain: 'backup-co', name: 'Backup Co'})
     expect(manifest.tables).toEqual(expect.arrayContaining([expect.objectContaining({name: 'assets', rows: 7}), expect.objectContaining({name: 'devices', rows: 1})]))
 

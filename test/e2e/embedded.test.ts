@@ -3,7 +3,7 @@ import {mkdtemp, rm} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
-import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+import {afterEach, beforeEach, describe, expect, it} from 'vitest'
 
 import {loadMigrations} from '../../src/lib/db/migrations.js'
 import {cli} from '../helpers/cli.js'
@@ -15,11 +15,12 @@ describe('the embedded server', () => {
   let dir: string
   let env: NodeJS.ProcessEnv
 
-  beforeAll(async () => {
+  // a new data directory for each test
+  beforeEach(async () => {
     dir = await mkdtemp(join(tmpdir(), 'anthias-embedded-'))
     env = {ANTHIAS_DATA_DIR: dir, DATABASE_URL: '', ANTHIAS_DATABASE_URL: '', CI: '1'}
   })
-  afterAll(async () => {
+  afterEach(async () => {
     await cli(['db', 'stop'], {env})
     await rm(dir, {recursive: true, force: true})
   })
@@ -37,6 +38,7 @@ describe('the embedded server', () => {
   })
 
   it('stops the server after a command unless db start pinned it', async () => {
+    expect((await cli(['tenant', 'list', '--json'], {env})).code).toBe(0)
     const stopped = await cli(['db', 'status', '--json'], {env})
     expect(stopped.json!.result).toMatchObject({source: 'embedded', pinned: false, schemaVersion: LATEST})
     expect(existsSync(join(dir, 'pg', 'postmaster.pid'))).toBe(false)

@@ -99,9 +99,11 @@ describe('the --json contract, for every command of the manifest', () => {
     expect(verify.code).toBe(1)
     expect(expectEnvelope(verify)).toMatchObject({error: {code: 'VERIFY_FAILED'}, result: {ok: false}})
 
-    expect((await cli(['user', 'invite', 'acme', 'viewer@example.com', '--role', 'viewer'], {env})).code).toBe(0)
-    expect((await cli(['monitor', 'setup', 'acme', '--user-threshold', '0.05', '--channel', 'email:ops@example.com'], {env})).code).toBe(0)
-    const monitor = await cli(['monitor', 'check', 'acme', '--json'], {env})
+    // a tenant of its own: acme's monitor check succeeds (above)
+    expect((await cli(['tenant', 'create', 'Breach Co', 'breach-co', '--plan', 'basic'], {env})).code).toBe(0)
+    expect((await cli(['user', 'invite', 'breach-co', 'viewer@example.com', '--role', 'viewer'], {env})).code).toBe(0)
+    expect((await cli(['monitor', 'setup', 'breach-co', '--user-threshold', '0.05', '--channel', 'email:ops@example.com'], {env})).code).toBe(0)
+    const monitor = await cli(['monitor', 'check', 'breach-co', '--json'], {env})
     expect(monitor.code).toBe(10)
     expect(expectEnvelope(monitor)).toMatchObject({error: {code: 'THRESHOLDS_BREACHED'}, result: {breaches: expect.any(Array)}})
 

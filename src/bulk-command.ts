@@ -4,6 +4,7 @@ import {BaseCommand} from './base.js'
 import type {BulkReport} from './lib/bulk/provision.js'
 import type {Source} from './lib/bulk/sources.js'
 import {AppError, ExitCode} from './lib/errors.js'
+import type {BulkReportResult, BulkResult} from './lib/results.js'
 
 const BULK_PHASES = [
   {key: 'validate', title: 'Parse and validate every row'},
@@ -29,7 +30,7 @@ export abstract class BulkCommand<T extends typeof Command> extends BaseCommand<
   /** An example input file whose tenants do not clash with the quick start's. */
   protected abstract template(): Promise<string>
 
-  async run(): Promise<unknown> {
+  async run(): Promise<BulkResult> {
     if ((this.flags as {template: boolean}).template) {
       const template = await this.template()
       this.log(template)
@@ -38,7 +39,7 @@ export abstract class BulkCommand<T extends typeof Command> extends BaseCommand<
     return this.provision()
   }
 
-  protected async provision(): Promise<Omit<BulkReport, 'rows' | 'errors'> & {rows: unknown[]; errors: unknown[]}> {
+  protected async provision(): Promise<BulkReportResult> {
     const file = this.args.file as string | undefined
     if (!file) throw new AppError('MISSING_INPUT', 'Missing the FILE argument.', {field: 'FILE'})
     const source = await this.source(file)

@@ -2,15 +2,7 @@ import {Flags} from '@oclif/core'
 
 import {BaseCommand, describe} from '../../base.js'
 import {AppError} from '../../lib/errors.js'
-
-interface MigrateResult {
-  direction: 'up' | 'down'
-  plan: boolean
-  /** a person answered no at the prompt: nothing was reverted */
-  cancelled?: boolean
-  migrations: {version: number; name: string}[]
-  schemaVersion: number
-}
+import type {DbMigrateResult} from '../../lib/results.js'
 
 export default class DbMigrate extends BaseCommand<typeof DbMigrate> {
   static override description = describe(
@@ -34,7 +26,7 @@ Every command applies pending migrations on connect; this command shows and cont
     yes: Flags.boolean({char: 'y', description: 'revert without asking (required to revert without a terminal)'}),
   }
 
-  async run(): Promise<MigrateResult> {
+  async run(): Promise<DbMigrateResult> {
     const {migrate, migrateBackwards, migrationStatus, toRevert} = await import('../../lib/db/migrations.js')
     const {symbols} = await import('../../ui/format.js')
     const {sql} = await this.database({migrate: false})

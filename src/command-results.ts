@@ -38,7 +38,7 @@ import UserInvite from './commands/user/invite.js'
 import UserList from './commands/user/list.js'
 import UserRemove from './commands/user/remove.js'
 import {
-  apiKeySchema,
+  apiKeyResultSchema,
   auditRowSchema,
   backupSchema,
   bulkResultSchema,
@@ -87,7 +87,7 @@ const result = <C extends {prototype: {run(): Promise<unknown>}}, S extends z.Zo
  */
 export const COMMAND_RESULTS = {
   'apikey:create': result(ApikeyCreate, createdApiKeySchema),
-  'apikey:list': result(ApikeyList, pageSchema(apiKeySchema)),
+  'apikey:list': result(ApikeyList, pageSchema(apiKeyResultSchema)),
   'apikey:revoke': result(ApikeyRevoke, revokedApiKeySchema),
   'audit:list': result(AuditList, pageSchema(auditRowSchema)),
   'db:migrate': result(DbMigrate, schemaMigrateSchema),

@@ -7,7 +7,9 @@ export {loadMigrations, migrate, migrateBackwards, migrationStatus, type Migrati
 export {APP_ROLE, isUuid, withTenant} from './db/tenant-context.js'
 export {maskUrl, resolveConnectionTarget} from './db/url.js'
 export {AppError, ExitCode, ValidationErrors} from './errors.js'
-export {envelopeErrorSchema, envelopeJsonSchema, envelopeSchema, type Envelope, type EnvelopeError} from './envelope.js'
+export {envelopeErrorSchema, envelopeFor, envelopeJsonSchema, envelopeSchema, type Envelope, type EnvelopeError} from './envelope.js'
+// every operation's result: zod schemas and the types inferred from them (schemas/*.json are generated from these)
+export * from './results.js'
 export {getPlan, listPlans, loadCatalog, type Catalog, type Plan} from './plans.js'
 export {checkSubdomain, suggestSubdomains, type SubdomainCheck} from './subdomains.js'
 export {

@@ -90,12 +90,12 @@ export const subdomainCheckSchema = z.strictObject({
 })
 export const subdomainSuggestionsSchema = z.strictObject({text: z.string(), suggestions: z.array(z.string())})
 
-export const apiKeySchema = z.strictObject({
+export const apiKeyResultSchema = z.strictObject({
   id: uuid, name: z.string(), prefix: z.string(), permissions: z.array(z.string()), createdBy: z.string(),
   createdAt: time, expiresAt: time.nullable(), lastUsedAt: time.nullable(), revokedAt: time.nullable(),
 })
-export const createdApiKeySchema = apiKeySchema.extend({key: z.string().describe('the full key, shown once')})
-export const revokedApiKeySchema = apiKeySchema.extend({alreadyRevoked: z.boolean()})
+export const createdApiKeySchema = apiKeyResultSchema.extend({key: z.string().describe('the full key, shown once')})
+export const revokedApiKeySchema = apiKeyResultSchema.extend({alreadyRevoked: z.boolean()})
 
 export const auditRowSchema = z.strictObject({
   id: z.string(),
@@ -153,7 +153,7 @@ export const planChangeSchema = z.strictObject({
   forced: z.boolean(),
 })
 
-export const securityChangeSchema = z.strictObject({tenantId: uuid, subdomain: z.string(), before: securityPolicy, after: securityPolicy, warnings: z.array(z.string())})
+export const securityChangeResultSchema = z.strictObject({tenantId: uuid, subdomain: z.string(), before: securityPolicy, after: securityPolicy, warnings: z.array(z.string())})
 /** tenant security with nothing to change, or a person who answered no: the policy as it is */
 export const securityPolicyResultSchema = z.strictObject({subdomain: z.string(), policy: securityPolicy})
 
@@ -275,12 +275,12 @@ export const bulkResultSchema = z.union([bulkReportSchema, z.strictObject({templ
 
 export const tenantCreateResultSchema = z.union([createTenantResultSchema, cancelled])
 export const tenantPlanResultSchema = z.union([planChangeSchema, cancelled])
-export const tenantSecurityResultSchema = z.union([securityChangeSchema, securityPolicyResultSchema])
+export const tenantSecurityResultSchema = z.union([securityChangeResultSchema, securityPolicyResultSchema])
 export const tenantRestoreResultSchema = z.union([restoreSchema, backupCheckSchema])
 
 type Out<S extends z.ZodType> = z.output<S>
 export type ApikeyCreateResult = Out<typeof createdApiKeySchema>
-export type ApikeyListResult = Out<ReturnType<typeof pageSchema<typeof apiKeySchema>>>
+export type ApikeyListResult = Out<ReturnType<typeof pageSchema<typeof apiKeyResultSchema>>>
 export type ApikeyRevokeResult = Out<typeof revokedApiKeySchema>
 export type AuditListResult = Out<ReturnType<typeof pageSchema<typeof auditRowSchema>>>
 export type DbMigrateResult = Out<typeof schemaMigrateSchema>
@@ -332,7 +332,7 @@ export type LibraryTypesMatch = [
   Assert<Same<Out<typeof createTenantResultSchema>, CreateTenantResult>>,
   Assert<Same<PlanShowResult, Plan>>,
   Assert<Same<SubdomainCheckResult, SubdomainCheck>>,
-  Assert<Same<Out<typeof apiKeySchema>, ApiKey>>,
+  Assert<Same<Out<typeof apiKeyResultSchema>, ApiKey>>,
   Assert<Same<ApikeyCreateResult, CreatedApiKey>>,
   Assert<Same<Out<typeof auditRowSchema>, AuditRow>>,
   Assert<Same<UserInviteResult, Invitation>>,
@@ -341,7 +341,7 @@ export type LibraryTypesMatch = [
   Assert<Alike<MonitorSetupResult, MonitoringConfig & {subdomain: string}>>,
   Assert<Same<TenantUsageResult, TenantUsageReport>>,
   Assert<Same<Out<typeof planChangeSchema>, PlanChangeResult>>,
-  Assert<Same<Out<typeof securityChangeSchema>, SecurityChangeResult>>,
+  Assert<Same<Out<typeof securityChangeResultSchema>, SecurityChangeResult>>,
   Assert<Same<TenantUpdateResult, LibTenantUpdateResult>>,
   Assert<Same<TenantSetupDataResult, SetupDataResult>>,
   Assert<Same<TenantVerifyResult, VerifyResult>>,

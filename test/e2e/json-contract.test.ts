@@ -161,6 +161,8 @@ describe('the --json contract, for every command of the manifest', () => {
     await run(['tenant', 'create', 'Contract Co', sub, '--plan', 'professional', '--owner-email', 'owner@example.com', '--custom-domain', 'signage.contract.com'])
     await run(['tenant', 'show', sub])
     await run(['tenant', 'list', '--search', 'contract'])
+    // --all writes its document as it goes, page by page
+    await run(['tenant', 'list', '--all', '--limit', '1'])
     await run(['tenant', 'usage', sub])
     await run(['tenant', 'update', sub, '--name', 'Contract Co 2', '--setting', 'theme=dark'])
     await run(['tenant', 'plan', sub, 'enterprise'])

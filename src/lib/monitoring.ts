@@ -12,7 +12,7 @@ import type {Context} from './context.js'
 import {AppError, ValidationErrors} from './errors.js'
 import {lockTenant, tenantKey, tenantNotFound} from './tenant-ref.js'
 import {storageGb, usageColumns} from './usage.js'
-import {emailSchema, issuesToErrors, plainTextSchema} from './validation.js'
+import {emailSchema, issuesToErrors, type Limits, plainTextSchema} from './validation.js'
 
 export const METRICS = ['storage', 'users', 'assets', 'devices'] as const
 export type Metric = (typeof METRICS)[number]
@@ -108,13 +108,9 @@ export interface TenantUsageReport {
   metrics: MetricUsage[]
 }
 
-interface UsageRow {
+interface UsageRow extends Limits {
   id: string
   subdomain: string
-  maxAssets: number
-  maxUsers: number
-  maxDevices: number
-  storageQuotaGb: number
   assets: number
   users: number
   devices: number

@@ -5,6 +5,7 @@ import {featureFlag, featuresFromFlags, flagFieldName, limitFlags, limitsFromFla
 import {AppError} from '../../lib/errors.js'
 import type {CreateTenantResult, TenantInput} from '../../lib/tenants.js'
 import type {TenantCreateResult} from '../../lib/results.js'
+import {DEFAULT_PASSWORD_POLICY, describePasswordPolicy} from '../../lib/validation.js'
 
 const fieldName = flagFieldName({name: 'NAME', subdomain: 'SUBDOMAIN'})
 
@@ -15,7 +16,7 @@ export default class TenantCreate extends BaseCommand<typeof TenantCreate> {
 
 The plan's limits are the defaults; --max-* flags override them. With --owner-email and a password the owner can log in at once; without a password an invitation token is printed once.
 
-Default password policy: at least 8 characters with an uppercase letter, a lowercase letter and a digit (the guide's SecurePass123 passes). Passwords are stored as bcrypt hashes (cost 12), never printed or audited.`,
+Default password policy: ${describePasswordPolicy(DEFAULT_PASSWORD_POLICY)} (the guide's SecurePass123 passes). Passwords are stored as bcrypt hashes (cost 12), never printed or audited.`,
   )
 
   static override examples = [

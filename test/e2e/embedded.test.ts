@@ -7,6 +7,7 @@ import {afterEach, beforeEach, describe, expect, it} from 'vitest'
 
 import {loadMigrations} from '../../src/lib/db/migrations.js'
 import {cli} from '../helpers/cli.js'
+import {contractProblems} from '../helpers/contract.js'
 
 /** The zero-setup path: no URL anywhere, the CLI runs its own PostgreSQL in ANTHIAS_DATA_DIR. */
 const LATEST = (await loadMigrations()).at(-1)!.version
@@ -43,13 +44,17 @@ describe('the embedded server', () => {
     expect(stopped.json!.result).toMatchObject({source: 'embedded', pinned: false, schemaVersion: LATEST})
     expect(existsSync(join(dir, 'pg', 'postmaster.pid'))).toBe(false)
 
-    expect((await cli(['db', 'start'], {env})).code).toBe(0)
+    const start = await cli(['db', 'start', '--json'], {env})
+    expect(start.code).toBe(0)
+    expect(contractProblems('db:start', start.json)).toEqual([])
     expect(existsSync(join(dir, 'pg', 'postmaster.pid'))).toBe(true)
     const status = await cli(['db', 'status', '--json'], {env})
+    expect(contractProblems('db:status', status.json)).toEqual([])
     expect(status.json!.result).toMatchObject({pinned: true, running: true, serverVersion: expect.stringMatching(/^\d+/), url: expect.stringContaining(':***@127.0.0.1:')})
     expect(existsSync(join(dir, 'pg', 'postmaster.pid'))).toBe(true)
 
     const stop = await cli(['db', 'stop', '--json'], {env})
+    expect(contractProblems('db:stop', stop.json)).toEqual([])
     expect(stop.json!.result).toMatchObject({stopped: true})
     expect(existsSync(join(dir, 'pg', 'postmaster.pid'))).toBe(false)
   })

@@ -258,7 +258,8 @@ export const bulkReportSchema = z.strictObject({
   failed: count,
   errors: z.array(envelopeErrorSchema),
   rows: z.array(z.strictObject({
-    line: count,
+    line: count.describe('the file line the row starts on'),
+    record: count.optional().describe("a JSON config's record, 1-based (records may share a line)"),
     name: z.string(),
     subdomain: z.string().optional(),
     outcome: z.enum(['created', 'unchanged', 'failed']),

@@ -3,6 +3,7 @@ import {Command, Flags, type Interfaces} from '@oclif/core'
 import type {Context} from './lib/context.js'
 import type {Database} from './lib/db/connect.js'
 import {toAppError} from './lib/driver-errors.js'
+import type {Envelope} from './lib/envelope.js'
 import {type Action, AppError, ValidationErrors} from './lib/errors.js'
 import {EXIT_CODE, EXIT_CODES_HELP, exitCodeOf} from './exit-codes.js'
 import type {OnProgress} from './lib/progress.js'
@@ -169,7 +170,8 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     return commandLine(action, this.config)
   }
 
-  protected override toSuccessJson(result: unknown): unknown {
+  /** The one --json rule for every command: the result, and the error fail() set beside it. */
+  protected override toSuccessJson(result: unknown): Envelope {
     if (this.failure) return {status: exitCodeOf(this.failure), error: this.inputNamed(this.failure).toEnvelope((a) => this.commandLine(a)), result, warnings: this.warnings}
     return {status: 0, result, warnings: this.warnings}
   }
@@ -184,7 +186,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     process.stdout.write(escapeJsonControls(JSON.stringify(json, null, 2)) + '\n')
   }
 
-  protected override toErrorJson(error: unknown): unknown {
+  protected override toErrorJson(error: unknown): Envelope {
     const e = error instanceof AppError ? error : cliError(error)
     return {status: exitCodeOf(e), error: e.toEnvelope((a) => this.commandLine(a)), warnings: this.warnings}
   }

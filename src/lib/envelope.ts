@@ -12,6 +12,9 @@ import {z} from 'zod'
  * provisioning config, with `record` (1-based) and the file's `line` and
  * `column` of that value.
  */
+/** A command to run next, as data (src/lib/errors.ts Action): `{command: 'tenant.list'}` */
+export const actionSchema = z.object({command: z.string(), args: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])).optional(), text: z.string().optional()})
+
 const errorShape = {
   code: z.string().regex(/^[A-Z][A-Z0-9_]*$/),
   message: z.string().min(1),
@@ -22,20 +25,27 @@ const errorShape = {
   column: z.number().int().positive().optional(),
   suggestions: z.array(z.string()),
   /** the suggestions that are commands, as data (src/lib/errors.ts Action): `{command: 'tenant.list'}` */
-  actions: z.array(z.object({command: z.string(), args: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])).optional(), text: z.string().optional()})).optional(),
+  actions: z.array(actionSchema).optional(),
   details: z.record(z.string(), z.unknown()).optional(),
 }
 
-export const envelopeErrorSchema = z.object({
+export const envelopeErrorSchema = z.strictObject({
   ...errorShape,
   /** several input problems at once, one per field or row */
-  errors: z.array(z.object(errorShape)).optional(),
+  errors: z.array(z.strictObject(errorShape)).optional(),
 })
 
-export const envelopeSchema = z.union([
-  z.object({status: z.literal(0), result: z.unknown(), warnings: z.array(z.string())}).strict(),
-  z.object({status: z.number().int().min(1).max(255), error: envelopeErrorSchema, result: z.unknown().optional(), warnings: z.array(z.string())}).strict(),
-])
+const warnings = z.array(z.string()).describe('every warning of the run; on stderr too without --json')
+
+/** The envelope of a command or operation whose result is `result`. */
+export const envelopeFor = <R extends z.ZodType>(result: R) =>
+  z.union([
+    z.strictObject({status: z.literal(0), result, warnings}),
+    z.strictObject({status: z.number().int().min(1).max(255), error: envelopeErrorSchema, result: result.optional(), warnings}),
+  ])
+
+/** The envelope of any command; schemas/<topic>-<command>.json have each command's result. */
+export const envelopeSchema = envelopeFor(z.unknown())
 
 export type EnvelopeError = z.infer<typeof envelopeErrorSchema>
 export type Envelope<Result = unknown> =

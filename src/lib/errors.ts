@@ -5,6 +5,7 @@
  * codes: src/exit-codes.ts). Library callers can switch on `code` or `kind`.
  */
 import {ERROR_CATALOGUE, type CatalogueEntry, type ErrorCode, type ErrorKind} from './error-catalogue.js'
+import type {EnvelopeError} from './envelope.js'
 
 export type {ErrorCode, ErrorKind} from './error-catalogue.js'
 
@@ -85,7 +86,7 @@ export class AppError extends Error {
     return new AppError(code, message, {kind, line, column, record, suggestions, cause, details, ...options})
   }
 
-  toJSON(): Record<string, unknown> {
+  toJSON(): EnvelopeError {
     return this.toEnvelope()
   }
 
@@ -93,7 +94,7 @@ export class AppError extends Error {
    * The error as the JSON envelope's `error`, its actions rendered by `render`
    * into `suggestions` (and kept as data in `actions`).
    */
-  toEnvelope(render: (action: Action) => string = actionText): Record<string, unknown> {
+  toEnvelope(render: (action: Action) => string = actionText): EnvelopeError {
     const actions = this.suggestions.filter(isAction)
     return {
       code: this.code,
@@ -126,7 +127,7 @@ export class ValidationErrors extends AppError {
     this.errors = errors
   }
 
-  override toEnvelope(render: (action: Action) => string = actionText): Record<string, unknown> {
+  override toEnvelope(render: (action: Action) => string = actionText): EnvelopeError {
     return {...super.toEnvelope(render), errors: this.errors.map((e) => e.toEnvelope(render))}
   }
 }

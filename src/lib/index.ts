@@ -11,7 +11,9 @@ export {ERROR_CATALOGUE, HTTP_STATUS, type ErrorCode, type ErrorKind} from './er
 export {timeoutError, toAppError} from './driver-errors.js'
 export {databaseStatus, type DatabaseStatus} from './db/status.js'
 export {migrateSchema, type SchemaMigrationOptions, type SchemaMigrationResult} from './db/schema-migrate.js'
-export {envelopeErrorSchema, envelopeJsonSchema, envelopeSchema, type Envelope, type EnvelopeError} from './envelope.js'
+export {envelopeErrorSchema, envelopeFor, envelopeJsonSchema, envelopeSchema, type Envelope, type EnvelopeError} from './envelope.js'
+// every operation's result: zod schemas and the types inferred from them (schemas/*.json are generated from these)
+export * from './results.js'
 export {getPlan, listPlans, loadCatalog, type Catalog, type Plan} from './plans.js'
 export {checkCustomDomain, checkSubdomain, suggestSubdomains, type SubdomainCheck} from './subdomains.js'
 export {

@@ -5,7 +5,8 @@ import {Ajv2020, type ValidateFunction} from 'ajv/dist/2020.js'
 import {COMMAND_RESULTS, type CommandId} from '../../src/command-results.js'
 import {envelopeFor} from '../../src/lib/envelope.js'
 
-const ajv = new Ajv2020({allErrors: true, strict: true})
+// strict, but a union of scalar types (an action's argument: string, number, boolean or null) is a type list
+const ajv = new Ajv2020({allErrors: true, strict: true, allowUnionTypes: true})
 // RFC 3339, as Date.prototype.toISOString writes it (and any offset)
 ajv.addFormat('date-time', /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:\d\d)$/)
 const validators = new Map<CommandId, ValidateFunction>()

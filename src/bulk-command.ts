@@ -23,6 +23,10 @@ export abstract class BulkCommand<T extends typeof Command> extends BaseCommand<
     'batch-size': Flags.integer({description: 'tenants per transaction', default: 250, min: 1, max: 5000}),
     report: Flags.string({description: 'write per-row results with tenant ids, access URLs and one-time invitation tokens as the run goes (a new file, mode 0600; JSON for *.json, else CSV)', helpValue: 'FILE'}),
     template: Flags.boolean({description: 'print an example input file that works as it is, then exit'}),
+    queue: Flags.boolean({
+      description: 'validate every row, then queue the tenants as one run for `anthias worker` processes instead of creating them here; prints the run id (see `run wait`). A file with any problem queues nothing',
+      exclusive: ['dry-run', 'stop-on-error', 'report', 'concurrency'],
+    }),
   }
 
   protected abstract source(path: string): Promise<Source>
@@ -35,7 +39,30 @@ export abstract class BulkCommand<T extends typeof Command> extends BaseCommand<
       this.log(template)
       return {template}
     }
-    return this.provision()
+    return (this.flags as {queue: boolean}).queue ? this.enqueue() : this.provision()
+  }
+
+  protected async enqueue(): Promise<unknown> {
+    const file = this.args.file as string | undefined
+    if (!file) throw new AppError('MISSING_INPUT', 'Missing the FILE argument.', {field: 'FILE'})
+    const source = await this.source(file)
+    const {enqueueSource} = await import('./lib/queue/runs.js')
+    const {sql} = await this.database()
+    const ctx = await this.context()
+    const f = this.flags as {rate?: number; 'batch-size': number}
+    const report = await this.withProgress(BULK_PHASES.slice(0, 2), () => 'nothing was queued', (onProgress) =>
+      enqueueSource(sql, source, ctx, {
+        rate: f.rate, batchSize: f['batch-size'],
+        onProgress: (p) => onProgress({phase: p.phase, rows: p.done, totalRows: p.phase === 'validate' ? undefined : p.total}),
+      }))
+    if (report.runId === null) {
+      this.fail(new AppError('BULK_REFUSED', `Nothing was queued: ${report.errors.length} problem(s); see result.errors.`, {exit: ExitCode.usage, suggestions: ['Fix the rows named in result.errors and run again.']}))
+      this.log([`Nothing was queued. Every problem (${report.errors.length}):`, ...report.errors.map((e) => `  line ${e.line}${e.field ? `, ${e.field}` : ''}: ${e.code}: ${e.message}`)].join('\n'))
+    } else {
+      this.log(`Queued run ${report.runId}: ${report.queued} tenant(s) to create in ${report.jobs} job(s) of up to ${report.batchSize}, ${report.unchanged} unchanged${report.rate ? `, at most ${report.rate}/s` : ''}.`)
+      this.log(`Start workers with \`${this.config.bin} worker\`; follow it with \`${this.config.bin} run wait ${report.runId}\`.`)
+    }
+    return {...report, errors: report.errors.map((e) => e.toJSON())}
   }
 
   protected async provision(): Promise<Omit<BulkReport, 'rows' | 'errors'> & {rows: unknown[]; errors: unknown[]}> {

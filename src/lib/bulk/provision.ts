@@ -95,7 +95,7 @@ export interface BulkReport {
   stopped: boolean
 }
 
-async function fileSha256(path: string): Promise<string> {
+export async function fileSha256(path: string): Promise<string> {
   const hash = createHash('sha256')
   for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer)
   return hash.digest('hex')
@@ -232,7 +232,7 @@ export async function validateSource(sql: Sql, source: Source, catalog: Catalog,
 }
 
 /** The validated rows again: those kept by validateSource, else the file read and validated anew. */
-async function* preparedRows(source: Source, kept: Prepared[] | undefined, catalog: Catalog, ctx: Context): AsyncGenerator<Prepared> {
+export async function* preparedRows(source: Source, kept: Prepared[] | undefined, catalog: Catalog, ctx: Context): AsyncGenerator<Prepared> {
   if (kept) {
     yield* kept
     return
@@ -254,10 +254,10 @@ async function hashesOf(lines: Set<number>, source: Source, kept: Prepared[] | u
 }
 
 const CONNECTION_LOST = new Set(['57P01', '57P02', '57P03', 'CONNECTION_CLOSED', 'CONNECTION_ENDED', 'CONNECTION_DESTROYED', 'ECONNRESET', 'EPIPE'])
-const connectionLost = (error: unknown) => CONNECTION_LOST.has(String((error as {code?: string})?.code)) || isUnreachableError(error)
+export const connectionLost = (error: unknown) => CONNECTION_LOST.has(String((error as {code?: string})?.code)) || isUnreachableError(error)
 
 /** Create a batch of validated tenants with set-based inserts, inside the caller's transaction. */
-async function insertBatch(tx: TransactionSql, batch: Prepared[], runId: string | undefined, ctx: Context): Promise<RowResult[]> {
+export async function insertBatch(tx: TransactionSql, batch: Prepared[], runId: string | undefined, ctx: Context): Promise<RowResult[]> {
   const v = batch.map((b) => b.valid)
   const tenants = await tx<{id: string; subdomain: string}[]>`
     insert into tenants (name, subdomain, plan_id, max_assets, max_users, max_devices, storage_quota_gb, contact_email,
@@ -315,19 +315,21 @@ async function insertBatch(tx: TransactionSql, batch: Prepared[], runId: string 
     from unnest(${tenantIds}::uuid[], ${batch.map((b) => b.valid.spec.subdomain)}::text[],
       ${batch.map((b) => JSON.stringify(redact({...b.valid.spec, plan: b.valid.plan.id, limits: b.valid.limits, members: b.members, runId})))}::text[]) as x(t, s, a)`
   if (runId) {
-    await tx`insert into provisioning_run_rows (run_id, line, subdomain, name, outcome)
-      select ${runId}, l, s, n, 'created'
-      from unnest(${batch.map((b) => b.line)}::int[], ${batch.map((b) => b.valid.spec.subdomain)}::text[], ${batch.map((b) => b.valid.spec.name)}::text[]) as x(l, s, n)`
+    // a queued run's rows are there already, pending (src/lib/queue/runs.ts)
+    await tx`insert into provisioning_run_rows (run_id, line, subdomain, name, outcome, tenant_id, settled_at)
+      select ${runId}, l, s, n, 'created', t, now()
+      from unnest(${batch.map((b) => b.line)}::int[], ${batch.map((b) => b.valid.spec.subdomain)}::text[], ${batch.map((b) => b.valid.spec.name)}::text[], ${tenantIds}::uuid[]) as x(l, s, n, t)
+      on conflict (run_id, line) do update set outcome = 'created', tenant_id = excluded.tenant_id, error_code = null, message = null, settled_at = now()`
   }
   return results
 }
 
-function failure(line: number, name: string, error: AppError, subdomain?: string): RowResult {
+export function failure(line: number, name: string, error: AppError, subdomain?: string): RowResult {
   return {line, name, subdomain, outcome: 'failed', error: {code: error.code, message: error.message, field: error.field}}
 }
 
 /** Why one tenant of a batch failed in the database (a subdomain or domain taken meanwhile, most likely). */
-function dbFailure(error: unknown, item: Prepared): AppError {
+export function dbFailure(error: unknown, item: Prepared): AppError {
   const columns: Record<string, string> = {subdomain: 'subdomain', customDomain: 'custom_domain'}
   return domainConflict(error, item.valid.spec, (p) => columns[String(p[0])]!) ??
     new AppError('DB_ERROR', (error as Error).message ?? String(error), {exit: ExitCode.failed})

@@ -1,3 +1,11 @@
+drop trigger if exists tenants_events on tenants;
+drop function if exists queue_tenant_event();
+drop table if exists webhook_endpoints;
+delete from notification_outbox where kind <> 'quota_breach';
+drop index if exists notification_outbox_dispatch_idx;
+alter table notification_outbox
+  drop column failed_at, drop column last_error, drop column last_attempt_at, drop column attempts,
+  drop column enqueued_at, drop column delivery_id;
 drop index if exists provisioning_run_rows_pending_idx;
 delete from provisioning_run_rows where outcome in ('pending', 'cancelled');
 alter table provisioning_run_rows drop constraint provisioning_run_rows_outcome_check;

@@ -27,3 +27,59 @@ alter table provisioning_run_rows drop constraint provisioning_run_rows_outcome_
 alter table provisioning_run_rows add constraint provisioning_run_rows_outcome_check
   check (outcome in ('pending', 'created', 'unchanged', 'failed', 'skipped', 'cancelled'));
 create index provisioning_run_rows_pending_idx on provisioning_run_rows (run_id, batch) where outcome = 'pending';
+
+-- Notifications delivered by the workers (src/lib/notify): each outbox row once, with a delivery
+-- id the receiver de-duplicates on (the Standard Webhooks webhook-id), retried with backoff.
+alter table notification_outbox
+  add column delivery_id uuid not null default gen_random_uuid(),
+  -- a job exists for the row (the dispatcher marks it in the transaction that makes the job)
+  add column enqueued_at timestamptz,
+  add column attempts integer not null default 0,
+  add column last_attempt_at timestamptz,
+  add column last_error text,
+  -- retries exhausted
+  add column failed_at timestamptz;
+create index notification_outbox_dispatch_idx on notification_outbox (id) where enqueued_at is null and sent_at is null;
+
+-- Webhook endpoints: the signing secret of each URL (for provisioning events and for the
+-- webhook:URL channels of monitoring), and the provisioning events it subscribes to.
+create table webhook_endpoints (
+  id uuid primary key default gen_random_uuid(),
+  url text not null,
+  events text[] not null default '{}',
+  -- whsec_ + base64 of 24 random bytes; kept as it is, since signing needs it
+  secret text not null,
+  created_at timestamptz not null default now()
+);
+create unique index webhook_endpoints_url_key on webhook_endpoints (url);
+
+-- Provisioning events: a row in the outbox for every endpoint subscribed, in the transaction
+-- that changes the tenant, whichever command (or SQL) changed it.
+create function queue_tenant_event() returns trigger
+language plpgsql as $$
+declare
+  event text;
+begin
+  if tg_op = 'INSERT' then
+    event := 'tenant.created';
+  elsif new.status is distinct from old.status then
+    event := case new.status when 'suspended' then 'tenant.suspended' else 'tenant.resumed' end;
+  elsif (new.name, new.subdomain, new.plan_id, new.max_assets, new.max_users, new.max_devices, new.storage_quota_gb,
+         new.contact_email, new.custom_domain, new.settings, new.enable_2fa, new.session_timeout_minutes, new.password_policy, new.allowed_ip_ranges)
+        is distinct from
+        (old.name, old.subdomain, old.plan_id, old.max_assets, old.max_users, old.max_devices, old.storage_quota_gb,
+         old.contact_email, old.custom_domain, old.settings, old.enable_2fa, old.session_timeout_minutes, old.password_policy, old.allowed_ip_ranges) then
+    event := 'tenant.updated';
+  else
+    return null;
+  end if;
+  -- an event is cleared as it is made: the open-breach key (one open row per tenant, kind, metric
+  -- and channel) is for quota breaches; each event is a row of its own, delivered all the same
+  insert into notification_outbox (tenant_id, kind, metric, channel, payload, cleared_at)
+  select new.id, 'event', event, 'webhook:' || e.url,
+    jsonb_build_object('tenantId', new.id, 'name', new.name, 'subdomain', new.subdomain, 'status', new.status, 'plan', new.plan_id), now()
+  from webhook_endpoints e where event = any (e.events);
+  return null;
+end $$;
+create trigger tenants_events after insert or update on tenants
+  for each row execute function queue_tenant_event();

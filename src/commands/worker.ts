@@ -20,12 +20,12 @@ Logs one line per job on stdout (one JSON object a line with --json): the run, t
   ]
   static override flags = {
     concurrency: Flags.integer({description: 'jobs run at once by this process', default: 2, min: 1, max: 32}),
-    'monitor-every': Flags.string({description: 'also run `monitor check --all` this often, once in the cluster (10s to 24h: 30s, 5m, 1h)', helpValue: 'INTERVAL'}),
+    'monitor-every': Flags.string({description: 'also run `monitor check --all` this often, once in the cluster (whole minutes, 1m to 24h: 1m, 5m, 1h)', helpValue: 'INTERVAL'}),
   }
 
   async run(): Promise<{stopped: true}> {
     const {parseInterval, startWorker} = await import('../lib/queue/worker.js')
-    const monitorEverySeconds = this.flags['monitor-every'] === undefined ? undefined : parseInterval(this.flags['monitor-every'])
+    const monitorEveryMinutes = this.flags['monitor-every'] === undefined ? undefined : parseInterval(this.flags['monitor-every'])
     const {sql} = await this.database()
     const ctx = await this.context()
     const json = this.jsonEnabled()
@@ -36,7 +36,7 @@ Logs one line per job on stdout (one JSON object a line with --json): the run, t
     const signalled = new Promise<NodeJS.Signals>((resolve) => {
       for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => resolve(signal))
     })
-    const worker = await startWorker(sql, {concurrency: this.flags.concurrency, monitorEverySeconds, ctx, log})
+    const worker = await startWorker(sql, {concurrency: this.flags.concurrency, monitorEveryMinutes, ctx, log})
     await signalled
     await worker.stop()
     return {stopped: true}
@@ -52,12 +52,14 @@ function formatEntry(entry: WorkerLogEntry): string {
   const at = new Date().toISOString()
   switch (entry.event) {
     case 'job':
-      return entry.queue === 'provision'
-        ? `${at} provision job ${entry.job} run ${entry.runId} batch ${entry.batch}: ${entry.rows} rows, ${entry.created} created, ${entry.unchanged} unchanged, ${entry.failed} failed${entry.skipped ? `, ${entry.skipped} skipped` : ''} (${entry.ms} ms)`
-        : `${at} monitor job ${entry.job}: ${entry.checked} tenants checked, ${entry.queued} notifications queued, ${entry.cleared} cleared (${entry.ms} ms)`
+      if (entry.queue === 'provision') {
+        return `${at} provision job ${entry.job} run ${entry.runId} batch ${entry.batch}: ${entry.rows} rows, ${entry.created} created, ${entry.unchanged} unchanged, ${entry.failed} failed${entry.skipped ? `, ${entry.skipped} skipped` : ''} (${entry.ms} ms)`
+      }
+      if (entry.queue === 'deliver') return `${at} deliver job ${entry.job}: ${entry.type} ${entry.deliveryId} to ${entry.channel}${entry.sent ? '' : ' (delivered before)'} (${entry.ms} ms)`
+      return `${at} monitor job ${entry.job}: ${entry.checked} tenants checked, ${entry.queued} notifications queued, ${entry.cleared} cleared (${entry.ms} ms)`
     case 'job-failed':
       return `${at} ${entry.queue} job ${entry.job}${entry.runId ? ` run ${entry.runId} batch ${entry.batch}` : ''} failed (retried): ${entry.code}: ${entry.message} (${entry.ms} ms)`
     default:
-      return `${at} worker ${entry.event} (concurrency ${entry.concurrency}${entry.monitorEverySeconds ? `, monitor check every ${entry.monitorEverySeconds}s` : ''})`
+      return `${at} worker ${entry.event} (concurrency ${entry.concurrency}${entry.monitorEveryMinutes ? `, monitor check every ${entry.monitorEveryMinutes} min` : ''})`
   }
 }

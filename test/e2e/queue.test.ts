@@ -123,6 +123,41 @@ describe('queued provisioning with worker processes', () => {
     expect(second).toMatchObject({status: 'completed', counts: {pending: 0, created: 0, unchanged: 3000}})
   })
 
+  it('--rate caps tenants per second across all workers of the run (within 10%)', {timeout: 120_000}, async () => {
+    const rate = 30
+    const runId = await enqueue(await csv('rate.csv', 'rate', 240), '--rate', String(rate))
+    startWorker()
+    startWorker()
+    startWorker()
+    expect((await cli(['run', 'wait', runId], {env})).code).toBe(0)
+    // each batch waits for the end of its slot (the database hands out slots of batch/rate seconds
+    // one after the other), so from the first batch written to the last, N - (first batch) tenants
+    // take (N - first batch) / rate seconds
+    const [m] = await t.sql<{n: number; first: number; seconds: number}[]>`
+      select count(*)::int as n, (select count(*)::int from provisioning_run_rows where run_id = ${runId} and batch = 0) as first,
+        extract(epoch from max(settled_at) - min(settled_at))::float8 as seconds
+      from provisioning_run_rows where run_id = ${runId} and outcome = 'created'`
+    expect(m!.n).toBe(240)
+    const measured = (m!.n - m!.first) / m!.seconds
+    expect(measured).toBeGreaterThan(rate * 0.9)
+    expect(measured).toBeLessThan(rate * 1.1)
+  })
+
+  it('--monitor-every: the scheduled check runs once per interval with two workers running', {timeout: 240_000}, async () => {
+    const started = Date.now()
+    const a = startWorker(['--monitor-every', '1m'])
+    const b = startWorker(['--monitor-every', '1m'])
+    const monitorJobs = (w: Worker) => w.output().split('\n').filter((l) => l.includes('"queue":"monitor"') && l.includes('"event":"job"')).length
+    await until(async () => monitorJobs(a) + monitorJobs(b) >= 2, 200_000)
+    const seconds = (Date.now() - started) / 1000
+    await stopWorkers()
+    const [jobs] = await t.sql<{n: number}[]>`select count(*)::int as n from pgboss.job where name = 'anthias-monitor'`
+    // one job a minute for the cluster (plus, at most, the occurrence that was due when the schedule was
+    // made), each run by one of the two workers: not one a minute per worker
+    expect(monitorJobs(a) + monitorJobs(b)).toBe(jobs!.n)
+    expect(jobs!.n).toBeLessThanOrEqual(Math.ceil(seconds / 60) + 1)
+  })
+
   it('the same file queued twice before any worker runs: each tenant created once, the other run reports it unchanged', async () => {
     const file = await csv('twice.csv', 'twice', 120)
     const one = await enqueue(file, '--batch-size', '25')

@@ -13,21 +13,23 @@ import type {Sql} from 'postgres'
 import type {Context} from '../context.js'
 import {AppError} from '../errors.js'
 import {checkMonitoring} from '../monitoring.js'
-import {MONITOR_QUEUE, openBoss, PROVISION_QUEUE} from './boss.js'
+import {deliver, type DeliveryJob, dispatch} from '../notify/deliver.js'
+import {DELIVER_QUEUE, MONITOR_QUEUE, openBoss, PROVISION_QUEUE} from './boss.js'
 import {type BatchJob, type BatchResult, runBatch} from './runs.js'
 
 /** One line of the worker's log: a job done or failed, never a secret (no tokens, passwords or keys). */
 export type WorkerLogEntry =
   | ({event: 'job'; queue: 'provision'; job: string; ms: number} & BatchResult)
   | {event: 'job'; queue: 'monitor'; job: string; ms: number; checked: number; queued: number; cleared: number}
+  | {event: 'job'; queue: 'deliver'; job: string; ms: number; deliveryId: string; channel: string; type: string; sent: boolean}
   | {event: 'job-failed'; queue: string; job: string; ms: number; code: string; message: string; runId?: string; batch?: number}
-  | {event: 'started' | 'stopping' | 'stopped'; concurrency: number; monitorEverySeconds?: number}
+  | {event: 'started' | 'stopping' | 'stopped'; concurrency: number; monitorEveryMinutes?: number}
 
 export interface WorkerOptions {
   /** jobs run at once by this process */
   concurrency: number
-  /** run `monitor check --all` this often, once in the cluster (seconds) */
-  monitorEverySeconds?: number
+  /** run `monitor check --all` this often, once in the cluster (minutes) */
+  monitorEveryMinutes?: number
   ctx: Context
   log: (entry: WorkerLogEntry) => void
   env?: NodeJS.ProcessEnv
@@ -38,17 +40,25 @@ export interface Worker {
   stop(graceMs?: number): Promise<void>
 }
 
-const DURATION = /^(\d+)(s|m|h)$/
-const UNIT_S = {s: 1, m: 60, h: 3600}
+const DURATION = /^(\d+)(m|min|h)$/
+const UNIT_MINUTES = {m: 1, min: 1, h: 60}
 
-/** --monitor-every: 30s, 5m, 1h; at least 10 seconds, at most a day. */
+/** --monitor-every: 1m, 5m, 1h (pg-boss's scheduler works in whole minutes); at most a day. Returns minutes. */
 export function parseInterval(text: string, field = '--monitor-every'): number {
   const match = DURATION.exec(text.trim())
-  const seconds = match ? Number(match[1]) * UNIT_S[match[2] as keyof typeof UNIT_S] : Number.NaN
-  if (!(seconds >= 10 && seconds <= 86_400)) {
-    throw new AppError('INTERVAL_INVALID', `${field} "${text}" is not an interval from 10s to 24h.`, {field, suggestions: ['30s', '5m', '1h']})
+  const minutes = match ? Number(match[1]) * UNIT_MINUTES[match[2] as keyof typeof UNIT_MINUTES] : Number.NaN
+  if (!(minutes >= 1 && minutes <= 1440)) {
+    throw new AppError('INTERVAL_INVALID', `${field} "${text}" is not an interval of whole minutes from 1m to 24h.`, {field, suggestions: ['1m', '5m', '1h']})
   }
-  return seconds
+  return minutes
+}
+
+/** A channel as logged: the kind and the host, not a URL's path or query (which may carry a token). */
+function channelLabel(channel: string): string {
+  const [kind, ...rest] = channel.split(':')
+  const target = rest.join(':')
+  if (kind === 'email') return channel
+  return URL.canParse(target) ? `${kind}:${new URL(target).host}` : channel
 }
 
 const isBatchJob = (data: unknown): data is BatchJob =>
@@ -84,10 +94,10 @@ export async function startWorker(sql: Sql, options: WorkerOptions): Promise<Wor
     }
   })
 
-  if (options.monitorEverySeconds) {
+  if (options.monitorEveryMinutes) {
     // one schedule for the cluster (pg-boss's scheduler sends each occurrence once, whichever worker
     // evaluates it); every worker started with --monitor-every keeps it at its interval
-    await boss.schedule(MONITOR_QUEUE, `RRULE:FREQ=SECONDLY;INTERVAL=${options.monitorEverySeconds}`, null, {tz: 'UTC'})
+    await boss.schedule(MONITOR_QUEUE, `RRULE:FREQ=MINUTELY;INTERVAL=${options.monitorEveryMinutes}`, null, {tz: 'UTC'})
     await boss.work(MONITOR_QUEUE, {pollingIntervalSeconds: 1}, async ([job]) => {
       if (!job) return
       const {result, ms} = await timed('monitor', job.id, () => checkMonitoring(sql))
@@ -95,13 +105,29 @@ export async function startWorker(sql: Sql, options: WorkerOptions): Promise<Wor
       return {checked: result.checked, queued: result.queued, cleared: result.cleared}
     })
   }
-  log({event: 'started', concurrency, ...(options.monitorEverySeconds ? {monitorEverySeconds: options.monitorEverySeconds} : {})})
+  await boss.work<DeliveryJob, unknown, {includeMetadata: true; localConcurrency: number; pollingIntervalSeconds: number}>(DELIVER_QUEUE, {includeMetadata: true, localConcurrency: 2, pollingIntervalSeconds: 1}, async ([job]) => {
+    if (!job) return
+    const final = job.retryCount >= job.retryLimit
+    const {result, ms} = await timed('deliver', job.id, () => deliver(sql, job.data, {final, env: options.env}))
+    if (result) log({event: 'job', queue: 'deliver', job: job.id, ms, deliveryId: result.deliveryId, channel: channelLabel(result.channel), type: result.event, sent: result.sent})
+  })
+  // outbox rows get their delivery jobs from whichever worker looks first
+  const every = (Number((options.env ?? process.env).ANTHIAS_QUEUE_SUPERVISE_SECONDS) || 5) * 1000
+  let dispatching = false
+  const dispatcher = setInterval(() => {
+    if (dispatching) return
+    dispatching = true
+    dispatch(boss).catch((error) => process.stderr.write(`dispatch: ${jobError(error).message}\n`)).finally(() => (dispatching = false))
+  }, every)
+
+  log({event: 'started', concurrency, ...(options.monitorEveryMinutes ? {monitorEveryMinutes: options.monitorEveryMinutes} : {})})
 
   let stopping: Promise<void> | undefined
   return {
     stop(graceMs = 60_000) {
       stopping ??= (async () => {
         log({event: 'stopping', concurrency})
+        clearInterval(dispatcher)
         await boss.stop({graceful: true, timeout: graceMs, close: true})
         log({event: 'stopped', concurrency})
       })()

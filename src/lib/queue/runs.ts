@@ -70,7 +70,17 @@ interface QueuedSpec {
 export async function enqueueSource(sql: Sql, source: Source, ctx: Context, options: {rate?: number; batchSize?: number; onProgress?: BulkOptions['onProgress']} = {}): Promise<EnqueueReport> {
   await inputFileSize(source.path, 'FILE')
   const catalog = await loadCatalog(sql)
-  const [sha, validation] = await Promise.all([fileSha256(source.path), validateSource(sql, source, catalog, ctx, options.onProgress)])
+  // pg-boss starts (connects, checks its schema) while the file is validated
+  const starting = openBoss(sql, {max: 1})
+  starting.catch(() => undefined)
+  let validated: [string, Awaited<ReturnType<typeof validateSource>>]
+  try {
+    validated = await Promise.all([fileSha256(source.path), validateSource(sql, source, catalog, ctx, options.onProgress)])
+  } catch (error) {
+    await starting.then((boss) => boss.stop({graceful: false, close: true}), () => undefined)
+    throw error
+  }
+  const [sha, validation] = validated
   const batchSize = jobBatchSize(options)
   const unchanged = [...validation.settled.values()].filter((r) => r.outcome === 'unchanged')
   const report: EnqueueReport = {
@@ -78,10 +88,9 @@ export async function enqueueSource(sql: Sql, source: Source, ctx: Context, opti
     queued: validation.pending, unchanged: unchanged.length, jobs: Math.ceil(validation.pending / batchSize), batchSize,
     ...(options.rate ? {rate: options.rate} : {}), errors: validation.errors,
   }
-  if (validation.errors.length > 0) return report
-
-  const boss = await openBoss(sql, {max: 1})
+  const boss = await starting
   try {
+    if (validation.errors.length > 0) return report
     const tx = await boss.getDb().beginTransaction!()
     try {
       const {rows: [run]} = await tx.db.executeSql(

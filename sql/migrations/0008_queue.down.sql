@@ -12,7 +12,7 @@ alter table provisioning_run_rows drop constraint provisioning_run_rows_outcome_
 alter table provisioning_run_rows add constraint provisioning_run_rows_outcome_check
   check (outcome in ('created', 'unchanged', 'failed', 'skipped'));
 alter table provisioning_run_rows
-  drop column settled_at, drop column attempts, drop column tenant_id, drop column spec,
+  drop column settled_at, drop column attempts, drop column outcome_tenant_id, drop column spec,
   drop column idempotency_key, drop column batch;
 drop index if exists provisioning_runs_list_idx;
 update provisioning_runs set status = 'failed' where status in ('queued', 'cancelled');

@@ -20,7 +20,8 @@ alter table provisioning_run_rows
   -- sha256 of the subdomain and the tenant spec: the job's idempotency key
   add column idempotency_key text,
   add column spec jsonb,
-  add column tenant_id uuid,
+  -- the tenant created, or found unchanged (not named tenant_id: that marks a tenant's own table, see src/lib/rls.ts)
+  add column outcome_tenant_id uuid,
   add column attempts integer not null default 0,
   add column settled_at timestamptz;
 alter table provisioning_run_rows drop constraint provisioning_run_rows_outcome_check;

@@ -108,7 +108,7 @@ describe('queued provisioning with worker processes', () => {
     expect(await partialTenants(t)).toBe(0)
     // each row settled once, with its own tenant
     const [rows] = await t.sql<{created: number; tenants: number}[]>`
-      select count(*) filter (where outcome = 'created')::int as created, count(distinct tenant_id)::int as tenants
+      select count(*) filter (where outcome = 'created')::int as created, count(distinct outcome_tenant_id)::int as tenants
       from provisioning_run_rows where run_id = ${runId}`
     expect(rows).toEqual({created: 3000, tenants: 3000})
     // the workers' log lines are JSON, one per job, and carry no invitation token
@@ -123,12 +123,18 @@ describe('queued provisioning with worker processes', () => {
     expect(second).toMatchObject({status: 'completed', counts: {pending: 0, created: 0, unchanged: 3000}})
   })
 
-  it('--rate caps tenants per second across all workers of the run (within 10%)', {timeout: 120_000}, async () => {
+  it('--rate caps tenants per second across all workers of the run (within 10%); SIGTERM lets a worker finish its job', {timeout: 120_000}, async () => {
     const rate = 30
     const runId = await enqueue(await csv('rate.csv', 'rate', 240), '--rate', String(rate))
+    const stopped = startWorker()
     startWorker()
     startWorker()
-    startWorker()
+    // SIGTERM mid-run: the worker finishes the job it holds (waiting for its slot, then writing) and exits 0
+    await until(async () => stopped.output().includes('"event":"job"'))
+    stopped.child.kill('SIGTERM')
+    expect(await stopped.exited).toBe(0)
+    expect(stopped.output()).toContain('"event":"stopped"')
+    expect(stopped.output()).not.toContain('job-failed')
     expect((await cli(['run', 'wait', runId], {env})).code).toBe(0)
     // each batch waits for the end of its slot (the database hands out slots of batch/rate seconds
     // one after the other), so from the first batch written to the last, N - (first batch) tenants

@@ -316,10 +316,10 @@ export async function insertBatch(tx: TransactionSql, batch: Prepared[], runId: 
       ${batch.map((b) => JSON.stringify(redact({...b.valid.spec, plan: b.valid.plan.id, limits: b.valid.limits, members: b.members, runId})))}::text[]) as x(t, s, a)`
   if (runId) {
     // a queued run's rows are there already, pending (src/lib/queue/runs.ts)
-    await tx`insert into provisioning_run_rows (run_id, line, subdomain, name, outcome, tenant_id, settled_at)
+    await tx`insert into provisioning_run_rows (run_id, line, subdomain, name, outcome, outcome_tenant_id, settled_at)
       select ${runId}, l, s, n, 'created', t, now()
       from unnest(${batch.map((b) => b.line)}::int[], ${batch.map((b) => b.valid.spec.subdomain)}::text[], ${batch.map((b) => b.valid.spec.name)}::text[], ${tenantIds}::uuid[]) as x(l, s, n, t)
-      on conflict (run_id, line) do update set outcome = 'created', tenant_id = excluded.tenant_id, error_code = null, message = null, settled_at = now()`
+      on conflict (run_id, line) do update set outcome = 'created', outcome_tenant_id = excluded.outcome_tenant_id, error_code = null, message = null, settled_at = now()`
   }
   return results
 }

@@ -104,7 +104,7 @@ export async function enqueueSource(sql: Sql, source: Source, ctx: Context, opti
       const flush = async () => {
         if (chunk.length === 0) return
         await tx.db.executeSql(
-          `insert into provisioning_run_rows (run_id, line, subdomain, name, outcome, batch, idempotency_key, spec, tenant_id, settled_at)
+          `insert into provisioning_run_rows (run_id, line, subdomain, name, outcome, batch, idempotency_key, spec, outcome_tenant_id, settled_at)
            select $1, line, subdomain, name, outcome, batch, key, spec, tenant_id, case when outcome = 'pending' then null else now() end
            from jsonb_to_recordset($2::jsonb) as x(line int, subdomain text, name text, outcome text, batch int, key text, spec jsonb, tenant_id uuid)`,
           [runId, JSON.stringify(chunk)],
@@ -214,7 +214,7 @@ const taken = (item: Prepared) =>
 
 async function settle(sql: Sql, runId: string, line: number, row: {outcome: 'unchanged' | 'failed'; tenantId?: string; error?: AppError}, result: BatchResult): Promise<void> {
   const updated = await sql`
-    update provisioning_run_rows set outcome = ${row.outcome}, tenant_id = ${row.tenantId ?? null}, error_code = ${row.error?.code ?? null},
+    update provisioning_run_rows set outcome = ${row.outcome}, outcome_tenant_id = ${row.tenantId ?? null}, error_code = ${row.error?.code ?? null},
       message = ${row.error?.message ?? null}, attempts = attempts + 1, settled_at = now()
     where run_id = ${runId} and line = ${line} and outcome = 'pending'`
   if (updated.count === 0) result.skipped++

@@ -11,11 +11,12 @@ import {z} from 'zod'
 import {writeAudit} from './audit.js'
 import type {Context} from './context.js'
 import {AppError, conflict, notFound, ValidationErrors} from './errors.js'
+import {expiresIn} from './expiry.js'
 import {decodeCursor, KEY, MAX_PAGE, type Page, type PageRequest, toPage} from './paging.js'
 import {parsePermission} from './permissions.js'
 import {loadCatalog} from './plans.js'
 import {hashToken} from './secrets.js'
-import {lockTenant, tenantKey, tenantNotFound} from './tenant-ref.js'
+import {findTenant, lockTenant} from './tenant-ref.js'
 import {loadEffectiveFeatures} from './tenants.js'
 import {isUuid} from './db/tenant-context.js'
 import {plainTextSchema} from './validation.js'
@@ -93,7 +94,7 @@ export async function createApiKey(sql: Sql, tenantRef: string, input: ApiKeyInp
     }
     const prefix = `ak_${randomBytes(6).toString('hex')}`
     const key = `${prefix}.${randomBytes(32).toString('base64url')}`
-    const expiresAt = spec.expiresDays ? new Date(Date.now() + spec.expiresDays * 86_400_000) : null
+    const expiresAt = spec.expiresDays ? expiresIn(spec.expiresDays) : null
     const [row] = await tx.unsafe<ApiKey[]>(
       `insert into api_keys (tenant_id, name, prefix, key_hash, permissions, created_by, expires_at)
        values ($1, $2, $3, $4, $5, $6, $7) returning ${COLUMNS}`,
@@ -106,8 +107,7 @@ export async function createApiKey(sql: Sql, tenantRef: string, input: ApiKeyInp
 
 /** One page of a tenant's API keys, oldest first (keyset on the creation time and the id). */
 export async function listApiKeys(sql: Sql, tenantRef: string, page: PageRequest = {limit: MAX_PAGE}): Promise<Page<ApiKey>> {
-  const [tenant] = await sql<{id: string}[]>`select t.id from tenants t where ${tenantKey(sql, tenantRef)}`
-  if (!tenant) throw tenantNotFound(tenantRef)
+  const tenant = await findTenant(sql, tenantRef)
   const after = page.after === undefined ? undefined : decodeCursor(page.after, APIKEY_SORT, [KEY.time, KEY.uuid])
   // the time as text: a parameter typed timestamptz would go through a JS Date and lose its microseconds
   const rows = await sql.unsafe<(ApiKey & {createdKey: string})[]>(

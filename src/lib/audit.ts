@@ -33,10 +33,17 @@ export interface AuditEntry {
 
 /** Append one audit row; pass the transaction that makes the change. */
 export async function writeAudit(sql: Sql | TransactionSql, entry: AuditEntry): Promise<void> {
+  await writeAudits(sql, [entry])
+}
+
+/** Append audit rows in one statement (a bulk batch's); the arguments redacted as writeAudit's. */
+export async function writeAudits(sql: Sql | TransactionSql, entries: AuditEntry[]): Promise<void> {
   await sql`
     insert into audit_log (tenant_id, actor, action, subject, arguments, outcome, error_code)
-    values (${entry.tenantId ?? null}, ${entry.actor}, ${entry.action}, ${entry.subject ?? null},
-      ${sql.json(redact(entry.arguments ?? {}) as never)}, ${entry.outcome ?? 'success'}, ${entry.errorCode ?? null})`
+    select * from unnest(${entries.map((e) => e.tenantId ?? null)}::uuid[], ${entries.map((e) => e.actor)}::text[],
+      ${entries.map((e) => e.action)}::text[], ${entries.map((e) => e.subject ?? null)}::text[],
+      ${entries.map((e) => JSON.stringify(redact(e.arguments ?? {})))}::text[]::jsonb[], ${entries.map((e) => e.outcome ?? 'success')}::text[],
+      ${entries.map((e) => e.errorCode ?? null)}::text[])`
 }
 
 export interface AuditRow {

@@ -48,15 +48,16 @@ import {z} from 'zod'
 import {writeAudit} from './audit.js'
 import type {Context} from './context.js'
 import {migrationStatus} from './db/migrations.js'
+import {quoteIdent as quote} from './db/sql-scan.js'
 import {APP_ROLE, enterTenant, isUuid, leaveTenant} from './db/tenant-context.js'
 import {AppError, conflict, ExitCode, notFound} from './errors.js'
+import {expiresIn} from './expiry.js'
 import {checkTarget, type FileErrors, TempFile} from './files.js'
 import {DEFAULT_INVITATION_DAYS} from './members.js'
-import {CONTROL_PLANE_TABLES} from './rls.js'
 import type {OnProgress} from './progress.js'
 import {newToken} from './secrets.js'
 import {checkConfirmedName, tenantKey, tenantNotFound} from './tenant-ref.js'
-import {tenantTablesChildrenFirst} from './tenant-tables.js'
+import {isTenantData, tenantTablesChildrenFirst} from './tenant-tables.js'
 import {domainConflict} from './tenants.js'
 import {judgeSubdomain} from './validation.js'
 
@@ -98,8 +99,6 @@ async function columnsOf(sql: Sql | TransactionSql, table: string): Promise<stri
     where table_schema = current_schema() and table_name = ${table} order by ordinal_position`
   return rows.map((r) => r.name)
 }
-
-const quote = (identifier: string) => `"${identifier.replace(/"/g, '""')}"`
 
 /** The line that opens a table's block, exactly as the writer writes it and the reader expects it. */
 const copyLine = (table: Pick<TableManifest, 'name' | 'columns'>) => `COPY public.${quote(table.name)} (${table.columns.map(quote).join(', ')}) FROM stdin;\n`
@@ -667,7 +666,7 @@ async function stage(tx: TransactionSql, table: TableManifest): Promise<{name: s
   const name = `stage_${table.name}`
   await tx.unsafe(`create temp table ${quote(name)} (like ${quote(table.name)} including defaults) on commit drop`)
   // the application role inserts the tenant data tables from here
-  if (!CONTROL_PLANE_TABLES.has(table.name)) await tx.unsafe(`grant select on ${quote(name)} to ${APP_ROLE}`)
+  if (isTenantData(table.name)) await tx.unsafe(`grant select on ${quote(name)} to ${APP_ROLE}`)
   const writable = await tx.unsafe(`copy ${quote(name)} (${table.columns.map(quote).join(', ')}) from stdin`).writable()
   // its errors reach the caller through write, end and the scan; none may go unhandled
   writable.on('error', () => undefined)
@@ -792,7 +791,7 @@ async function withoutCredentials(tx: TransactionSql, staged: Map<string, string
   const pending = await tx.unsafe<{userId: string; email: string}[]>(
     `select m.user_id, u.email from ${quote(memberships)} m join ${quote(users)} u on u.id = m.user_id where m.status = 'invited' order by u.email`,
   )
-  const expiresAt = new Date(Date.now() + DEFAULT_INVITATION_DAYS * 86_400_000)
+  const expiresAt = expiresIn(DEFAULT_INVITATION_DAYS)
   const issued = pending.map((p) => ({...p, ...newToken('inv')}))
   if (issued.length > 0) {
     await tx.unsafe(
@@ -929,7 +928,7 @@ export async function restoreTenant(sql: Sql, path: string, options: RestoreOpti
         const update = columnList.filter((c) => !key.includes(c)).map((c) => `${quote(c)} = excluded.${quote(c)}`)
         onConflict = ` on conflict (${key.map(quote).join(', ')}) do ${update.length > 0 ? `update set ${update.join(', ')}` : 'nothing'}`
       }
-      const tenantData = !CONTROL_PLANE_TABLES.has(table)
+      const tenantData = isTenantData(table)
       if (tenantData) await enterTenant(tx, tenantId)
       // a whole replace emptied the tenant's rows first: a plain insert, without conflict handling, is the fast path
       await tx.unsafe(`insert into ${quote(table)} (${columns}) overriding system value select ${columns} from ${quote(name)}${onConflict}`)

@@ -24,6 +24,7 @@ export {
 } from './tenants.js'
 export {
   DEFAULT_PASSWORD_POLICY,
+  describePasswordPolicy,
   judgeCidr,
   judgeCustomDomain,
   judgeSubdomain,
@@ -48,5 +49,6 @@ export {setupTenantData, type SetupDataResult} from './setup-data.js'
 export {deleteTenant, type DeleteResult} from './tenant-delete.js'
 export {migrateAllTenants, migrateTenant, type MigrateAllResult, type TenantMigrationResult} from './tenant-migrations.js'
 export {updateTenant, type TenantUpdateResult} from './tenant-update.js'
+export {TENANT_TABLES, tenantTableKind, type TenantTableKind} from './tenant-tables.js'
 export {tenantUsage, type Usage} from './usage.js'
 export {verifyTenant, type VerifyResult} from './verify.js'

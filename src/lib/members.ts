@@ -9,10 +9,11 @@ import {z} from 'zod'
 import {writeAudit} from './audit.js'
 import type {Context} from './context.js'
 import {AppError, conflict, ExitCode, notFound, ValidationErrors} from './errors.js'
+import {expiresIn} from './expiry.js'
 import {decodeCursor, KEY, MAX_PAGE, type Page, type PageRequest, toPage} from './paging.js'
 import {parsePermission} from './permissions.js'
 import {newToken} from './secrets.js'
-import {lockTenant, tenantKey, tenantNotFound} from './tenant-ref.js'
+import {findTenant, lockTenant} from './tenant-ref.js'
 import {quotaExceeded} from './usage.js'
 import {emailSchema, issuesToErrors, togglesSchema} from './validation.js'
 
@@ -92,7 +93,7 @@ export async function addMembership(
   }
   const active = Boolean(member.activate && user.hasPassword)
   const invitation = active ? undefined : newToken('inv')
-  const expiresAt = invitation ? new Date(Date.now() + (member.expiresDays ?? DEFAULT_INVITATION_DAYS) * 86_400_000) : undefined
+  const expiresAt = invitation ? expiresIn(member.expiresDays ?? DEFAULT_INVITATION_DAYS) : undefined
   await tx`
     insert into memberships (tenant_id, user_id, role, permissions, status, invitation_token_hash, invitation_expires_at, accepted_at)
     values (${tenantId}, ${user.id}, ${member.role}, ${tx.json(member.permissions)}, ${active ? 'active' : 'invited'},
@@ -156,8 +157,7 @@ export async function inviteUser(sql: Sql, tenantRef: string, input: InviteInput
 
 /** One page of a tenant's members: owners first, then admins, editors, viewers, each by email (keyset on both). */
 export async function listMembers(sql: Sql, tenantRef: string, page: PageRequest = {limit: MAX_PAGE}): Promise<Page<Member>> {
-  const [tenant] = await sql<{id: string}[]>`select t.id from tenants t where ${tenantKey(sql, tenantRef)}`
-  if (!tenant) throw tenantNotFound(tenantRef)
+  const tenant = await findTenant(sql, tenantRef)
   const after = page.after === undefined ? undefined : decodeCursor(page.after, MEMBER_SORT, [/^[0-3]$/, KEY.text])
   const rank = sql`case m.role when 'owner' then 0 when 'admin' then 1 when 'editor' then 2 else 3 end`
   const rows = await sql<(Member & {rank: string; emailKey: string})[]>`
@@ -200,7 +200,7 @@ export async function resendInvitation(sql: Sql, tenantRef: string, email: strin
       throw conflict('MEMBER_ACTIVE', `${address} has already accepted; there is no invitation to send again.`, {field: 'email'})
     }
     const {token, hash} = newToken('inv')
-    const expiresAt = new Date(Date.now() + days.data * 86_400_000)
+    const expiresAt = expiresIn(days.data)
     await tx`update memberships set invitation_token_hash = ${hash}, invitation_expires_at = ${expiresAt}
       where tenant_id = ${tenant.id} and user_id = ${member.userId}`
     await writeAudit(tx, {actor: ctx.actor, action: 'user.reinvite', tenantId: tenant.id, subject: address, arguments: {email: address, expiresDays: days.data}})

@@ -13,7 +13,7 @@ import {AppError, ValidationErrors} from './errors.js'
 import {isWebhookUrl} from './notify/webhooks.js'
 import {lockTenant, tenantKey, tenantNotFound} from './tenant-ref.js'
 import {storageGb, usageColumns} from './usage.js'
-import {emailSchema, issuesToErrors, plainTextSchema} from './validation.js'
+import {emailSchema, issuesToErrors, type Limits, plainTextSchema} from './validation.js'
 
 export const METRICS = ['storage', 'users', 'assets', 'devices'] as const
 export type Metric = (typeof METRICS)[number]
@@ -102,13 +102,9 @@ export interface TenantUsageReport {
   metrics: MetricUsage[]
 }
 
-interface UsageRow {
+interface UsageRow extends Limits {
   id: string
   subdomain: string
-  maxAssets: number
-  maxUsers: number
-  maxDevices: number
-  storageQuotaGb: number
   assets: number
   users: number
   devices: number

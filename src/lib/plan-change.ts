@@ -10,14 +10,10 @@ import {checkFeatureName, findPlan, loadCatalog} from './plans.js'
 import {lockTenant} from './tenant-ref.js'
 import {effectiveFeatures, loadFeatureOverrides} from './tenants.js'
 import {limitViolations, tenantUsage, type Usage} from './usage.js'
-import {issuesToErrors, type Limits, limitsSchema} from './validation.js'
+import {issuesToErrors, type Limits, type LimitsInput, limitsSchema} from './validation.js'
 
-export interface PlanChangeInput {
+export interface PlanChangeInput extends LimitsInput {
   plan: string
-  maxAssets?: string | number
-  maxUsers?: string | number
-  maxDevices?: string | number
-  storageQuotaGb?: string | number
   /** overrides to set on top of the tenant's own, which are kept */
   features?: Record<string, boolean>
   /** apply even when limits fall below usage or a feature in use goes away (audited) */

@@ -22,13 +22,9 @@ export interface Catalog {
   features: {name: string; description: string}[]
 }
 
-interface PlanRow {
+interface PlanRow extends Limits {
   id: string
   name: string
-  maxAssets: number
-  maxUsers: number
-  maxDevices: number
-  storageQuotaGb: number
   features: string[]
   priceMonthlyCents: number
 }

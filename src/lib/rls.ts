@@ -1,20 +1,19 @@
 /**
  * Row-level security from the catalog: what every table with a tenant_id
- * column must have, what is wrong with it, how to repair it, and a leak probe.
- * New tables are found from the catalog, so a table added without RLS is seen.
+ * column (tenant-tables.ts) must have, what is wrong with it, how to repair it,
+ * and a leak probe. New tables are found from the catalog, so a table added
+ * without RLS is seen.
  */
 import type {Sql, TransactionSql} from 'postgres'
 
+import {quoteIdent} from './db/sql-scan.js'
 import {APP_ROLE, TENANT_SETTING, withTenant} from './db/tenant-context.js'
+import {isTenantData, tenantTableRelations} from './tenant-tables.js'
 
 export const POLICY = 'tenant_isolation'
 export const POLICY_EXPRESSION = `(tenant_id = (NULLIF(current_setting('${TENANT_SETTING}'::text, true), ''::text))::uuid)`
 const POLICY_SQL = `tenant_id = nullif(current_setting('${TENANT_SETTING}', true), '')::uuid`
 
-/** Control-plane tables with a tenant_id: policed, but the application role gets no DML on them. */
-export const CONTROL_PLANE_TABLES = new Set([
-  'tenant_features', 'memberships', 'api_keys', 'audit_log', 'tenant_migrations', 'monitoring_configs', 'notification_outbox',
-])
 const DML = ['SELECT', 'INSERT', 'UPDATE', 'DELETE']
 
 export interface TableSecurity {
@@ -48,10 +47,9 @@ export async function inspectRls(sql: Sql | TransactionSql): Promise<{tables: Ta
         'qual', p.qual, 'check', p.with_check)) from pg_policies p where p.schemaname = n.nspname and p.tablename = c.relname), '[]') as policies,
       array(select privilege_type::text from information_schema.role_table_grants g
         where g.table_schema = n.nspname and g.table_name = c.relname and g.grantee = ${APP_ROLE}) as privileges
-    from pg_class c
-    join pg_namespace n on n.oid = c.relnamespace and n.nspname = current_schema()
-    join pg_attribute a on a.attrelid = c.oid and a.attname = 'tenant_id' and not a.attisdropped
-    where c.relkind in ('r', 'p')
+    from (${tenantTableRelations(sql)}) t
+    join pg_class c on c.oid = t.oid
+    join pg_namespace n on n.oid = c.relnamespace
     order by c.relname`
   const [role] = await sql<{bypassRls: boolean; superuser: boolean}[]>`
     select rolbypassrls as bypass_rls, rolsuper as superuser from pg_roles where rolname = ${APP_ROLE}`
@@ -68,7 +66,7 @@ export async function inspectRls(sql: Sql | TransactionSql): Promise<{tables: Ta
             normalise(policy.qual) === POLICY_EXPRESSION && normalise(policy.check) === POLICY_EXPRESSION,
         ),
         otherPolicies: r.policies.filter((p) => p.name !== POLICY).map((p) => p.name),
-        missingGrants: CONTROL_PLANE_TABLES.has(r.table) ? [] : DML.filter((d) => !r.privileges.includes(d)),
+        missingGrants: isTenantData(r.table) ? DML.filter((d) => !r.privileges.includes(d)) : [],
         appPrivileges: r.privileges,
         ownedByAppRole: r.owner === APP_ROLE,
       }
@@ -103,11 +101,11 @@ export async function repairRls(tx: TransactionSql): Promise<string[]> {
   }
   if (state.role.exists && (state.role.bypassRls || state.role.superuser)) await run(`alter role ${APP_ROLE} nosuperuser nobypassrls`)
   for (const t of state.tables) {
-    const table = `"${t.table.replace(/"/g, '""')}"`
+    const table = quoteIdent(t.table)
     if (t.ownedByAppRole) await run(`alter table ${table} owner to current_user`)
     if (!t.enabled) await run(`alter table ${table} enable row level security`)
     if (!t.forced) await run(`alter table ${table} force row level security`)
-    for (const p of t.otherPolicies) await run(`drop policy "${p.replace(/"/g, '""')}" on ${table}`)
+    for (const p of t.otherPolicies) await run(`drop policy ${quoteIdent(p)} on ${table}`)
     if (!t.policyOk) {
       await run(`drop policy if exists ${POLICY} on ${table}`)
       await run(`create policy ${POLICY} on ${table} using (${POLICY_SQL}) with check (${POLICY_SQL})`)

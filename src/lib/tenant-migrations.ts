@@ -23,13 +23,13 @@ import type {Sql, TransactionSql} from 'postgres'
 import {writeAudit} from './audit.js'
 import type {Context} from './context.js'
 import {timeoutError} from './db/connect.js'
-import {loadMigrations, type Migration} from './db/migrations.js'
+import {type AppliedMigration, type LedgerOwner, loadMigrations, type Migration, pendingMigrations, toRevert} from './db/migrations.js'
 import {splitStatements, type Statement} from './db/sql-scan.js'
 import {APP_ROLE, enterTenant, leaveTenant, setTenant, tenantContext, type TenantContextRow} from './db/tenant-context.js'
 import {openTenantLogin} from './db/tenant-login.js'
 import {AppError, ExitCode} from './errors.js'
 import type {OnProgress} from './progress.js'
-import {tenantKey, tenantNotFound} from './tenant-ref.js'
+import {findTenant, tenantNotFound} from './tenant-ref.js'
 
 export const TENANT_MIGRATIONS_DIR = fileURLToPath(new URL('../../sql/tenant/', import.meta.url))
 
@@ -148,12 +148,7 @@ async function lockAs(tx: TransactionSql, tenant: {id: string; subdomain: string
   if (!row?.locked) throw tenantNotFound(tenant.subdomain)
 }
 
-export interface LedgerRow {
-  version: number
-  name: string
-  checksum: string
-  appliedAt: Date
-  durationMs: number
+export interface LedgerRow extends AppliedMigration {
   faked: boolean
 }
 
@@ -178,35 +173,35 @@ export interface MigrateOptions {
   files?: Migration[]
 }
 
-function checkLedger(ledger: LedgerRow[], files: Migration[], subdomain: string): Migration[] {
-  const byVersion = new Map(files.map((m) => [m.version, m]))
-  for (const row of ledger) {
-    const file = byVersion.get(row.version)
-    if (!file) throw new AppError('TENANT_MIGRATION_MISSING', `Tenant migration ${row.version} (${row.name}) is applied to ${subdomain} but its file is missing.`, {exit: ExitCode.failed})
-    if (file.checksum !== row.checksum) {
-      throw new AppError('TENANT_MIGRATION_CHECKSUM_MISMATCH', `Tenant migration ${row.version} (${row.name}) was edited after it was applied.`, {
-        exit: ExitCode.failed,
-        suggestions: ['Restore the original file and put the change in a new tenant migration.'],
-      })
-    }
-  }
-  const done = new Set(ledger.map((r) => r.version))
-  return files.filter((m) => !done.has(m.version))
-}
+/** One tenant's ledger (`to acme`), or every tenant's at once (`to some tenants`). */
+const tenantLedger = (subdomain?: string): LedgerOwner => ({
+  what: 'Tenant migration', where: subdomain ? `to ${subdomain}` : 'to some tenants', instead: 'a new tenant migration',
+  missing: 'TENANT_MIGRATION_MISSING', edited: 'TENANT_MIGRATION_CHECKSUM_MISMATCH',
+})
 
 const ledgerOf = (tx: Sql | TransactionSql, tenantId: string) =>
   tx<LedgerRow[]>`select version, name, checksum, applied_at, duration_ms, faked from tenant_migrations where tenant_id = ${tenantId} order by version`
+
+/** A tenant's ledger and the files not applied to it yet, after the ledger check (schema migrations have the same one). */
+async function checkedLedger(tx: Sql | TransactionSql, tenant: {id: string; subdomain: string}, files: Migration[]): Promise<{ledger: LedgerRow[]; pending: Migration[]}> {
+  const ledger = await ledgerOf(tx, tenant.id)
+  return {ledger, pending: pendingMigrations(ledger, files, tenantLedger(tenant.subdomain))}
+}
+
+/** The tenant migrations not applied to this tenant yet; TENANT_MIGRATION_MISSING or _CHECKSUM_MISMATCH when its ledger disagrees with the files. */
+export async function pendingTenantMigrations(sql: Sql, tenant: {id: string; subdomain: string}, files?: Migration[]): Promise<Migration[]> {
+  return (await checkedLedger(sql, tenant, files ?? (await loadTenantMigrations()))).pending
+}
 
 /** Apply, fake, plan or revert this tenant's migrations; each step is one transaction. */
 export async function migrateTenant(sql: Sql, tenantRef: string, options: MigrateOptions, ctx: Context): Promise<TenantMigrationResult> {
   const files = options.files ?? (await loadTenantMigrations())
   checkTenantScripts(files)
   const started = performance.now()
-  const [tenant] = await sql<{id: string; subdomain: string}[]>`select t.id, t.subdomain from tenants t where ${tenantKey(sql, tenantRef)}`
-  if (!tenant) throw tenantNotFound(tenantRef)
+  const tenant = await findTenant(sql, tenantRef)
   const result: TenantMigrationResult = {tenantId: tenant.id, subdomain: tenant.subdomain, applied: [], reverted: [], pending: [], durationMs: 0, warnings: []}
   if (options.plan) {
-    result.pending = checkLedger(await ledgerOf(sql, tenant.id), files, tenant.subdomain).map(({version, name}) => ({version, name}))
+    result.pending = (await checkedLedger(sql, tenant, files)).pending.map(({version, name}) => ({version, name}))
     result.durationMs = Math.round(performance.now() - started)
     return result
   }
@@ -217,12 +212,12 @@ export async function migrateTenant(sql: Sql, tenantRef: string, options: Migrat
     for (;;) {
       const more = await runner.sql.begin(async (tx) => {
         await lockAs(tx, tenant)
-        const ledger = await ledgerOf(tx, tenant.id)
-        const pending = checkLedger(ledger, files, tenant.subdomain)
+        const {ledger, pending} = await checkedLedger(tx, tenant, files)
         result.pending = pending.map(({version, name}) => ({version, name}))
         if (options.backwards) {
-          const last = ledger.at(-1)
-          if (!last || (options.to === undefined ? result.reverted.length > 0 : last.version <= options.to)) return false
+          // one a transaction: the newest of those toRevert names (the last one only, without --to)
+          const last = options.to === undefined && result.reverted.length > 0 ? undefined : toRevert(ledger, options.to)[0]
+          if (!last) return false
           const file = files.find((m) => m.version === last.version)!
           if (file.down === undefined) throw new AppError('TENANT_MIGRATION_IRREVERSIBLE', `Tenant migration ${file.version} (${file.name}) has no down script.`, {exit: ExitCode.failed})
           await runConfined(tx, tenant, login, fileName(file, 'down'), file.down)
@@ -313,16 +308,17 @@ export interface MigrateAllResult {
 }
 
 /**
- * Every tenant with pending migrations, found (with the checksum check) in one
- * query; each tenant migrated on its own, so a failure never touches another.
+ * Every tenant with pending migrations, found in one query with every distinct
+ * applied migration, which the ledger check reads as one ledger; each tenant
+ * migrated on its own, so a failure never touches another.
  */
 export async function migrateAllTenants(sql: Sql, options: MigrateAllOptions, ctx: Context): Promise<MigrateAllResult> {
   const started = performance.now()
   const files = options.files ?? (await loadTenantMigrations())
   checkTenantScripts(files)
-  const [row] = await sql<{tenants: number; mismatched: {version: number; name: string}[] | null; pending: {id: string; subdomain: string; applied: number[]}[] | null}[]>`
+  const [row] = await sql<{tenants: number; applied: {version: number; name: string; checksum: string}[] | null; pending: {id: string; subdomain: string; applied: number[]}[] | null}[]>`
     with expected as (
-      select * from unnest(${files.map((m) => m.version)}::int[], ${files.map((m) => m.checksum)}::text[]) as e(version, checksum)
+      select * from unnest(${files.map((m) => m.version)}::int[]) as e(version)
     ), ledger as (
       select tenant_id, count(*) filter (where exists (select 1 from expected e where e.version = m.version)) as done
       from tenant_migrations m group by tenant_id
@@ -332,20 +328,14 @@ export async function migrateAllTenants(sql: Sql, options: MigrateAllOptions, ct
     )
     select
       (select count(*)::int from tenants) as tenants,
-      (select json_agg(distinct jsonb_build_object('version', m.version, 'name', m.name)) from tenant_migrations m
-        where not exists (select 1 from expected e where e.version = m.version and e.checksum = m.checksum)) as mismatched,
+      (select json_agg(json_build_object('version', m.version, 'name', m.name, 'checksum', m.checksum) order by m.version)
+        from (select distinct version, name, checksum from tenant_migrations) m) as applied,
       (select json_agg(json_build_object('id', t.id, 'subdomain', t.subdomain,
           'applied', coalesce((select array_agg(m.version) from tenant_migrations m where m.tenant_id = t.id), '{}')) order by t.subdomain)
         from tenants t left join ledger l on l.tenant_id = t.id
         where coalesce(l.done, 0) < ${files.length}
           and (not ${options.onlyFailed ?? false} or exists (select 1 from failed f where f.tenant_id = t.id and f.outcome = 'failure'))) as pending`
-  const mismatched = row?.mismatched ?? []
-  if (mismatched.length > 0) {
-    throw new AppError('TENANT_MIGRATION_CHECKSUM_MISMATCH', `Applied tenant migrations differ from their files: ${mismatched.map((m) => `${m.version} (${m.name})`).join(', ')}.`, {
-      exit: ExitCode.failed,
-      suggestions: ['Restore the original files and put changes in new tenant migrations.'],
-    })
-  }
+  pendingMigrations(row?.applied ?? [], files, tenantLedger())
   const pending = row?.pending ?? []
   const result: MigrateAllResult = {tenants: row?.tenants ?? 0, pending: pending.length, migrated: 0, failed: 0, skipped: 0, outcomes: [], durationMs: 0, warnings: []}
   if (options.plan || pending.length === 0) {

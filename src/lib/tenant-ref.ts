@@ -2,6 +2,7 @@ import type {Sql, TransactionSql} from 'postgres'
 
 import {isUuid} from './db/tenant-context.js'
 import {AppError, notFound} from './errors.js'
+import type {Limits} from './validation.js'
 
 /** `T` of the commands: a tenant id or a subdomain (case-insensitive), as a condition on `tenants t`. */
 export function tenantKey(sql: Sql | TransactionSql, ref: string) {
@@ -12,16 +13,19 @@ export function tenantKey(sql: Sql | TransactionSql, ref: string) {
 export const tenantNotFound = (ref: string) =>
   notFound('TENANT_NOT_FOUND', `No tenant with ${isUuid(ref.trim()) ? 'id' : 'subdomain'} "${ref}".`, ['List tenants with `anthias tenant list`.'])
 
-export interface LockedTenant {
+export interface LockedTenant extends Limits {
   id: string
   name: string
   subdomain: string
   planId: string
   status: 'active' | 'suspended'
-  maxAssets: number
-  maxUsers: number
-  maxDevices: number
-  storageQuotaGb: number
+}
+
+/** A tenant's id and subdomain by id or subdomain (case-insensitive); TENANT_NOT_FOUND otherwise. */
+export async function findTenant(sql: Sql | TransactionSql, ref: string): Promise<{id: string; subdomain: string}> {
+  const [row] = await sql<{id: string; subdomain: string}[]>`select t.id, t.subdomain from tenants t where ${tenantKey(sql, ref)}`
+  if (!row) throw tenantNotFound(ref)
+  return row
 }
 
 /**

@@ -19,6 +19,7 @@ import {
   emailSchema,
   isSettingKey,
   issuesToErrors,
+  type LimitsInput,
   mergeSettings,
   type Settings,
   settingPath,
@@ -27,13 +28,9 @@ import {
   tenantNameSchema,
 } from './validation.js'
 
-export interface TenantUpdateInput {
+export interface TenantUpdateInput extends LimitsInput {
   name?: string
   contactEmail?: string | null
-  maxAssets?: string | number
-  maxUsers?: string | number
-  maxDevices?: string | number
-  storageQuotaGb?: string | number
   features?: Record<string, boolean>
   /** deep-merged into the settings, like the guide's settings.update */
   settings?: Settings

@@ -1,7 +1,7 @@
 import type {Sql, TransactionSql} from 'postgres'
 import {z} from 'zod'
 
-import {writeAudit} from './audit.js'
+import {writeAudit, writeAudits} from './audit.js'
 import {accessUrl, type Context} from './context.js'
 import {AppError, conflict, ValidationErrors} from './errors.js'
 import {type Catalog, checkFeatureName, DEFAULT_PLAN, findPlan, loadCatalog, type Plan} from './plans.js'
@@ -18,7 +18,6 @@ import {
   issuesToErrors,
   type Limits,
   limitsSchema,
-  type PasswordPolicy,
   securitySchema,
   type SecurityPolicy,
   settingsSchema,
@@ -100,23 +99,15 @@ export interface CreateTenantResult {
 export const effectiveFeatures = (planFeatures: string[], overrides: Record<string, boolean>) =>
   [...new Set([...planFeatures, ...Object.keys(overrides)])].filter((f) => overrides[f] ?? planFeatures.includes(f)).sort()
 
-interface TenantRow {
+interface TenantRow extends Limits, SecurityPolicy {
   id: string
   name: string
   subdomain: string
   status: TenantStatus
   planId: string
-  maxAssets: number
-  maxUsers: number
-  maxDevices: number
-  storageQuotaGb: number
   contactEmail: string | null
   customDomain: string | null
   settings: Record<string, unknown>
-  enable2fa: boolean
-  sessionTimeoutMinutes: number
-  passwordPolicy: PasswordPolicy
-  allowedIpRanges: string[]
   planFeatures: string[]
   featureOverrides: Record<string, boolean>
   owners: TenantMember[] | null
@@ -354,6 +345,77 @@ async function uniqueViolation(sql: Sql, error: unknown, spec: TenantSpec, field
   return conflict(known.code, known.message, {field: known.field, suggestions: await suggestSubdomains(sql, spec.subdomain).catch(() => [])})
 }
 
+/** Every column a new tenant is written with, and the type its text is cast to: the one list for a create and a bulk batch. */
+const NEW_TENANT_COLUMNS = {
+  name: 'text', subdomain: 'text', plan_id: 'text',
+  max_assets: 'int', max_users: 'int', max_devices: 'int', storage_quota_gb: 'int',
+  contact_email: 'text', custom_domain: 'text', settings: 'jsonb',
+  enable_2fa: 'bool', session_timeout_minutes: 'int', password_policy: 'jsonb', allowed_ip_ranges: 'cidr[]',
+  spec_sha256: 'text',
+} as const
+type NewTenantRow = Record<keyof typeof NEW_TENANT_COLUMNS, string | null>
+const newTenantColumns = Object.keys(NEW_TENANT_COLUMNS) as (keyof typeof NEW_TENANT_COLUMNS)[]
+
+/** A new tenant's row: every column's value as the text PostgreSQL casts it from. */
+function newTenantRow({spec, plan, limits, security}: ValidatedSpec, hash: string): NewTenantRow {
+  return {
+    name: spec.name,
+    subdomain: spec.subdomain,
+    plan_id: plan.id,
+    max_assets: String(limits.maxAssets),
+    max_users: String(limits.maxUsers),
+    max_devices: String(limits.maxDevices),
+    storage_quota_gb: String(limits.storageQuotaGb),
+    contact_email: spec.contactEmail ?? null,
+    custom_domain: spec.customDomain ?? null,
+    settings: JSON.stringify(spec.settings),
+    enable_2fa: String(security.enable2fa),
+    session_timeout_minutes: String(security.sessionTimeoutMinutes),
+    password_policy: JSON.stringify(security.passwordPolicy),
+    // validated CIDRs: no comma, quote or brace to escape
+    allowed_ip_ranges: `{${security.allowedIpRanges.join(',')}}`,
+    spec_sha256: hash,
+  }
+}
+
+const INSERT_TENANTS = `
+  insert into tenants (${newTenantColumns.join(', ')})
+  select ${newTenantColumns.map((c) => `${c}::${NEW_TENANT_COLUMNS[c]}`).join(', ')}
+  from unnest(${newTenantColumns.map((_, i) => `$${i + 1}::text[]`).join(', ')}) as r(${newTenantColumns.join(', ')})
+  returning id, subdomain`
+
+/** A tenant to write: its validated spec, the spec's hash, and what its audit row notes besides the spec. */
+export interface NewTenant {
+  valid: ValidatedSpec
+  hash: string
+  audit?: Record<string, unknown>
+}
+
+/**
+ * Write validated tenants, their feature overrides and their tenant.create
+ * audit rows with set-based inserts, in the caller's transaction: one create,
+ * or a whole bulk batch. Returns each tenant's id, in the order given.
+ */
+export async function insertTenantRows(tx: TransactionSql, tenants: NewTenant[], actor: string): Promise<string[]> {
+  const rows = tenants.map((t) => newTenantRow(t.valid, t.hash))
+  const inserted = await tx.unsafe<{id: string; subdomain: string}[]>(INSERT_TENANTS, newTenantColumns.map((c) => rows.map((r) => r[c])))
+  const idOf = new Map(inserted.map((t) => [t.subdomain, t.id]))
+  const ids = tenants.map((t) => idOf.get(t.valid.spec.subdomain)!)
+  const features = tenants.flatMap((t, i) => Object.entries(t.valid.spec.features).map(([f, on]) => [ids[i]!, f, on] as const))
+  if (features.length > 0) {
+    await tx`insert into tenant_features (tenant_id, feature, enabled)
+      select * from unnest(${features.map((f) => f[0])}::uuid[], ${features.map((f) => f[1])}::text[], ${features.map((f) => String(f[2]))}::text[]::bool[])`
+  }
+  await writeAudits(tx, tenants.map(({valid: {spec, plan, limits, security}, audit}, i) => ({
+    actor,
+    action: 'tenant.create',
+    tenantId: ids[i],
+    subject: spec.subdomain,
+    arguments: {...spec, plan: plan.id, limits, security, ...audit},
+  })))
+  return ids
+}
+
 /**
  * Create a tenant in one transaction: the tenant, its feature overrides, its
  * owner (a new user with a bcrypt hash, or an invitation) and the audit row.
@@ -370,21 +432,11 @@ export async function hashOwnerPassword(valid: ValidatedSpec): Promise<string | 
 
 /** The write step of createTenant, for callers that show validation and hashing as steps of their own. */
 export async function insertTenant(sql: Sql, valid: ValidatedSpec, passwordHash: string | undefined, ctx: Context, fieldName?: FieldName): Promise<CreateTenantResult> {
-  const {spec, plan, security, limits} = valid
+  const {spec, plan} = valid
   const warnings: string[] = []
   try {
     return await sql.begin(async (tx) => {
-      const [tenant] = await tx<{id: string}[]>`
-        insert into tenants (name, subdomain, plan_id, max_assets, max_users, max_devices, storage_quota_gb,
-          contact_email, custom_domain, settings, enable_2fa, session_timeout_minutes, password_policy, allowed_ip_ranges, spec_sha256)
-        values (${spec.name}, ${spec.subdomain}, ${plan.id}, ${limits.maxAssets}, ${limits.maxUsers}, ${limits.maxDevices},
-          ${limits.storageQuotaGb}, ${spec.contactEmail ?? null}, ${spec.customDomain ?? null}, ${tx.json(spec.settings as never)},
-          ${security.enable2fa}, ${security.sessionTimeoutMinutes}, ${tx.json(security.passwordPolicy as never)},
-          ${security.allowedIpRanges}::cidr[], ${specHash(valid)})
-        returning id`
-      const tenantId = tenant!.id
-      const overrides = Object.entries(spec.features).map(([feature, enabled]) => ({tenantId, feature, enabled}))
-      if (overrides.length > 0) await tx`insert into tenant_features ${tx(overrides, 'tenantId', 'feature', 'enabled')}`
+      const [tenantId] = (await insertTenantRows(tx, [{valid, hash: specHash(valid)}], ctx.actor)) as [string]
       let ownerInvitation: OwnerInvitation | undefined
       if (spec.ownerEmail) {
         const owner = await addMembership(tx, tenantId, {email: spec.ownerEmail, role: 'owner', permissions: {admin: true}, passwordHash, activate: true})
@@ -395,13 +447,6 @@ export async function insertTenant(sql: Sql, valid: ValidatedSpec, passwordHash:
       } else {
         warnings.push('The tenant has no owner yet; invite one with `anthias user invite`.')
       }
-      await writeAudit(tx, {
-        actor: ctx.actor,
-        action: 'tenant.create',
-        tenantId,
-        subject: spec.subdomain,
-        arguments: {...spec, plan: plan.id, limits, security},
-      })
       return {tenant: await getTenant(tx, tenantId, ctx.baseDomain), ownerInvitation, warnings}
     })
   } catch (error) {

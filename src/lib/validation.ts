@@ -183,6 +183,8 @@ export const limitsSchema = z.object({
   storageQuotaGb: limitSchema('storageQuotaGb').optional(),
 })
 export type Limits = Required<z.infer<typeof limitsSchema>>
+/** Limits as a caller gives them (flags' text, or numbers); limitsSchema checks them. */
+export type LimitsInput = {[K in keyof Limits]?: string | number}
 
 export const PASSWORD_POLICY_BOUNDS = {
   minLength: {min: 8, max: 72},
@@ -232,16 +234,33 @@ export interface SecurityPolicy {
   allowedIpRanges: string[]
 }
 
+/** The character classes a policy requires, in words, each with the pattern a password must match. */
+const requiredClasses = (policy: PasswordPolicy): [string, RegExp][] =>
+  ([
+    [policy.requireUppercase, 'an uppercase letter', /\p{Lu}/u],
+    [policy.requireLowercase, 'a lowercase letter', /\p{Ll}/u],
+    [policy.requireNumbers, 'a digit', /\p{Nd}/u],
+    [policy.requireSymbols, 'a symbol such as !@#$%', /[^\p{L}\p{Nd}\s]/u],
+  ] as const).flatMap(([required, words, pattern]) => (required ? [[words, pattern] as [string, RegExp]] : []))
+
 /** Unmet password rules, in words; empty when the password meets the policy. */
 export function unmetPasswordRules(password: string, policy: PasswordPolicy): string[] {
   const unmet: string[] = []
   if (password.length < policy.minLength) unmet.push(`at least ${policy.minLength} characters`)
   if (Buffer.byteLength(password, 'utf8') > 72) unmet.push('at most 72 bytes (the bcrypt limit)')
-  if (policy.requireUppercase && !/\p{Lu}/u.test(password)) unmet.push('an uppercase letter')
-  if (policy.requireLowercase && !/\p{Ll}/u.test(password)) unmet.push('a lowercase letter')
-  if (policy.requireNumbers && !/\p{Nd}/u.test(password)) unmet.push('a digit')
-  if (policy.requireSymbols && !/[^\p{L}\p{Nd}\s]/u.test(password)) unmet.push('a symbol such as !@#$%')
+  for (const [words, pattern] of requiredClasses(policy)) if (!pattern.test(password)) unmet.push(words)
   return unmet
+}
+
+/**
+ * The policy in the words of unmetPasswordRules, for every front end:
+ * "at least 8 characters with an uppercase letter, a lowercase letter and a digit".
+ */
+export function describePasswordPolicy(policy: PasswordPolicy): string {
+  const classes = requiredClasses(policy).map(([words]) => words)
+  const last = classes.pop()
+  const required = last === undefined ? '' : ` with ${classes.length > 0 ? `${classes.join(', ')} and ` : ''}${last}`
+  return `at least ${policy.minLength} characters${required}${policy.passwordHistory > 0 ? `, not one of the last ${policy.passwordHistory} passwords` : ''}`
 }
 
 const SETTING_KEY = /^[A-Za-z_][A-Za-z0-9_-]*(\.[A-Za-z_][A-Za-z0-9_-]*)*$/

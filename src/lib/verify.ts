@@ -2,9 +2,10 @@
 import type {Sql} from 'postgres'
 
 import type {Context} from './context.js'
+import {AppError} from './errors.js'
 import {describeMissing, missingFeatures} from './feature-use.js'
 import {inspectRls, leakProbe, rlsProblems} from './rls.js'
-import {loadTenantMigrations} from './tenant-migrations.js'
+import {loadTenantMigrations, pendingTenantMigrations} from './tenant-migrations.js'
 import {getTenant} from './tenants.js'
 import {limitViolations, tenantUsage} from './usage.js'
 
@@ -59,10 +60,12 @@ export async function verifyTenant(sql: Sql, tenantRef: string, ctx: Context): P
   check('usage within quota', violations.length === 0, `assets ${usage.assets}/${tenant.limits.maxAssets}, users ${usage.users}/${tenant.limits.maxUsers}, devices ${usage.devices}/${tenant.limits.maxDevices}, storage ${usage.storageGb}/${tenant.limits.storageQuotaGb} GB`, violations.join('; '))
 
   const files = await loadTenantMigrations()
-  const ledger = await sql<{version: number; checksum: string}[]>`select version, checksum from tenant_migrations where tenant_id = ${tenant.id}`
-  const pending = files.filter((f) => !ledger.some((l) => l.version === f.version && l.checksum === f.checksum))
-  check('tenant migrations up to date', pending.length === 0, `${files.length} of ${files.length} applied`,
-    `pending: ${pending.map((p) => `${p.version} ${p.name}`).join(', ')}; run: anthias tenant migrate --tenant ${tenant.subdomain}`)
+  const pending = await pendingTenantMigrations(sql, tenant, files).catch((error: unknown) => {
+    if (error instanceof AppError) return error
+    throw error
+  })
+  check('tenant migrations up to date', Array.isArray(pending) && pending.length === 0, `${files.length} of ${files.length} applied`,
+    Array.isArray(pending) ? `pending: ${pending.map((p) => `${p.version} ${p.name}`).join(', ')}; run: anthias tenant migrate --tenant ${tenant.subdomain}` : pending.message)
 
   const missing = await missingFeatures(sql, tenant.id, tenant.features)
   check('features consistent with plan', missing.length === 0, `plan ${tenant.plan}: ${tenant.features.join(', ')}`,

@@ -13,13 +13,15 @@ import {accessUrl} from '../lib/context.js'
 import {DEFAULT_PLAN, loadCatalog, type Plan} from '../lib/plans.js'
 import {generatePassword} from '../lib/secrets.js'
 import {checkSubdomain, suggestSubdomains} from '../lib/subdomains.js'
-import type {TenantInput} from '../lib/tenants.js'
+import {effectiveFeatures, type TenantInput} from '../lib/tenants.js'
 import {symbols, table} from '../ui/format.js'
-import {askSecurityPolicy, describePolicy} from './security.js'
+import {securityRows} from '../ui/tenant.js'
+import {askSecurityPolicy} from './security.js'
 import {by, optional} from './validate.js'
 import {
   DEFAULT_PASSWORD_POLICY,
   DEFAULT_SESSION_TIMEOUT_MINUTES,
+  describePasswordPolicy,
   emailSchema,
   judgeCustomDomain,
   judgeSubdomain,
@@ -78,7 +80,7 @@ async function askSubdomain(sql: Sql, name: string, given: string | undefined, l
 async function askSecurity(): Promise<Partial<SecurityPolicy>> {
   const defaults: SecurityPolicy = {enable2fa: false, sessionTimeoutMinutes: DEFAULT_SESSION_TIMEOUT_MINUTES, passwordPolicy: DEFAULT_PASSWORD_POLICY, allowedIpRanges: []}
   const keep = await confirm({
-    message: `Keep the default security policy? (2FA off, ${DEFAULT_SESSION_TIMEOUT_MINUTES} min sessions, passwords ${describePolicy(DEFAULT_PASSWORD_POLICY)}, any IP)`,
+    message: `Keep the default security policy? (2FA off, ${DEFAULT_SESSION_TIMEOUT_MINUTES} min sessions, any IP; passwords of ${describePasswordPolicy(DEFAULT_PASSWORD_POLICY)})`,
     default: true,
   })
   return keep ? {} : askSecurityPolicy(defaults)
@@ -104,7 +106,7 @@ async function askOwner(given: Partial<TenantInput>, policy: PasswordPolicy, log
   // typed twice, as nobody can see what was typed; a mismatch asks for both again
   for (;;) {
     const ownerPassword = await password({
-      message: `Password (${describePolicy(policy)})`,
+      message: `Password (${describePasswordPolicy(policy)})`,
       mask: '*',
       validate: (v) => {
         const unmet = unmetPasswordRules(v, policy)
@@ -169,7 +171,7 @@ export async function createTenantWizard(sql: Sql, ctx: Context, given: Partial<
     customDomain,
   } as TenantInput
 
-  const enabled = [...new Set([...plan.features, ...Object.keys(features)])].filter((f) => features[f] ?? plan.features.includes(f)).sort()
+  const enabled = effectiveFeatures(plan.features, features)
   log(`\n${chalk.bold('Summary')}`)
   log(
     table([], [
@@ -180,10 +182,13 @@ export async function createTenantWizard(sql: Sql, ctx: Context, given: Partial<
       ['features', enabled.join(', ')],
       ['contact', contactEmail ?? '-'],
       ['owner', owner.ownerEmail ? `${owner.ownerEmail} (${owner.ownerPassword ? (owner.generated ? 'generated password' : 'password set') : 'invitation'})` : 'none yet'],
-      ['2FA', (tenantInput.enable2fa ?? false) ? 'required' : 'off'],
-      ['sessions', `${tenantInput.sessionTimeoutMinutes ?? DEFAULT_SESSION_TIMEOUT_MINUTES} min`],
-      ['passwords', describePolicy(policy)],
-      ['allowed IPs', (tenantInput.allowedIpRanges ?? []).join(', ') || 'any'],
+      ...securityRows({
+        enable2fa: tenantInput.enable2fa ?? false,
+        // as given (a flag's text, or the wizard's number): validated when the tenant is created
+        sessionTimeoutMinutes: (tenantInput.sessionTimeoutMinutes ?? DEFAULT_SESSION_TIMEOUT_MINUTES) as number,
+        passwordPolicy: policy,
+        allowedIpRanges: tenantInput.allowedIpRanges ?? [],
+      }),
       ['custom domain', customDomain ?? '-'],
     ]),
   )

@@ -1,20 +1,8 @@
 /** The security-policy questions, shared by the create wizard and `tenant security`. */
 import {checkbox, confirm, input} from '@inquirer/prompts'
 
-import {judgeCidr, type PasswordPolicy, securitySchema, type SecurityPolicy} from '../lib/validation.js'
+import {judgeCidr, securitySchema, type SecurityPolicy} from '../lib/validation.js'
 import {by} from './validate.js'
-
-export const describePolicy = (p: PasswordPolicy) =>
-  [
-    `min ${p.minLength} chars`,
-    p.requireUppercase && 'uppercase',
-    p.requireLowercase && 'lowercase',
-    p.requireNumbers && 'digit',
-    p.requireSymbols && 'symbol',
-    p.passwordHistory > 0 && `history ${p.passwordHistory}`,
-  ]
-    .filter(Boolean)
-    .join(', ')
 
 /** Ask for each part of the policy, the current values as defaults. */
 export async function askSecurityPolicy(current: SecurityPolicy): Promise<SecurityPolicy> {

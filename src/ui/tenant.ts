@@ -2,16 +2,21 @@ import chalk from 'chalk'
 
 import type {Plan} from '../lib/plans.js'
 import type {TenantDetails} from '../lib/tenants.js'
+import {describePasswordPolicy, type SecurityPolicy} from '../lib/validation.js'
 import {keyValues} from './format.js'
 
 export const formatLimits = (l: TenantDetails['limits']) =>
   `assets ${l.maxAssets} · users ${l.maxUsers} · devices ${l.maxDevices} · storage ${l.storageQuotaGb} GB`
 
+/** A security policy as rows: the tenant view, `tenant security` and the create wizard's summary. */
+export const securityRows = (s: SecurityPolicy): [string, string][] => [
+  ['2FA', s.enable2fa ? 'required' : 'off'],
+  ['session timeout', `${s.sessionTimeoutMinutes} min`],
+  ['password policy', describePasswordPolicy(s.passwordPolicy)],
+  ['allowed IPs', s.allowedIpRanges.join(', ') || 'any'],
+]
+
 export function formatTenant(t: TenantDetails): string {
-  const p = t.security.passwordPolicy
-  const classes = [p.requireUppercase && 'upper', p.requireLowercase && 'lower', p.requireNumbers && 'digit', p.requireSymbols && 'symbol']
-    .filter(Boolean)
-    .join('+')
   return keyValues([
     ['id', t.id],
     ['name', t.name],
@@ -24,10 +29,7 @@ export function formatTenant(t: TenantDetails): string {
     ['features', t.features.join(', ')],
     ['contact', t.contactEmail],
     ['owners', t.owners.map((o) => `${o.email} (${o.status})`).join(', ')],
-    ['2FA', t.security.enable2fa ? 'required' : 'off'],
-    ['session timeout', `${t.security.sessionTimeoutMinutes} min`],
-    ['password policy', `min ${p.minLength}${classes ? `, ${classes}` : ''}${p.passwordHistory ? `, history ${p.passwordHistory}` : ''}`],
-    ['allowed IPs', t.security.allowedIpRanges.join(', ') || 'any'],
+    ...securityRows(t.security),
     ['settings', Object.keys(t.settings).length > 0 ? JSON.stringify(t.settings) : ''],
     ['created', t.createdAt.toISOString()],
   ])

@@ -41,6 +41,31 @@ describe('bulk provisioning', () => {
     await rm(dir, {recursive: true, force: true})
   })
 
+  it('writes a tenant as tenant create does: the same row, overrides and audit arguments', async () => {
+    const spec = {
+      name: 'Same Path', plan: 'enterprise', contactEmail: 'billing@same.example.com', maxAssets: 900, customDomain: 'signage.same.example.com',
+      features: {analytics_dashboard: true, custom_branding: false}, settings: {timezone: 'Europe/Paris'},
+      enable2fa: true, sessionTimeoutMinutes: 240, allowedIpRanges: ['192.168.1.0/24', '10.0.0.0/8'],
+    }
+    await createTenant(t.sql, {...spec, subdomain: 'same-path-a'}, ctx)
+    const path = await file('same-path.csv', [
+      'name,subdomain,plan,contact_email,max_assets,custom_domain,features,timezone,enable_2fa,session_timeout_minutes,allowed_ip_ranges',
+      'Same Path,same-path-b,enterprise,billing@same.example.com,900,signage.same2.example.com,analytics_dashboard;custom_branding=false,Europe/Paris,true,240,192.168.1.0/24;10.0.0.0/8',
+    ].join('\n'))
+    expect(await provisionFromSource(t.sql, csvSource(path), ctx)).toMatchObject({created: 1, failed: 0})
+    const written = async (subdomain: string) => {
+      const [row] = await t.sql`
+        select to_jsonb(t) - 'id' - 'subdomain' - 'custom_domain' - 'spec_sha256' - 'created_at' - 'updated_at' as tenant,
+          (select jsonb_object_agg(f.feature, f.enabled) from tenant_features f where f.tenant_id = t.id) as features,
+          (select a.arguments - 'subdomain' - 'customDomain' - 'members' - 'runId' from audit_log a where a.tenant_id = t.id and a.action = 'tenant.create') as audit
+        from tenants t where t.subdomain = ${subdomain}`
+      return row
+    }
+    const single = await written('same-path-a')
+    expect(single!.audit).toMatchObject({plan: 'enterprise', limits: {maxAssets: 900}, security: {enable2fa: true, sessionTimeoutMinutes: 240}})
+    expect(await written('same-path-b')).toEqual(single)
+  })
+
   it("provisions the guide's JSON config exactly as described, and a re-run reports it unchanged", async () => {
     const path = await file('guide.json', JSON.stringify(GUIDE_CONFIG, null, 2))
     const report = await provisionFromSource(t.sql, configSource(path), ctx)

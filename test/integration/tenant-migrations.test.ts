@@ -91,6 +91,24 @@ describe('tenant migrations, RLS set-up and verification, initial data', () => {
     await expect(migrateAllTenants(t.sql, {files}, ctx)).rejects.toMatchObject({code: 'TENANT_MIGRATION_CHECKSUM_MISMATCH'})
   })
 
+  it('--backwards without --to reverts the last migration only; with --to, those above it', async () => {
+    await createTenant(t.sql, {name: 'mig-f', subdomain: 'mig-f'}, ctx)
+    expect((await migrateTenant(t.sql, 'mig-f', {}, ctx)).applied.map((m) => m.version)).toEqual([1, 2])
+    expect((await migrateTenant(t.sql, 'mig-f', {backwards: true}, ctx)).reverted).toEqual([{version: 2, name: 'lowercase_mimetypes'}])
+    expect((await migrateTenant(t.sql, 'mig-f', {backwards: true, to: 1}, ctx)).reverted).toEqual([])
+    expect((await migrateTenant(t.sql, 'mig-f', {backwards: true, to: 0}, ctx)).reverted).toEqual([{version: 1, name: 'default_display'}])
+    expect((await migrateTenant(t.sql, 'mig-f', {plan: true}, ctx)).pending.map((m) => m.version)).toEqual([1, 2])
+  })
+
+  it('verify applies the same ledger check as migrate: an applied migration edited since is not "pending"', async () => {
+    const id = (await createTenant(t.sql, {name: 'mig-e', subdomain: 'mig-e'}, ctx)).tenant.id
+    await migrateTenant(t.sql, 'mig-e', {}, ctx)
+    await t.sql`update tenant_migrations set checksum = ${'0'.repeat(64)} where tenant_id = ${id} and version = 1`
+    const check = (await verifyTenant(t.sql, 'mig-e', ctx)).checks.find((c) => c.name === 'tenant migrations up to date')
+    expect(check).toMatchObject({ok: false, detail: expect.stringMatching(/^Tenant migration 1 \(default_display\) was edited after it was applied \(checksum 000000000000 in the database, [0-9a-f]{12} on disk\)\.$/)})
+    await expect(migrateTenant(t.sql, 'mig-e', {plan: true}, ctx)).rejects.toMatchObject({code: 'TENANT_MIGRATION_CHECKSUM_MISMATCH', message: check!.detail})
+  })
+
   it('setup-data creates the welcome asset by the owner once; a second run changes nothing', async () => {
     const first = await setupTenantData(t.sql, 'mig-b', ctx)
     expect(first.created).toEqual(['asset "Welcome to Anthias"', 'setting timezone=UTC', 'setting locale=en', 'setting theme=default'])

@@ -2,6 +2,7 @@ import {describe, expect, it} from 'vitest'
 
 import {
   DEFAULT_PASSWORD_POLICY,
+  describePasswordPolicy,
   judgeCidr,
   judgeCustomDomain,
   judgeSubdomain,
@@ -97,6 +98,14 @@ describe('password policy', () => {
       'a digit',
       'a symbol such as !@#$%',
     ])
+  })
+
+  it('describes a policy in the words of its rules', () => {
+    expect(describePasswordPolicy(DEFAULT_PASSWORD_POLICY)).toBe('at least 8 characters with an uppercase letter, a lowercase letter and a digit')
+    expect(describePasswordPolicy({...DEFAULT_PASSWORD_POLICY, minLength: 12, requireSymbols: true, passwordHistory: 5}))
+      .toBe('at least 12 characters with an uppercase letter, a lowercase letter, a digit and a symbol such as !@#$%, not one of the last 5 passwords')
+    expect(describePasswordPolicy({...DEFAULT_PASSWORD_POLICY, requireUppercase: false, requireLowercase: false})).toBe('at least 8 characters with a digit')
+    expect(describePasswordPolicy({...DEFAULT_PASSWORD_POLICY, requireUppercase: false, requireLowercase: false, requireNumbers: false})).toBe('at least 8 characters')
   })
 })
 

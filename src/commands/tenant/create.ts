@@ -4,6 +4,7 @@ import {BaseCommand, describe} from '../../base.js'
 import {featureFlag, featuresFromFlags, flagFieldName, limitFlags, limitsFromFlags, securityFlags, securityFromFlags} from '../../flags.js'
 import {AppError} from '../../lib/errors.js'
 import type {CreateTenantResult, TenantInput} from '../../lib/tenants.js'
+import {DEFAULT_PASSWORD_POLICY, describePasswordPolicy} from '../../lib/validation.js'
 
 const fieldName = flagFieldName({name: 'NAME', subdomain: 'SUBDOMAIN'})
 
@@ -14,7 +15,7 @@ export default class TenantCreate extends BaseCommand<typeof TenantCreate> {
 
 The plan's limits are the defaults; --max-* flags override them. With --owner-email and a password the owner can log in at once; without a password an invitation token is printed once.
 
-Default password policy: at least 8 characters with an uppercase letter, a lowercase letter and a digit (the guide's SecurePass123 passes). Passwords are stored as bcrypt hashes (cost 12), never printed or audited.`,
+Default password policy: ${describePasswordPolicy(DEFAULT_PASSWORD_POLICY)} (the guide's SecurePass123 passes). Passwords are stored as bcrypt hashes (cost 12), never printed or audited.`,
   )
 
   static override examples = [

@@ -57,18 +57,7 @@ IP ranges are IPv4 or IPv6 CIDRs, normalised; host bits set is an error naming t
   }
 
   private async describe(policy: SecurityPolicy): Promise<string> {
-    const {keyValues} = await import('../../ui/format.js')
-    const p = policy.passwordPolicy
-    return keyValues([
-      ['2FA', policy.enable2fa ? 'required' : 'off'],
-      ['session timeout', `${policy.sessionTimeoutMinutes} min`],
-      ['password min length', p.minLength],
-      ['uppercase', p.requireUppercase ? 'required' : 'no'],
-      ['lowercase', p.requireLowercase ? 'required' : 'no'],
-      ['digits', p.requireNumbers ? 'required' : 'no'],
-      ['symbols', p.requireSymbols ? 'required' : 'no'],
-      ['password history', p.passwordHistory],
-      ['allowed IPs', policy.allowedIpRanges.join(', ') || 'any'],
-    ])
+    const [{keyValues}, {securityRows}] = await Promise.all([import('../../ui/format.js'), import('../../ui/tenant.js')])
+    return keyValues(securityRows(policy))
   }
 }

@@ -24,16 +24,16 @@ import {finished} from 'node:stream/promises'
 
 import type {Sql, TransactionSql} from 'postgres'
 
-import {redact} from '../audit.js'
 import {accessUrl, type Context} from '../context.js'
 import {isUnreachableError} from '../db/connect.js'
 import {transaction} from '../db/transaction.js'
 import {AppError, ExitCode} from '../errors.js'
+import {expiresIn} from '../expiry.js'
 import {inputFileSize} from '../input.js'
 import {type Catalog, loadCatalog} from '../plans.js'
 import {newToken} from '../secrets.js'
 import {DEFAULT_INVITATION_DAYS} from '../members.js'
-import {domainConflict} from '../tenants.js'
+import {domainConflict, insertTenantRows} from '../tenants.js'
 import {checkRows, hashOf, type Prepared, prepare} from './prepare.js'
 import type {Source} from './sources.js'
 
@@ -258,30 +258,7 @@ export const connectionLost = (error: unknown) => CONNECTION_LOST.has(String((er
 
 /** Create a batch of validated tenants with set-based inserts, inside the caller's transaction. */
 export async function insertBatch(tx: TransactionSql, batch: Prepared[], runId: string | undefined, ctx: Context): Promise<RowResult[]> {
-  const v = batch.map((b) => b.valid)
-  const tenants = await tx<{id: string; subdomain: string}[]>`
-    insert into tenants (name, subdomain, plan_id, max_assets, max_users, max_devices, storage_quota_gb, contact_email,
-      custom_domain, settings, enable_2fa, session_timeout_minutes, password_policy, allowed_ip_ranges, spec_sha256)
-    select name, subdomain, plan_id, max_assets, max_users, max_devices, storage_quota_gb, contact_email,
-      custom_domain, settings::jsonb, enable_2fa, session_timeout_minutes, password_policy::jsonb, allowed_ip_ranges::cidr[], spec_sha256
-    from unnest(
-      ${v.map((x) => x.spec.name)}::text[], ${v.map((x) => x.spec.subdomain)}::text[], ${v.map((x) => x.plan.id)}::text[],
-      ${v.map((x) => x.limits.maxAssets)}::int[], ${v.map((x) => x.limits.maxUsers)}::int[], ${v.map((x) => x.limits.maxDevices)}::int[],
-      ${v.map((x) => x.limits.storageQuotaGb)}::int[], ${v.map((x) => x.spec.contactEmail ?? null)}::text[], ${v.map((x) => x.spec.customDomain ?? null)}::text[],
-      ${v.map((x) => JSON.stringify(x.spec.settings))}::text[], ${v.map((x) => String(x.security.enable2fa))}::text[]::bool[],
-      ${v.map((x) => x.security.sessionTimeoutMinutes)}::int[], ${v.map((x) => JSON.stringify(x.security.passwordPolicy))}::text[],
-      ${v.map((x) => `{${x.security.allowedIpRanges.join(',')}}`)}::text[], ${batch.map(hashOf)}::text[]
-    ) as r(name, subdomain, plan_id, max_assets, max_users, max_devices, storage_quota_gb, contact_email, custom_domain,
-      settings, enable_2fa, session_timeout_minutes, password_policy, allowed_ip_ranges, spec_sha256)
-    returning id, subdomain`
-  const idOf = new Map(tenants.map((t) => [t.subdomain, t.id]))
-  const tenantIds = batch.map((b) => idOf.get(b.valid.spec.subdomain)!)
-
-  const features = batch.flatMap((b, i) => Object.entries(b.valid.spec.features).map(([f, on]) => [tenantIds[i]!, f, on] as const))
-  if (features.length > 0) {
-    await tx`insert into tenant_features (tenant_id, feature, enabled)
-      select * from unnest(${features.map((f) => f[0])}::uuid[], ${features.map((f) => f[1])}::text[], ${features.map((f) => String(f[2]))}::text[]::bool[])`
-  }
+  const tenantIds = await insertTenantRows(tx, batch.map((b) => ({valid: b.valid, hash: hashOf(b), audit: {members: b.members, runId}})), ctx.actor)
 
   const results: RowResult[] = batch.map((b, i) => ({
     line: b.line,
@@ -298,7 +275,7 @@ export async function insertBatch(tx: TransactionSql, batch: Prepared[], runId: 
     await tx`insert into users (email) select unnest(${emails}::text[]) on conflict (lower(email)) do nothing`
     const users = await tx<{id: string; email: string}[]>`select id, lower(email) as email from users where lower(email) = any(${emails}::text[])`
     const userId = new Map(users.map((u) => [u.email, u.id]))
-    const expiresAt = new Date(Date.now() + DEFAULT_INVITATION_DAYS * 86_400_000)
+    const expiresAt = expiresIn(DEFAULT_INVITATION_DAYS)
     const tokens = members.map((m) => {
       const t = newToken('inv')
       m.result.invitations!.push({email: m.email, role: m.role, token: t.token, expiresAt})
@@ -310,10 +287,6 @@ export async function insertBatch(tx: TransactionSql, batch: Prepared[], runId: 
         ${members.map((m) => m.role)}::text[], ${members.map((m) => JSON.stringify(m.permissions))}::text[], ${tokens}::text[]) as x(t, u, r, p, h)`
   }
 
-  await tx`insert into audit_log (tenant_id, actor, action, subject, arguments, outcome)
-    select t, ${ctx.actor}, 'tenant.create', s, a::jsonb, 'success'
-    from unnest(${tenantIds}::uuid[], ${batch.map((b) => b.valid.spec.subdomain)}::text[],
-      ${batch.map((b) => JSON.stringify(redact({...b.valid.spec, plan: b.valid.plan.id, limits: b.valid.limits, members: b.members, runId})))}::text[]) as x(t, s, a)`
   if (runId) {
     // a queued run's rows are there already, pending (src/lib/queue/runs.ts)
     await tx`insert into provisioning_run_rows (run_id, line, subdomain, name, outcome, outcome_tenant_id, settled_at)
@@ -324,7 +297,7 @@ export async function insertBatch(tx: TransactionSql, batch: Prepared[], runId: 
   return results
 }
 
-export function failure(line: number, name: string, error: AppError, subdomain?: string): RowResult {
+function failure(line: number, name: string, error: AppError, subdomain?: string): RowResult {
   return {line, name, subdomain, outcome: 'failed', error: {code: error.code, message: error.message, field: error.field}}
 }
 

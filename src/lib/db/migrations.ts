@@ -62,34 +62,54 @@ export async function loadMigrations(dir = SCHEMA_MIGRATIONS_DIR): Promise<Migra
     .sort((a, b) => a.version - b.version)
 }
 
-async function readLedger(sql: Sql | TransactionSql): Promise<AppliedMigration[] | undefined> {
-  const [exists] = await sql`select to_regclass(${LEDGER}) is not null as exists`
-  if (!exists?.exists) return undefined
-  return sql<AppliedMigration[]>`
-    select version, name, checksum, applied_at, duration_ms from ${sql(LEDGER)} order by version`
+/** Whose ledger is checked, in the words and codes of its errors: the schema's, or one tenant's. */
+export interface LedgerOwner {
+  /** 'Schema migration', 'Tenant migration' */
+  what: string
+  /** where its migrations are applied: 'in the database', 'to acme' */
+  where: string
+  /** where a change goes instead: 'a new migration' */
+  instead: string
+  missing: 'MIGRATION_MISSING' | 'TENANT_MIGRATION_MISSING'
+  edited: 'MIGRATION_CHECKSUM_MISMATCH' | 'TENANT_MIGRATION_CHECKSUM_MISMATCH'
 }
 
-function verify(applied: AppliedMigration[], files: Migration[]): Migration[] {
+const SCHEMA_LEDGER: LedgerOwner = {what: 'Schema migration', where: 'in the database', instead: 'a new migration', missing: 'MIGRATION_MISSING', edited: 'MIGRATION_CHECKSUM_MISMATCH'}
+
+/**
+ * The one ledger check, for schema and tenant migrations alike: every applied
+ * migration still has its file, unchanged (the same SHA-256). Returns the files
+ * not applied yet, in version order.
+ */
+export function pendingMigrations(applied: Pick<AppliedMigration, 'version' | 'name' | 'checksum'>[], files: Migration[], owner: LedgerOwner): Migration[] {
   const byVersion = new Map(files.map((m) => [m.version, m]))
   for (const row of applied) {
     const file = byVersion.get(row.version)
     if (!file) {
-      throw new AppError(
-        'MIGRATION_MISSING',
-        `Schema migration ${row.version} (${row.name}) is applied in the database but its file is missing.`,
-        {exit: ExitCode.failed, suggestions: ['Use the anthias version that applied it, or restore the file.']},
-      )
+      throw new AppError(owner.missing, `${owner.what} ${row.version} (${row.name}) is applied ${owner.where} but its file is missing.`, {
+        exit: ExitCode.failed,
+        suggestions: ['Use the anthias version that applied it, or restore the file.'],
+      })
     }
     if (file.checksum !== row.checksum) {
       throw new AppError(
-        'MIGRATION_CHECKSUM_MISMATCH',
-        `Schema migration ${row.version} (${row.name}) was edited after it was applied (checksum ${row.checksum.slice(0, 12)} in the database, ${file.checksum.slice(0, 12)} on disk).`,
-        {exit: ExitCode.failed, suggestions: ['Restore the original file and put the change in a new migration.']},
+        owner.edited,
+        `${owner.what} ${row.version} (${row.name}) was edited after it was applied (checksum ${row.checksum.slice(0, 12)} in the database, ${file.checksum.slice(0, 12)} on disk).`,
+        {exit: ExitCode.failed, suggestions: [`Restore the original file and put the change in ${owner.instead}.`]},
       )
     }
   }
   const done = new Set(applied.map((r) => r.version))
   return files.filter((m) => !done.has(m.version))
+}
+
+const verify = (applied: AppliedMigration[], files: Migration[]) => pendingMigrations(applied, files, SCHEMA_LEDGER)
+
+async function readLedger(sql: Sql | TransactionSql): Promise<AppliedMigration[] | undefined> {
+  const [exists] = await sql`select to_regclass(${LEDGER}) is not null as exists`
+  if (!exists?.exists) return undefined
+  return sql<AppliedMigration[]>`
+    select version, name, checksum, applied_at, duration_ms from ${sql(LEDGER)} order by version`
 }
 
 export async function migrationStatus(sql: Sql, files?: Migration[]): Promise<MigrationStatus> {

@@ -7,6 +7,9 @@
  * comments is still seen.
  */
 
+/** An identifier as a quoted identifier ("" doubled), for SQL text built from catalog names. */
+export const quoteIdent = (identifier: string) => `"${identifier.replaceAll('"', '""')}"`
+
 export interface Token {
   kind: 'word' | 'quoted' | 'string' | 'punct' | 'other'
   /** words lower-cased (as PostgreSQL folds them), quoted identifiers decoded */

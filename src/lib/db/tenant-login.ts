@@ -20,6 +20,7 @@ import {createHash, createHmac, pbkdf2Sync, randomBytes} from 'node:crypto'
 import type {Sql} from 'postgres'
 
 import {connectAs} from './connect.js'
+import {expiresIn} from '../expiry.js'
 import {APP_ROLE} from './tenant-context.js'
 
 export const MIGRATOR_ROLE = 'anthias_migrator'
@@ -68,7 +69,7 @@ export async function openTenantLogin(sql: Sql, max: number): Promise<TenantLogi
     close: async () => undefined,
   })
   try {
-    const validUntil = new Date(Date.now() + 24 * 3600 * 1000).toISOString()
+    const validUntil = expiresIn(1).toISOString()
     await sql.unsafe(`create role "${login}" login nosuperuser nobypassrls nocreatedb nocreaterole inherit
       password '${scramVerifier(password)}' valid until '${validUntil}' in role ${APP_ROLE}, ${MIGRATOR_ROLE}`)
   } catch (error) {

@@ -18,7 +18,7 @@ export function formatRun(s: RunStatus): string {
     `  status      ${s.status}`,
     `  started     ${s.startedAt.toISOString()}${s.finishedAt ? `, finished ${s.finishedAt.toISOString()}` : ''}`,
     `  rows        ${s.total}: ${c.pending} pending, ${c.created} created, ${c.unchanged} unchanged, ${c.failed} failed, ${c.cancelled} cancelled`,
-    `  rate        ${s.throughput}/s over the last minute${s.rate ? ` (capped at ${s.rate}/s)` : ''}, ETA ${eta(s.etaSeconds)}`,
+    `  rate        ${s.throughput}/s ${s.counts.pending === 0 ? 'over the run' : 'over the last minute'}${s.rate ? ` (capped at ${s.rate}/s)` : ''}, ETA ${eta(s.etaSeconds)}`,
   ]
   if (s.failures.length > 0) {
     lines.push('', `Failed rows${c.failed > s.failures.length ? ` (first ${s.failures.length} of ${c.failed})` : ''}:`)

@@ -289,7 +289,7 @@ export interface RunStatus extends RunSummary {
   sha256: string
   dryRun: boolean
   actor: string | null
-  /** rows settled per second over the last minute (from the first settled row to the last when the run is done) */
+  /** rows settled per second over the last minute; over the whole run (queued to finished) when it is done */
   throughput: number
   /** seconds until the pending rows are settled at that throughput; null when unknown or done */
   etaSeconds: number | null
@@ -372,7 +372,7 @@ export async function runStatus(sql: Sql, id: string): Promise<RunStatus> {
     cross join lateral (
       select count(*) filter (where settled_at > now() - interval '60 seconds')::int as recent,
         greatest(0.001, extract(epoch from least(interval '60 seconds', coalesce(r.finished_at, now()) - min(settled_at))))::float8 as window_seconds,
-        count(*)::int / greatest(0.001, extract(epoch from max(settled_at) - min(settled_at) + interval '1 millisecond'))::float8 as settled_over_run
+        count(*)::int / greatest(0.001, extract(epoch from coalesce(r.finished_at, now()) - r.started_at))::float8 as settled_over_run
       from provisioning_run_rows w where w.run_id = r.id and settled_at is not null
     ) s
     where r.id = ${runId}`

@@ -6,7 +6,9 @@ import {mkdtemp, rm} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
-import {backupTenant, restoreTenant} from '../dist/lib/backup.js'
+import {backupInput} from '../dist/inputs.js'
+import {writeBackupFile} from '../dist/backup-files.js'
+import {restoreTenant} from '../dist/lib/backup.js'
 import {resolveContext} from '../dist/lib/context.js'
 import {deleteTenant} from '../dist/lib/tenant-delete.js'
 import {createTenant} from '../dist/lib/tenants.js'
@@ -39,7 +41,7 @@ try {
   }
   await main.sql`vacuum analyze`
   const file = join(dir, 'a.sql')
-  const backupMs = await time(() => backupTenant(main.sql, 'bench-a', file, {onProgress}))
+  const backupMs = await time(() => writeBackupFile(main.sql, 'bench-a', file, {onProgress}))
 
   // the floor: the same rows alone in a database, dumped with pg_dump and loaded with psql
   execFileSync('psql', [floor.displayUrl.replace(':***@', '@'), '-v', 'ON_ERROR_STOP=1', '-q', '-f', file])
@@ -50,7 +52,8 @@ try {
   const psqlMs = await time(async () => execFileSync('psql', [load.displayUrl.replace(':***@', '@'), '-v', 'ON_ERROR_STOP=1', '-q', '-f', dump]))
 
   await deleteTenant(main.sql, 'bench-a', 'bench-a', ctx)
-  const restoreMs = await time(() => restoreTenant(main.sql, file, {onProgress}, ctx))
+  const input = await backupInput(file)
+  const restoreMs = await time(() => restoreTenant(main.sql, input, {onProgress}, ctx))
   const [check] = await main.sql`select count(*)::int as n from assets where tenant_id = ${ids[0]}`
   if (check.n !== n) throw new Error(`restored ${check.n} of ${n} assets`)
 

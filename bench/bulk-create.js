@@ -9,6 +9,7 @@ import {Readable} from 'node:stream'
 import {pipeline} from 'node:stream/promises'
 
 import {provisionFromSource} from '../dist/lib/bulk/provision.js'
+import {fileInput} from '../dist/inputs.js'
 import {csvSource} from '../dist/lib/bulk/sources.js'
 import {resolveContext} from '../dist/lib/context.js'
 import {DEFAULT_PASSWORD_POLICY} from '../dist/lib/validation.js'
@@ -58,7 +59,7 @@ async function floor() {
 async function bulk() {
   const db = await freshDatabase('bulk')
   const started = performance.now()
-  const report = await provisionFromSource(db.sql, csvSource(csv), ctx, {concurrency: 2})
+  const report = await provisionFromSource(db.sql, csvSource(await fileInput(csv, 'FILE')), ctx, {concurrency: 2})
   const ms = performance.now() - started
   if (report.created !== n) throw new Error(`created ${report.created} of ${n}`)
   const [counts] = await db.sql`select (select count(*)::int from tenants) as tenants, (select count(*)::int from memberships) as members,

@@ -7,6 +7,7 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
 import {provisionFromSource} from '../dist/lib/bulk/provision.js'
+import {fileInput} from '../dist/inputs.js'
 import {csvSource} from '../dist/lib/bulk/sources.js'
 import {resolveContext} from '../dist/lib/context.js'
 import {loadTenantMigrations, migrateAllTenants} from '../dist/lib/tenant-migrations.js'
@@ -19,7 +20,7 @@ const db = await freshDatabase('migrate')
 try {
   const csv = join(dir, 'tenants.csv')
   await writeCsv(csv, tenantRows(n))
-  await provisionFromSource(db.sql, csvSource(csv), ctx)
+  await provisionFromSource(db.sql, csvSource(await fileInput(csv, 'FILE')), ctx)
   const files = await loadTenantMigrations()
   const [initial, data] = files
   // every tenant: two assets with upper-case mimetypes, and the initial migration applied

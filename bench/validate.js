@@ -11,6 +11,7 @@ import {fileURLToPath} from 'node:url'
 import {parse} from 'csv-parse'
 
 import {validateSource} from '../dist/lib/bulk/provision.js'
+import {fileInput} from '../dist/inputs.js'
 import {csvSource} from '../dist/lib/bulk/sources.js'
 import {resolveContext} from '../dist/lib/context.js'
 import {loadCatalog} from '../dist/lib/plans.js'
@@ -27,7 +28,7 @@ if (mode === 'bare' || mode === 'validate') {
     const db = await freshDatabase('validate')
     const catalog = await loadCatalog(db.sql)
     const t0 = performance.now()
-    const {total, errors} = await validateSource(db.sql, csvSource(file), catalog, resolveContext({}))
+    const {total, errors} = await validateSource(db.sql, csvSource(await fileInput(file, 'FILE')), catalog, resolveContext({}))
     rows = total
     if (errors.length > 0) throw new Error(`${errors.length} unexpected problems`)
     process.stdout.write(JSON.stringify({ms: performance.now() - t0, rows, rssMb: process.resourceUsage().maxRSS / 1024}) + '\n')

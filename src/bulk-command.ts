@@ -2,8 +2,10 @@ import {Args, type Command, Flags} from '@oclif/core'
 
 import {BaseCommand} from './base.js'
 import type {BulkReport} from './lib/bulk/provision.js'
+import type {PublicReport} from './lib/bulk/report.js'
 import type {Source} from './lib/bulk/sources.js'
-import {AppError, ExitCode} from './lib/errors.js'
+import {AppError} from './lib/errors.js'
+import type {Input} from './lib/input.js'
 
 const BULK_PHASES = [
   {key: 'validate', title: 'Parse and validate every row'},
@@ -29,7 +31,7 @@ export abstract class BulkCommand<T extends typeof Command> extends BaseCommand<
     }),
   }
 
-  protected abstract source(path: string): Promise<Source>
+  protected abstract source(input: Input): Promise<Source>
   /** An example input file whose tenants do not clash with the quick start's. */
   protected abstract template(): Promise<string>
 
@@ -45,8 +47,9 @@ export abstract class BulkCommand<T extends typeof Command> extends BaseCommand<
   protected async enqueue(): Promise<unknown> {
     const file = this.args.file as string | undefined
     if (!file) throw new AppError('MISSING_INPUT', 'Missing the FILE argument.', {field: 'FILE'})
-    const source = await this.source(file)
-    const {enqueueSource} = await import('./lib/queue/runs.js')
+    const {fileInput} = await import('./inputs.js')
+    const source = await this.source(await fileInput(file, 'FILE'))
+    const {enqueueOutcome, enqueueSource} = await import('./lib/queue/runs.js')
     const {sql} = await this.database()
     const ctx = await this.context()
     const f = this.flags as {rate?: number; 'batch-size': number}
@@ -55,21 +58,20 @@ export abstract class BulkCommand<T extends typeof Command> extends BaseCommand<
         rate: f.rate, batchSize: f['batch-size'],
         onProgress: (p) => onProgress({phase: p.phase, rows: p.done, totalRows: p.phase === 'validate' ? undefined : p.total}),
       }))
-    if (report.runId === null) {
-      this.fail(new AppError('BULK_REFUSED', `Nothing was queued: ${report.errors.length} problem(s); see result.errors.`, {exit: ExitCode.usage, suggestions: ['Fix the rows named in result.errors and run again.']}))
-      this.log([`Nothing was queued. Every problem (${report.errors.length}):`, ...report.errors.map((e) => `  line ${e.line}${e.field ? `, ${e.field}` : ''}: ${e.code}: ${e.message}`)].join('\n'))
-    } else {
-      this.log(`Queued run ${report.runId}: ${report.queued} tenant(s) to create in ${report.jobs} job(s) of up to ${report.batchSize}, ${report.unchanged} unchanged${report.rate ? `, at most ${report.rate}/s` : ''}.`)
-      this.log(`Start workers with \`${this.config.bin} worker\`; follow it with \`${this.config.bin} run wait ${report.runId}\`.`)
-    }
+    const {formatEnqueue} = await import('./ui/run.js')
+    this.log(formatEnqueue(report, this.config.bin))
+    const refused = enqueueOutcome(report)
+    if (refused) this.fail(refused)
     return {...report, errors: report.errors.map((e) => e.toJSON())}
   }
 
-  protected async provision(): Promise<Omit<BulkReport, 'rows' | 'errors'> & {rows: unknown[]; errors: unknown[]}> {
+  protected async provision(): Promise<PublicReport> {
     const file = this.args.file as string | undefined
     if (!file) throw new AppError('MISSING_INPUT', 'Missing the FILE argument.', {field: 'FILE'})
-    const source = await this.source(file)
+    const {fileInput} = await import('./inputs.js')
+    const source = await this.source(await fileInput(file, 'FILE'))
     const {provisionFromSource} = await import('./lib/bulk/provision.js')
+    const {bulkOutcome, invitationTokens, publicReport} = await import('./lib/bulk/report.js')
     const {formatSummary, ReportFile} = await import('./ui/bulk.js')
     const {sql} = await this.database()
     const ctx = await this.context()
@@ -92,19 +94,12 @@ export abstract class BulkCommand<T extends typeof Command> extends BaseCommand<
     } finally {
       await reportFile?.close(report)
     }
-    const tokens = report.rows.reduce((n, r) => n + (r.invitations?.length ?? 0), 0)
-    if (tokens > 0 && !f.report && !report.dryRun) this.warn(`${tokens} one-time invitation token(s) were created and not saved; pass --report FILE to keep them.`)
+    const tokens = invitationTokens(report)
+    if (tokens > 0 && !f.report) this.warn(`${tokens} one-time invitation token(s) were created and not saved; pass --report FILE to keep them.`)
     this.log(formatSummary(report))
     if (f.report) this.log(`\nReport: ${f.report} (mode 0600: it holds one-time invitation tokens)`)
-    if (report.stopped && report.created === 0 && report.errors.length > 0) {
-      this.fail(new AppError('BULK_REFUSED', `Nothing was created: ${report.errors.length} problem(s); see result.errors.`, {exit: ExitCode.usage, suggestions: ['Fix the rows named in result.errors and run again.']}))
-    } else if (report.failed > 0) {
-      this.fail(new AppError('BULK_PARTIAL', `${report.failed} row(s) failed, ${report.created} tenant(s) created; see result.errors.`, {exit: ExitCode.partial, suggestions: ['Fix the failed rows and run the same file again: rows already created are skipped.']}))
-    }
-    return {
-      ...report,
-      errors: report.errors.map((e) => e.toJSON()),
-      rows: report.rows.map(({invitations, ...row}) => ({...row, invitations: invitations?.length ?? 0})),
-    }
+    const outcome = bulkOutcome(report)
+    if (outcome) this.fail(outcome)
+    return publicReport(report)
   }
 }

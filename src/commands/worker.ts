@@ -57,6 +57,8 @@ function formatEntry(entry: WorkerLogEntry): string {
       }
       if (entry.queue === 'deliver') return `${at} deliver job ${entry.job}: ${entry.type} ${entry.deliveryId} to ${entry.channel}${entry.sent ? '' : ' (delivered before)'} (${entry.ms} ms)`
       return `${at} monitor job ${entry.job}: ${entry.checked} tenants checked, ${entry.queued} notifications queued, ${entry.cleared} cleared (${entry.ms} ms)`
+    case 'error':
+      return `${at} ${entry.source} error (retried): ${entry.code}: ${entry.message}`
     case 'job-failed':
       return `${at} ${entry.queue} job ${entry.job}${entry.runId ? ` run ${entry.runId} batch ${entry.batch}` : ''} failed (retried): ${entry.code}: ${entry.message} (${entry.ms} ms)`
     default:

@@ -35,7 +35,6 @@
 import {createHash, randomUUID} from 'node:crypto'
 import {once} from 'node:events'
 import type {FileHandle} from 'node:fs/promises'
-import {open, rm} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {pipeline as pipe, Readable, type Writable} from 'node:stream'
@@ -52,7 +51,8 @@ import {quoteIdent as quote} from './db/sql-scan.js'
 import {APP_ROLE, enterTenant, isUuid, leaveTenant} from './db/tenant-context.js'
 import {AppError, conflict, ExitCode, notFound} from './errors.js'
 import {expiresIn} from './expiry.js'
-import {checkTarget, type FileErrors, TempFile} from './files.js'
+import {type FileErrors, readStreamOf, TempFile, writeStreamOf} from './files.js'
+import {type Input} from './input.js'
 import {DEFAULT_INVITATION_DAYS} from './members.js'
 import type {OnProgress} from './progress.js'
 import {newToken} from './secrets.js'
@@ -150,12 +150,8 @@ function tenantRowsQuery(table: string, columns: string[], tenantId: string): st
   return `select ${cols} from ${quote(table)} where tenant_id = '${tenantId}' order by 1, 2`
 }
 
-/** tenant_backup_SUBDOMAIN_YYYYMMDDHHMMSS.sql, like the guide's tenant_backup_20240101.sql */
-export const defaultBackupPath = (subdomain: string, gzip = false) =>
-  `tenant_backup_${subdomain}_${new Date().toISOString().replace(/\D/g, '').slice(0, 14)}.sql${gzip ? '.gz' : ''}`
-
 export interface BackupResult {
-  /** the file written, or "-" for a stream */
+  /** the file written (its name), or "-" for a stream */
   path: string
   manifest: Manifest
   bytes: number
@@ -164,8 +160,6 @@ export interface BackupResult {
 
 export interface BackupOptions {
   gzip?: boolean
-  /** replace an existing regular file at the path (never anything else) */
-  force?: boolean
   /**
    * read from this transaction's snapshot instead of one of its own: what the
    * caller then changes under its locks is exactly what was backed up
@@ -175,7 +169,8 @@ export interface BackupOptions {
   onProgress?: OnProgress
 }
 
-const BACKUP_FILE_ERRORS: FileErrors = {
+/** The errors of a backup's file: the CLI's when it makes one, the library's for its scratch files. */
+export const BACKUP_FILE_ERRORS: FileErrors = {
   exists: (path) =>
     new AppError('BACKUP_EXISTS', `${path} exists; a backup never replaces a file unless told to.`, {
       field: 'output',
@@ -195,12 +190,12 @@ const largestHead = (manifest: Manifest) =>
   head({...manifest, tables: manifest.tables.map((t) => ({...t, rows: Number.MAX_SAFE_INTEGER, sha256: '0'.repeat(64)})), sha256: '0'.repeat(64)}).length
 
 /**
- * Snapshot the tenant into `file`: the preamble, every table's COPY block,
+ * Snapshot the tenant into the open `file`: the preamble, every table's COPY block,
  * COMMIT, after `room` bytes kept for the head when asked (else the head goes
  * in front of them later). Returns the manifest, with the checksum of all
  * those bytes.
  */
-async function snapshot(sql: Sql, tenantRef: string, file: TempFile, keepRoom = false, given?: TransactionSql, onProgress?: OnProgress): Promise<{manifest: Manifest; room: number; bytes: number}> {
+async function snapshot(sql: Sql, tenantRef: string, file: FileHandle, keepRoom = false, given?: TransactionSql, onProgress?: OnProgress): Promise<{manifest: Manifest; room: number; bytes: number}> {
   const inSnapshot = <T>(work: (tx: TransactionSql) => Promise<T>) =>
     given ? work(given) : (sql.begin('isolation level repeatable read read only', work) as Promise<T>)
   return inSnapshot(async (tx) => {
@@ -217,7 +212,7 @@ async function snapshot(sql: Sql, tenantRef: string, file: TempFile, keepRoom = 
     }
     const manifest: Manifest = {format: BACKUP_FORMAT, schemaVersion, createdAt: new Date().toISOString(), tenant, tables, sha256: ''}
     const start = keepRoom ? largestHead(manifest) : 0
-    const out = file.writeStream(start)
+    const out = writeStreamOf(file, start)
     const written = finished(out)
     written.catch(() => undefined) // awaited below: an early failure must not go unhandled meanwhile
     const whole = createHash('sha256')
@@ -264,13 +259,13 @@ async function snapshot(sql: Sql, tenantRef: string, file: TempFile, keepRoom = 
 }
 
 /** The head, then the body from `body` (gzipped when asked) into `out`; the bytes `out` took. */
-async function assemble(manifest: Manifest, body: TempFile, out: Writable, gzip: boolean, end = true, progress?: {onProgress?: OnProgress; bytes: number}): Promise<number> {
+async function assemble(manifest: Manifest, body: FileHandle, out: Writable, gzip: boolean, end = true, progress?: {onProgress?: OnProgress; bytes: number}): Promise<number> {
   let bytes = 0
   const rows = manifest.tables.reduce((n, t) => n + t.rows, 0)
   const parts = async function* () {
     yield head(manifest)
     let read = 0
-    for await (const chunk of body.readStream() as AsyncIterable<Buffer>) {
+    for await (const chunk of readStreamOf(body) as AsyncIterable<Buffer>) {
       read += chunk.length
       progress?.onProgress?.({phase: 'compress', rows, totalRows: rows, bytes: read, totalBytes: progress.bytes})
       yield chunk
@@ -287,50 +282,62 @@ async function assemble(manifest: Manifest, body: TempFile, out: Writable, gzip:
 }
 
 /**
- * Write a verified, checksummed backup of one tenant to `path` (gzip when
- * asked). Refused before any work when something is at `path`, unless
- * `force` and it is a regular file. The file is made in a temporary file
- * beside it and takes the name only when whole.
+ * A new, empty file a backup is written into, made by the caller: the CLI
+ * makes it exclusively, mode 0600, beside the name it takes once whole
+ * (src/backup-files.ts), and gives it that name.
  */
-export async function backupTenant(sql: Sql, tenantRef: string, path: string, options: BackupOptions = {}): Promise<BackupResult> {
-  const started = performance.now()
-  await checkTarget(path, BACKUP_FILE_ERRORS, {replace: options.force})
-  const file = await TempFile.create(path, BACKUP_FILE_ERRORS)
-  let body: TempFile | undefined
-  try {
-    let manifest: Manifest
-    if (options.gzip) {
-      body = await TempFile.create(path, BACKUP_FILE_ERRORS)
-      let bytes: number
-      ;({manifest, bytes} = await snapshot(sql, tenantRef, body, false, options.snapshot, options.onProgress))
-      await assemble(manifest, body, file.writeStream(), true, true, {onProgress: options.onProgress, bytes})
-    } else {
-      // a plain file gets its head written last, in room kept for the largest it could be
-      let room: number
-      ;({manifest, room} = await snapshot(sql, tenantRef, file, true, options.snapshot, options.onProgress))
-      await file.handle.write(head(manifest, room), 0, room, 0)
-    }
-    const bytes = (await file.handle.stat()).size
-    await file.publish(path, {replace: options.force})
-    return {path, manifest, bytes, durationMs: Math.round(performance.now() - started)}
-  } finally {
-    await body?.discard()
-    await file.discard()
-  }
+export interface BackupFile {
+  /** what reports and the audit call it: the name it takes */
+  name: string
+  /** the file, open for reading and writing */
+  handle: FileHandle
 }
 
-/** The same backup, written to a stream (standard output, for `-o -`), which is left open. */
-export async function backupTenantToStream(sql: Sql, tenantRef: string, out: Writable, options: Pick<BackupOptions, 'gzip' | 'onProgress'> = {}): Promise<BackupResult> {
-  const started = performance.now()
+/** A backup file that a caller inside a transaction (withFrozenTenants) names before it commits, or removes. */
+export interface PublishableFile extends BackupFile {
+  /** give the whole file its name, never replacing anything (closes the handle) */
+  publish(): Promise<void>
+  /** remove it, published or not */
+  remove(): Promise<void>
+}
+
+/** The head, then the body (from a scratch file) into `out`, gzipped when asked; the bytes `out` took. */
+async function viaScratch(sql: Sql, tenantRef: string, out: Writable, options: Pick<BackupOptions, 'gzip' | 'snapshot' | 'onProgress'>, end: boolean): Promise<{manifest: Manifest; bytes: number}> {
   // the head comes first but is known last: the body waits in a temporary file
   const body = await TempFile.create(join(tmpdir(), 'anthias-backup'), BACKUP_FILE_ERRORS)
   try {
-    const {manifest, bytes: bodyBytes} = await snapshot(sql, tenantRef, body, false, undefined, options.onProgress)
-    const bytes = await assemble(manifest, body, out, options.gzip ?? false, false, options.gzip ? {onProgress: options.onProgress, bytes: bodyBytes} : undefined)
-    return {path: '-', manifest, bytes, durationMs: Math.round(performance.now() - started)}
+    const {manifest, bytes: bodyBytes} = await snapshot(sql, tenantRef, body.handle, false, options.snapshot, options.onProgress)
+    const bytes = await assemble(manifest, body.handle, out, options.gzip ?? false, end, options.gzip ? {onProgress: options.onProgress, bytes: bodyBytes} : undefined)
+    return {manifest, bytes}
   } finally {
     await body.discard()
   }
+}
+
+/**
+ * Write a checksummed backup of one tenant into `file` (gzip when asked). A
+ * plain backup gets its head written last, in room kept at the front for the
+ * largest it could be; a gzip one has its body wait in a scratch file.
+ */
+export async function backupTenant(sql: Sql, tenantRef: string, file: BackupFile, options: BackupOptions = {}): Promise<BackupResult> {
+  const started = performance.now()
+  let manifest: Manifest
+  if (options.gzip) {
+    ;({manifest} = await viaScratch(sql, tenantRef, writeStreamOf(file.handle), options, true))
+  } else {
+    let room: number
+    ;({manifest, room} = await snapshot(sql, tenantRef, file.handle, true, options.snapshot, options.onProgress))
+    await file.handle.write(head(manifest, room), 0, room, 0)
+  }
+  const bytes = (await file.handle.stat()).size
+  return {path: file.name, manifest, bytes, durationMs: Math.round(performance.now() - started)}
+}
+
+/** The same backup, written to a stream (standard output, for `-o -`; an HTTP response), which is left open. */
+export async function backupTenantToStream(sql: Sql, tenantRef: string, out: Writable, options: Pick<BackupOptions, 'gzip' | 'onProgress'> = {}): Promise<BackupResult> {
+  const started = performance.now()
+  const {manifest, bytes} = await viaScratch(sql, tenantRef, out, options, false)
+  return {path: '-', manifest, bytes, durationMs: Math.round(performance.now() - started)}
 }
 
 const tampered = (message: string, line?: number) =>
@@ -349,29 +356,45 @@ interface BlockSink {
 }
 
 /**
- * The bytes of a backup, gunzipped when it is gzip, and their number when it
- * is not; a read error (a truncated gzip too) is an error of the stream.
+ * The bytes of a backup, gunzipped when it is gzip (its first two bytes say
+ * so), and their number when it is not; a read error (a truncated gzip too) is
+ * an error of the stream. An input that cannot be opened at all (a file that
+ * is not there) is refused here.
  */
-async function openBytes(path: string): Promise<{input: Readable; size?: number}> {
-  let file: FileHandle
+async function openBytes(input: Input): Promise<{bytes: Readable; size?: number}> {
+  const raw = input.open()
+  let magic: Buffer
   try {
-    file = await open(path, 'r')
+    magic = await firstBytes(raw, 2)
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw notFound('BACKUP_NOT_FOUND', `${path}: no such file.`, ['Give the path of a backup file written by anthias tenant backup.'])
-    throw tampered(`${path} cannot be read: ${(error as Error).message}`)
+    raw.destroy()
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw notFound('BACKUP_NOT_FOUND', `${input.name}: no such file.`, ['Give the path of a backup file written by anthias tenant backup.'])
+    throw tampered(`${input.name} cannot be read: ${(error as Error).message}`)
   }
-  const magic = Buffer.alloc(2)
-  let size: number
-  try {
-    await file.read(magic, 0, 2, 0)
-    ;({size} = await file.stat())
-  } catch (error) {
-    await file.close()
-    throw tampered(`${path} cannot be read: ${(error as Error).message}`)
-  }
-  const raw = file.createReadStream({start: 0, highWaterMark: 1 << 20})
   // pipe() destroys both streams when either fails or the reader stops early
-  return magic[0] === 0x1f && magic[1] === 0x8b ? {input: pipe(raw, createGunzip({chunkSize: 1 << 18}), () => undefined)} : {input: raw, size}
+  return magic[0] === 0x1f && magic[1] === 0x8b ? {bytes: pipe(raw, createGunzip({chunkSize: 1 << 18}), () => undefined)} : {bytes: raw, size: input.size}
+}
+
+/** The first `n` bytes of a stream (fewer when it is shorter), left in it to be read again. */
+async function firstBytes(stream: Readable, n: number): Promise<Buffer> {
+  for (;;) {
+    // null until n bytes are buffered; at the end, what is left
+    const head = stream.read(n) as Buffer | null
+    if (head !== null) {
+      stream.unshift(head)
+      return head
+    }
+    if (stream.readableEnded) return Buffer.alloc(0)
+    await new Promise<void>((resolve, reject) => {
+      const settle = (error?: Error) => {
+        stream.off('readable', ok).off('end', ok).off('error', settle)
+        if (error) reject(error)
+        else resolve()
+      }
+      const ok = () => settle()
+      stream.on('readable', ok).on('end', ok).on('error', settle)
+    })
+  }
 }
 
 const identifier = z.string().regex(/^[a-z_][a-z0-9_]*$/)
@@ -388,8 +411,8 @@ const manifestSchema = z.strictObject({
 })
 
 /** The manifest line, checked: only what the writer writes (its JSON, then spaces for the room kept). */
-function parseManifest(path: string, magic: string, line: string): Manifest {
-  if (magic !== MAGIC) throw tampered(`${path} is not an anthias tenant backup`, 1)
+function parseManifest(name: string, magic: string, line: string): Manifest {
+  if (magic !== MAGIC) throw tampered(`${name} is not an anthias tenant backup`, 1)
   if (!line.startsWith(MANIFEST)) throw tampered('The manifest is missing', 2)
   let json: unknown
   try {
@@ -439,8 +462,9 @@ const utf8 = new TextDecoder('utf-8', {fatal: true})
  * caller inside a transaction rolls back what the sinks took when this
  * throws. With `headOnly` it stops after the manifest.
  */
-async function scan(path: string, options: {sinkFor?: (table: TableManifest) => Promise<BlockSink | undefined>; headOnly?: boolean; onProgress?: OnProgress}): Promise<Manifest> {
-  const {input, size} = await openBytes(path)
+async function scan(source: Input, options: {sinkFor?: (table: TableManifest) => Promise<BlockSink | undefined>; headOnly?: boolean; onProgress?: OnProgress}): Promise<Manifest> {
+  const {bytes: input, size} = await openBytes(source)
+  const path = source.name
   /** rows of the tables read whole, bytes read (gunzipped), rows in the manifest */
   let rows = 0
   let bytes = 0
@@ -616,16 +640,16 @@ async function scan(path: string, options: {sinkFor?: (table: TableManifest) => 
 }
 
 /** The manifest alone, from the first two lines. */
-export const readManifest = (path: string): Promise<Manifest> => scan(path, {headOnly: true})
+export const readManifest = (input: Input): Promise<Manifest> => scan(input, {headOnly: true})
 
 /**
  * Read a backup once, checking everything (see scan); each table's data
  * lines also go to the sink `sinkFor` gives, if any.
  */
-export const scanBackup = (path: string, sinkFor?: (table: TableManifest) => Promise<BlockSink | undefined>, onProgress?: OnProgress): Promise<Manifest> => scan(path, {sinkFor, onProgress})
+export const scanBackup = (input: Input, sinkFor?: (table: TableManifest) => Promise<BlockSink | undefined>, onProgress?: OnProgress): Promise<Manifest> => scan(input, {sinkFor, onProgress})
 
 /** Verify a backup without restoring it; returns its manifest. */
-export const readBackup = (path: string, onProgress?: OnProgress) => scanBackup(path, undefined, onProgress)
+export const readBackup = (input: Input, onProgress?: OnProgress) => scanBackup(input, undefined, onProgress)
 
 export interface RestoreOptions {
   mode?: 'replace' | 'merge'
@@ -635,8 +659,8 @@ export interface RestoreOptions {
   table?: string
   /** the exact name of the live tenant that a whole restore in replace mode overwrites: required when there is one */
   confirmName?: string
-  /** where to write a verified backup of that live tenant before it is overwritten */
-  backup?: string
+  /** makes the file for a verified backup of that live tenant, written before it is overwritten */
+  backup?: () => Promise<PublishableFile>
   /** phases read (the file, per chunk), backup, compress, verify (of that backup), write (per table) */
   onProgress?: OnProgress
 }
@@ -695,8 +719,8 @@ export interface FrozenTenant {
   subdomain: string
 }
 
-/** Write a backup of a frozen tenant from the transaction's snapshot, and verify it. */
-export type FrozenBackup = (tenant: FrozenTenant, path: string) => Promise<BackupResult>
+/** Write a backup of a frozen tenant from the transaction's snapshot into the file `make` gives, verify it, and name it. */
+export type FrozenBackup = (tenant: FrozenTenant, make: () => Promise<PublishableFile>) => Promise<BackupResult>
 
 const LOCK_NOT_AVAILABLE = '55P03'
 const FOREIGN_KEY_VIOLATION = '23503'
@@ -730,15 +754,18 @@ export async function withFrozenTenants<T>(
 ): Promise<T> {
   const {onProgress} = options
   for (let conflicts = 0, waits = 0; ; ) {
-    const written: string[] = []
+    const written: PublishableFile[] = []
     let committing = false
     try {
       return (await sql.begin('isolation level repeatable read', async (tx) => {
         const tenants = await tx<FrozenTenant[]>`select t.id, t.name, t.subdomain from tenants t where ${where(tx)} for update nowait`
-        const result = await work(tx, tenants, async (tenant, path) => {
-          const backup = await backupTenant(sql, tenant.id, path, {snapshot: tx, onProgress})
-          written.push(backup.path)
-          await readBackup(backup.path, onProgress && ((p) => onProgress({...p, phase: 'verify'})))
+        const result = await work(tx, tenants, async (tenant, make) => {
+          const file = await make()
+          written.push(file)
+          const backup = await backupTenant(sql, tenant.id, file, {snapshot: tx, onProgress})
+          // verified as written, through the open file, then named
+          await readBackup({name: file.name, size: backup.bytes, open: () => readStreamOf(file.handle)}, onProgress && ((p) => onProgress({...p, phase: 'verify'})))
+          await file.publish()
           return backup
         })
         committing = true
@@ -746,7 +773,7 @@ export async function withFrozenTenants<T>(
       })) as T
     } catch (error) {
       // what did not commit changed nothing, and leaves no backup of it behind
-      if (!committing) for (const path of written) await rm(path, {force: true})
+      if (!committing) for (const file of written) await file.remove()
       const code = (error as {code?: string}).code ?? ''
       const busy = code === LOCK_NOT_AVAILABLE || CONCURRENT_CHANGE.has(code) || (options.retryForeignKey === true && code === FOREIGN_KEY_VIOLATION)
       if (!busy || committing) throw error
@@ -767,12 +794,12 @@ export async function withFrozenTenants<T>(
  * restore in replace mode), if any; the whole file is verified first when there
  * is one, so nobody confirms an overwrite with a file that would be refused.
  */
-export async function tenantToReplace(sql: Sql, path: string, options: RestoreOptions, onProgress?: OnProgress): Promise<FrozenTenant | undefined> {
+export async function tenantToReplace(sql: Sql, input: Input, options: RestoreOptions, onProgress?: OnProgress): Promise<FrozenTenant | undefined> {
   if ((options.mode ?? 'replace') !== 'replace' || options.as !== undefined || options.table !== undefined) return undefined
-  const {tenant} = await readManifest(path)
+  const {tenant} = await readManifest(input)
   if (!isUuid(tenant.id)) return undefined
   const [live] = await sql<FrozenTenant[]>`select id, name, subdomain from tenants where id = ${tenant.id}`
-  if (live) await readBackup(path, onProgress)
+  if (live) await readBackup(input, onProgress)
   return live
 }
 
@@ -830,10 +857,10 @@ async function advanceSequences(tx: TransactionSql, staged: Map<string, string>)
  * place and deletes only those it lacks, so rows of other tables that refer to
  * them keep their links (an ON DELETE SET NULL key would lose them otherwise).
  */
-export async function restoreTenant(sql: Sql, path: string, options: RestoreOptions, ctx: Context): Promise<RestoreResult> {
+export async function restoreTenant(sql: Sql, input: Input, options: RestoreOptions, ctx: Context): Promise<RestoreResult> {
   const started = performance.now()
   const mode = options.mode ?? 'replace'
-  const manifest = await readManifest(path)
+  const manifest = await readManifest(input)
   const inBackup = manifest.tables.map((t) => t.name)
   const {schemaVersion} = await migrationStatus(sql)
   if (manifest.schemaVersion > schemaVersion) {
@@ -866,7 +893,7 @@ export async function restoreTenant(sql: Sql, path: string, options: RestoreOpti
     if (options.table && !existing) throw new AppError('TENANT_NOT_FOUND', `Tenant ${subdomain} does not exist; restore the whole backup first.`, {exit: ExitCode.notFound})
     // one pass over the file: verified as it is read, and each table COPYed into its staging table
     const staged = new Map<string, string>()
-    await scanBackup(path, async (table) => {
+    await scanBackup(input, async (table) => {
       if (!tables.includes(table.name)) return undefined
       const {name, sink} = await stage(tx, table)
       staged.set(table.name, name)
@@ -954,7 +981,7 @@ export async function restoreTenant(sql: Sql, path: string, options: RestoreOpti
       tenantId,
       subject: subdomain,
       arguments: {
-        file: path, mode, as: options.as, table: options.table, from: manifest.tenant, rows, backup: safetyBackup,
+        file: input.name, mode, as: options.as, table: options.table, from: manifest.tenant, rows, backup: safetyBackup,
         ...(copy ? {apiKeysDropped: copy.apiKeysDropped, invitationsReissued: copy.invitations.map((i) => i.email)} : {}),
       },
     })

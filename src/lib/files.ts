@@ -116,6 +116,17 @@ function untrack(path: string): void {
   }
 }
 
+/** A stream that writes into an open file from byte `start` on; the file stays open. */
+export function writeStreamOf(handle: FileHandle, start = 0): WriteStream {
+  // by descriptor: a FileHandle's own streams close it when they end, and close() waits for them
+  return createWriteStream('', {fd: handle.fd, start, autoClose: false})
+}
+
+/** A stream of a whole open file, a megabyte at a time; the file stays open. */
+export function readStreamOf(handle: FileHandle): ReadStream {
+  return createReadStream('', {fd: handle.fd, start: 0, autoClose: false, highWaterMark: 1 << 20})
+}
+
 /** A temporary file beside a target, removed unless it is published. */
 export class TempFile {
   private constructor(readonly path: string, readonly handle: FileHandle, private readonly errors: FileErrors) {}
@@ -134,13 +145,12 @@ export class TempFile {
 
   /** A stream that writes from byte `start` on, through the open file (never by its name); the file stays open. */
   writeStream(start = 0): WriteStream {
-    // by descriptor: a FileHandle's own streams close it when they end, and close() waits for them
-    return createWriteStream('', {fd: this.handle.fd, start, autoClose: false})
+    return writeStreamOf(this.handle, start)
   }
 
   /** A stream of the whole file, read through the open file; the file stays open. */
   readStream(): ReadStream {
-    return createReadStream('', {fd: this.handle.fd, start: 0, autoClose: false, highWaterMark: 1 << 20})
+    return readStreamOf(this.handle)
   }
 
   /**

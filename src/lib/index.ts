@@ -6,17 +6,21 @@ export {EmbeddedServer, resolveDataDir, type EmbeddedStatus} from './db/embedded
 export {loadMigrations, migrate, migrateBackwards, migrationStatus, type Migration, type MigrationStatus} from './db/migrations.js'
 export {APP_ROLE, isUuid, withTenant} from './db/tenant-context.js'
 export {maskUrl, resolveConnectionTarget} from './db/url.js'
+export {databaseStatus, type DatabaseStatus} from './db/status.js'
+export {migrateSchema, type SchemaMigrationOptions, type SchemaMigrationResult} from './db/schema-migrate.js'
 export {AppError, ExitCode, ValidationErrors} from './errors.js'
 export {envelopeErrorSchema, envelopeJsonSchema, envelopeSchema, type Envelope, type EnvelopeError} from './envelope.js'
 export {getPlan, listPlans, loadCatalog, type Catalog, type Plan} from './plans.js'
-export {checkSubdomain, suggestSubdomains, type SubdomainCheck} from './subdomains.js'
+export {checkCustomDomain, checkSubdomain, suggestSubdomains, type SubdomainCheck} from './subdomains.js'
 export {
+  CREATE_TENANT_STEPS,
   createTenant,
   getTenant,
   listTenants,
   tenantSpecSchema,
   validateTenantSpec,
   type CreateTenantResult,
+  type CreateTenantStep,
   type TenantDetails,
   type TenantInput,
   type TenantSpec,
@@ -34,21 +38,39 @@ export {
 } from './validation.js'
 export {createApiKey, listApiKeys, revokeApiKey, type ApiKey, type CreatedApiKey} from './api-keys.js'
 export {listAudit, parseSince, type AuditRow, type AuditFilter} from './audit.js'
-export {backupTenant, backupTenantToStream, orphanScan, readBackup, readManifest, restoreTenant, scanBackup, type BackupResult, type Manifest, type RestoreResult} from './backup.js'
+export {
+  backupTenant,
+  backupTenantToStream,
+  orphanScan,
+  readBackup,
+  readManifest,
+  restoreTenant,
+  scanBackup,
+  tenantToReplace,
+  type BackupFile,
+  type BackupResult,
+  type Manifest,
+  type PublishableFile,
+  type RestoreResult,
+} from './backup.js'
 export {provisionFromSource, validateSource, type BulkOptions, type BulkReport, type RowResult} from './bulk/provision.js'
+export {bulkOutcome, invitationTokens, publicReport, type PublicReport, type PublicRow} from './bulk/report.js'
 export {configSource, csvSource, CONFIG_TEMPLATE, CSV_COLUMNS, CSV_TEMPLATE, type Source} from './bulk/sources.js'
 export {transaction} from './db/transaction.js'
+export {bytesInput, readSettings, readText, streamInput, type Input} from './input.js'
 export {setTenantStatus} from './lifecycle.js'
 export {inviteUser, listMembers, removeMember, type Invitation, type Member} from './members.js'
-export {checkMonitoring, setupMonitoring, usageReports, type CheckResult, type MonitoringConfig} from './monitoring.js'
+export {checkMonitoring, checkOutcome, setupMonitoring, usageReports, type CheckResult, type MonitoringConfig} from './monitoring.js'
 export {parsePermission, PERMISSION_CATALOG} from './permissions.js'
 export {changeTenantPlan, type PlanChangeResult} from './plan-change.js'
 export {inspectRls, leakProbe, repairRls, rlsProblems} from './rls.js'
+export {setupRls, type RlsSetupOptions, type RlsSetupResult} from './rls-setup.js'
 export {updateSecurity, type SecurityChangeResult} from './security.js'
 export {setupTenantData, type SetupDataResult} from './setup-data.js'
 export {deleteTenant, type DeleteResult} from './tenant-delete.js'
-export {migrateAllTenants, migrateTenant, type MigrateAllResult, type TenantMigrationResult} from './tenant-migrations.js'
+export {migrateAllOutcome, migrateAllTenants, migrateTenant, type MigrateAllResult, type TenantMigrationResult} from './tenant-migrations.js'
 export {updateTenant, type TenantUpdateResult} from './tenant-update.js'
 export {TENANT_TABLES, tenantTableKind, type TenantTableKind} from './tenant-tables.js'
 export {tenantUsage, type Usage} from './usage.js'
-export {verifyTenant, type VerifyResult} from './verify.js'
+export {verifyOutcome, verifyTenant, type VerifyResult} from './verify.js'
+export {type OnProgress, type OnStep, type Progress, type Step} from './progress.js'

@@ -9,7 +9,7 @@ import {z} from 'zod'
 
 import {writeAudit} from './audit.js'
 import type {Context} from './context.js'
-import {AppError, ValidationErrors} from './errors.js'
+import {AppError, ExitCode, ValidationErrors} from './errors.js'
 import {isWebhookUrl} from './notify/webhooks.js'
 import {lockTenant, tenantKey, tenantNotFound} from './tenant-ref.js'
 import {storageGb, usageColumns} from './usage.js'
@@ -184,4 +184,13 @@ export async function checkMonitoring(sql: Sql, tenantRef?: string): Promise<Che
       cleared: cleared.count,
     }
   }) as Promise<CheckResult>
+}
+
+/** THRESHOLDS_BREACHED (exit breaches, for cron) when a check found any breach. */
+export function checkOutcome(result: CheckResult): AppError | undefined {
+  if (result.breaches.length === 0) return undefined
+  return new AppError('THRESHOLDS_BREACHED', `${result.breaches.length} threshold(s) breached in ${result.checked} tenant(s).`, {
+    exit: ExitCode.breaches,
+    suggestions: ['Raise the quota (tenant plan, tenant update) or reduce usage; each breach is queued once per channel.'],
+  })
 }

@@ -19,3 +19,23 @@ export interface Progress {
 }
 
 export type OnProgress = (progress: Progress) => void
+
+/**
+ * A step of short work with few steps (createTenant's), as it starts and ends:
+ * `skipped` is a step with nothing to do, `detail` what a finished step found.
+ */
+export interface Step<Name extends string = string> {
+  step: Name
+  state: 'start' | 'done' | 'skipped'
+  detail?: string
+}
+
+export type OnStep<Name extends string = string> = (step: Step<Name>) => void
+
+/** Run `work` as step `name`, reporting its start and end to `onStep`; `detail` describes what it returned. */
+export async function runStep<Name extends string, T>(onStep: OnStep<Name> | undefined, name: Name, work: () => Promise<T>, detail?: (result: T) => string): Promise<T> {
+  onStep?.({step: name, state: 'start'})
+  const result = await work()
+  onStep?.({step: name, state: 'done', ...(detail ? {detail: detail(result)} : {})})
+  return result
+}

@@ -1,7 +1,7 @@
 import slugify from '@sindresorhus/slugify'
 import type {Sql} from 'postgres'
 
-import {judgeSubdomain} from './validation.js'
+import {judgeCustomDomain, judgeSubdomain} from './validation.js'
 
 export type SubdomainStatus = 'available' | 'taken' | 'reserved' | 'invalid'
 
@@ -41,6 +41,14 @@ export async function checkSubdomain(sql: Sql, input: string): Promise<Subdomain
     }
   }
   return {subdomain: verdict.subdomain, status: 'available', available: true, reason: `"${verdict.subdomain}" is available`, suggestions: []}
+}
+
+/** A custom domain a new tenant could take: a valid public hostname (judgeCustomDomain) that no tenant has; else why not. */
+export async function checkCustomDomain(sql: Sql, input: string, baseDomain: string): Promise<{available: true; domain: string} | {available: false; reason: string}> {
+  const verdict = judgeCustomDomain(input, baseDomain)
+  if (!verdict.ok) return {available: false, reason: `Custom domain ${verdict.reason}`}
+  const [taken] = await sql`select 1 from tenants where lower(custom_domain) = ${verdict.domain}`
+  return taken ? {available: false, reason: `${verdict.domain} is already used by another tenant`} : {available: true, domain: verdict.domain}
 }
 
 const SUFFIXES = ['hq', 'app', 'signage', 'team', 'online', 'io', 'digital', 'group']

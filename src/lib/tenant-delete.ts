@@ -2,7 +2,7 @@
 import type {Sql} from 'postgres'
 
 import {writeAudit} from './audit.js'
-import {withFrozenTenants} from './backup.js'
+import {orphanScan, type PublishableFile, withFrozenTenants} from './backup.js'
 import type {Context} from './context.js'
 import type {OnProgress} from './progress.js'
 import {checkConfirmedName, tenantKey, tenantNotFound} from './tenant-ref.js'
@@ -14,8 +14,10 @@ export interface DeleteResult {
   subdomain: string
   /** rows deleted per table, children first */
   deleted: Record<string, number>
-  /** the verified backup of exactly the rows deleted */
+  /** the verified backup of exactly the rows deleted (its file's name) */
   backup?: string
+  /** rows left for the tenant id after the commit, per table (see orphanScan): empty when the delete is whole */
+  orphans: Record<string, number>
 }
 
 /**
@@ -24,11 +26,12 @@ export interface DeleteResult {
  * the same snapshot, so what is deleted is exactly what was backed up, and a
  * row written meanwhile either is in it or is refused (its tenant is gone).
  * People who belonged to no other tenant are removed with it; the audit trail is kept.
+ * After the commit, an orphan scan looks for rows left under the tenant's id.
  * Progress: phases backup, compress, verify (of the backup), delete (per table,
  * of the backup's row count when there is one).
  */
-export async function deleteTenant(sql: Sql, tenantRef: string, confirmName: string, ctx: Context, options: {backup?: string; onProgress?: OnProgress} = {}): Promise<DeleteResult> {
-  return withFrozenTenants(sql, (tx) => tenantKey(tx, tenantRef), `delete tenant ${tenantRef}`, async (tx, [tenant], backup) => {
+export async function deleteTenant(sql: Sql, tenantRef: string, confirmName: string, ctx: Context, options: {backup?: () => Promise<PublishableFile>; onProgress?: OnProgress} = {}): Promise<DeleteResult> {
+  const result = await withFrozenTenants(sql, (tx) => tenantKey(tx, tenantRef), `delete tenant ${tenantRef}`, async (tx, [tenant], backup) => {
     if (!tenant) throw tenantNotFound(tenantRef)
     checkConfirmedName(tenant, confirmName, 'nothing was deleted')
     const made = options.backup === undefined ? undefined : await backup(tenant, options.backup)
@@ -50,4 +53,5 @@ export async function deleteTenant(sql: Sql, tenantRef: string, confirmName: str
     await writeAudit(tx, {actor: ctx.actor, action: 'tenant.delete', tenantId: tenant.id, subject: tenant.subdomain, arguments: {name: tenant.name, deleted, backup: file}})
     return {tenantId: tenant.id, name: tenant.name, subdomain: tenant.subdomain, deleted, backup: file}
   }, {retryForeignKey: true, onProgress: options.onProgress})
+  return {...result, orphans: await orphanScan(sql, result.tenantId)}
 }

@@ -382,3 +382,15 @@ export async function migrateAllTenants(sql: Sql, options: MigrateAllOptions, ct
   result.durationMs = Math.round(performance.now() - started)
   return result
 }
+
+/**
+ * The error a migrate-all run amounts to, if any tenant failed: MIGRATE_PARTIAL
+ * when it kept going past failures (`continueOnError`), else MIGRATE_FAILED.
+ */
+export function migrateAllOutcome(result: MigrateAllResult, continueOnError: boolean): AppError | undefined {
+  if (result.failed === 0) return undefined
+  return new AppError(continueOnError ? 'MIGRATE_PARTIAL' : 'MIGRATE_FAILED', `${result.failed} tenant(s) failed to migrate; see result.outcomes.`, {
+    exit: continueOnError ? ExitCode.partial : ExitCode.failed,
+    suggestions: ['Fix the cause and run `anthias tenant migrate --all --only-failed`.'],
+  })
+}

@@ -9,6 +9,7 @@ import {addMembership} from './members.js'
 import {decodeCursor, KEY, type Page, type PageRequest, parseSort, TENANT_SORTS, toPage} from './paging.js'
 import {hashPassword, sha256} from './secrets.js'
 import {suggestSubdomains} from './subdomains.js'
+import {type OnStep, runStep} from './progress.js'
 import {tenantKey, tenantNotFound} from './tenant-ref.js'
 import {
   customDomainSchema,
@@ -416,17 +417,28 @@ export async function insertTenantRows(tx: TransactionSql, tenants: NewTenant[],
   return ids
 }
 
+/** The steps of createTenant, in order; `hash` is skipped without an owner password (the owner gets an invitation). */
+export const CREATE_TENANT_STEPS = ['validate', 'hash', 'insert', 'verify'] as const
+export type CreateTenantStep = (typeof CREATE_TENANT_STEPS)[number]
+
 /**
  * Create a tenant in one transaction: the tenant, its feature overrides, its
- * owner (a new user with a bcrypt hash, or an invitation) and the audit row.
+ * owner (a new user with a bcrypt hash, or an invitation) and the audit row;
+ * then read it back (step verify, whose detail is its subdomain and status).
+ * `onStep` hears each step of CREATE_TENANT_STEPS start and end.
  */
-export async function createTenant(sql: Sql, input: TenantInput, ctx: Context, fieldName?: FieldName): Promise<CreateTenantResult> {
-  const valid = validateTenantSpec(input, await loadCatalog(sql), ctx.baseDomain, fieldName)
-  return insertTenant(sql, valid, await hashOwnerPassword(valid), ctx, fieldName)
+export async function createTenant(sql: Sql, input: TenantInput, ctx: Context, fieldName?: FieldName, onStep?: OnStep<CreateTenantStep>): Promise<CreateTenantResult> {
+  const valid = await runStep(onStep, 'validate', async () => validateTenantSpec(input, await loadCatalog(sql), ctx.baseDomain, fieldName))
+  let hash: string | undefined
+  if (valid.spec.ownerPassword === undefined) onStep?.({step: 'hash', state: 'skipped'})
+  else hash = await runStep(onStep, 'hash', () => hashOwnerPassword(valid))
+  const result = await runStep(onStep, 'insert', () => insertTenant(sql, valid, hash, ctx, fieldName))
+  await runStep(onStep, 'verify', () => getTenant(sql, result.tenant.id, ctx.baseDomain), (t) => `${t.subdomain} is ${t.status}`)
+  return result
 }
 
 /** The bcrypt hash of the owner password, if one was given (slow on purpose: cost 12). */
-export async function hashOwnerPassword(valid: ValidatedSpec): Promise<string | undefined> {
+async function hashOwnerPassword(valid: ValidatedSpec): Promise<string | undefined> {
   return valid.spec.ownerPassword === undefined ? undefined : hashPassword(valid.spec.ownerPassword)
 }
 

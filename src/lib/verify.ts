@@ -2,7 +2,7 @@
 import type {Sql} from 'postgres'
 
 import type {Context} from './context.js'
-import {AppError} from './errors.js'
+import {AppError, ExitCode} from './errors.js'
 import {describeMissing, missingFeatures} from './feature-use.js'
 import {inspectRls, leakProbe, rlsProblems} from './rls.js'
 import {loadTenantMigrations, pendingTenantMigrations} from './tenant-migrations.js'
@@ -72,4 +72,14 @@ export async function verifyTenant(sql: Sql, tenantRef: string, ctx: Context): P
     `in use but off: ${describeMissing(missing).join('; ')}`)
 
   return {tenantId: tenant.id, subdomain: tenant.subdomain, ok: checks.every((c) => c.ok), checks}
+}
+
+/** VERIFY_FAILED (exit failed) naming the checks that failed, if any. */
+export function verifyOutcome(result: VerifyResult): AppError | undefined {
+  const failed = result.checks.filter((c) => !c.ok)
+  if (failed.length === 0) return undefined
+  return new AppError('VERIFY_FAILED', `${failed.length} check(s) failed: ${failed.map((c) => c.name).join(', ')}.`, {
+    exit: ExitCode.failed,
+    suggestions: [`See result.checks; \`anthias tenant migrate --tenant ${result.subdomain} --setup-rls\` repairs the row-level security ones.`],
+  })
 }

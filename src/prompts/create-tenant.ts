@@ -12,7 +12,7 @@ import type {Context} from '../lib/context.js'
 import {accessUrl} from '../lib/context.js'
 import {DEFAULT_PLAN, loadCatalog, type Plan} from '../lib/plans.js'
 import {generatePassword} from '../lib/secrets.js'
-import {checkSubdomain, suggestSubdomains} from '../lib/subdomains.js'
+import {checkCustomDomain, checkSubdomain, suggestSubdomains} from '../lib/subdomains.js'
 import {effectiveFeatures, type TenantInput} from '../lib/tenants.js'
 import {symbols, table} from '../ui/format.js'
 import {securityRows} from '../ui/tenant.js'
@@ -23,7 +23,6 @@ import {
   DEFAULT_SESSION_TIMEOUT_MINUTES,
   describePasswordPolicy,
   emailSchema,
-  judgeCustomDomain,
   judgeSubdomain,
   LIMIT_BOUNDS,
   type LimitName,
@@ -150,10 +149,8 @@ export async function createTenantWizard(sql: Sql, ctx: Context, given: Partial<
       message: 'Custom domain (optional, e.g. dashboard.client.com)',
       validate: async (v) => {
         if (v.trim() === '') return true
-        const verdict = judgeCustomDomain(v, ctx.baseDomain)
-        if (!verdict.ok) return `Custom domain ${verdict.reason}`
-        const [taken] = await sql`select 1 from tenants where lower(custom_domain) = ${verdict.domain}`
-        return !taken || `${verdict.domain} is already used by another tenant`
+        const verdict = await checkCustomDomain(sql, v, ctx.baseDomain)
+        return verdict.available || verdict.reason
       },
     })).trim() || undefined)
 

@@ -1,6 +1,7 @@
 /**
  * Human rendering: tables, key-value blocks and error blocks. chalk drops
- * colour by itself for NO_COLOR, FORCE_COLOR=0 and output that is not a terminal.
+ * colour by itself for FORCE_COLOR=0 and output that is not a terminal, and
+ * for NO_COLOR once configureColour has run.
  */
 import chalk from 'chalk'
 import Table from 'cli-table3'
@@ -11,15 +12,32 @@ import {escapeControls} from '../lib/text.js'
 
 export {escapeControls}
 
-// chalk follows FORCE_COLOR and the terminal; NO_COLOR (https://no-color.org) is ours to honour
-if (process.env.NO_COLOR) chalk.level = 0
+/**
+ * Set the colour level for the process from its environment, once at start-up
+ * (the CLI's init hook): chalk follows FORCE_COLOR and the terminal by itself;
+ * NO_COLOR (https://no-color.org) is ours to honour.
+ */
+export function configureColour(env: NodeJS.ProcessEnv): void {
+  if (env.NO_COLOR) chalk.level = 0
+}
 
+/** Status marks, coloured at the level set when they are used. */
 export const symbols = {
-  ok: chalk.green('✔'),
-  fail: chalk.red('✖'),
-  warn: chalk.yellow('!'),
-  info: chalk.cyan('i'),
-  arrow: chalk.dim('→'),
+  get ok() {
+    return chalk.green('✔')
+  },
+  get fail() {
+    return chalk.red('✖')
+  },
+  get warn() {
+    return chalk.yellow('!')
+  },
+  get info() {
+    return chalk.cyan('i')
+  },
+  get arrow() {
+    return chalk.dim('→')
+  },
 }
 
 type Cell = string | number | null | undefined

@@ -1,5 +1,5 @@
 /** Provisioning runs rendered for people: `run show`, `run wait` progress, `run cancel` and `run retry`. */
-import type {RunStatus} from '../lib/queue/runs.js'
+import type {EnqueueReport, RunStatus} from '../lib/queue/runs.js'
 import {escapeControls} from '../lib/text.js'
 
 const eta = (seconds: number | null) => (seconds === null ? '-' : seconds < 90 ? `${seconds}s` : seconds < 5400 ? `${Math.round(seconds / 60)}min` : `${(seconds / 3600).toFixed(1)}h`)
@@ -24,5 +24,16 @@ export function formatRun(s: RunStatus): string {
     lines.push('', `Failed rows${c.failed > s.failures.length ? ` (first ${s.failures.length} of ${c.failed})` : ''}:`)
     for (const f of s.failures) lines.push(`  line ${f.line} ${f.subdomain ?? f.name ?? ''}: ${f.code}: ${f.message}`)
   }
+  return lines.map(escapeControls).join('\n')
+}
+
+/** What `--queue` did: the run queued and what to run next, or every problem that refused the file. */
+export function formatEnqueue(report: EnqueueReport, bin: string): string {
+  const lines = report.runId === null
+    ? [`Nothing was queued. Every problem (${report.errors.length}):`, ...report.errors.map((e) => `  line ${e.line}${e.field ? `, ${e.field}` : ''}: ${e.code}: ${e.message}`)]
+    : [
+        `Queued run ${report.runId}: ${report.queued} tenant(s) to create in ${report.jobs} job(s) of up to ${report.batchSize}, ${report.unchanged} unchanged${report.rate ? `, at most ${report.rate}/s` : ''}.`,
+        `Start workers with \`${bin} worker\`; follow it with \`${bin} run wait ${report.runId}\`.`,
+      ]
   return lines.map(escapeControls).join('\n')
 }

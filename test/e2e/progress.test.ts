@@ -4,6 +4,7 @@ import {join} from 'node:path'
 
 import {afterAll, afterEach, beforeAll, describe, expect, it} from 'vitest'
 
+import {backupInput} from '../../src/inputs.js'
 import {readManifest} from '../../src/lib/backup.js'
 import {resolveContext} from '../../src/lib/context.js'
 import {withTenant} from '../../src/lib/db/tenant-context.js'
@@ -43,7 +44,7 @@ describe('progress of long work and Ctrl-C during it, with the built CLI', () =>
     const backup = await cli(['tenant', 'backup', 'big-co', '-o', file, '--gzip'], {env: env()})
     expect(backup.code, backup.stderr).toBe(0)
     // every table's rows, users among them
-    const rows = (await readManifest(file)).tables.reduce((n, table) => n + table.rows, 0)
+    const rows = (await readManifest(await backupInput(file))).tables.reduce((n, table) => n + table.rows, 0)
     expect(rows).toBeGreaterThan(5000)
     expect(linesOf(backup.stderr, 'backup').at(-1)).toMatch(new RegExp(`^backup: ${rows} rows, [\\d.]+ (kB|MB)`))
     expect(linesOf(backup.stderr, 'compress').at(-1)).toMatch(new RegExp(`^compress: ${rows}/${rows} rows, ([\\d.]+ (kB|MB)) of \\1`))
@@ -72,7 +73,7 @@ describe('progress of long work and Ctrl-C during it, with the built CLI', () =>
     // --json: the document alone on stdout, progress lines on stderr as without it (as bulk does)
     const json = await cli(['tenant', 'backup', 'big-co', '-o', join(dir, 'json.sql'), '--json'], {env: env()})
     expect(json.json).toMatchObject({status: 0, result: {path: join(dir, 'json.sql')}})
-    const now = (await readManifest(join(dir, 'json.sql'))).tables.reduce((n, table) => n + table.rows, 0)
+    const now = (await readManifest(await backupInput(join(dir, 'json.sql')))).tables.reduce((n, table) => n + table.rows, 0)
     expect(linesOf(json.stderr, 'backup').at(-1)).toMatch(new RegExp(`^backup: ${now} rows`))
   }, 120_000)
 

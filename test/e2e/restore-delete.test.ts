@@ -6,7 +6,9 @@ import {join} from 'node:path'
 import postgres from 'postgres'
 import {afterAll, afterEach, beforeAll, describe, expect, it} from 'vitest'
 
-import {backupTenant, readBackup} from '../../src/lib/backup.js'
+import {backupInput} from '../../src/inputs.js'
+import {writeBackupFile} from '../../src/backup-files.js'
+import {readBackup} from '../../src/lib/backup.js'
 import {resolveContext} from '../../src/lib/context.js'
 import {withTenant} from '../../src/lib/db/tenant-context.js'
 import {createTenant} from '../../src/lib/tenants.js'
@@ -55,7 +57,7 @@ describe('tenant delete and restore over a live tenant, with the built CLI', () 
   }
 
   async function expectBackupIsWhatWasDeleted(result: {backup: string; deleted: Record<string, number>}) {
-    const manifest = await readBackup(result.backup)
+    const manifest = await readBackup(await backupInput(result.backup))
     for (const table of manifest.tables) if (table.name !== 'users') expect([table.name, result.deleted[table.name]]).toEqual([table.name, table.rows])
     return manifest
   }
@@ -159,7 +161,7 @@ describe('tenant delete and restore over a live tenant, with the built CLI', () 
   it('restore over a live tenant: no terminal and no --confirm-name exits 2 naming it; a wrong name exits 2; both change nothing', async () => {
     const id = await tenantWithAssets('Live CLI', 'live-cli', 3)
     const file = join(dir, 'live-cli.sql')
-    await backupTenant(t.sql, 'live-cli', file)
+    await writeBackupFile(t.sql, 'live-cli', file)
     await withTenant(t.sql, id, (tx) => tx`insert into devices (tenant_id, name) values (${id}, 'After the backup')`)
     const before = await snapshot(t.sql)
     const safety = join(dir, 'live-cli-before.sql')
@@ -175,7 +177,7 @@ describe('tenant delete and restore over a live tenant, with the built CLI', () 
     const right = await cli(['tenant', 'restore', file, '--confirm-name', 'Live CLI', '--backup-file', safety, '--json'], {env})
     expect(right.json).toMatchObject({status: 0, result: {backup: safety, rows: {assets: 3, devices: 0}}})
     expect(statSync(safety).mode & 0o777).toBe(0o600)
-    expect((await readBackup(safety)).tables.find((x) => x.name === 'devices')!.rows).toBe(1)
+    expect((await readBackup(await backupInput(safety))).tables.find((x) => x.name === 'devices')!.rows).toBe(1)
     // merge overwrites nothing: it asks for nothing
     expect((await cli(['tenant', 'restore', safety, '--mode', 'merge', '--json'], {env})).json).toMatchObject({status: 0, result: {rows: {devices: 1}}})
   }, 60_000)
@@ -187,7 +189,7 @@ describe('tenant delete and restore over a live tenant, with the built CLI', () 
     it('restore over a live tenant asks for its exact name, then backs it up and restores', async () => {
       const id = await tenantWithAssets('Asked Co', 'asked-co', 2)
       const file = join(dir, 'asked.sql')
-      await backupTenant(t.sql, 'asked-co', file)
+      await writeBackupFile(t.sql, 'asked-co', file)
       await withTenant(t.sql, id, (tx) => tx`insert into devices (tenant_id, name) values (${id}, 'After the backup')`)
       const safety = join(dir, 'asked-before.sql')
       term = new Terminal(['tenant', 'restore', file, '--backup-file', safety], {DATABASE_URL: t.url, ANTHIAS_DATABASE_URL: '', TERM: 'xterm-256color'})

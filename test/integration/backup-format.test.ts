@@ -6,7 +6,9 @@ import {join} from 'node:path'
 
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
-import {backupTenant, readBackup, restoreTenant} from '../../src/lib/backup.js'
+import {backupInput} from '../../src/inputs.js'
+import {writeBackupFile} from '../../src/backup-files.js'
+import {readBackup, restoreTenant} from '../../src/lib/backup.js'
 import {resolveContext} from '../../src/lib/context.js'
 import {withTenant} from '../../src/lib/db/tenant-context.js'
 import {createTenant} from '../../src/lib/tenants.js'
@@ -67,20 +69,20 @@ describe('backup files: exact format, safe writing', () => {
 
   it('refuses anything the writer does not write, even with every checksum recomputed, and writes nothing', async () => {
     const file = join(dir, 'exact.sql')
-    await backupTenant(t.sql, 'exact', file)
+    await writeBackupFile(t.sql, 'exact', file)
     const text = await readFile(file, 'utf8')
     expect(text).toContain(`SELECT pg_catalog.setval(pg_catalog.pg_get_serial_sequence('public."notification_outbox"', 'id'),`)
     // the forger is right: an untouched body with recomputed checksums restores, and so does format 1 (no whole-file checksum)
     const same = join(dir, 'same.sql')
     await writeFile(same, forge(text, (l) => l))
-    await expect(restoreTenant(t.sql, same, {confirmName: 'Exact'}, ctx)).resolves.toMatchObject({rows: {devices: 2}})
+    await expect(restoreTenant(t.sql, await backupInput(same), {confirmName: 'Exact'}, ctx)).resolves.toMatchObject({rows: {devices: 2}})
     const v1 = join(dir, 'format1.sql')
     const format1 = (m: Record<string, unknown>) => {
       Object.assign(m, {format: 1, sha256: undefined})
       for (const table of m.tables as {sequences?: string[]}[]) delete table.sequences
     }
     await writeFile(v1, forge(text, (l) => l.filter((x) => !x.startsWith('SELECT pg_catalog.setval(')), format1))
-    expect((await readBackup(v1)).format).toBe(1)
+    expect((await readBackup(await backupInput(v1))).format).toBe(1)
 
     const forgeries: [string, string][] = [
       ['a statement between two blocks', forge(text, insertAfter(/^\\\.$/, 'DELETE FROM assets;'))],
@@ -106,7 +108,7 @@ describe('backup files: exact format, safe writing', () => {
     for (const [what, forged] of forgeries) {
       const bad = join(dir, 'forged.sql')
       await writeFile(bad, forged)
-      await expect(restoreTenant(t.sql, bad, {confirmName: 'Exact'}, ctx), what).rejects.toMatchObject({code: 'BACKUP_INVALID', exit: 2})
+      await expect(restoreTenant(t.sql, await backupInput(bad), {confirmName: 'Exact'}, ctx), what).rejects.toMatchObject({code: 'BACKUP_INVALID', exit: 2})
     }
     expect(await snapshot(t.sql)).toEqual(before)
   })
@@ -128,9 +130,9 @@ describe('backup files: exact format, safe writing', () => {
     beforeAll(async () => {
       await createTenant(t.sql, {name: 'Crossing', subdomain: 'crossing', ownerEmail: 'owner@crossing.example.com', ownerPassword: 'Attacker0Pass'}, ctx)
       await createTenant(t.sql, {name: 'Victim', subdomain: 'victim', ownerEmail: 'owner@victim.example.com', ownerPassword: 'Victim00Pass'}, ctx)
-      await backupTenant(t.sql, 'crossing', join(dir, 'crossing.sql'))
+      await writeBackupFile(t.sql, 'crossing', join(dir, 'crossing.sql'))
       text = await readFile(join(dir, 'crossing.sql'), 'utf8')
-      await backupTenant(t.sql, 'victim', join(dir, 'victim.sql'))
+      await writeBackupFile(t.sql, 'victim', join(dir, 'victim.sql'))
       victimRow = block(await readFile(join(dir, 'victim.sql'), 'utf8'), 'users')[0]!
     })
 
@@ -147,13 +149,13 @@ describe('backup files: exact format, safe writing', () => {
         const line = forged.split('\n').indexOf(extra) + 1
         const bad = join(dir, 'extra-user.sql')
         await writeFile(bad, forged)
-        await expect(readBackup(bad)).rejects.toMatchObject({code: 'BACKUP_INVALID', exit: 2, line, message: expect.stringMatching(/no member of the tenant/)})
-        await expect(restoreTenant(t.sql, bad, {confirmName: 'Crossing'}, ctx)).rejects.toMatchObject({code: 'BACKUP_INVALID', exit: 2, line})
+        await expect(readBackup(await backupInput(bad))).rejects.toMatchObject({code: 'BACKUP_INVALID', exit: 2, line, message: expect.stringMatching(/no member of the tenant/)})
+        await expect(restoreTenant(t.sql, await backupInput(bad), {confirmName: 'Crossing'}, ctx)).rejects.toMatchObject({code: 'BACKUP_INVALID', exit: 2, line})
       }
       // and the other way round: a membership without its users row
       const orphan = join(dir, 'orphan-member.sql')
       await writeFile(orphan, forge(text, (l) => l.filter((x) => x !== block(text, 'users')[0])))
-      await expect(restoreTenant(t.sql, orphan, {confirmName: 'Crossing'}, ctx)).rejects.toMatchObject({code: 'BACKUP_INVALID', message: expect.stringMatching(/has no users row/)})
+      await expect(restoreTenant(t.sql, await backupInput(orphan), {confirmName: 'Crossing'}, ctx)).rejects.toMatchObject({code: 'BACKUP_INVALID', message: expect.stringMatching(/has no users row/)})
       expect(await snapshot(t.sql)).toEqual(before)
       expect(await victimAccount()).toEqual(victimBefore)
     })
@@ -172,7 +174,7 @@ describe('backup files: exact format, safe writing', () => {
         const member = membership.replace(attackerId!, id!).replace(/\towner\t/, '\tviewer\t')
         const forged = join(dir, 'member-user.sql')
         await writeFile(forged, forge(text, (l) => insertAfter(/^COPY public\."memberships"/, member)(insertAfter(/^COPY public\."users"/, user)(l))))
-        await restoreTenant(t.sql, forged, {confirmName: 'Crossing'}, ctx)
+        await restoreTenant(t.sql, await backupInput(forged), {confirmName: 'Crossing'}, ctx)
         expect(await victimAccount()).toEqual(victimBefore)
         expect(await t.sql`select 1 from users where email = 'renamed@example.com'`).toHaveLength(0)
       }
@@ -193,17 +195,17 @@ describe('backup files: exact format, safe writing', () => {
     const listing = await readdir(dir)
 
     for (const target of [existing, fifo, link, dangling]) {
-      await expect(backupTenant(t.sql, 'exact', target)).rejects.toMatchObject({code: 'BACKUP_EXISTS', exit: 2, field: 'output'})
+      await expect(writeBackupFile(t.sql, 'exact', target)).rejects.toMatchObject({code: 'BACKUP_EXISTS', exit: 2, field: 'output'})
     }
     for (const target of [fifo, link, dangling]) {
-      await expect(backupTenant(t.sql, 'exact', target, {force: true})).rejects.toMatchObject({code: 'BACKUP_NOT_A_FILE', exit: 2})
+      await expect(writeBackupFile(t.sql, 'exact', target, {force: true})).rejects.toMatchObject({code: 'BACKUP_NOT_A_FILE', exit: 2})
     }
     expect(await readFile(existing, 'utf8')).toBe('an earlier backup\n')
     expect(await readFile(victim, 'utf8')).toBe('not yours\n')
     expect((await readdir(dir)).sort()).toEqual(listing.sort())
 
-    await backupTenant(t.sql, 'exact', existing, {force: true})
-    expect((await readBackup(existing)).tenant.id).toBe(id)
+    await writeBackupFile(t.sql, 'exact', existing, {force: true})
+    expect((await readBackup(await backupInput(existing))).tenant.id).toBe(id)
     expect((await stat(existing)).mode & 0o777).toBe(0o600)
   })
 
@@ -214,8 +216,8 @@ describe('backup files: exact format, safe writing', () => {
       const file = join(dir, name)
       // the names the writer used to use: NAME.partial-PID and NAME.body-PID
       for (const suffix of ['partial', 'body']) await symlink(victim, `${file}.${suffix}-${process.pid}`)
-      await backupTenant(t.sql, 'exact', file, {gzip})
-      expect((await readBackup(file)).tenant.id).toBe(id)
+      await writeBackupFile(t.sql, 'exact', file, {gzip})
+      expect((await readBackup(await backupInput(file))).tenant.id).toBe(id)
     }
     expect(await readFile(victim, 'utf8')).toBe('precious\n')
   })

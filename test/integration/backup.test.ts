@@ -7,7 +7,9 @@ import {join} from 'node:path'
 import postgres from 'postgres'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
-import {backupTenant, orphanScan, readBackup, restoreTenant} from '../../src/lib/backup.js'
+import {backupInput} from '../../src/inputs.js'
+import {newBackupFile, writeBackupFile} from '../../src/backup-files.js'
+import {orphanScan, readBackup, restoreTenant} from '../../src/lib/backup.js'
 import {resolveContext} from '../../src/lib/context.js'
 import {withTenant} from '../../src/lib/db/tenant-context.js'
 import {checkMonitoring, setupMonitoring} from '../../src/lib/monitoring.js'
@@ -54,30 +56,30 @@ describe('backup, restore, recovery, deletion and monitoring', () => {
   it('backup, delete, restore: identical rows', async () => {
     const before = await fingerprint(t.sql, 'backed-up')
     const file = join(dir, 'backed.sql')
-    const backup = await backupTenant(t.sql, 'backed-up', file)
+    const backup = await writeBackupFile(t.sql, 'backed-up', file)
     expect(backup.manifest.tables.find((x) => x.name === 'assets')!.rows).toBe(500)
     const deleted = await deleteTenant(t.sql, 'backed-up', 'Backed Up', ctx)
     expect(deleted.deleted).toMatchObject({assets: 500, devices: 2, qr_contents: 3, tenants: 1, users: 1})
     expect(await orphanScan(t.sql, id)).toEqual({})
     const [audit] = await t.sql`select count(*)::int as n from audit_log where tenant_id = ${id}`
     expect(audit!.n).toBeGreaterThan(1)
-    const restored = await restoreTenant(t.sql, file, {}, ctx)
+    const restored = await restoreTenant(t.sql, await backupInput(file), {}, ctx)
     expect(restored.rows).toMatchObject({assets: 500, devices: 2, qr_contents: 3})
     expect(await fingerprint(t.sql, 'backed-up')).toEqual(before)
   })
 
   it('gzip backups round-trip too, and merge adds only what is missing', async () => {
     const file = join(dir, 'backed.sql.gz')
-    await backupTenant(t.sql, 'backed-up', file, {gzip: true})
+    await writeBackupFile(t.sql, 'backed-up', file, {gzip: true})
     const before = await fingerprint(t.sql, 'backed-up')
     await withTenant(t.sql, id, (tx) => tx`delete from devices where name = 'Lobby'`)
-    await restoreTenant(t.sql, file, {mode: 'merge'}, ctx)
+    await restoreTenant(t.sql, await backupInput(file), {mode: 'merge'}, ctx)
     expect(await fingerprint(t.sql, 'backed-up')).toEqual(before)
   })
 
   it('psql restores a backup into a fresh database with the schema', async () => {
     const file = join(dir, 'for-psql.sql')
-    await backupTenant(t.sql, 'backed-up', file)
+    await writeBackupFile(t.sql, 'backed-up', file)
     const before = await fingerprint(t.sql, 'backed-up')
     const fresh = await createTestDatabase()
     try {
@@ -96,7 +98,7 @@ describe('backup, restore, recovery, deletion and monitoring', () => {
     await setupMonitoring(t.sql, 'psql-watched', {userThreshold: 1}, ctx)
     expect((await checkMonitoring(t.sql, 'psql-watched')).cleared).toBe(2)
     const file = join(dir, 'psql-watched.sql')
-    await backupTenant(t.sql, 'psql-watched', file)
+    await writeBackupFile(t.sql, 'psql-watched', file)
     const restoredIds = (await t.sql`select id from notification_outbox where tenant_id = (select id from tenants where subdomain = 'psql-watched')`).map((r) => Number(r.id))
 
     const fresh = await createTestDatabase()
@@ -126,8 +128,8 @@ describe('backup, restore, recovery, deletion and monitoring', () => {
 
   it('restores a copy under a new subdomain beside the original', async () => {
     const file = join(dir, 'copy.sql')
-    await backupTenant(t.sql, 'backed-up', file)
-    const copy = await restoreTenant(t.sql, file, {as: 'backed-up-copy'}, ctx)
+    await writeBackupFile(t.sql, 'backed-up', file)
+    const copy = await restoreTenant(t.sql, await backupInput(file), {as: 'backed-up-copy'}, ctx)
     expect(copy.tenantId).not.toBe(id)
     const original = await fingerprint(t.sql, 'backed-up')
     const copied = await fingerprint(t.sql, 'backed-up-copy')
@@ -137,7 +139,7 @@ describe('backup, restore, recovery, deletion and monitoring', () => {
 
   it('refuses a tampered, re-targeted or truncated file and writes nothing', async () => {
     const file = join(dir, 'tamper.sql')
-    await backupTenant(t.sql, 'backed-up', file)
+    await writeBackupFile(t.sql, 'backed-up', file)
     const text = await readFile(file, 'utf8')
     const [neighbour] = await t.sql`select id from tenants where subdomain = 'neighbour'`
     const changed = join(dir, 'changed.sql')
@@ -174,7 +176,7 @@ describe('backup, restore, recovery, deletion and monitoring', () => {
     // each overwrites the live tenant: confirmed, and backed up first
     const safety = join(dir, 'before-tamper.sql')
     for (const [bad, message] of [[changed, /checksum/], [retargeted, /another tenant/], [truncated, /truncated|checksum|another tenant/]] as const) {
-      await expect(restoreTenant(t.sql, bad, {confirmName: 'Backed Up', backup: safety}, ctx)).rejects.toMatchObject({code: 'BACKUP_INVALID', exit: 2, message: expect.stringMatching(message)})
+      await expect(restoreTenant(t.sql, await backupInput(bad), {confirmName: 'Backed Up', backup: () => newBackupFile(safety)}, ctx)).rejects.toMatchObject({code: 'BACKUP_INVALID', exit: 2, message: expect.stringMatching(message)})
     }
     expect(await snapshot(t.sql)).toEqual(before)
     // nothing was restored, so no backup of the tenant before it is left behind
@@ -183,13 +185,13 @@ describe('backup, restore, recovery, deletion and monitoring', () => {
 
   it('recovers one table from a backup', async () => {
     const file = join(dir, 'recover.sql')
-    await backupTenant(t.sql, 'backed-up', file)
+    await writeBackupFile(t.sql, 'backed-up', file)
     const before = await fingerprint(t.sql, 'backed-up')
     await withTenant(t.sql, id, (tx) => tx`delete from devices`)
-    const result = await restoreTenant(t.sql, file, {table: 'devices'}, ctx)
+    const result = await restoreTenant(t.sql, await backupInput(file), {table: 'devices'}, ctx)
     expect(result.rows).toEqual({devices: 2})
     expect(await fingerprint(t.sql, 'backed-up')).toEqual(before)
-    expect((await readBackup(file)).tenant.subdomain).toBe('backed-up')
+    expect((await readBackup(await backupInput(file))).tenant.subdomain).toBe('backed-up')
   })
 
   it('queues a breach once, and clears it when usage drops', async () => {

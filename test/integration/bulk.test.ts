@@ -1,10 +1,15 @@
+import {createReadStream} from 'node:fs'
 import {mkdtemp, rm, writeFile} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
+import {Readable} from 'node:stream'
 
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
-import {provisionFromSource} from '../../src/lib/bulk/provision.js'
+import {provisionFromSource, validateSource} from '../../src/lib/bulk/provision.js'
+import {streamInput} from '../../src/lib/input.js'
+import {loadCatalog} from '../../src/lib/plans.js'
+import {fileInput} from '../../src/inputs.js'
 import {configSource, csvSource} from '../../src/lib/bulk/sources.js'
 import {resolveContext} from '../../src/lib/context.js'
 import {ReportFile} from '../../src/ui/bulk.js'
@@ -52,7 +57,7 @@ describe('bulk provisioning', () => {
       'name,subdomain,plan,contact_email,max_assets,custom_domain,features,timezone,enable_2fa,session_timeout_minutes,allowed_ip_ranges',
       'Same Path,same-path-b,enterprise,billing@same.example.com,900,signage.same2.example.com,analytics_dashboard;custom_branding=false,Europe/Paris,true,240,192.168.1.0/24;10.0.0.0/8',
     ].join('\n'))
-    expect(await provisionFromSource(t.sql, csvSource(path), ctx)).toMatchObject({created: 1, failed: 0})
+    expect(await provisionFromSource(t.sql, csvSource(await fileInput(path, 'FILE')), ctx)).toMatchObject({created: 1, failed: 0})
     const written = async (subdomain: string) => {
       const [row] = await t.sql`
         select to_jsonb(t) - 'id' - 'subdomain' - 'custom_domain' - 'spec_sha256' - 'created_at' - 'updated_at' as tenant,
@@ -68,7 +73,7 @@ describe('bulk provisioning', () => {
 
   it("provisions the guide's JSON config exactly as described, and a re-run reports it unchanged", async () => {
     const path = await file('guide.json', JSON.stringify(GUIDE_CONFIG, null, 2))
-    const report = await provisionFromSource(t.sql, configSource(path), ctx)
+    const report = await provisionFromSource(t.sql, configSource(await fileInput(path, 'FILE')), ctx)
     expect(report).toMatchObject({total: 1, created: 1, failed: 0, unchanged: 0})
     const tenant = await getTenant(t.sql, 'acme-corp', ctx.baseDomain)
     expect(tenant).toMatchObject({
@@ -81,7 +86,7 @@ describe('bulk provisioning', () => {
     const members = await t.sql`select u.email, m.role from memberships m join users u on u.id = m.user_id where m.tenant_id = ${tenant.id} order by u.email`
     expect(members).toEqual([{email: 'admin@acme.com', role: 'owner'}, {email: 'manager@acme.com', role: 'admin'}])
     expect(report.rows[0]!.invitations!.map((i) => i.email)).toEqual(['admin@acme.com', 'manager@acme.com'])
-    const again = await provisionFromSource(t.sql, configSource(path), ctx)
+    const again = await provisionFromSource(t.sql, configSource(await fileInput(path, 'FILE')), ctx)
     expect(again).toMatchObject({created: 0, unchanged: 1, failed: 0})
   })
 
@@ -90,7 +95,7 @@ describe('bulk provisioning', () => {
       '"Foo, Inc.",foo-inc,basic,o@foo.example.com,api_access;custom_branding=false,Europe/Paris,true\r\n' +
       '"Multi\nLine Co",multi-co,professional,,,,\r\n' +
       '"Robert\'); DROP TABLE tenants;--",bobby-tables,,,,,\r\n')
-    const report = await provisionFromSource(t.sql, csvSource(path), ctx)
+    const report = await provisionFromSource(t.sql, csvSource(await fileInput(path, 'FILE')), ctx)
     expect(report).toMatchObject({total: 3, created: 3, failed: 0})
     expect((await getTenant(t.sql, 'foo-inc', ctx.baseDomain))).toMatchObject({name: 'Foo, Inc.', settings: {timezone: 'Europe/Paris', notifications: {email: true}}, featureOverrides: {api_access: true, custom_branding: false}})
     expect((await getTenant(t.sql, 'multi-co', ctx.baseDomain)).name).toBe('Multi Line Co')
@@ -119,7 +124,7 @@ describe('bulk provisioning', () => {
       'Zero Users,zero-users,basic,,,,0,,',
     ].join('\n') + '\n')
     const before = await snapshot(t.sql)
-    const report = await provisionFromSource(t.sql, csvSource(path), ctx, {stopOnError: true})
+    const report = await provisionFromSource(t.sql, csvSource(await fileInput(path, 'FILE')), ctx, {stopOnError: true})
     const found = report.errors.map((e) => [e.line, e.code, e.field])
     expect(found).toEqual(expect.arrayContaining([
       [2, 'EMAIL_INVALID', 'contact_email'],
@@ -154,18 +159,18 @@ describe('bulk provisioning', () => {
       '"Three\nLine\r\nName",three-lines,not-an-email',
       'Plain,plain-co,also-not-an-email',
     ].join('\r\n') + '\r\n')
-    const report = await provisionFromSource(t.sql, csvSource(path), ctx, {dryRun: true})
+    const report = await provisionFromSource(t.sql, csvSource(await fileInput(path, 'FILE')), ctx, {dryRun: true})
     expect(report.errors.map((e) => [e.line, e.code])).toEqual([[5, 'EMAIL_INVALID'], [8, 'EMAIL_INVALID']])
   })
 
   it('counts lines in a file with CR line ends, and reports a broken record once, at its line, among CRLF lines', async () => {
     const cr = await file('cr.csv', 'name,subdomain,contact_email\rA Co,cr-a,a@cr.example.com\rB Co,cr-b,bad\rC Co,cr-a,c@cr.example.com\r')
-    const crReport = await provisionFromSource(t.sql, csvSource(cr), ctx, {dryRun: true})
+    const crReport = await provisionFromSource(t.sql, csvSource(await fileInput(cr, 'FILE')), ctx, {dryRun: true})
     expect(crReport.errors.map((e) => [e.line, e.code])).toEqual([[3, 'EMAIL_INVALID'], [4, 'DUPLICATE_IN_FILE']])
     expect(crReport.created).toBe(1)
 
     const crlf = await file('crlf-broken.csv', ['name,subdomain', '"Two\r\nLines",two-crlf', 'Bad "quote" co",bad-crlf', 'Last,last-crlf'].join('\r\n') + '\r\n')
-    const crlfReport = await provisionFromSource(t.sql, csvSource(crlf), ctx, {dryRun: true})
+    const crlfReport = await provisionFromSource(t.sql, csvSource(await fileInput(crlf, 'FILE')), ctx, {dryRun: true})
     expect(crlfReport.errors.map((e) => [e.line, e.code])).toEqual([[4, 'CSV_MALFORMED']])
     expect(crlfReport).toMatchObject({total: 3, created: 2, failed: 1})
   })
@@ -173,7 +178,7 @@ describe('bulk provisioning', () => {
   it('refuses a UTF-16 file, and a report in a directory that cannot be written, before anything is done', async () => {
     const utf16 = join(dir, 'utf16.csv')
     await writeFile(utf16, Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('name,subdomain\nA Co,utf16-co\n', 'utf16le')]))
-    await expect(provisionFromSource(t.sql, csvSource(utf16), ctx)).rejects.toMatchObject({code: 'CSV_ENCODING', line: 1})
+    await expect(provisionFromSource(t.sql, csvSource(await fileInput(utf16, 'FILE')), ctx)).rejects.toMatchObject({code: 'CSV_ENCODING', line: 1})
     await expect(ReportFile.create(join(dir, 'no-such-dir', 'report.csv'))).rejects.toMatchObject({code: 'REPORT_UNWRITABLE', field: 'report'})
     await expect(ReportFile.create(utf16)).rejects.toMatchObject({code: 'REPORT_EXISTS'})
   })
@@ -189,14 +194,14 @@ describe('bulk provisioning', () => {
       text += `${name},lines-${i},${email}\n`
     }
     const path = await file('many-lines.csv', text)
-    const report = await provisionFromSource(t.sql, csvSource(path), ctx, {dryRun: true})
+    const report = await provisionFromSource(t.sql, csvSource(await fileInput(path, 'FILE')), ctx, {dryRun: true})
     expect(report.total).toBe(3000)
     expect(report.errors.map((e) => [e.line, e.code])).toEqual(expected.map((line) => [line, 'EMAIL_INVALID']))
   })
 
   it('refuses text that is not UTF-8 instead of storing replacement characters', async () => {
     const path = await file('latin1.csv', 'name,subdomain\nCaf\xe9 Co,cafe-co\nPlain Co,plain-latin\n', 'latin1')
-    const report = await provisionFromSource(t.sql, csvSource(path), ctx)
+    const report = await provisionFromSource(t.sql, csvSource(await fileInput(path, 'FILE')), ctx)
     expect(report.errors.map((e) => [e.line, e.code, e.field])).toEqual([[2, 'CSV_ENCODING', 'name']])
     expect(report).toMatchObject({created: 1, failed: 1})
     await expect(getTenant(t.sql, 'cafe-co', ctx.baseDomain)).rejects.toMatchObject({code: 'TENANT_NOT_FOUND'})
@@ -206,29 +211,52 @@ describe('bulk provisioning', () => {
     const utf8 = Buffer.from(['name,subdomain', ...rows, ''].join('\n'))
     const large = join(dir, 'large-utf8.csv')
     await writeFile(large, Buffer.concat([utf8, Buffer.from('Gen\xe8ve SA,geneve-sa\n', 'latin1')]))
-    const big = await provisionFromSource(t.sql, csvSource(large), ctx, {dryRun: true})
+    const big = await provisionFromSource(t.sql, csvSource(await fileInput(large, 'FILE')), ctx, {dryRun: true})
     expect(big.errors.map((e) => [e.line, e.code])).toEqual([[3002, 'CSV_ENCODING']])
     expect(big.rows.find((r) => r.line === 2000)?.name).toBe('Café ₿ 🚀 1998')
   })
 
+  it('validates and provisions from a stream read once (an HTTP request body) exactly as from the file', async () => {
+    const text = 'name,subdomain,owner_email\nStream One,stream-one,a@stream.example.com\nBad,b,\n"Café, Two",stream-two,\n'
+    const path = await file('stream.csv', text)
+    const fromFile = await provisionFromSource(t.sql, csvSource(await fileInput(path, 'FILE')), ctx, {dryRun: true})
+    // a body arrives in pieces that cut lines and characters; it can be read only once
+    const bytes = Buffer.from(text)
+    const body = Readable.from([bytes.subarray(0, 7), bytes.subarray(7, 60), bytes.subarray(60, 83), bytes.subarray(83)])
+    const upload = await streamInput('upload.csv', body, 'FILE')
+    const catalog = await loadCatalog(t.sql)
+    const validation = await validateSource(t.sql, csvSource(upload), catalog, ctx)
+    expect({total: validation.total, pending: validation.pending, errors: validation.errors.map((e) => [e.line, e.code, e.field])}).toEqual({total: 3, pending: 2, errors: [[3, 'SUBDOMAIN_INVALID', 'subdomain']]})
+    const fromStream = await provisionFromSource(t.sql, csvSource(upload), ctx)
+    expect(fromStream).toMatchObject({file: 'upload.csv', sha256: fromFile.sha256, total: 3, created: 2, failed: 1})
+    expect(fromStream.rows.map((r) => [r.line, r.outcome, r.name])).toEqual(fromFile.rows.map((r) => [r.line, r.outcome, r.name]))
+    expect(await getTenant(t.sql, 'stream-two', ctx.baseDomain)).toMatchObject({name: 'Café, Two'})
+    // a body larger than the caller allows is refused before any work
+    await expect(streamInput('big.csv', Readable.from([Buffer.alloc(10), Buffer.alloc(10)]), 'FILE', 15)).rejects.toMatchObject({code: 'INPUT_TOO_LARGE', field: 'FILE'})
+  })
+
   it('refuses a missing file or a directory with FILE_UNREADABLE, and a reader never waits on one', async () => {
     for (const path of [join(dir, 'missing.csv'), dir]) {
-      await expect(provisionFromSource(t.sql, csvSource(path), ctx)).rejects.toMatchObject({code: 'FILE_UNREADABLE', field: 'FILE', exit: 2})
-      await expect(provisionFromSource(t.sql, configSource(path), ctx)).rejects.toMatchObject({code: 'FILE_UNREADABLE', field: 'FILE', exit: 2})
-      await expect(csvSource(path).batches().next()).rejects.toMatchObject({code: 'FILE_UNREADABLE'})
+      // the CLI refuses the path before any work
+      await expect(fileInput(path, 'FILE')).rejects.toMatchObject({code: 'FILE_UNREADABLE', field: 'FILE', exit: 2})
+      // the library, given a stream that fails (as it would if the file went away), fails the same way
+      const failing = {name: path, open: () => createReadStream(path)}
+      await expect(provisionFromSource(t.sql, csvSource(failing), ctx)).rejects.toMatchObject({code: 'FILE_UNREADABLE', field: 'FILE', exit: 2})
+      await expect(provisionFromSource(t.sql, configSource(failing), ctx)).rejects.toMatchObject({code: 'FILE_UNREADABLE', field: 'FILE', exit: 2})
+      await expect(csvSource(failing).batches().next()).rejects.toMatchObject({code: 'FILE_UNREADABLE'})
     }
   })
 
   it('refuses a header with an unknown or missing column', async () => {
     const unknown = await file('unknown.csv', 'name,subdomain,colour\nA,aaa-co,red\n')
-    await expect(provisionFromSource(t.sql, csvSource(unknown), ctx)).rejects.toMatchObject({errors: [expect.objectContaining({code: 'CSV_UNKNOWN_COLUMN', field: 'colour', line: 1})]})
+    await expect(provisionFromSource(t.sql, csvSource(await fileInput(unknown, 'FILE')), ctx)).rejects.toMatchObject({errors: [expect.objectContaining({code: 'CSV_UNKNOWN_COLUMN', field: 'colour', line: 1})]})
     const missing = await file('missing.csv', 'name,plan\nA,basic\n')
-    await expect(provisionFromSource(t.sql, csvSource(missing), ctx)).rejects.toMatchObject({errors: [expect.objectContaining({code: 'CSV_MISSING_COLUMN', field: 'subdomain'})]})
+    await expect(provisionFromSource(t.sql, csvSource(await fileInput(missing, 'FILE')), ctx)).rejects.toMatchObject({errors: [expect.objectContaining({code: 'CSV_MISSING_COLUMN', field: 'subdomain'})]})
   })
 
   it('continues past bad rows by default: creates the good ones and counts the failures', async () => {
     const path = await file('mixed.csv', 'name,subdomain\nGood One,good-one\nBad,b\nGood Two,good-two\n')
-    const report = await provisionFromSource(t.sql, csvSource(path), ctx)
+    const report = await provisionFromSource(t.sql, csvSource(await fileInput(path, 'FILE')), ctx)
     expect(report).toMatchObject({created: 2, failed: 1})
     expect(report.rows.map((r) => [r.line, r.outcome])).toEqual([[2, 'created'], [3, 'failed'], [4, 'created']])
   })
@@ -236,7 +264,7 @@ describe('bulk provisioning', () => {
   it('a dry run reports what a real run would do and writes nothing', async () => {
     const path = await file('dry.csv', 'name,subdomain,owner_email\nDry One,dry-one,a@dry.example.com\nDry Two,dry-two,\nGood One Renamed,good-one,\nGood Two,good-two,\n')
     const before = await snapshot(t.sql)
-    const report = await provisionFromSource(t.sql, csvSource(path), ctx, {dryRun: true})
+    const report = await provisionFromSource(t.sql, csvSource(await fileInput(path, 'FILE')), ctx, {dryRun: true})
     expect(report).toMatchObject({dryRun: true, created: 2, failed: 1, unchanged: 1})
     expect(report.errors.map((e) => [e.line, e.code])).toEqual([[4, 'SUBDOMAIN_TAKEN']])
     const after = await snapshot(t.sql)

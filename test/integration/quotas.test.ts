@@ -5,7 +5,9 @@ import {join} from 'node:path'
 import type {ReservedSql, Sql} from 'postgres'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
-import {backupTenant, restoreTenant} from '../../src/lib/backup.js'
+import {backupInput} from '../../src/inputs.js'
+import {writeBackupFile} from '../../src/backup-files.js'
+import {restoreTenant} from '../../src/lib/backup.js'
 import {resolveContext} from '../../src/lib/context.js'
 import {withTenant} from '../../src/lib/db/tenant-context.js'
 import {inviteUser, listMembers} from '../../src/lib/members.js'
@@ -183,9 +185,9 @@ describe('quotas, enforced by the database', () => {
     await withTenant(t.sql, id, (tx) => tx`insert into assets (tenant_id, name, uri, mimetype) select ${id}, 'a' || g, 'a.png', 'image/png' from generate_series(1, 3) g`)
     await updateTenant(t.sql, 'over-backup', {maxAssets: 2, force: true}, ctx)
     const file = join(dir, 'over.sql')
-    await backupTenant(t.sql, 'over-backup', file)
-    await restoreTenant(t.sql, file, {confirmName: 'over-backup'}, ctx)
-    const copy = await restoreTenant(t.sql, file, {as: 'over-copy'}, ctx)
+    await writeBackupFile(t.sql, 'over-backup', file)
+    await restoreTenant(t.sql, await backupInput(file), {confirmName: 'over-backup'}, ctx)
+    const copy = await restoreTenant(t.sql, await backupInput(file), {as: 'over-copy'}, ctx)
     expect(copy.rows).toMatchObject({assets: 3})
     expect((await tenantUsage(t.sql, copy.tenantId)).assets).toBe(3)
     const check = (await verifyTenant(t.sql, 'over-copy', ctx)).checks.find((c) => c.name === 'usage within quota')

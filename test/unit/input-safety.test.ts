@@ -5,6 +5,7 @@ import {join} from 'node:path'
 import {describe, expect, it} from 'vitest'
 
 import {parseSince} from '../../src/lib/audit.js'
+import {fileInput} from '../../src/inputs.js'
 import {configSource, csvSource, type SourceRow} from '../../src/lib/bulk/sources.js'
 import {AppError} from '../../src/lib/errors.js'
 import {escapeControls, escapeJsonControls} from '../../src/lib/text.js'
@@ -36,7 +37,7 @@ const pristine = () => {
 describe('settings keys that would reach a prototype', () => {
   it('a CSV header settings.__proto__.plan is refused and Object.prototype stays clean', async () => {
     const path = await file('proto.csv', 'name,subdomain,settings.__proto__.plan\nAcme,acme-co,enterprise\nBeta,beta-co,\n')
-    const error = await readAll(csvSource(path)).catch((e: unknown) => e)
+    const error = await readAll(csvSource(await fileInput(path, 'FILE'))).catch((e: unknown) => e)
     expect(codes(error)).toEqual(['SETTING_KEY_FORBIDDEN'])
     expect((error as AppError).line).toBe(1)
     expect((error as AppError).field).toBe('settings.__proto__.plan')
@@ -45,7 +46,7 @@ describe('settings keys that would reach a prototype', () => {
 
   it('settings.constructor.prototype.x in a CSV header is refused too', async () => {
     const path = await file('ctor.csv', 'name,subdomain,settings.constructor.prototype.x\nAcme,acme-co,1\n')
-    expect(codes(await readAll(csvSource(path)).catch((e: unknown) => e))).toEqual(['SETTING_KEY_FORBIDDEN'])
+    expect(codes(await readAll(csvSource(await fileInput(path, 'FILE'))).catch((e: unknown) => e))).toEqual(['SETTING_KEY_FORBIDDEN'])
     expect(pristine()).toEqual({plan: undefined, x: undefined, polluted: []})
   })
 
@@ -68,7 +69,7 @@ describe('settings keys that would reach a prototype', () => {
   it('a JSON config with tenant.constructor is refused like any unknown key', async () => {
     const path = await file('config.json', JSON.stringify([{tenant: {name: 'Acme', subdomain: 'acme-co', constructor: 'x', toString: 'y'}}]))
     const rows: SourceRow[] = []
-    for await (const batch of configSource(path).batches()) rows.push(...batch)
+    for await (const batch of configSource(await fileInput(path, 'FILE')).batches()) rows.push(...batch)
     expect(rows[0]!.errors.map((e) => [e.code, e.field])).toEqual([['CONFIG_UNKNOWN_KEY', '[0].tenant.constructor'], ['CONFIG_UNKNOWN_KEY', '[0].tenant.toString']])
   })
 })
@@ -76,7 +77,7 @@ describe('settings keys that would reach a prototype', () => {
 describe('settings limits', () => {
   it('a CSV header with settings.a and settings.a.b is a header error naming the column', async () => {
     const path = await file('conflict.csv', 'name,subdomain,settings.a,settings.a.b\nAcme,acme-co,1,2\n')
-    const error = await readAll(csvSource(path)).catch((e: unknown) => e)
+    const error = await readAll(csvSource(await fileInput(path, 'FILE'))).catch((e: unknown) => e)
     expect(codes(error)).toEqual(['SETTING_PATH_CONFLICT'])
     expect(error).toMatchObject({line: 1, field: 'settings.a.b'})
   })

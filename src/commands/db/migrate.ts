@@ -1,16 +1,8 @@
 import {Flags} from '@oclif/core'
 
 import {BaseCommand, describe} from '../../base.js'
+import type {SchemaMigrationResult} from '../../lib/db/schema-migrate.js'
 import {AppError} from '../../lib/errors.js'
-
-interface MigrateResult {
-  direction: 'up' | 'down'
-  plan: boolean
-  /** a person answered no at the prompt: nothing was reverted */
-  cancelled?: boolean
-  migrations: {version: number; name: string}[]
-  schemaVersion: number
-}
 
 export default class DbMigrate extends BaseCommand<typeof DbMigrate> {
   static override description = describe(
@@ -34,33 +26,22 @@ Every command applies pending migrations on connect; this command shows and cont
     yes: Flags.boolean({char: 'y', description: 'revert without asking (required to revert without a terminal)'}),
   }
 
-  async run(): Promise<MigrateResult> {
-    const {migrate, migrateBackwards, migrationStatus, toRevert} = await import('../../lib/db/migrations.js')
+  async run(): Promise<SchemaMigrationResult> {
+    const {migrateSchema} = await import('../../lib/db/schema-migrate.js')
     const {symbols} = await import('../../ui/format.js')
     const {sql} = await this.database({migrate: false})
-    const {plan, to} = this.flags
-    const status = await migrationStatus(sql)
-    const backwards = this.flags.backwards || (to !== undefined && to < status.schemaVersion)
-    const direction = backwards ? 'down' : 'up'
-    let migrations: {version: number; name: string}[]
-    if (plan) {
-      migrations = backwards ? toRevert(status.applied, to) : status.pending.filter((m) => to === undefined || m.version <= to)
-    } else if (backwards) {
-      const reverting = toRevert(status.applied, to)
-      if (reverting.length > 0 && !this.flags.yes && !(await this.confirmRevert(reverting))) {
-        this.log('Cancelled; nothing was reverted.')
-        return {direction, plan, cancelled: true, migrations: [], schemaVersion: status.schemaVersion}
-      }
-      migrations = await migrateBackwards(sql, {to})
-    } else {
-      migrations = await migrate(sql, undefined, {to})
+    const {plan, backwards, to, yes} = this.flags
+    const result = await migrateSchema(sql, {plan, backwards, to, confirmRevert: yes ? undefined : (reverting) => this.confirmRevert(reverting)})
+    if (result.cancelled) {
+      this.log('Cancelled; nothing was reverted.')
+      return result
     }
-    const verb = plan ? (backwards ? 'would revert' : 'pending') : backwards ? 'reverted' : 'applied'
-    if (migrations.length === 0) this.log(`${symbols.ok} Nothing ${plan ? verb : 'to do'}; schema version ${status.schemaVersion}.`)
-    for (const m of migrations) this.log(`${symbols.ok} ${verb} ${String(m.version).padStart(4, '0')} ${m.name}`)
-    const after = plan ? status.schemaVersion : (await migrationStatus(sql)).schemaVersion
-    if (migrations.length > 0 && !plan) this.log(`Schema version ${after}.`)
-    return {direction, plan, migrations: migrations.map(({version, name}) => ({version, name})), schemaVersion: after}
+    const down = result.direction === 'down'
+    const verb = plan ? (down ? 'would revert' : 'pending') : down ? 'reverted' : 'applied'
+    if (result.migrations.length === 0) this.log(`${symbols.ok} Nothing ${plan ? verb : 'to do'}; schema version ${result.schemaVersion}.`)
+    for (const m of result.migrations) this.log(`${symbols.ok} ${verb} ${String(m.version).padStart(4, '0')} ${m.name}`)
+    if (result.migrations.length > 0 && !plan) this.log(`Schema version ${result.schemaVersion}.`)
+    return result
   }
 
   /** In a terminal, ask; without one, refuse naming --yes. */

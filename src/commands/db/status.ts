@@ -1,15 +1,12 @@
 import {BaseCommand, describe} from '../../base.js'
+import type {DatabaseStatus} from '../../lib/db/status.js'
 
-interface StatusResult {
+interface StatusResult extends Partial<DatabaseStatus> {
   source: string
   url?: string
   dataDir?: string
   running: boolean
   pinned?: boolean
-  serverVersion?: string
-  schemaVersion?: number
-  pendingMigrations?: number
-  tenants?: number
 }
 
 export default class DbStatus extends BaseCommand<typeof DbStatus> {
@@ -31,30 +28,18 @@ export default class DbStatus extends BaseCommand<typeof DbStatus> {
         return result
       }
     }
-    const {migrationStatus} = await import('../../lib/db/migrations.js')
+    const {databaseStatus} = await import('../../lib/db/status.js')
     const db = await this.database({migrate: false})
-    const [row] = await db.sql<{version: string; tenants: number | null}[]>`
-      select current_setting('server_version') as version,
-        (select count(*)::int from tenants where to_regclass('tenants') is not null) as tenants`.catch(
-      async () => db.sql<{version: string; tenants: null}[]>`select current_setting('server_version') as version, null::int as tenants`,
-    )
-    const migrations = await migrationStatus(db.sql)
-    Object.assign(result, {
-      url: db.displayUrl,
-      running: true,
-      serverVersion: row?.version,
-      schemaVersion: migrations.schemaVersion,
-      pendingMigrations: migrations.pending.length,
-      tenants: row?.tenants ?? undefined,
-    })
+    const status = await databaseStatus(db.sql)
+    Object.assign(result, {url: db.displayUrl, running: true, ...status})
     this.log(
       keyValues([
         ['database', target.source === 'embedded' ? `embedded${result.pinned ? ' (kept running by db start)' : ''}` : `from ${target.source === 'flag' ? '--database-url' : target.source}`],
         ['url', db.displayUrl],
         ['data dir', result.dataDir],
-        ['PostgreSQL', row?.version],
-        ['schema version', `${migrations.schemaVersion}${migrations.pending.length > 0 ? ` (${migrations.pending.length} pending)` : ''}`],
-        ['tenants', row?.tenants],
+        ['PostgreSQL', status.serverVersion],
+        ['schema version', `${status.schemaVersion}${status.pendingMigrations > 0 ? ` (${status.pendingMigrations} pending)` : ''}`],
+        ['tenants', status.tenants],
       ]),
     )
     return result

@@ -1,7 +1,7 @@
 import {Args, Flags} from '@oclif/core'
 
 import {BaseCommand, describe} from '../../base.js'
-import {AppError, ExitCode} from '../../lib/errors.js'
+import {AppError} from '../../lib/errors.js'
 
 export default class MonitorCheck extends BaseCommand<typeof MonitorCheck> {
   static override description = describe(
@@ -19,7 +19,7 @@ Exits 10 when any threshold is breached, so cron can act on it: 0 all clear, 10 
 
   async run(): Promise<unknown> {
     if (!this.args.tenant === !this.flags.all) throw new AppError('USAGE', 'Give a tenant or --all.', {field: 'TENANT'})
-    const {checkMonitoring} = await import('../../lib/monitoring.js')
+    const {checkMonitoring, checkOutcome} = await import('../../lib/monitoring.js')
     const {symbols, table} = await import('../../ui/format.js')
     const result = await checkMonitoring((await this.database()).sql, this.args.tenant)
     const pct = (n: number) => `${Math.round(n * 100)}%`
@@ -29,12 +29,8 @@ Exits 10 when any threshold is breached, so cron can act on it: 0 all clear, 10 
       this.log(table(['tenant', 'metric', 'usage', 'alert at', 'queued now'], result.breaches.map((b) => [b.subdomain, b.metric, `${b.used}/${b.limit} ${pct(b.ratio)}`, pct(b.threshold), b.queued.map((c) => c.split(':')[0]).join(', ') || '-'])))
       this.log(`${result.breaches.length} breach(es) in ${result.checked} tenant(s); ${result.queued} notification(s) queued, ${result.cleared} cleared`)
     }
-    if (result.breaches.length > 0) {
-      this.fail(new AppError('THRESHOLDS_BREACHED', `${result.breaches.length} threshold(s) breached in ${result.checked} tenant(s).`, {
-        exit: ExitCode.breaches,
-        suggestions: ['Raise the quota (tenant plan, tenant update) or reduce usage; each breach is queued once per channel.'],
-      }))
-    }
+    const outcome = checkOutcome(result)
+    if (outcome) this.fail(outcome)
     return result
   }
 }

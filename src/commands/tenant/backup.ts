@@ -25,7 +25,8 @@ The file is plain SQL that psql restores into a database with the schema, and it
   }
 
   async run(): Promise<unknown> {
-    const {backupTenant, backupTenantToStream, defaultBackupPath} = await import('../../lib/backup.js')
+    const {backupTenantToStream} = await import('../../lib/backup.js')
+    const {defaultBackupPath, writeBackupFile} = await import('../../backup-files.js')
     const {symbols} = await import('../../ui/format.js')
     const {formatBytes} = await import('../../ui/progress.js')
     const toStdout = this.flags.output === '-'
@@ -38,7 +39,7 @@ The file is plain SQL that psql restores into a database with the schema, and it
     const phases = [{key: 'backup', title: `Back up ${tenant.subdomain}`}, ...(this.flags.gzip ? [{key: 'compress', title: 'Compress'}] : [])]
     const result = await this.withProgress(phases, () => (toStdout ? 'the backup on standard output is incomplete' : 'no backup written (partial file removed)'), (onProgress) => toStdout
       ? backupTenantToStream(sql, tenant.id, process.stdout, {gzip: this.flags.gzip, onProgress})
-      : backupTenant(sql, tenant.id, this.flags.output ?? defaultBackupPath(tenant.subdomain, this.flags.gzip), {gzip: this.flags.gzip, force: this.flags.force, onProgress}))
+      : writeBackupFile(sql, tenant.id, this.flags.output ?? defaultBackupPath(tenant.subdomain, this.flags.gzip), {gzip: this.flags.gzip, force: this.flags.force, onProgress}))
     const rows = result.manifest.tables.map((t) => `${t.name} ${t.rows}`).join(', ')
     const message = `${symbols.ok} Backed up ${tenant.subdomain} to ${toStdout ? 'standard output' : result.path} (${formatBytes(result.bytes)}, ${result.durationMs} ms)\n  ${rows}`
     if (toStdout) this.logToStderr(message)

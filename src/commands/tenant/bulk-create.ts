@@ -1,6 +1,7 @@
 import {describe} from '../../base.js'
 import {BulkCommand} from '../../bulk-command.js'
 import type {Source} from '../../lib/bulk/sources.js'
+import type {Input} from '../../lib/input.js'
 
 export default class TenantBulkCreate extends BulkCommand<typeof TenantBulkCreate> {
   static override hiddenAliases = ['bulk_create_tenants']
@@ -19,9 +20,9 @@ A re-run of the same file reports the tenants it already created as unchanged an
     '<%= config.bin %> tenant bulk-create tenants.csv --queue --rate 50   # then: anthias worker; anthias run wait RUN_ID',
   ]
 
-  protected async source(path: string): Promise<Source> {
+  protected async source(input: Input): Promise<Source> {
     const {csvSource} = await import('../../lib/bulk/sources.js')
-    return csvSource(path)
+    return csvSource(input)
   }
 
   protected async template(): Promise<string> {

@@ -84,13 +84,14 @@ Default password policy: ${describePasswordPolicy(DEFAULT_PASSWORD_POLICY)} (the
   private async buildInput(name: string | undefined, subdomain: string | undefined): Promise<Partial<TenantInput>> {
     const f = this.flags
     const {settingsFromAssignments, mergeSettings} = await import('../../lib/validation.js')
-    const {readTextInput, readSettingsFile} = await import('../../lib/input.js')
+    const {readSettings, readText} = await import('../../lib/input.js')
+    const {textInput} = await import('../../inputs.js')
     let ownerPassword = f['owner-password']
     if (ownerPassword !== undefined) {
       this.warn('A password in a command-line flag is visible in shell history and the process list; prefer --owner-password-file.')
     }
-    if (f['owner-password-file']) ownerPassword = (await readTextInput(f['owner-password-file'], '--owner-password-file')).replace(/\r?\n$/, '')
-    const settingsFile = f['settings-file'] ? await readSettingsFile(f['settings-file'], '--settings-file') : {}
+    if (f['owner-password-file']) ownerPassword = (await readText(textInput(f['owner-password-file']), '--owner-password-file')).replace(/\r?\n$/, '')
+    const settingsFile = f['settings-file'] ? await readSettings(textInput(f['settings-file']), '--settings-file') : {}
     return {
       name,
       subdomain,

@@ -21,26 +21,25 @@ The tenant's exact name must be typed in a terminal, or given with --confirm-nam
     'backup-file': Flags.string({description: 'where the backup goes (default tenant_backup_SUBDOMAIN_TIMESTAMP.sql)', helpValue: 'FILE'}),
   }
 
-  async run(): Promise<DeleteResult & {orphans: Record<string, number>}> {
+  async run(): Promise<DeleteResult> {
     const {deleteTenant} = await import('../../lib/tenant-delete.js')
-    const {defaultBackupPath, orphanScan} = await import('../../lib/backup.js')
+    const {defaultBackupPath, newBackupFile} = await import('../../backup-files.js')
     const {getTenant} = await import('../../lib/tenants.js')
     const {escapeControls, table, symbols} = await import('../../ui/format.js')
     const {sql} = await this.database()
     const ctx = await this.context()
     const target = await getTenant(sql, this.args.tenant, ctx.baseDomain)
     const name = await this.confirmTenantName(this.flags['confirm-name'], target, `This deletes ${target.name} (${target.subdomain}) and all its data.`)
-    const backup = this.flags.backup ? this.flags['backup-file'] ?? defaultBackupPath(target.subdomain) : undefined
+    const path = this.flags.backup ? this.flags['backup-file'] ?? defaultBackupPath(target.subdomain) : undefined
     const phases = [
-      ...(backup ? [{key: 'backup', title: `Back up ${target.subdomain}`}, {key: 'verify', title: 'Verify the backup'}] : []),
+      ...(path ? [{key: 'backup', title: `Back up ${target.subdomain}`}, {key: 'verify', title: 'Verify the backup'}] : []),
       {key: 'delete', title: `Delete ${target.subdomain}`},
     ]
-    const result = await this.withProgress(phases, () => 'nothing was changed (the transaction was rolled back)', (onProgress) => deleteTenant(sql, target.id, name, ctx, {backup, onProgress}))
+    const result = await this.withProgress(phases, () => 'nothing was changed (the transaction was rolled back)', (onProgress) => deleteTenant(sql, target.id, name, ctx, {backup: path === undefined ? undefined : () => newBackupFile(path), onProgress}))
     if (result.backup) this.log(`${symbols.ok} Verified backup: ${result.backup}`)
-    const orphans = await orphanScan(sql, result.tenantId)
     this.log(`${symbols.ok} Deleted ${escapeControls(result.name)} (${result.subdomain})`)
     this.log(table(['table', 'rows deleted'], Object.entries(result.deleted).map(([t, n]) => [t, n])))
-    this.log(Object.keys(orphans).length === 0 ? `${symbols.ok} Orphan scan: nothing left` : `${symbols.fail} Orphan scan: ${JSON.stringify(orphans)}`)
-    return {...result, orphans}
+    this.log(Object.keys(result.orphans).length === 0 ? `${symbols.ok} Orphan scan: nothing left` : `${symbols.fail} Orphan scan: ${JSON.stringify(result.orphans)}`)
+    return result
   }
 }

@@ -1,7 +1,7 @@
 import {Flags} from '@oclif/core'
 
 import {BaseCommand, describe} from '../../base.js'
-import {AppError, ExitCode} from '../../lib/errors.js'
+import type {RlsSetupResult} from '../../lib/rls-setup.js'
 
 export default class TenantMigrate extends BaseCommand<typeof TenantMigrate> {
   static override hiddenAliases = ['migrate_tenant']
@@ -39,23 +39,21 @@ A tenant migration holds data statements only: before any tenant is touched, a s
     const {sql} = await this.database()
     const ctx = await this.context()
     const {symbols, table} = await import('../../ui/format.js')
-    let rls: {repaired: string[]; leaks?: number} | undefined
+    let rls: RlsSetupResult | undefined
     if (f['setup-rls']) {
-      const {repairRls, leakProbe} = await import('../../lib/rls.js')
-      const repaired = f.plan ? [] : ((await sql.begin((tx) => repairRls(tx))) as string[])
-      for (const s of repaired) this.log(`${symbols.ok} ${s}`)
-      if (!f.plan) this.log(`${symbols.ok} Row-level security: ${repaired.length === 0 ? 'already in order' : `${repaired.length} repair(s)`}`)
-      rls = {repaired}
-      if (f.tenant) {
-        const {getTenant} = await import('../../lib/tenants.js')
-        const probe = await leakProbe(sql, (await getTenant(sql, f.tenant, ctx.baseDomain)).id)
-        rls.leaks = probe.leaks
-        if (probe.leaks > 0) throw new AppError('RLS_LEAK', `The leak probe sees ${probe.leaks} of this tenant's rows from outside it.`, {exit: ExitCode.failed, details: {...probe}})
-        this.log(`${symbols.ok} Leak probe: no rows visible from another tenant's context or with no tenant set`)
-      }
+      const {setupRls} = await import('../../lib/rls-setup.js')
+      rls = await setupRls(sql, {
+        plan: f.plan,
+        tenant: f.tenant,
+        onRepaired: (repaired) => {
+          for (const s of repaired) this.log(`${symbols.ok} ${s}`)
+          this.log(`${symbols.ok} Row-level security: ${repaired.length === 0 ? 'already in order' : `${repaired.length} repair(s)`}`)
+        },
+      }, ctx)
+      if (f.tenant) this.log(`${symbols.ok} Leak probe: no rows visible from another tenant's context or with no tenant set`)
     }
     if (f.all) {
-      const {migrateAllTenants} = await import('../../lib/tenant-migrations.js')
+      const {migrateAllOutcome, migrateAllTenants} = await import('../../lib/tenant-migrations.js')
       let counts = {migrated: 0, total: 0}
       const result = await this.withProgress(
         [{key: 'migrate', title: 'Migrate tenants', unit: 'tenants'}],
@@ -74,12 +72,8 @@ A tenant migration holds data statements only: before any tenant is touched, a s
       else if (f.plan) this.log(`${result.pending} of ${result.tenants} tenants have pending migrations.`)
       else this.log(`Migrated ${result.migrated}, failed ${result.failed}, skipped ${result.skipped} of ${result.pending} tenants with pending migrations (${result.durationMs} ms).`)
       if (failed.length > 0) this.log(table(['tenant', 'status', 'ms', 'error'], failed.map((o) => [o.subdomain, o.status, o.durationMs, `${o.error?.code}: ${o.error?.message}`])))
-      if (result.failed > 0) {
-        this.fail(new AppError(f['continue-on-error'] ? 'MIGRATE_PARTIAL' : 'MIGRATE_FAILED', `${result.failed} tenant(s) failed to migrate; see result.outcomes.`, {
-          exit: f['continue-on-error'] ? ExitCode.partial : ExitCode.failed,
-          suggestions: [`Fix the cause and run \`${this.config.bin} tenant migrate --all --only-failed\`.`],
-        }))
-      }
+      const outcome = migrateAllOutcome(result, f['continue-on-error'])
+      if (outcome) this.fail(outcome)
       return {...result, rls}
     }
     const {migrateTenant} = await import('../../lib/tenant-migrations.js')

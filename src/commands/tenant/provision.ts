@@ -1,6 +1,7 @@
 import {describe} from '../../base.js'
 import {BulkCommand} from '../../bulk-command.js'
 import type {Source} from '../../lib/bulk/sources.js'
+import type {Input} from '../../lib/input.js'
 
 export default class TenantProvision extends BulkCommand<typeof TenantProvision> {
   static override hiddenAliases = ['provision_from_config']
@@ -17,9 +18,9 @@ Same validation, dry run, per-tenant atomicity, report and summary as bulk-creat
     '<%= config.bin %> tenant provision tenant_configs.json --queue --json   # for anthias worker processes',
   ]
 
-  protected async source(path: string): Promise<Source> {
+  protected async source(input: Input): Promise<Source> {
     const {configSource} = await import('../../lib/bulk/sources.js')
-    return configSource(path)
+    return configSource(input)
   }
 
   protected async template(): Promise<string> {

@@ -27,13 +27,15 @@ export default class TenantRecover extends BaseCommand<typeof TenantRecover> {
     const {symbols} = await import('../../ui/format.js')
     const {sql} = await this.database()
     const tenant = await getTenant(sql, this.flags.tenant, (await this.context()).baseDomain)
-    const manifest = await readManifest(this.flags.from)
+    const {backupInput} = await import('../../inputs.js')
+    const input = await backupInput(this.flags.from)
+    const manifest = await readManifest(input)
     if (manifest.tenant.id !== tenant.id) {
       throw new AppError('BACKUP_OTHER_TENANT', `${this.flags.from} is a backup of ${manifest.tenant.subdomain}, not of ${tenant.subdomain}.`, {field: '--from'})
     }
     const ctx = await this.context()
     const result = await this.withProgress(RESTORE_PHASES, () => 'nothing was changed (the transaction was rolled back)', (onProgress) =>
-      restoreTenant(sql, this.flags.from, {mode: this.flags.mode as 'replace' | 'merge', table: this.flags.table, onProgress}, ctx))
+      restoreTenant(sql, input, {mode: this.flags.mode as 'replace' | 'merge', table: this.flags.table, onProgress}, ctx))
     this.log(`${symbols.ok} Recovered ${this.flags.table} of ${tenant.subdomain} (${result.mode}): ${result.rows[this.flags.table]} rows`)
     return result
   }

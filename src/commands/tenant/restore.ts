@@ -43,10 +43,13 @@ The manifest and every table's checksum are verified first, every row must belon
   }
 
   async run(): Promise<RestoreResult | {file: string; manifest: Manifest}> {
-    const {defaultBackupPath, readBackup, restoreTenant, tenantToReplace} = await import('../../lib/backup.js')
+    const {readBackup, restoreTenant, tenantToReplace} = await import('../../lib/backup.js')
+    const {defaultBackupPath, newBackupFile} = await import('../../backup-files.js')
     const {symbols, table} = await import('../../ui/format.js')
+    const {backupInput} = await import('../../inputs.js')
+    const input = await backupInput(this.args.file)
     if (this.flags.check) {
-      const manifest = await readBackup(this.args.file)
+      const manifest = await readBackup(input)
       const {tenant} = manifest
       this.log(`${symbols.ok} ${this.args.file}: a whole, untouched backup of ${tenant.subdomain} (${tenant.name}, ${tenant.id}), made ${manifest.createdAt}; nothing was restored`)
       this.log(`  format ${manifest.format}, schema version ${manifest.schemaVersion}: restore it into a database at that version or later`)
@@ -57,15 +60,15 @@ The manifest and every table's checksum are verified first, every row must belon
     const options = {mode: this.flags.mode as 'replace' | 'merge', as: this.flags.as}
     // a replace over a live tenant verifies the whole file before it asks to confirm
     const live = options.mode === 'replace' && options.as === undefined
-      ? await this.withProgress([{key: 'read', title: 'Verify the backup before the overwrite'}], () => 'nothing was changed', (onProgress) => tenantToReplace(sql, this.args.file, options, onProgress))
+      ? await this.withProgress([{key: 'read', title: 'Verify the backup before the overwrite'}], () => 'nothing was changed', (onProgress) => tenantToReplace(sql, input, options, onProgress))
       : undefined
     const overwrite = live && {
       confirmName: await this.confirmTenantName(this.flags['confirm-name'], live, `This overwrites the live tenant ${live.name} (${live.subdomain}) with the backup.`),
-      backup: this.flags.backup ? this.flags['backup-file'] ?? defaultBackupPath(live.subdomain) : undefined,
+      backup: this.flags.backup ? () => newBackupFile(this.flags['backup-file'] ?? defaultBackupPath(live.subdomain)) : undefined,
     }
     const ctx = await this.context()
     const result = await this.withProgress(RESTORE_PHASES, () => 'nothing was changed (the transaction was rolled back)', (onProgress) =>
-      restoreTenant(sql, this.args.file, {...options, ...overwrite, onProgress}, ctx))
+      restoreTenant(sql, input, {...options, ...overwrite, onProgress}, ctx))
     if (result.backup) this.log(`${symbols.ok} Verified backup of the overwritten tenant: ${result.backup}`)
     this.log(`${symbols.ok} Restored ${result.subdomain} (${result.mode}, ${result.durationMs} ms); row counts verified`)
     this.log(table(['table', 'rows'], Object.entries(result.rows)))

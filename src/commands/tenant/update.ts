@@ -34,11 +34,12 @@ Settings are deep-merged like the guide's settings.update; --unset removes a (do
   async run(): Promise<TenantUpdateResult> {
     const {updateTenant} = await import('../../lib/tenant-update.js')
     const {settingsFromAssignments, mergeSettings} = await import('../../lib/validation.js')
-    const {readSettingsFile} = await import('../../lib/input.js')
+    const {readSettings} = await import('../../lib/input.js')
+    const {textInput} = await import('../../inputs.js')
     const {formatTenant} = await import('../../ui/tenant.js')
     const {symbols} = await import('../../ui/format.js')
     const f = this.flags
-    const fileSettings = f['settings-file'] ? await readSettingsFile(f['settings-file'], '--settings-file') : {}
+    const fileSettings = f['settings-file'] ? await readSettings(textInput(f['settings-file']), '--settings-file') : {}
     const result = await updateTenant(
       (await this.database()).sql,
       this.args.tenant,

@@ -1,7 +1,6 @@
 
 import {BaseCommand, describe} from '../../base.js'
 import {tenantArg} from '../../flags.js'
-import {AppError, ExitCode} from '../../lib/errors.js'
 import type {VerifyResult} from '../../lib/verify.js'
 
 export default class TenantVerify extends BaseCommand<typeof TenantVerify> {
@@ -14,17 +13,12 @@ Exit 1 if any check fails; "tenant migrate --tenant T --setup-rls" repairs the r
   static override args = {tenant: tenantArg}
 
   async run(): Promise<VerifyResult> {
-    const {verifyTenant} = await import('../../lib/verify.js')
+    const {verifyOutcome, verifyTenant} = await import('../../lib/verify.js')
     const {symbols} = await import('../../ui/format.js')
     const result = await verifyTenant((await this.database()).sql, this.args.tenant, await this.context())
     for (const c of result.checks) this.log(`${c.ok ? symbols.ok : symbols.fail} ${c.name}: ${c.detail}`)
-    const failed = result.checks.filter((c) => !c.ok)
-    if (failed.length > 0) {
-      this.fail(new AppError('VERIFY_FAILED', `${failed.length} check(s) failed: ${failed.map((c) => c.name).join(', ')}.`, {
-        exit: ExitCode.failed,
-        suggestions: [`See result.checks; \`${this.config.bin} tenant migrate --tenant ${result.subdomain} --setup-rls\` repairs the row-level security ones.`],
-      }))
-    }
+    const outcome = verifyOutcome(result)
+    if (outcome) this.fail(outcome)
     return result
   }
 }

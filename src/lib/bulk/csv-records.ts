@@ -1,11 +1,10 @@
 /**
- * The records of a CSV file, read as a stream by csv-parse a batch at a time,
+ * The records of CSV input, read as a stream by csv-parse a batch at a time,
  * each with the line it starts on, and the records that could not be parsed.
  */
 import {isUtf8} from 'node:buffer'
-import {createReadStream} from 'node:fs'
-
 import {AppError} from '../errors.js'
+import type {Input} from '../input.js'
 
 export interface CsvRecord {
   cells: string[]
@@ -106,8 +105,8 @@ export class LineFeeds {
  */
 const BATCH_RECORDS = 128
 
-/** The records of a CSV file on this thread, a batch at a time. */
-export async function* csvRecords(path: string): AsyncGenerator<RecordBatch> {
+/** The records of a CSV input on this thread, a batch at a time. */
+export async function* csvRecords(input: Input): AsyncGenerator<RecordBatch> {
   const {parse} = await import('csv-parse')
   const feeds = new LineFeeds()
   const utf8 = new Utf8Check()
@@ -115,12 +114,12 @@ export async function* csvRecords(path: string): AsyncGenerator<RecordBatch> {
   let failure: unknown
   parser.on('error', (error) => (failure = error))
   let first = true
-  const file = createReadStream(path)
+  const file = input.open()
     // pipe() does not pass on a read error: without this the parser would wait for ever
     .on('error', (error) => parser.destroy(error))
     .on('data', (chunk) => {
       if (first && (chunk as Buffer).length >= 2 && ['fffe', 'feff'].includes((chunk as Buffer).subarray(0, 2).toString('hex'))) {
-        parser.destroy(new AppError('CSV_ENCODING', `${path} is UTF-16 text.`, {line: 1, field: 'FILE', suggestions: ['Save it as UTF-8 (in Excel: "CSV UTF-8").']}))
+        parser.destroy(new AppError('CSV_ENCODING', `${input.name} is UTF-16 text.`, {line: 1, field: 'FILE', suggestions: ['Save it as UTF-8 (in Excel: "CSV UTF-8").']}))
       }
       first = false
       feeds.push(chunk as Buffer)

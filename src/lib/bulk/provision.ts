@@ -17,7 +17,6 @@
  * tenant's row in provisioning_run_rows, inside the batch that creates it.
  */
 import {once} from 'node:events'
-import {createReadStream} from 'node:fs'
 import {createHash} from 'node:crypto'
 import {basename} from 'node:path'
 import {finished} from 'node:stream/promises'
@@ -29,7 +28,7 @@ import {isUnreachableError} from '../db/connect.js'
 import {transaction} from '../db/transaction.js'
 import {AppError, ExitCode} from '../errors.js'
 import {expiresIn} from '../expiry.js'
-import {inputFileSize} from '../input.js'
+import {type Input, unreadable} from '../input.js'
 import {type Catalog, loadCatalog} from '../plans.js'
 import {newToken} from '../secrets.js'
 import {DEFAULT_INVITATION_DAYS} from '../members.js'
@@ -95,17 +94,21 @@ export interface BulkReport {
   stopped: boolean
 }
 
-export async function fileSha256(path: string): Promise<string> {
+export async function sha256Of(input: Input): Promise<string> {
   const hash = createHash('sha256')
-  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer)
+  try {
+    for await (const chunk of input.open()) hash.update(chunk as Buffer)
+  } catch (error) {
+    throw unreadable(input.name, 'FILE', error)
+  }
   return hash.digest('hex')
 }
 
 const at = (e: AppError, line: number) => Object.assign(e, {line})
 
 /**
- * Validated rows of a file up to this size are kept for the provision phase;
- * a larger file is read again instead, so memory stays bounded.
+ * Validated rows of an input up to this size are kept for the provision phase;
+ * a larger one (or one of unknown size) is read again instead, so memory stays bounded.
  */
 export const KEEP_PREPARED_BYTES = 8 * 1024 * 1024
 
@@ -129,7 +132,7 @@ export interface Validation {
  * unchanged from taken. Nothing is written.
  */
 export async function validateSource(sql: Sql, source: Source, catalog: Catalog, ctx: Context, onProgress?: BulkOptions['onProgress']): Promise<Validation> {
-  const keep = (await inputFileSize(source.path, 'FILE')) <= KEEP_PREPARED_BYTES
+  const keep = source.input.size !== undefined && source.input.size <= KEEP_PREPARED_BYTES
   const kept: Prepared[] | undefined = keep ? [] : undefined
   const errors: AppError[] = []
   const settled = new Map<number, RowResult>()
@@ -312,12 +315,11 @@ export function dbFailure(error: unknown, item: Prepared): AppError {
 export async function provisionFromSource(sql: Sql, source: Source, ctx: Context, options: BulkOptions = {}): Promise<BulkReport> {
   const started = performance.now()
   const dryRun = Boolean(options.dryRun)
-  await inputFileSize(source.path, 'FILE')
   const catalog = await loadCatalog(sql)
-  const [sha, {total, errors, settled, pending, prepared}] = await Promise.all([fileSha256(source.path), validateSource(sql, source, catalog, ctx, options.onProgress)])
+  const [sha, {total, errors, settled, pending, prepared}] = await Promise.all([sha256Of(source.input), validateSource(sql, source, catalog, ctx, options.onProgress)])
   const rows = [...settled.values()].sort((a, b) => a.line - b.line)
   const report: BulkReport = {
-    runId: '', file: source.path, sha256: sha, source: source.kind, dryRun, total,
+    runId: '', file: source.input.name, sha256: sha, source: source.kind, dryRun, total,
     created: 0, unchanged: rows.filter((r) => r.outcome === 'unchanged').length, failed: rows.length - rows.filter((r) => r.outcome === 'unchanged').length,
     errors, rows, durationMs: 0, stopped: false,
   }
@@ -325,7 +327,7 @@ export async function provisionFromSource(sql: Sql, source: Source, ctx: Context
     where file_sha256 = ${sha} and status = 'running' and dry_run = ${dryRun}`
   const [run] = await sql<{id: string}[]>`
     insert into provisioning_runs (source, file_name, file_sha256, dry_run, status, total)
-    values (${source.kind}, ${basename(source.path)}, ${sha}, ${dryRun}, 'running', ${total}) returning id`
+    values (${source.kind}, ${basename(source.input.name)}, ${sha}, ${dryRun}, 'running', ${total}) returning id`
   report.runId = run!.id
   const finish = async (status: 'completed' | 'failed') => {
     report.durationMs = Math.round(performance.now() - started)

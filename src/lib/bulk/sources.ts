@@ -1,11 +1,12 @@
 /**
- * Bulk inputs as a stream of rows: a CSV file (one tenant a record) or the
- * guide's JSON configuration (an array of {tenant, users, features, settings}).
+ * Bulk inputs as a stream of rows: CSV (one tenant a record) or the
+ * guide's JSON configuration, read from an Input the caller opens (a file, an
+ * HTTP request body) (an array of {tenant, users, features, settings}).
  * Each row carries the tenant input in the shape the tenant schema parses,
  * the members to invite, and any problem found while reading it.
  */
 import {AppError, ValidationErrors} from '../errors.js'
-import {readTextInput} from '../input.js'
+import {type Input, readText, unreadable} from '../input.js'
 import type {TenantInput} from '../tenants.js'
 import {isSettingKey, parseSettingValue, parseToggle, settingConflict, settingPath, settingPathConflict, setSettingPath} from '../validation.js'
 import {csvRecords} from './csv-records.js'
@@ -31,7 +32,8 @@ export interface SourceRow {
 
 export interface Source {
   kind: 'csv' | 'json'
-  path: string
+  /** the bytes, opened again for each pass over them */
+  input: Input
   /** the rows in file order, a batch at a time (one promise a batch, not a row) */
   batches(): AsyncGenerator<SourceRow[]>
 }
@@ -191,11 +193,11 @@ const malformedRecord = ({line, message}: {line: number; message: string}) =>
 
 const failedRow = (error: AppError): SourceRow => ({line: error.line ?? 0, label: `line ${error.line}`, input: {} as TenantInput, members: [], errors: [error], fieldName: String})
 
-/** The rows of a CSV file, a batch at a time; records that cannot be parsed come back as rows with a CSV_MALFORMED error. */
-async function* csvRows(path: string): AsyncGenerator<SourceRow[]> {
+/** The rows of a CSV input, a batch at a time; records that cannot be parsed come back as rows with a CSV_MALFORMED error. */
+async function* csvRows(input: Input): AsyncGenerator<SourceRow[]> {
   let row: CsvRowReader | undefined
   try {
-    for await (const {records, malformed, notUtf8} of csvRecords(path)) {
+    for await (const {records, malformed, notUtf8} of csvRecords(input)) {
       const batch = malformed.map((m) => failedRow(malformedRecord(m)))
       for (const record of records) {
         if (row) batch.push(row(record.cells, record.line, notUtf8))
@@ -206,13 +208,13 @@ async function* csvRows(path: string): AsyncGenerator<SourceRow[]> {
     }
   } catch (error) {
     if (error instanceof AppError) throw error
-    throw new AppError('FILE_UNREADABLE', `Cannot read ${path}: ${(error as Error).message}`, {field: 'FILE', cause: error})
+    throw unreadable(input.name, 'FILE', error)
   }
-  if (!row) throw new AppError('CSV_EMPTY', `${path} has no header line.`, {line: 1, suggestions: ['Print a valid header with --template.']})
+  if (!row) throw new AppError('CSV_EMPTY', `${input.name} has no header line.`, {line: 1, suggestions: ['Print a valid header with --template.']})
 }
 
-export function csvSource(path: string): Source {
-  return {kind: 'csv', path, batches: () => csvRows(path)}
+export function csvSource(input: Input): Source {
+  return {kind: 'csv', input, batches: () => csvRows(input)}
 }
 
 const snakeToCamel = (key: string) => key.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase())
@@ -266,23 +268,22 @@ function configRow(entry: unknown, index: number): SourceRow {
   }
 }
 
-export function configSource(path: string): Source {
+export function configSource(input: Input): Source {
   return {
     kind: 'json',
-    path,
+    input,
     async *batches() {
-      const text = await readTextInput(path, 'FILE')
+      const text = await readText(input, 'FILE')
       let entries: unknown
       try {
         entries = JSON.parse(text)
       } catch (error) {
-        throw new AppError('JSON_INVALID', `${path} is not valid JSON: ${(error as Error).message}`, {field: 'FILE', cause: error})
+        throw new AppError('JSON_INVALID', `${input.name} is not valid JSON: ${(error as Error).message}`, {field: 'FILE', cause: error})
       }
       if (!Array.isArray(entries)) {
-        throw new AppError('CONFIG_INVALID', `${path} must hold a JSON array of tenant configurations, as in the provisioning guide.`, {field: 'FILE'})
+        throw new AppError('CONFIG_INVALID', `${input.name} must hold a JSON array of tenant configurations, as in the provisioning guide.`, {field: 'FILE'})
       }
       for (let i = 0; i < entries.length; i += 1000) yield entries.slice(i, i + 1000).map((entry, j) => configRow(entry, i + j))
     },
   }
 }
-

@@ -75,6 +75,8 @@ export interface BossOptions {
   /** run the maintenance (expiry, heartbeats, retention) and the scheduler: workers do, enqueuing commands do not */
   worker?: boolean
   env?: NodeJS.ProcessEnv
+  /** pg-boss's background errors (a lost connection while polling; it retries) */
+  onError?: (error: Error) => void
 }
 
 /** pg-boss on the database `sql` is connected to, started, its queues created. */
@@ -102,7 +104,7 @@ export async function openBoss(sql: Sql, options: BossOptions = {}): Promise<PgB
     cronMonitorIntervalSeconds: Math.min(30, supervise),
   })
   // pg-boss reports background errors (a lost connection while polling) as events, and retries
-  boss.on('error', (error) => options.worker && process.stderr.write(`queue: ${(error as Error).message}\n`))
+  boss.on('error', (error) => options.onError?.(error as Error))
   await boss.start()
   for (const [name, queue] of Object.entries(QUEUES)) {
     // two workers starting at once both create it: the second finds it made

@@ -24,12 +24,11 @@ import {basename} from 'node:path'
 import type {Sql} from 'postgres'
 
 import type {Context} from '../context.js'
-import {connectionLost, dbFailure, fileSha256, insertBatch, preparedRows, type RowResult, validateSource, type BulkOptions} from '../bulk/provision.js'
+import {connectionLost, dbFailure, insertBatch, preparedRows, type RowResult, sha256Of, validateSource, type BulkOptions} from '../bulk/provision.js'
 import {hashOf, type Prepared} from '../bulk/prepare.js'
 import type {Source} from '../bulk/sources.js'
 import {isUuid} from '../db/tenant-context.js'
 import {AppError, ExitCode} from '../errors.js'
-import {inputFileSize} from '../input.js'
 import {decodeCursor, KEY, type Page, type PageRequest, toPage} from '../paging.js'
 import {loadCatalog} from '../plans.js'
 import type {MemberSpec, ValidatedSpec} from '../tenants.js'
@@ -68,14 +67,13 @@ interface QueuedSpec {
 
 /** Validate `source` like a direct run, then record it as a queued run and enqueue its batches; see the module comment. */
 export async function enqueueSource(sql: Sql, source: Source, ctx: Context, options: {rate?: number; batchSize?: number; onProgress?: BulkOptions['onProgress']} = {}): Promise<EnqueueReport> {
-  await inputFileSize(source.path, 'FILE')
   const catalog = await loadCatalog(sql)
   // pg-boss starts (connects, checks its schema) while the file is validated
   const starting = openBoss(sql, {max: 1})
   starting.catch(() => undefined)
   let validated: [string, Awaited<ReturnType<typeof validateSource>>]
   try {
-    validated = await Promise.all([fileSha256(source.path), validateSource(sql, source, catalog, ctx, options.onProgress)])
+    validated = await Promise.all([sha256Of(source.input), validateSource(sql, source, catalog, ctx, options.onProgress)])
   } catch (error) {
     await starting.then((boss) => boss.stop({graceful: false, close: true}), () => undefined)
     throw error
@@ -84,7 +82,7 @@ export async function enqueueSource(sql: Sql, source: Source, ctx: Context, opti
   const batchSize = jobBatchSize(options)
   const unchanged = [...validation.settled.values()].filter((r) => r.outcome === 'unchanged')
   const report: EnqueueReport = {
-    runId: null, file: source.path, sha256: sha, source: source.kind, total: validation.total,
+    runId: null, file: source.input.name, sha256: sha, source: source.kind, total: validation.total,
     queued: validation.pending, unchanged: unchanged.length, jobs: Math.ceil(validation.pending / batchSize), batchSize,
     ...(options.rate ? {rate: options.rate} : {}), errors: validation.errors,
   }
@@ -97,7 +95,7 @@ export async function enqueueSource(sql: Sql, source: Source, ctx: Context, opti
         `insert into provisioning_runs (source, file_name, file_sha256, dry_run, status, total, unchanged, queued, rate, actor)
          values ($1, $2, $3, false, $4, $5, $6, true, $7, $8) returning id`,
         // nothing to create (every row unchanged): the run is done as it is recorded
-        [source.kind, basename(source.path), sha, report.jobs === 0 ? 'completed' : 'queued', validation.total, unchanged.length, options.rate ?? null, ctx.actor],
+        [source.kind, basename(source.input.name), sha, report.jobs === 0 ? 'completed' : 'queued', validation.total, unchanged.length, options.rate ?? null, ctx.actor],
       )
       const runId = String(run.id)
       let chunk: Record<string, unknown>[] = []
@@ -135,6 +133,12 @@ export async function enqueueSource(sql: Sql, source: Source, ctx: Context, opti
     await boss.stop({graceful: false, close: true})
   }
   return report
+}
+
+/** BULK_REFUSED when the file had problems: nothing was queued. */
+export function enqueueOutcome(report: EnqueueReport): AppError | undefined {
+  if (report.runId !== null) return undefined
+  return new AppError('BULK_REFUSED', `Nothing was queued: ${report.errors.length} problem(s); see result.errors.`, {exit: ExitCode.usage, suggestions: ['Fix the rows named in result.errors and run again.']})
 }
 
 type Boss = Awaited<ReturnType<typeof openBoss>>

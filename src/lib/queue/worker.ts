@@ -24,6 +24,7 @@ export type WorkerLogEntry =
   | {event: 'job'; queue: 'deliver'; job: string; ms: number; deliveryId: string; channel: string; type: string; sent: boolean}
   | {event: 'job-failed'; queue: string; job: string; ms: number; code: string; message: string; runId?: string; batch?: number}
   | {event: 'started' | 'stopping' | 'stopped'; concurrency: number; monitorEveryMinutes?: number}
+  | {event: 'error'; source: 'queue' | 'dispatch'; code: string; message: string}
 
 export interface WorkerOptions {
   /** jobs run at once by this process */
@@ -71,7 +72,7 @@ function jobError(error: unknown): {code: string; message: string} {
 
 export async function startWorker(sql: Sql, options: WorkerOptions): Promise<Worker> {
   const {concurrency, ctx, log} = options
-  const boss = await openBoss(sql, {worker: true, max: concurrency + 3, env: options.env})
+  const boss = await openBoss(sql, {worker: true, max: concurrency + 3, env: options.env, onError: (error) => log({event: 'error', source: 'queue', ...jobError(error)})})
   const timed = async <R>(queue: string, id: string, work: () => Promise<R>, extra: {runId?: string; batch?: number} = {}): Promise<{result: R; ms: number}> => {
     const started = performance.now()
     try {
@@ -112,12 +113,12 @@ export async function startWorker(sql: Sql, options: WorkerOptions): Promise<Wor
     if (result) log({event: 'job', queue: 'deliver', job: job.id, ms, deliveryId: result.deliveryId, channel: channelLabel(result.channel), type: result.event, sent: result.sent})
   })
   // outbox rows get their delivery jobs from whichever worker looks first
-  const every = (Number((options.env ?? process.env).ANTHIAS_QUEUE_SUPERVISE_SECONDS) || 5) * 1000
+  const every = Math.min(5, Number((options.env ?? process.env).ANTHIAS_QUEUE_SUPERVISE_SECONDS) || 5) * 1000
   let dispatching = false
   const dispatcher = setInterval(() => {
     if (dispatching) return
     dispatching = true
-    dispatch(boss).catch((error) => process.stderr.write(`dispatch: ${jobError(error).message}\n`)).finally(() => (dispatching = false))
+    dispatch(boss).catch((error) => log({event: 'error', source: 'dispatch', ...jobError(error)})).finally(() => (dispatching = false))
   }, every)
 
   log({event: 'started', concurrency, ...(options.monitorEveryMinutes ? {monitorEveryMinutes: options.monitorEveryMinutes} : {})})

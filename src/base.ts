@@ -59,7 +59,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
 
   protected flags!: BaseFlags<T>
   /** what Ctrl-C prints (what was and was not done), and what it stops first (a task list) */
-  private interruption?: {note: () => string; stop?: () => Promise<void>}
+  protected interruption?: {note: () => string; stop?: () => void}
   protected warnings: string[] = []
   /** Set by fail(): the run returns its result, exits non-zero, and --json carries this error beside the result. */
   private failure?: AppError
@@ -73,12 +73,16 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     // open transaction dies with its connection, so nothing half-made is committed.
     // Listening on (not once) keeps a SIGINT raised again meanwhile (files.ts) from killing the process first.
     let interrupted = false
-    process.on('SIGINT', async () => {
+    process.on('SIGINT', () => {
       if (interrupted) return
       interrupted = true
       const {note, stop} = this.interruption ?? {}
-      // the task list closed (no spinner left, the cursor back), then the one line of what was done
-      await Promise.race([stop?.().catch(() => undefined), new Promise((resolve) => setTimeout(resolve, 500).unref())])
+      // at once: the task list closed (no spinner left, the cursor back), then the one line of what was done
+      try {
+        stop?.()
+      } catch {
+        // the line matters more than the last frame of the task list
+      }
       process.stderr.write(note ? `\nInterrupted: ${note()}.\n` : '\nInterrupted; nothing more was written.\n')
       process.exit(ExitCode.interrupted)
     })
@@ -200,8 +204,8 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     if (error instanceof ValidationErrors) return new ValidationErrors(error.errors.map((e) => this.inputNamed(e)))
     const field = error.line === undefined ? cliField(error.field, Object.keys(this.ctor.args ?? {}), Object.keys({...this.ctor.baseFlags, ...this.ctor.flags})) : error.field
     if (field === error.field) return error
-    const {code, message, exit, line, suggestions, cause, details} = error
-    return new AppError(code, message, {field, exit, line, suggestions, cause, details})
+    const {code, message, exit, line, column, record, suggestions, cause, details} = error
+    return new AppError(code, message, {field, exit, line, column, record, suggestions, cause, details})
   }
 
   protected override async catch(error: Interfaces.CommandError): Promise<void> {

@@ -1,6 +1,7 @@
 import {type Command} from '@oclif/core'
 
 import {BaseCommand} from './base.js'
+import {AppError, ExitCode} from './lib/errors.js'
 import type {Page, PageRequest} from './lib/paging.js'
 import type {Column} from './ui/list.js'
 
@@ -31,13 +32,14 @@ export interface ListSpec<R> {
  * `{items, nextCursor, total?}` for --json (streamed with --all).
  */
 export abstract class ListCommand<T extends typeof Command> extends BaseCommand<T> {
+  /** --all --json began its document */
   #streamed = false
 
   /** The list written (table, CSV or streamed JSON); the page for --json without --all. */
   protected async list<R>(spec: ListSpec<R>): Promise<Page<R> | undefined> {
     const {ListWriter, moreLine, pickColumns} = await import('./ui/list.js')
     const {pages} = await import('./lib/paging.js')
-    const {escapeControls, escapeJsonControls} = await import('./lib/text.js')
+    const {escapeControls} = await import('./lib/text.js')
     const flags = this.flags as unknown as ListFlagValues
     const columns = pickColumns(spec.columns, spec.defaults, flags.columns)
     const json = this.jsonEnabled()
@@ -53,17 +55,7 @@ export abstract class ListCommand<T extends typeof Command> extends BaseCommand<
     let fetched = 0
     const all = pages((after) => spec.fetch({limit: flags.limit, after, withTotal: fetched++ === 0}), flags.after)
     if (json) {
-      this.#streamed = true
-      process.stdout.write('{\n  "status": 0,\n  "result": {\n    "items": [')
-      let n = 0
-      let total: number | undefined
-      for await (const page of all) {
-        total ??= page.total
-        const text = page.items.map((item) => `${n++ === 0 ? '\n' : ',\n'}      ${JSON.stringify(item)}`).join('')
-        if (!process.stdout.write(escapeJsonControls(text))) await new Promise((resolve) => process.stdout.once('drain', resolve))
-      }
-      const end = `${n > 0 ? '\n    ' : ''}],\n    "nextCursor": null${total === undefined ? '' : `,\n    "total": ${total}`}\n  },\n  "warnings": ${JSON.stringify(this.warnings)}\n}\n`
-      process.stdout.write(escapeJsonControls(end))
+      await this.#stream(all, flags.after)
       return undefined
     }
     const writer = new ListWriter(columns, this.layout(flags), (text) => process.stdout.write(text))
@@ -88,8 +80,52 @@ export abstract class ListCommand<T extends typeof Command> extends BaseCommand<
     return [this.config.bin, ...(this.id ?? '').split(':'), ...argv.map(quote), '--after', cursor].join(' ')
   }
 
-  /** --all --json wrote the document itself, as it went. */
+  /**
+   * --all --json: the items written as their pages come, inside the one
+   * document, closed after the last page; or, when a later page fails, by
+   * logJson with the error (and at Ctrl-C): the document is always whole, its
+   * `nextCursor` the first page that was not written.
+   */
+  async #stream<R>(all: AsyncIterable<Page<R>>, after: string | undefined): Promise<void> {
+    const {escapeJsonControls} = await import('./lib/text.js')
+    const write = async (text: string) => {
+      if (!process.stdout.write(escapeJsonControls(text))) await new Promise((resolve) => process.stdout.once('drain', resolve))
+    }
+    let n = 0
+    let total: number | undefined
+    let cursor = after ?? null
+    this.#close = ({status, error}) => {
+      this.#close = undefined
+      const tail = `${n > 0 ? '\n    ' : ''}],\n    "nextCursor": ${JSON.stringify(cursor)}${total === undefined ? '' : `,\n    "total": ${total}`}\n  },\n  "status": ${status},\n` +
+        `${error === undefined ? '' : `  "error": ${JSON.stringify(error, null, 2).replaceAll('\n', '\n  ')},\n`}  "warnings": ${JSON.stringify(this.warnings)}\n}\n`
+      process.stdout.write(escapeJsonControls(tail))
+    }
+    // the document begins with the first page: an error before it (a bad --after) is the plain error envelope
+    const begin = async () => {
+      if (this.#streamed) return
+      this.#streamed = true
+      this.interruption = {note: () => `${n.toLocaleString('en-US')} item(s) written, the JSON document closed`, stop: () => this.#close?.({status: ExitCode.interrupted, error: INTERRUPTED.toJSON()})}
+      await write('{\n  "result": {\n    "items": [')
+    }
+    for await (const page of all) {
+      await begin()
+      total ??= page.total
+      const text = page.items.map((item) => `${n++ === 0 ? '\n' : ',\n'}      ${JSON.stringify(item)}`).join('')
+      // the page is on its way out (a Ctrl-C while waiting to write it does not take it back)
+      cursor = page.nextCursor
+      await write(text)
+    }
+    await begin()
+    this.#close?.({status: 0})
+  }
+
+  /** The end of the document --all --json streams, with the run's status and error. */
+  #close?: (envelope: {status: number; error?: unknown}) => void
+
   override logJson(json: unknown): void {
     if (!this.#streamed) super.logJson(json)
+    else this.#close?.(json as {status: number; error?: unknown})
   }
 }
+
+const INTERRUPTED = new AppError('INTERRUPTED', 'Interrupted; the items before nextCursor were written.', {exit: ExitCode.interrupted, suggestions: ['Run again with --after nextCursor for the rest.']})

@@ -8,13 +8,18 @@ import {z} from 'zod'
  *
  * `error.field` names the input as the user gave it: `--flag` for a flag,
  * `NAME` (upper case) for an argument, the column name with `line` for a CSV
- * row, the JSON path (`[2].tenant.subdomain`) for a provisioning config.
+ * row, the JSON path (`[2].tenant.subdomain`, its index 0-based) for a
+ * provisioning config, with `record` (1-based) and the file's `line` and
+ * `column` of that value.
  */
 const errorShape = {
   code: z.string().regex(/^[A-Z][A-Z0-9_]*$/),
   message: z.string().min(1),
   field: z.string().optional(),
+  /** a JSON config's record, 1-based */
+  record: z.number().int().positive().optional(),
   line: z.number().int().positive().optional(),
+  column: z.number().int().positive().optional(),
   suggestions: z.array(z.string()),
   details: z.record(z.string(), z.unknown()).optional(),
 }

@@ -23,6 +23,10 @@ export interface AppErrorOptions {
   field?: string
   /** 1-based line of an input file */
   line?: number
+  /** 1-based column of that line (a JSON config's value) */
+  column?: number
+  /** 1-based number of the record a JSON config's problem is in (records may share a line) */
+  record?: number
   /** what to do next, or valid alternatives */
   suggestions?: string[]
   exit?: ExitCodeValue
@@ -35,6 +39,8 @@ export class AppError extends Error {
   readonly exit: ExitCodeValue
   readonly field?: string
   readonly line?: number
+  readonly column?: number
+  readonly record?: number
   readonly suggestions: string[]
   readonly details?: Record<string, unknown>
 
@@ -45,6 +51,8 @@ export class AppError extends Error {
     this.exit = options.exit ?? ExitCode.usage
     this.field = options.field
     this.line = options.line
+    this.column = options.column
+    this.record = options.record
     this.suggestions = options.suggestions ?? []
     this.details = options.details
   }
@@ -54,7 +62,9 @@ export class AppError extends Error {
       code: this.code,
       message: this.message,
       ...(this.field === undefined ? {} : {field: this.field}),
+      ...(this.record === undefined ? {} : {record: this.record}),
       ...(this.line === undefined ? {} : {line: this.line}),
+      ...(this.column === undefined ? {} : {column: this.column}),
       suggestions: this.suggestions,
       ...(this.details === undefined ? {} : {details: this.details}),
     }
@@ -74,6 +84,8 @@ export class ValidationErrors extends AppError {
         exit: errors.some((e) => e.exit === ExitCode.usage) ? ExitCode.usage : (first?.exit ?? ExitCode.usage),
         field: errors.length === 1 ? first?.field : undefined,
         line: errors.length === 1 ? first?.line : undefined,
+        column: errors.length === 1 ? first?.column : undefined,
+        record: errors.length === 1 ? first?.record : undefined,
         suggestions: errors.length === 1 ? first?.suggestions : undefined,
       },
     )

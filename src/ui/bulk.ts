@@ -5,6 +5,7 @@ import type {BulkReport, RowResult} from '../lib/bulk/provision.js'
 import {AppError} from '../lib/errors.js'
 import {checkTarget, createExclusive, type FileErrors} from '../lib/files.js'
 import {csvCell} from './csv.js'
+import {placeText} from './format.js'
 import {escapeControls} from '../lib/text.js'
 
 /** The guide's summary: Successful, Failed, and each failed tenant with its reason. */
@@ -17,11 +18,11 @@ export function formatSummary(report: BulkReport): string {
   ]
   if (failed.length > 0) {
     lines.push('', 'Failed tenants:')
-    for (const r of failed) lines.push(`  - ${r.name} (line ${r.line}): ${r.error?.code}: ${r.error?.message}${r.error?.field ? ` [${r.error.field}]` : ''}`)
+    for (const r of failed) lines.push(`  - ${r.name} (${placeText(r)}): ${r.error?.code}: ${r.error?.message}${r.error?.field ? ` [${r.error.field}]` : ''}`)
   }
   if (report.errors.length > failed.length) {
     lines.push('', `Every problem (${report.errors.length}):`)
-    for (const e of report.errors) lines.push(`  line ${e.line}${e.field ? `, ${e.field}` : ''}: ${e.code}: ${e.message}`)
+    for (const e of report.errors) lines.push(`  ${placeText(e)}${e.field ? `, ${e.field}` : ''}: ${e.code}: ${e.message}`)
   }
   if (report.stopped) lines.push('', 'Stopped at the first problem (--stop-on-error); nothing after it was written.')
   // names and messages come from the input file: its control characters are shown, not sent to the terminal
@@ -74,7 +75,7 @@ export class ReportFile {
       ? rows.map((r) => `${this.#rows++ > 0 ? ',' : ''}${JSON.stringify(r)}\n`).join('')
       : rows.map((r) => `${[
         r.line, r.name, r.subdomain, r.outcome, r.tenantId, r.accessUrl,
-        (r.invitations ?? []).map((i) => `${i.role}:${i.email}:${i.token}`).join(' '), r.error?.code, r.error?.message,
+        (r.invitations ?? []).map((i) => `${i.role}:${i.email}:${i.token}`).join(' '), r.error?.code, r.error?.message, r.record,
       ].map(csvCell).join(',')}\n`).join('')
     await this.#write(text)
   }
@@ -104,4 +105,5 @@ const REPORT_ERRORS: FileErrors = {
     new AppError('REPORT_UNWRITABLE', `Cannot create ${path}: ${error.code === 'ENOENT' ? 'no such directory' : error.code === 'EACCES' ? 'the directory is not writable' : error.message}.`, {field: 'report', cause: error}),
 }
 
-const REPORT_COLUMNS = ['line', 'name', 'subdomain', 'outcome', 'tenant_id', 'access_url', 'invitations', 'error_code', 'error_message']
+// record: a JSON config's record number (empty for CSV input), last so that the columns before it keep their places
+const REPORT_COLUMNS = ['line', 'name', 'subdomain', 'outcome', 'tenant_id', 'access_url', 'invitations', 'error_code', 'error_message', 'record']

@@ -47,21 +47,28 @@ const longestWord = (cells: string[]) => Math.max(...cells.flatMap((c) => stripV
 
 /**
  * Column widths that fit the terminal (80 columns when not a terminal): the
- * widest column gives way first, down to its longest word, then the next.
+ * widest column gives way first, down to its longest word, then the next;
+ * when that is not enough (a long subdomain or URL), the widest gives way
+ * further, its long words broken across lines (never cut).
  */
 function fitWidths(rows: string[][], columns = process.stdout.columns || 80): number[] | undefined {
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => Math.max(...(r[i] ?? '').split('\n').map(visible)))) + 2)
   const excess = () => widths.reduce((a, b) => a + b, 0) + widths.length + 1 - columns
   if (excess() <= 0) return undefined
   const words = widths.map((_, i) => longestWord(rows.map((r) => r[i] ?? '')) + 2)
-  for (let over = excess(); over > 0; over = excess()) {
-    const shrinkable = widths.map((w, i) => (w > words[i]! ? w : 0))
-    const widest = shrinkable.indexOf(Math.max(...shrinkable))
-    if (shrinkable[widest] === 0) break
-    widths[widest] = Math.max(words[widest]!, widths[widest]! - over)
+  for (const floors of [words, widths.map(() => MIN_COLUMN)]) {
+    for (let over = excess(); over > 0; over = excess()) {
+      const shrinkable = widths.map((w, i) => (w > floors[i]! ? w : 0))
+      const widest = shrinkable.indexOf(Math.max(...shrinkable))
+      if (shrinkable[widest] === 0) break
+      widths[widest] = Math.max(floors[widest]!, widths[widest]! - over)
+    }
   }
   return widths
 }
+
+/** The narrowest a column gets, padding included. */
+const MIN_COLUMN = 8
 
 /**
  * A table with a header row; `head` empty for a two-column label/value table.
@@ -78,7 +85,8 @@ export function table(head: string[], rows: Cell[][]): string {
     wordWrap: true,
     ...(colWidths ? {colWidths} : {}),
   })
-  for (const row of text) t.push(row)
+  // a word wider than its column is broken across lines, where cli-table3 would cut it with …
+  for (const row of text) t.push(colWidths ? row.map((c, i) => (longestWord([c]) > colWidths[i]! - 2 ? {content: c, wrapOnWordBoundary: false} : c)) : row)
   return t.toString()
 }
 
@@ -92,8 +100,15 @@ export function keyValues(entries: [string, unknown, ((text: string) => string)?
 
 export const heading = (text: string) => chalk.bold(text)
 
+/** `line 4`; for a JSON config `record 3, line 17, column 5` */
+export function placeText(place: {line?: number; column?: number; record?: number}): string {
+  return [place.record === undefined ? '' : `record ${place.record}`, place.line === undefined ? '' : `line ${place.line}`, place.column === undefined ? '' : `column ${place.column}`]
+    .filter(Boolean)
+    .join(', ')
+}
+
 function errorLines(error: AppError, indent = ''): string[] {
-  const where = [error.line === undefined ? '' : `line ${error.line}`, error.field ? `field ${escapeControls(error.field)}` : '']
+  const where = [placeText(error), error.field ? `field ${escapeControls(error.field)}` : '']
     .filter(Boolean)
     .join(', ')
   // messages quote the input: its control characters are shown, not sent to the terminal

@@ -63,6 +63,7 @@ function fit(widths: number[], heads: number[], width: number): number[] {
 
 export class ListWriter<T> {
   #rows = 0
+  #widths?: number[]
 
   constructor(
     private readonly columns: Column<T>[],
@@ -73,6 +74,17 @@ export class ListWriter<T> {
   /** Rows written so far. */
   get rows(): number {
     return this.#rows
+  }
+
+  /**
+   * The column widths of the first page, kept for the pages after it (--all),
+   * so that every page lines up with the first: a later cell that is wider is
+   * cut in a terminal, and in a pipe (never cut) shifts only its own row.
+   */
+  #fitted(heads: string[], text: string[][], header: boolean): number[] {
+    const widths = heads.map((h, i) => Math.max(header ? h.length : 0, ...text.map((r) => r[i]!.length)))
+    const {width} = this.layout
+    return width !== undefined && this.layout.truncate !== false ? fit(widths, heads.map((h) => h.length), width) : widths
   }
 
   page(items: T[]): void {
@@ -92,9 +104,7 @@ export class ListWriter<T> {
     if (items.length === 0) return
     const text = cells.map((row) => row.map(escapeControls))
     const heads = this.columns.map((c) => c.name)
-    let widths = heads.map((h, i) => Math.max(header ? h.length : 0, ...text.map((r) => r[i]!.length)))
-    const {width} = this.layout
-    if (width !== undefined && this.layout.truncate !== false) widths = fit(widths, heads.map((h) => h.length), width)
+    const widths = (this.#widths ??= this.#fitted(heads, text, header))
     const line = (row: string[]) => row.map((c, i) => (i === row.length - 1 ? c : c.padEnd(widths[i]! + (c.length - visible(c))))).join(GAP).trimEnd()
     const lines = text.map((row) => line(row.map((c, i) => cut(c, widths[i]!))))
     if (header) lines.unshift(line(heads.map((h, i) => chalk.bold(cut(h, widths[i]!)))))

@@ -4,7 +4,7 @@
  * ETA; otherwise plain lines on stderr, at most one a second per phase plus
  * the last of each phase.
  */
-import {Listr, type ListrTaskWrapper} from 'listr2'
+import {DefaultRenderer, Listr, ListrTaskState, type ListrTaskWrapper} from 'listr2'
 
 import type {OnProgress, Progress} from '../lib/progress.js'
 
@@ -43,6 +43,17 @@ export function describeProgress(p: Progress, unit = 'rows', elapsedSeconds = 0)
   return parts.join(', ')
 }
 
+/** Each task list's renderer (by its tasks), for ProgressView.stop() to end it at once. */
+const renderers = new WeakMap<object, DefaultRenderer>()
+
+/** listr2's default renderer, found again by its task list's tasks. */
+class KeptRenderer extends DefaultRenderer {
+  constructor(...args: ConstructorParameters<typeof DefaultRenderer>) {
+    super(...args)
+    renderers.set(args[0], this)
+  }
+}
+
 interface PhaseState {
   started?: number
   last?: Progress
@@ -50,7 +61,7 @@ interface PhaseState {
   shown?: number
   /** the last progress is not on stderr yet (plain lines) */
   unshown?: boolean
-  task?: ListrTaskWrapper<unknown, never, never>
+  task?: ListrTaskWrapper<unknown, typeof KeptRenderer, never>
   /** resolved when the phase begins */
   begun: Promise<void>
   begin: () => void
@@ -62,7 +73,8 @@ interface PhaseState {
 /**
  * Progress of one run of long work, shown for the `phases` it goes through
  * in order; a phase the run never reaches is shown skipped. stop() ends the
- * task list cleanly (no spinner left, the cursor shown again), for Ctrl-C.
+ * task list cleanly and at once (no spinner left, the cursor shown again), for
+ * Ctrl-C, whose line is then printed without waiting.
  */
 export class ProgressView {
   readonly #phases: Phase[]
@@ -71,6 +83,7 @@ export class ProgressView {
   #ended!: () => void
   readonly #end = new Promise<void>((resolve) => (this.#ended = resolve))
   #list?: Promise<unknown>
+  #tasks?: Listr['tasks']
   /** the run ended before its phase did: stopped (Ctrl-C) or failed */
   #cut = false
 
@@ -99,11 +112,27 @@ export class ProgressView {
     }
   }
 
-  /** End the view now (Ctrl-C): the task list is closed and the terminal given back. */
-  async stop(): Promise<void> {
+  /**
+   * End the view now (Ctrl-C), synchronously: the task list drawn one last
+   * time (the phases done, the current one not finished, the rest skipped) and
+   * the terminal given back, with no wait for listr2 to wind its tasks down.
+   */
+  stop(): void {
     this.#cut = true
     this.#finish()
-    await this.#list
+    const renderer = this.#tasks && renderers.get(this.#tasks)
+    if (!renderer) return
+    this.#tasks!.forEach((task, i) => {
+      const phase = this.#phases[i]!
+      if (i < this.#current) task.state$ = ListrTaskState.COMPLETED
+      else if (i > this.#current) task.state$ = ListrTaskState.SKIPPED
+      else {
+        task.title = `${this.#title(phase, this.#state.get(phase.key)!)}: not finished`
+        task.state$ = ListrTaskState.FAILED
+      }
+    })
+    renderers.delete(this.#tasks!)
+    renderer.end()
   }
 
   #finish(): void {
@@ -157,7 +186,7 @@ export class ProgressView {
     const list = new Listr(
       this.#phases.map((phase) => ({
         title: phase.title,
-        task: async (_ctx: unknown, task: ListrTaskWrapper<unknown, never, never>) => {
+        task: async (_ctx: unknown, task: ListrTaskWrapper<unknown, typeof KeptRenderer, never>) => {
           const state = this.#state.get(phase.key)!
           state.task = task
           const reached = await Promise.race([state.begun.then(() => true), state.passed.then(() => false), this.#end.then(() => false)])
@@ -172,8 +201,9 @@ export class ProgressView {
         },
       })),
       // Ctrl-C is the command's (base.ts): listr2's own handler would exit 127 with the screen as it was
-      {exitOnError: false, registerSignalListeners: false},
+      {exitOnError: false, registerSignalListeners: false, renderer: KeptRenderer},
     )
+    this.#tasks = list.tasks
     return list.run().catch(() => undefined)
   }
 }

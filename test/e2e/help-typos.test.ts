@@ -72,6 +72,21 @@ describe('help, typos and pipes', () => {
     expect(alias.stderr).toContain('did you mean "create_tenant"?')
   })
 
+  it('help for an unknown command suggests the closest one, as the command itself does', async () => {
+    for (const help of ['--help', '-h']) {
+      const human = await cli(['tenant', 'creat', help], {env})
+      expect(human.code).toBe(2)
+      expect(human.stderr).toContain('"tenant creat" is not an anthias command; did you mean "tenant create"?')
+      expect(human.stderr).not.toContain('not found')
+    }
+    const json = await cli(['tenant', 'creat', '--help', '--json'], {env})
+    expect(json.code).toBe(2)
+    expect(json.json).toMatchObject({status: 2, error: {code: 'UNKNOWN_COMMAND', suggestions: ['anthias tenant create', expect.any(String)]}})
+    const word = await cli(['help', 'tenant', 'creat'], {env})
+    expect(word.code).toBe(2)
+    expect(word.stderr).toContain('did you mean "tenant create"?')
+  })
+
   it('--json | head -1 exits quietly with the command\'s code', async () => {
     const csv = join(dir, 'big.csv')
     await writeFile(csv, ['name,subdomain,plan,contact_email', ...Array.from({length: 1500}, (_, i) => `Org ${i},org-${i},basic,a${i}@example.com`)].join('\n') + '\n')
@@ -102,5 +117,20 @@ describe('help, typos and pipes', () => {
       expect(tables).not.toBe('')
       expect(widest(tables), r.stdout).toBeLessThanOrEqual(80)
     }
+  })
+
+  it('monitor check fits 80 columns with a 63-character subdomain, broken across lines, never cut', async () => {
+    const sub = `very-long-${'x'.repeat(43)}-subdomain`
+    expect(sub).toHaveLength(63)
+    expect((await cli(['tenant', 'create', 'Long Co', sub, '--plan', 'basic'], {env})).code).toBe(0)
+    expect((await cli(['user', 'invite', sub, 'viewer@example.com', '--role', 'viewer'], {env})).code).toBe(0)
+    expect((await cli(['monitor', 'setup', sub, '--user-threshold', '0.05', '--channel', 'email:ops@example.com'], {env})).code).toBe(0)
+    const monitor = await cli(['monitor', 'check', sub], {env})
+    expect(monitor.code).toBe(10)
+    const rows = monitor.stdout.split('\n').filter((l) => l.startsWith('│'))
+    expect(widest(rows.join('\n')), monitor.stdout).toBeLessThanOrEqual(80)
+    expect(monitor.stdout).not.toContain('…')
+    // the tenant column, read down the rows after the header: the subdomain whole
+    expect(rows.slice(1).map((l) => l.split('│')[1]!.trim()).join('')).toBe(sub)
   })
 })

@@ -98,8 +98,8 @@ describe('input the CLI refuses, and output it escapes (issue 11)', () => {
     const config = await file('nul-config.json', JSON.stringify([{tenant: {name: 'Nul Co', subdomain: 'nul-co'}, settings: {motd: 'a\u0000b'}}, {tenant: {name: 'Ok Co', subdomain: 'ok-co'}}]))
     const bulk = await cli(['tenant', 'provision', config, '--json'], {env})
     expect(bulk.code).toBe(68)
-    const report = bulk.json?.result as {rows: {line: number; outcome: string; error?: {code: string; field?: string}}[]}
-    expect(report.rows.find((r) => r.line === 1)).toMatchObject({outcome: 'failed', error: {code: 'SETTING_NUL', field: '[0].settings.motd'}})
+    const report = bulk.json?.result as {rows: {record: number; outcome: string; error?: {code: string; field?: string}}[]}
+    expect(report.rows.find((r) => r.record === 1)).toMatchObject({outcome: 'failed', error: {code: 'SETTING_NUL', field: '[0].settings.motd'}})
     expect(await t.sql`select subdomain from tenants order by subdomain`).toEqual([{subdomain: 'ok-co'}])
 
     const deep = await file('deep.json', `{"a": ${'['.repeat(20_000)}${']'.repeat(20_000)}}`)

@@ -1,7 +1,10 @@
+import {spawn} from 'node:child_process'
+
 import {parse} from 'csv-parse/sync'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
-import {cli} from '../helpers/cli.js'
+import {envelopeSchema} from '../../src/lib/index.js'
+import {BIN, cli} from '../helpers/cli.js'
 import {createTestDatabase, type TestDatabase} from '../helpers/db.js'
 import {Terminal} from '../helpers/tmux.js'
 
@@ -117,6 +120,18 @@ describe('lists page with a stable cursor and never drop rows silently (issue 12
     expect(bare.stdout).toBe('list-1\nlist-10\nlist-100\n')
   })
 
+  it('--all: every page lines up with the first (the widths of the first page kept)', async () => {
+    await t.sql`insert into tenants (name, subdomain, plan_id, max_assets, max_users, max_devices, storage_quota_gb, password_policy)
+      select n, s, p.id, p.max_assets, p.max_users, p.max_devices, p.storage_quota_gb, '{}'
+      from (values ('Wide ' || repeat('w', 30), 'wide-a'), ('B', 'wide-b'), ('C', 'wide-c')) v(n, s) join plans p on p.position = 1`
+    const result = await cli(['tenant', 'list', '--search', 'wide-', '--all', '--limit', '1', '--columns', 'name,subdomain,plan'], {env})
+    expect(result.code, result.stderr).toBe(0)
+    const lines = result.stdout.trimEnd().split('\n')
+    expect(lines).toHaveLength(4)
+    expect(lines.map((l) => l.search(/wide-|subdomain/))).toEqual([37, 37, 37, 37])
+    expect(new Set(lines.map((l) => l.search(/basic|plan/))).size).toBe(1)
+  })
+
   it('audit list: newest first, pages via --after equal --all; total with --tenant only', async () => {
     const audit = async (args: string[]) => (await cli(['audit', 'list', ...args, '--json'], {env})).json!.result as {items: {id: string}[]; nextCursor: string | null; total?: number}
     const first = await audit(['--limit', '100'])
@@ -157,6 +172,38 @@ describe('lists page with a stable cursor and never drop rows silently (issue 12
       expect(bad.json!.error).toMatchObject({code: 'CURSOR_INVALID', field: '--after'})
     }
   })
+
+  it('--all --json: a page that fails after others were written still ends one whole document, with the error and the cursor to resume', async () => {
+    await t.sql`insert into audit_log (actor, action, subject, outcome) select 'bench', 'tenant.update', 'stream-' || g || repeat('s', 100), 'success' from generate_series(1, 12000) g`
+    const child = spawn(process.execPath, [BIN, 'audit', 'list', '--all', '--limit', '5000', '--json'], {env: {...process.env, NO_COLOR: '1', ...env}})
+    child.stdin.end()
+    let stdout = ''
+    child.stdout.setEncoding('utf8')
+    // the document begins once the first page is read; its 5,000 items (600 kB) fill the pipe, so the
+    // command waits to write them, the next page not asked for, until this reads on
+    const begun = new Promise<void>((resolve) => child.stdout.once('data', (chunk: string) => {
+      stdout += chunk
+      child.stdout.pause()
+      resolve()
+    }))
+    const exited = new Promise<number>((resolve) => child.on('close', (code) => resolve(code ?? -1)))
+    await begun
+    await t.sql`alter table audit_log rename to audit_log_away`
+    try {
+      child.stdout.on('data', (chunk: string) => (stdout += chunk))
+      child.stdout.resume()
+      const code = await exited
+      const doc = envelopeSchema.parse(JSON.parse(stdout))
+      expect(doc).toMatchObject({status: code, error: {code: expect.any(String)}})
+      expect(code).toBe(1)
+      const result = (doc as {result: {items: {id: string}[]; nextCursor: string | null}}).result
+      expect(result.items.length % 5000).toBe(0)
+      expect(result.items.length).toBeGreaterThan(0)
+      expect(result.nextCursor).not.toBeNull()
+    } finally {
+      await t.sql`alter table audit_log_away rename to audit_log`
+    }
+  }, 60_000)
 
   it.runIf(Terminal.available())('in a terminal: the table fits 80 columns, long cells cut with …', async () => {
     const term = new Terminal(['tenant', 'list', '--limit', '5', '--columns', 'subdomain,name,url,id'], {DATABASE_URL: t.url, ANTHIAS_DATABASE_URL: ''})

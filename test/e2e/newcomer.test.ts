@@ -49,6 +49,39 @@ describe('the newcomer path', () => {
     expect(human.stderr).not.toContain('running')
   })
 
+  it('JSON config problems: the record (1-based), and the line and column in the file, apart (records may share a line)', async () => {
+    const file = join(dir, 'placed.json')
+    await writeFile(file, [
+      '[',
+      '  {',
+      '    "tenant": {"name": "Placed One", "subdomain": "placed-one"}',
+      '  },',
+      '  {"tenant": {"name": "Bad", "subdomain": "-bad-"}}, {"tenant": {"name": "Gold", "subdomain": "gold-co", "plan_type": "gold"},',
+      '   "users": [{"email": "a@example.com", "role": "owner"}, {"email": "nope", "role": "viewer"}]},',
+      '  {"tenant": {"name": "Again", "subdomain": "placed-one"}}',
+      ']',
+    ].join('\r\n'))
+    const r = await cli(['tenant', 'provision', file, '--dry-run', '--json'], {env})
+    expect(r.code).toBe(68)
+    const result = r.json?.result as {errors: {code: string; field: string; record: number; line: number; column: number}[]; rows: {record: number; line: number; outcome: string}[]}
+    expect(result.errors.map(({code, field, record, line, column}) => ({code, field, record, line, column}))).toEqual([
+      {code: 'SUBDOMAIN_INVALID', field: '[1].tenant.subdomain', record: 2, line: 5, column: 30},
+      {code: 'PLAN_UNKNOWN', field: '[2].tenant.plan_type', record: 3, line: 5, column: 106},
+      {code: 'EMAIL_INVALID', field: '[2].users[1].email', record: 3, line: 6, column: 60},
+      {code: 'DUPLICATE_IN_FILE', field: '[3].tenant.subdomain', record: 4, line: 7, column: 32},
+    ])
+    expect(result.rows.map(({record, line, outcome}) => [record, line, outcome])).toEqual([[1, 2, 'created'], [2, 5, 'failed'], [3, 5, 'failed'], [4, 7, 'failed']])
+    const human = await cli(['tenant', 'provision', file, '--dry-run'], {env})
+    expect(human.stdout).toContain('record 3, line 6, column 60, [2].users[1].email: EMAIL_INVALID')
+    expect(human.stdout).toContain('Again (record 4, line 7): DUPLICATE_IN_FILE: Subdomain "placed-one" is also in record 1')
+
+    await writeFile(file, '[\n  {"tenant": {"name": "A", "subdomain": "a-co"}},\n  {"tenant": {"name": "B" "subdomain": "b-co"}}\n]\n')
+    const syntax = await cli(['tenant', 'provision', file, '--json'], {env})
+    expect(syntax.code).toBe(2)
+    expect(syntax.json?.error).toMatchObject({code: 'JSON_INVALID', field: 'FILE', line: 3, column: 27})
+    expect(syntax.json?.error?.message).toContain('at line 3, column 27')
+  })
+
   it("the validation library's wording never reaches the user", async () => {
     const file = join(dir, 'unnamed.json')
     await writeFile(file, JSON.stringify([{tenant: {subdomain: 'no-name'}}, {tenant: {name: 5, subdomain: 'five'}}]))

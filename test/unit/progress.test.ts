@@ -1,6 +1,8 @@
-import {describe, expect, it} from 'vitest'
+import {stripVTControlCharacters} from 'node:util'
 
-import {describeProgress, formatBytes} from '../../src/ui/progress.js'
+import {describe, expect, it, vi} from 'vitest'
+
+import {describeProgress, formatBytes, ProgressView} from '../../src/ui/progress.js'
 
 describe('progress rendering', () => {
   it('formatBytes: decimal units, one decimal below 10', () => {
@@ -18,5 +20,34 @@ describe('progress rendering', () => {
     expect(describeProgress({phase: 'migrate', rows: 10, totalRows: 4000}, 'tenants', 1)).toBe('10/4000 tenants, 10 tenants/s, ETA 6m39s')
     // no rate in the first second; the last line has no ETA
     expect(describeProgress({phase: 'delete', rows: 5, totalRows: 5})).toBe('5/5 rows')
+  })
+
+  it('stop() (Ctrl-C) ends the task list at once: its last frame is drawn before stop() returns', async () => {
+    const written: string[] = []
+    // listr2 draws its task list only in a terminal
+    const tty = Object.getOwnPropertyDescriptor(process.stdout, 'isTTY')
+    Object.defineProperty(process.stdout, 'isTTY', {value: true, configurable: true})
+    const write = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
+      written.push(stripVTControlCharacters(String(chunk)))
+      return true
+    })
+    try {
+      const view = new ProgressView([{key: 'read', title: 'Read'}, {key: 'write', title: 'Write'}], true)
+      const run = view.run(async (onProgress) => {
+        onProgress({phase: 'read', rows: 5})
+        await new Promise(() => undefined)
+      })
+      await vi.waitFor(() => expect(written.join('')).toContain('Read'))
+      written.length = 0
+      view.stop()
+      const frame = written.join('')
+      expect(frame).toContain('✖ Read: 5 rows: not finished')
+      expect(frame).toContain('↓ Write')
+      void run
+    } finally {
+      write.mockRestore()
+      if (tty) Object.defineProperty(process.stdout, 'isTTY', tty)
+      else delete (process.stdout as {isTTY?: boolean}).isTTY
+    }
   })
 })

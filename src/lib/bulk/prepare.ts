@@ -21,7 +21,7 @@ export const hashOf = (p: Prepared) =>
 
 const memberSchema = inviteSchema.pick({email: true, role: true, permissions: true})
 
-/** Validate one row: the tenant schema, the members, the seats they need. */
+/** Validate one row: the tenant schema, the members, the seats they need (the problems are placed in the file by the caller: Source.place). */
 export function prepare(row: SourceRow, catalog: Catalog, ctx: Context): {prepared?: Prepared; errors: AppError[]} {
   const errors = [...row.errors]
   let valid: ValidatedSpec | undefined
@@ -57,7 +57,6 @@ export function prepare(row: SourceRow, catalog: Catalog, ctx: Context): {prepar
   if (valid && members.length > valid.limits.maxUsers) {
     errors.push(new AppError('QUOTA_EXCEEDED', `users: ${members.length} listed > ${valid.limits.maxUsers} allowed (max_users).`, {field: row.fieldName(['maxUsers'])}))
   }
-  for (const e of errors) Object.assign(e, {line: row.line})
   if (errors.length > 0 || !valid) return {errors}
   return {prepared: {line: row.line, valid, members}, errors}
 }

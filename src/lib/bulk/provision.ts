@@ -39,7 +39,10 @@ import type {Source} from './sources.js'
 export type Outcome = 'created' | 'unchanged' | 'failed'
 
 export interface RowResult {
+  /** the file line the row starts on */
   line: number
+  /** a JSON config's record, 1-based (records may share a line) */
+  record?: number
   name: string
   subdomain?: string
   outcome: Outcome
@@ -104,7 +107,15 @@ export async function sha256Of(input: Input): Promise<string> {
   return hash.digest('hex')
 }
 
-const at = (e: AppError, line: number) => Object.assign(e, {line})
+/** A row's problem with its place in the file: the line (CSV); the record, line and column (JSON). */
+const placed = (source: Source, e: AppError, key: number) => Object.assign(e, source.place(key, e.field))
+/** A row's result with its place: the line (CSV), the record and the line it starts on (JSON). */
+const rowAt = (source: Source, key: number) => {
+  const {line, record} = source.place(key)
+  return record === undefined ? {line} : {line, record}
+}
+/** The row's key: its line (CSV) or record (JSON). */
+const keyOf = (r: RowResult) => r.record ?? r.line
 
 /**
  * Validated rows of an input up to this size are kept for the provision phase;
@@ -158,8 +169,8 @@ export async function validateSource(sql: Sql, source: Source, catalog: Catalog,
         valid += batch.valid
         kept?.push(...batch.prepared!)
         for (const {line, label, errors: rowErrors} of batch.refused) {
-          errors.push(...rowErrors)
-          settled.set(line, failure(line, label, rowErrors[0]!))
+          errors.push(...rowErrors.map((e) => placed(source, e, line)))
+          settled.set(line, failure(source, line, label, rowErrors[0]!))
         }
         keys += batch.keys
         if (keys.length >= 8192) await send()
@@ -208,21 +219,23 @@ export async function validateSource(sql: Sql, source: Source, catalog: Catalog,
     valid -= found.length
     for (const f of found) {
       let problem: AppError | undefined
+      const subdomain = source.columnOf(f.line, 'subdomain')
+      const customDomain = source.columnOf(f.line, 'custom_domain')
       if (f.firstSub !== f.line) {
-        problem = new AppError('DUPLICATE_IN_FILE', `Subdomain "${f.subdomain}" is also on line ${f.firstSub} (subdomains are case-insensitive).`, {field: 'subdomain', line: f.line})
+        problem = new AppError('DUPLICATE_IN_FILE', `Subdomain "${f.subdomain}" is also ${source.rowName(f.firstSub)} (subdomains are case-insensitive).`, {field: subdomain})
       } else if (f.customDomain && f.firstDomain !== f.line) {
-        problem = new AppError('DUPLICATE_IN_FILE', `Custom domain "${f.customDomain}" is also on line ${f.firstDomain}.`, {field: 'custom_domain', line: f.line})
+        problem = new AppError('DUPLICATE_IN_FILE', `Custom domain "${f.customDomain}" is also ${source.rowName(f.firstDomain!)}.`, {field: customDomain})
       } else if (f.existingId && f.existingHash === hashes.get(f.line)) {
-        settled.set(f.line, {line: f.line, name: f.name, subdomain: f.subdomain, outcome: 'unchanged', tenantId: f.existingId, accessUrl: accessUrl(f.subdomain, ctx.baseDomain)})
+        settled.set(f.line, {...rowAt(source, f.line), name: f.name, subdomain: f.subdomain, outcome: 'unchanged', tenantId: f.existingId, accessUrl: accessUrl(f.subdomain, ctx.baseDomain)})
         continue
       } else if (f.existingId) {
-        problem = new AppError('SUBDOMAIN_TAKEN', `Subdomain "${f.subdomain}" already belongs to another tenant (or one with a different spec).`, {exit: ExitCode.conflict, field: 'subdomain', line: f.line})
+        problem = new AppError('SUBDOMAIN_TAKEN', `Subdomain "${f.subdomain}" already belongs to another tenant (or one with a different spec).`, {exit: ExitCode.conflict, field: subdomain})
       } else if (f.domainTaken) {
-        problem = new AppError('CUSTOM_DOMAIN_TAKEN', `Custom domain "${f.customDomain}" is already used by another tenant.`, {exit: ExitCode.conflict, field: 'custom_domain', line: f.line})
+        problem = new AppError('CUSTOM_DOMAIN_TAKEN', `Custom domain "${f.customDomain}" is already used by another tenant.`, {exit: ExitCode.conflict, field: customDomain})
       }
       if (problem) {
-        errors.push(problem)
-        settled.set(f.line, failure(f.line, f.name, problem, f.subdomain))
+        errors.push(placed(source, problem, f.line))
+        settled.set(f.line, failure(source, f.line, f.name, problem, f.subdomain))
       }
     }
   } finally {
@@ -230,7 +243,7 @@ export async function validateSource(sql: Sql, source: Source, catalog: Catalog,
     conn.release()
   }
   onProgress?.({phase: 'conflicts', done: total, total})
-  errors.sort((a, b) => (a.line ?? 0) - (b.line ?? 0))
+  errors.sort((a, b) => (a.record ?? a.line ?? 0) - (b.record ?? b.line ?? 0))
   return {total, errors, settled, pending: valid, prepared: kept}
 }
 
@@ -300,14 +313,15 @@ export async function insertBatch(tx: TransactionSql, batch: Prepared[], runId: 
   return results
 }
 
-function failure(line: number, name: string, error: AppError, subdomain?: string): RowResult {
-  return {line, name, subdomain, outcome: 'failed', error: {code: error.code, message: error.message, field: error.field}}
+function failure(source: Source, key: number, name: string, error: AppError, subdomain?: string): RowResult {
+  return {...rowAt(source, key), name, subdomain, outcome: 'failed', error: {code: error.code, message: error.message, field: error.field}}
 }
 
 /** Why one tenant of a batch failed in the database (a subdomain or domain taken meanwhile, most likely). */
-export function dbFailure(error: unknown, item: Prepared): AppError {
+export function dbFailure(error: unknown, item: Prepared, source?: Source): AppError {
   const columns: Record<string, string> = {subdomain: 'subdomain', customDomain: 'custom_domain'}
-  return domainConflict(error, item.valid.spec, (p) => columns[String(p[0])]!) ??
+  // a queued row's worker has no file: the field is the column's name
+  return domainConflict(error, item.valid.spec, (p) => source?.columnOf(item.line, columns[String(p[0])]!) ?? columns[String(p[0])]!) ??
     new AppError('DB_ERROR', (error as Error).message ?? String(error), {exit: ExitCode.failed})
 }
 
@@ -317,7 +331,7 @@ export async function provisionFromSource(sql: Sql, source: Source, ctx: Context
   const dryRun = Boolean(options.dryRun)
   const catalog = await loadCatalog(sql)
   const [sha, {total, errors, settled, pending, prepared}] = await Promise.all([sha256Of(source.input), validateSource(sql, source, catalog, ctx, options.onProgress)])
-  const rows = [...settled.values()].sort((a, b) => a.line - b.line)
+  const rows = [...settled.values()].sort((a, b) => keyOf(a) - keyOf(b))
   const report: BulkReport = {
     runId: '', file: source.input.name, sha256: sha, source: source.kind, dryRun, total,
     created: 0, unchanged: rows.filter((r) => r.outcome === 'unchanged').length, failed: rows.length - rows.filter((r) => r.outcome === 'unchanged').length,
@@ -336,7 +350,7 @@ export async function provisionFromSource(sql: Sql, source: Source, ctx: Context
     const recorded = report.rows.filter((r) => r.outcome !== 'created')
     if (!dryRun && recorded.length > 0) {
       await sql`insert into provisioning_run_rows (run_id, line, subdomain, name, outcome, error_code, message)
-        select ${report.runId}, l, s, n, o, c, m from unnest(${recorded.map((r) => r.line)}::int[], ${recorded.map((r) => r.subdomain ?? null)}::text[],
+        select ${report.runId}, l, s, n, o, c, m from unnest(${recorded.map(keyOf)}::int[], ${recorded.map((r) => r.subdomain ?? null)}::text[],
           ${recorded.map((r) => r.name)}::text[], ${recorded.map((r) => r.outcome)}::text[], ${recorded.map((r) => r.error?.code ?? null)}::text[],
           ${recorded.map((r) => r.error?.message ?? null)}::text[]) as x(l, s, n, o, c, m)
         on conflict do nothing`
@@ -371,7 +385,7 @@ export async function provisionFromSource(sql: Sql, source: Source, ctx: Context
     // the created rows (and their one-time tokens) go to onRows before the commit: a run killed after
     // it leaves every token of what it created (and, at worst, the rows of one batch that never committed)
     const create = (items: Prepared[]) => transaction(sql, dryRun, async (tx) => {
-      const created = await insertBatch(tx, items, dryRun ? undefined : report.runId, ctx)
+      const created = (await insertBatch(tx, items, dryRun ? undefined : report.runId, ctx)).map((r) => ({...r, ...rowAt(source, r.line)}))
       await options.onRows?.(created)
       return created
     })
@@ -386,9 +400,9 @@ export async function provisionFromSource(sql: Sql, source: Source, ctx: Context
           results.push(...(await create([item])))
         } catch (itemError) {
           if (connectionLost(itemError)) throw itemError
-          const e = at(dbFailure(itemError, item), item.line)
+          const e = placed(source, dbFailure(itemError, item, source), item.line)
           report.errors.push(e)
-          const failed = failure(item.line, item.valid.spec.name, e, item.valid.spec.subdomain)
+          const failed = failure(source, item.line, item.valid.spec.name, e, item.valid.spec.subdomain)
           await options.onRows?.([failed])
           results.push(failed)
           if (options.stopOnError) stop = true
@@ -437,7 +451,7 @@ export async function provisionFromSource(sql: Sql, source: Source, ctx: Context
     throw error
   }
   report.stopped = stop
-  report.rows.sort((a, b) => a.line - b.line)
+  report.rows.sort((a, b) => keyOf(a) - keyOf(b))
 
   if (!dryRun && report.created > 0) {
     options.onProgress?.({phase: 'verify', done: 0, total: report.created})

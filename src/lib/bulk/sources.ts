@@ -5,6 +5,8 @@
  * Each row carries the tenant input in the shape the tenant schema parses,
  * the members to invite, and any problem found while reading it.
  */
+import {createScanner, findNodeAtLocation, type Node as JsonNode, parseTree, SyntaxKind, visit} from 'jsonc-parser'
+
 import {AppError, ValidationErrors} from '../errors.js'
 import {type Input, readText, unreadable} from '../input.js'
 import type {TenantInput} from '../tenants.js'
@@ -18,7 +20,7 @@ export interface MemberInput {
 }
 
 export interface SourceRow {
-  /** CSV: the file line the record starts on; JSON: the 1-based position in the array */
+  /** the row's key: CSV, the file line the record starts on; JSON, the record's 1-based position in the array */
   line: number
   /** the tenant's name as given, for summaries */
   label: string
@@ -30,12 +32,25 @@ export interface SourceRow {
   fieldName: (path: PropertyKey[]) => string
 }
 
+/** Where a row, or a problem in it, is in the file: CSV, the record's line; JSON, the record's number and the line and column. */
+export interface Place {
+  line: number
+  column?: number
+  record?: number
+}
+
 export interface Source {
   kind: 'csv' | 'json'
   /** the bytes, opened again for each pass over them */
   input: Input
   /** the rows in file order, a batch at a time (one promise a batch, not a row) */
   batches(): AsyncGenerator<SourceRow[]>
+  /** Where row `key` is (once its batch was read), or the value `field` names in it (a JSON path), else the row. */
+  place(key: number, field?: string): Place
+  /** A tenant column (subdomain, custom_domain) of row `key` as this file names it: the CSV column, or the JSON path. */
+  columnOf(key: number, column: string): string
+  /** `on line 5` (CSV) or `in record 3` (JSON), in messages */
+  rowName(key: number): string
 }
 
 /** CSV columns and the tenant input field each sets. */
@@ -214,30 +229,30 @@ async function* csvRows(input: Input): AsyncGenerator<SourceRow[]> {
 }
 
 export function csvSource(input: Input): Source {
-  return {kind: 'csv', input, batches: () => csvRows(input)}
+  return {kind: 'csv', input, batches: () => csvRows(input), place: (line) => ({line}), columnOf: (_, column) => column, rowName: (line) => `on line ${line}`}
 }
 
 const snakeToCamel = (key: string) => key.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase())
 
-/** One entry of the guide's configuration file. */
+/** One record of the guide's configuration file; its problems are placed later (Source.place). */
 function configRow(entry: unknown, index: number): SourceRow {
-  const line = index + 1
+  const record = index + 1
   const errors: AppError[] = []
   const at = (field: string) => `[${index}].${field}`
   const obj = (entry ?? {}) as Record<string, unknown>
   if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) {
-    errors.push(new AppError('CONFIG_INVALID', `Entry ${line} must be an object with "tenant", "users", "features" and "settings".`, {line, field: `[${index}]`}))
+    errors.push(new AppError('CONFIG_INVALID', `Record ${record} must be an object with "tenant", "users", "features" and "settings".`, {field: `[${index}]`}))
   }
   const tenant = (obj.tenant ?? {}) as Record<string, unknown>
   if (typeof obj.tenant !== 'object' || obj.tenant === null || Array.isArray(obj.tenant)) {
-    errors.push(new AppError('CONFIG_INVALID', `Entry ${line} has no "tenant" object.`, {line, field: at('tenant')}))
+    errors.push(new AppError('CONFIG_INVALID', `Record ${record} has no "tenant" object.`, {field: at('tenant')}))
   }
   const input: Record<string, unknown> = {}
   const keyFor: Record<string, string> = {}
   for (const [key, value] of Object.entries(tenant)) {
     const field = key === 'plan_type' ? 'plan' : snakeToCamel(key)
     if (!Object.hasOwn(COLUMN_FOR, field) || field === 'features') {
-      errors.push(new AppError('CONFIG_UNKNOWN_KEY', `Unknown key tenant.${key} in entry ${line}.`, {line, field: at(`tenant.${key}`), suggestions: [`Keys: name, subdomain, plan_type, ${Object.keys(CSV_COLUMNS).slice(3).filter((k) => k !== 'features').join(', ')}`]}))
+      errors.push(new AppError('CONFIG_UNKNOWN_KEY', `Unknown key tenant.${key} in record ${record}.`, {field: at(`tenant.${key}`), suggestions: [`Keys: name, subdomain, plan_type, ${Object.keys(CSV_COLUMNS).slice(3).filter((k) => k !== 'features').join(', ')}`]}))
       continue
     }
     input[field] = value
@@ -245,17 +260,17 @@ function configRow(entry: unknown, index: number): SourceRow {
   }
   for (const key of Object.keys(obj)) {
     if (!['tenant', 'users', 'features', 'settings'].includes(key)) {
-      errors.push(new AppError('CONFIG_UNKNOWN_KEY', `Unknown key "${key}" in entry ${line}.`, {line, field: at(key), suggestions: ['Keys: tenant, users, features, settings.']}))
+      errors.push(new AppError('CONFIG_UNKNOWN_KEY', `Unknown key "${key}" in record ${record}.`, {field: at(key), suggestions: ['Keys: tenant, users, features, settings.']}))
     }
   }
   if (obj.features !== undefined) input.features = obj.features
   if (obj.settings !== undefined) input.settings = obj.settings
   const users = obj.users ?? []
-  if (!Array.isArray(users)) errors.push(new AppError('CONFIG_INVALID', `"users" in entry ${line} must be an array.`, {line, field: at('users')}))
+  if (!Array.isArray(users)) errors.push(new AppError('CONFIG_INVALID', `"users" in record ${record} must be an array.`, {field: at('users')}))
   const members = (Array.isArray(users) ? users : []) as MemberInput[]
   return {
-    line,
-    label: String(tenant.name ?? tenant.subdomain ?? `entry ${line}`),
+    line: record,
+    label: String(tenant.name ?? tenant.subdomain ?? `record ${record}`),
     input: input as TenantInput,
     members,
     errors,
@@ -268,22 +283,102 @@ function configRow(entry: unknown, index: number): SourceRow {
   }
 }
 
+/** A JSON path as this file writes it (`[2].users[0].email`): its segments, or undefined for another field. */
+function pathSegments(field: string | undefined): (string | number)[] | undefined {
+  if (!field?.startsWith('[')) return undefined
+  const segments: (string | number)[] = []
+  for (const [, index, key] of field.matchAll(/\[(\d+)\]|\.([^.[]+)/g)) segments.push(index === undefined ? key! : Number(index))
+  return segments
+}
+
+/** The record at each position of the top-level array: its offset, and the 1-based line and column it starts on. */
+interface Records {
+  offsets: number[]
+  lines: number[]
+  columns: number[]
+}
+
+/** Where each record of a JSON array starts, in one pass of jsonc-parser's scanner (which counts CRLF, CR and LF as one line break each). */
+function recordStarts(text: string): Records {
+  const records: Records = {offsets: [], lines: [], columns: []}
+  const scanner = createScanner(text, true)
+  let depth = 0
+  let expectValue = false
+  for (let token = scanner.scan(); token !== SyntaxKind.EOF; token = scanner.scan()) {
+    if (depth === 1 && expectValue && token !== SyntaxKind.CloseBracketToken) {
+      records.offsets.push(scanner.getTokenOffset())
+      records.lines.push(scanner.getTokenStartLine() + 1)
+      records.columns.push(scanner.getTokenStartCharacter() + 1)
+    }
+    expectValue = depth === 1 ? token === SyntaxKind.CommaToken : depth === 0 && token === SyntaxKind.OpenBracketToken
+    if (token === SyntaxKind.OpenBracketToken || token === SyntaxKind.OpenBraceToken) depth++
+    else if (token === SyntaxKind.CloseBracketToken || token === SyntaxKind.CloseBraceToken) depth--
+  }
+  return records
+}
+
+/** The line and column (1-based) `length` characters after a point at `line`, `column` of `text`. */
+function advance(text: string, line: number, column: number): Place {
+  const breaks = text.match(/\r\n|\r|\n/g)
+  if (!breaks) return {line, column: column + text.length}
+  return {line: line + breaks.length, column: text.length - Math.max(text.lastIndexOf('\n'), text.lastIndexOf('\r'))}
+}
+
+/** The JSON text's first syntax error, at its line and column, as jsonc-parser finds it. */
+function syntaxError(text: string): Place | undefined {
+  let place: Place | undefined
+  try {
+    visit(text, {onError: (_error, _offset, _length, line, character) => (place ??= {line: line + 1, column: character + 1})}, {disallowComments: true, allowTrailingComma: false})
+  } catch {
+    // nesting deeper than the parser's stack: the error without its place
+  }
+  return place
+}
+
 export function configSource(input: Input): Source {
+  let text = ''
+  let records: Records = {offsets: [], lines: [], columns: []}
+  const start = (key: number): Place => ({record: key, line: records.lines[key - 1] ?? 1, column: records.columns[key - 1] ?? 1})
   return {
     kind: 'json',
     input,
     async *batches() {
-      const text = await readText(input, 'FILE')
+      text = await readText(input, 'FILE')
       let entries: unknown
       try {
         entries = JSON.parse(text)
       } catch (error) {
-        throw new AppError('JSON_INVALID', `${input.name} is not valid JSON: ${(error as Error).message}`, {field: 'FILE', cause: error})
+        const place = syntaxError(text)
+        // V8's own place is an offset (and not in every version a line): ours, as an editor counts
+        const reason = (error as Error).message.replace(/ (in JSON )?at position \d+( \(line \d+ column \d+\))?/, '')
+        throw new AppError('JSON_INVALID', `${input.name} is not valid JSON${place ? ` at line ${place.line}, column ${place.column}` : ''}: ${reason}`, {field: 'FILE', ...place, cause: error})
       }
       if (!Array.isArray(entries)) {
         throw new AppError('CONFIG_INVALID', `${input.name} must hold a JSON array of tenant configurations, as in the provisioning guide.`, {field: 'FILE'})
       }
+      records = recordStarts(text)
       for (let i = 0; i < entries.length; i += 1000) yield entries.slice(i, i + 1000).map((entry, j) => configRow(entry, i + j))
     },
+    place(key, field) {
+      const at = start(key)
+      const segments = pathSegments(field)
+      const offset = records.offsets[key - 1]
+      if (!segments || segments[0] !== key - 1 || offset === undefined) return at
+      try {
+        // the record alone, parsed into a tree with offsets (what follows it is ignored)
+        const root = parseTree(text.slice(offset, records.offsets[key] ?? text.length))
+        let node: JsonNode | undefined
+        for (let n = segments.length; n > 1 && !node; n--) node = root && findNodeAtLocation(root, segments.slice(1, n))
+        if (!node) return at
+        // a key's value is placed at its key
+        const found = node.parent?.type === 'property' ? node.parent.offset : node.offset
+        return {record: key, ...advance(text.slice(offset, offset + found), at.line, at.column!)}
+      } catch {
+        // nesting deeper than the parser's stack: the record
+        return at
+      }
+    },
+    columnOf: (key, column) => `[${key - 1}].tenant.${column}`,
+    rowName: (key) => `in record ${key}`,
   }
 }

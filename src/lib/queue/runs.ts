@@ -80,7 +80,8 @@ export async function enqueueSource(sql: Sql, source: Source, ctx: Context, opti
   }
   const [sha, validation] = validated
   const batchSize = jobBatchSize(options)
-  const unchanged = [...validation.settled.values()].filter((r) => r.outcome === 'unchanged')
+  // keyed by the row's key: a CSV line, or a JSON config's record number (records may share a line)
+  const unchanged = [...validation.settled].filter(([, r]) => r.outcome === 'unchanged')
   const report: EnqueueReport = {
     runId: null, file: source.input.name, sha256: sha, source: source.kind, total: validation.total,
     queued: validation.pending, unchanged: unchanged.length, jobs: Math.ceil(validation.pending / batchSize), batchSize,
@@ -109,8 +110,8 @@ export async function enqueueSource(sql: Sql, source: Source, ctx: Context, opti
         )
         chunk = []
       }
-      for (const r of unchanged) {
-        chunk.push({line: r.line, subdomain: r.subdomain, name: r.name, outcome: 'unchanged', tenant_id: r.tenantId})
+      for (const [key, r] of unchanged) {
+        chunk.push({line: key, subdomain: r.subdomain, name: r.name, outcome: 'unchanged', tenant_id: r.tenantId})
         if (chunk.length >= 1000) await flush()
       }
       let n = 0

@@ -7,5 +7,7 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: 'forks',
+    // files and the tests in each run in random order (vitest prints the seed; --sequence.seed=N repeats an order)
+    sequence: {shuffle: true},
   },
 })

@@ -2,6 +2,7 @@ import {Command, Flags, type Interfaces} from '@oclif/core'
 
 import type {Context} from './lib/context.js'
 import type {Database} from './lib/db/connect.js'
+import type {Envelope} from './lib/envelope.js'
 import {AppError, ExitCode, ValidationErrors} from './lib/errors.js'
 import type {OnProgress} from './lib/progress.js'
 import {closest} from './lib/suggest.js'
@@ -173,7 +174,8 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     process.exitCode = error.exit
   }
 
-  protected override toSuccessJson(result: unknown): unknown {
+  /** The one --json rule for every command: the result, and the error fail() set beside it. */
+  protected override toSuccessJson(result: unknown): Envelope {
     if (this.failure) return {status: this.failure.exit, error: this.inputNamed(this.failure).toJSON(), result, warnings: this.warnings}
     return {status: 0, result, warnings: this.warnings}
   }
@@ -188,7 +190,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     process.stdout.write(escapeJsonControls(JSON.stringify(json, null, 2)) + '\n')
   }
 
-  protected override toErrorJson(error: unknown): unknown {
+  protected override toErrorJson(error: unknown): Envelope {
     const e = toAppError(error)
     return {status: e.exit, error: e.toJSON(), warnings: this.warnings}
   }

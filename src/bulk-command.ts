@@ -2,10 +2,10 @@ import {Args, type Command, Flags} from '@oclif/core'
 
 import {BaseCommand} from './base.js'
 import type {BulkReport} from './lib/bulk/provision.js'
-import type {PublicReport} from './lib/bulk/report.js'
 import type {Source} from './lib/bulk/sources.js'
 import {AppError} from './lib/errors.js'
 import type {Input} from './lib/input.js'
+import type {BulkReportResult, BulkResult, EnqueueResult} from './lib/results.js'
 
 const BULK_PHASES = [
   {key: 'validate', title: 'Parse and validate every row'},
@@ -35,7 +35,7 @@ export abstract class BulkCommand<T extends typeof Command> extends BaseCommand<
   /** An example input file whose tenants do not clash with the quick start's. */
   protected abstract template(): Promise<string>
 
-  async run(): Promise<unknown> {
+  async run(): Promise<BulkResult> {
     if ((this.flags as {template: boolean}).template) {
       const template = await this.template()
       this.log(template)
@@ -44,7 +44,7 @@ export abstract class BulkCommand<T extends typeof Command> extends BaseCommand<
     return (this.flags as {queue: boolean}).queue ? this.enqueue() : this.provision()
   }
 
-  protected async enqueue(): Promise<unknown> {
+  protected async enqueue(): Promise<EnqueueResult> {
     const file = this.args.file as string | undefined
     if (!file) throw new AppError('MISSING_INPUT', 'Missing the FILE argument.', {field: 'FILE'})
     const {fileInput} = await import('./inputs.js')
@@ -65,7 +65,7 @@ export abstract class BulkCommand<T extends typeof Command> extends BaseCommand<
     return {...report, errors: report.errors.map((e) => e.toJSON())}
   }
 
-  protected async provision(): Promise<PublicReport> {
+  protected async provision(): Promise<BulkReportResult> {
     const file = this.args.file as string | undefined
     if (!file) throw new AppError('MISSING_INPUT', 'Missing the FILE argument.', {field: 'FILE'})
     const {fileInput} = await import('./inputs.js')

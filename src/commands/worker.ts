@@ -2,6 +2,7 @@ import {Flags} from '@oclif/core'
 
 import {BaseCommand, describe} from '../base.js'
 import type {WorkerLogEntry} from '../lib/queue/worker.js'
+import type {WorkerResult} from '../lib/results.js'
 
 export default class Worker extends BaseCommand<typeof Worker> {
   static override description = describe(
@@ -23,7 +24,7 @@ Logs one line per job on stdout (one JSON object a line with --json): the run, t
     'monitor-every': Flags.string({description: 'also run `monitor check --all` this often, once in the cluster (whole minutes, 1m to 24h: 1m, 5m, 1h)', helpValue: 'INTERVAL'}),
   }
 
-  async run(): Promise<{stopped: true}> {
+  async run(): Promise<WorkerResult> {
     const {parseInterval, startWorker} = await import('../lib/queue/worker.js')
     const monitorEveryMinutes = this.flags['monitor-every'] === undefined ? undefined : parseInterval(this.flags['monitor-every'])
     const {sql} = await this.database()

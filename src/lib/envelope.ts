@@ -24,16 +24,23 @@ const errorShape = {
   details: z.record(z.string(), z.unknown()).optional(),
 }
 
-export const envelopeErrorSchema = z.object({
+export const envelopeErrorSchema = z.strictObject({
   ...errorShape,
   /** several input problems at once, one per field or row */
-  errors: z.array(z.object(errorShape)).optional(),
+  errors: z.array(z.strictObject(errorShape)).optional(),
 })
 
-export const envelopeSchema = z.union([
-  z.object({status: z.literal(0), result: z.unknown(), warnings: z.array(z.string())}).strict(),
-  z.object({status: z.number().int().min(1).max(255), error: envelopeErrorSchema, result: z.unknown().optional(), warnings: z.array(z.string())}).strict(),
-])
+const warnings = z.array(z.string()).describe('every warning of the run; on stderr too without --json')
+
+/** The envelope of a command or operation whose result is `result`. */
+export const envelopeFor = <R extends z.ZodType>(result: R) =>
+  z.union([
+    z.strictObject({status: z.literal(0), result, warnings}),
+    z.strictObject({status: z.number().int().min(1).max(255), error: envelopeErrorSchema, result: result.optional(), warnings}),
+  ])
+
+/** The envelope of any command; schemas/<topic>-<command>.json have each command's result. */
+export const envelopeSchema = envelopeFor(z.unknown())
 
 export type EnvelopeError = z.infer<typeof envelopeErrorSchema>
 export type Envelope<Result = unknown> =

@@ -3,6 +3,8 @@
  * line they concern, and what to do next. The CLI maps `exit` to the process
  * exit code; library callers can switch on `code`.
  */
+import type {EnvelopeError} from './envelope.js'
+
 export const ExitCode = {
   ok: 0,
   failed: 1,
@@ -57,7 +59,7 @@ export class AppError extends Error {
     this.details = options.details
   }
 
-  toJSON(): Record<string, unknown> {
+  toJSON(): EnvelopeError {
     return {
       code: this.code,
       message: this.message,
@@ -92,7 +94,7 @@ export class ValidationErrors extends AppError {
     this.errors = errors
   }
 
-  override toJSON(): Record<string, unknown> {
+  override toJSON(): EnvelopeError {
     return {...super.toJSON(), errors: this.errors.map((e) => e.toJSON())}
   }
 }

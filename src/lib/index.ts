@@ -9,7 +9,9 @@ export {maskUrl, resolveConnectionTarget} from './db/url.js'
 export {databaseStatus, type DatabaseStatus} from './db/status.js'
 export {migrateSchema, type SchemaMigrationOptions, type SchemaMigrationResult} from './db/schema-migrate.js'
 export {AppError, ExitCode, ValidationErrors} from './errors.js'
-export {envelopeErrorSchema, envelopeJsonSchema, envelopeSchema, type Envelope, type EnvelopeError} from './envelope.js'
+export {envelopeErrorSchema, envelopeFor, envelopeJsonSchema, envelopeSchema, type Envelope, type EnvelopeError} from './envelope.js'
+// every operation's result: zod schemas and the types inferred from them (schemas/*.json are generated from these)
+export * from './results.js'
 export {getPlan, listPlans, loadCatalog, type Catalog, type Plan} from './plans.js'
 export {checkCustomDomain, checkSubdomain, suggestSubdomains, type SubdomainCheck} from './subdomains.js'
 export {

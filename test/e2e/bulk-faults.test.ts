@@ -35,6 +35,9 @@ const ownerTokenHashes = async (t: TestDatabase) =>
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex')
 
+/** Start from no tenants and no runs. */
+const empty = (t: TestDatabase) => t.sql`truncate tenant_features, memberships, tenants, users, provisioning_run_rows, provisioning_runs cascade`
+
 const tenants = async (t: TestDatabase) => (await t.sql<{n: number}[]>`select count(*)::int as n from tenants`)[0]!.n
 
 function start(args: string[], env: NodeJS.ProcessEnv): {child: ChildProcess; done: Promise<number | null>} {
@@ -71,6 +74,7 @@ describe('bulk runs killed midway', () => {
   })
 
   it('SIGKILL of the CLI mid-run leaves no partial tenant and no lost token; a re-run finishes the file', async () => {
+    await empty(t)
     const report = join(dir, 'killed.csv')
     const {child, done} = start(['tenant', 'bulk-create', csv, '--batch-size', '20', '--rate', '400', '--concurrency', '1', '--report', report], env)
     await until(async () => (await tenants(t)) >= 100)
@@ -111,7 +115,7 @@ describe('bulk runs killed midway', () => {
   })
 
   it('terminating its database connection mid-run leaves no partial tenant; a re-run finishes the file', async () => {
-    await t.sql`truncate tenant_features, memberships, tenants, users, provisioning_run_rows, provisioning_runs cascade`
+    await empty(t)
     const {done} = start(['tenant', 'bulk-create', csv, '--batch-size', '20', '--rate', '400', '--concurrency', '1'], env)
     await until(async () => (await tenants(t)) >= 100)
     // terminate the backend while it runs a statement of the run, so a transaction dies midway

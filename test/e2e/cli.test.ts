@@ -96,13 +96,14 @@ describe('the built CLI against a PostgreSQL server', () => {
   })
 
   it('never prompts without a terminal: plan, security and delete fail naming what is missing', async () => {
-    const plan = await cli(['tenant', 'plan', 'acme-corp', '--json'], {env})
+    expect((await cli(['tenant', 'create', 'Prompt Co', 'prompt-co'], {env})).code).toBe(0)
+    const plan = await cli(['tenant', 'plan', 'prompt-co', '--json'], {env})
     expect(plan.code).toBe(2)
     expect(plan.json!.error).toMatchObject({code: 'MISSING_INPUT', field: 'PLAN'})
-    const del = await cli(['tenant', 'delete', 'acme-corp'], {env})
+    const del = await cli(['tenant', 'delete', 'prompt-co'], {env})
     expect(del.code).toBe(2)
     expect(del.stderr).toContain('--confirm-name')
-    const security = await cli(['tenant', 'security', 'acme-corp', '--json'], {env})
+    const security = await cli(['tenant', 'security', 'prompt-co', '--json'], {env})
     expect(security.json).toMatchObject({status: 0, result: {policy: {enable2fa: false, sessionTimeoutMinutes: 480}}})
   })
 
@@ -130,8 +131,9 @@ describe('the built CLI against a PostgreSQL server', () => {
   })
 
   it('subdomain check: exit 0 available, 4 taken, 2 invalid or reserved', async () => {
+    expect((await cli(['tenant', 'create', 'Check Corp', 'check-corp'], {env})).code).toBe(0)
     expect((await cli(['subdomain', 'check', 'free-name'], {env})).code).toBe(0)
-    const taken = await cli(['check_subdomain', 'ACME-corp', '--json'], {env})
+    const taken = await cli(['check_subdomain', 'CHECK-corp', '--json'], {env})
     expect(taken.code).toBe(4)
     expect(taken.json).toMatchObject({status: 4, result: {status: 'taken', available: false}})
     const reserved = await cli(['subdomain', 'check', 'www', '--json'], {env})
@@ -141,19 +143,22 @@ describe('the built CLI against a PostgreSQL server', () => {
   })
 
   it('subdomain suggest gives at least 5 valid, free names', async () => {
-    const result = await cli(['suggest_subdomains', 'acme corp', '--json'], {env})
+    expect((await cli(['tenant', 'create', 'Suggest Corp', 'suggest-corp'], {env})).code).toBe(0)
+    const result = await cli(['suggest_subdomains', 'suggest corp', '--json'], {env})
     expect(result.code).toBe(0)
     const suggestions = (result.json!.result as {suggestions: string[]}).suggestions
     expect(suggestions).toHaveLength(5)
-    expect(suggestions).not.toContain('acme-corp')
+    expect(suggestions).not.toContain('suggest-corp')
     for (const s of suggestions) expect(s).toMatch(/^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/)
   })
 
   it('tenant list and show, plan list and show', async () => {
-    const list = await cli(['tenant', 'list', '--plan', 'enterprise', '--json'], {env})
-    expect((list.json!.result as {items: {subdomain: string}[]}).items.map((r) => r.subdomain)).toEqual(['enterprise-client'])
-    const show = await cli(['tenant', 'show', 'enterprise-client'], {env})
-    expect(show.stdout).toContain('client.enterprise.com')
+    expect((await cli(['tenant', 'create', 'Listed Client', 'listed-client', '--plan', 'enterprise', '--custom-domain', 'listed.enterprise.com'], {env})).code).toBe(0)
+    expect((await cli(['tenant', 'create', 'Unlisted Client', 'unlisted-client', '--plan', 'basic'], {env})).code).toBe(0)
+    const list = await cli(['tenant', 'list', '--plan', 'enterprise', '--search', 'listed', '--json'], {env})
+    expect((list.json!.result as {items: {subdomain: string}[]}).items.map((r) => r.subdomain)).toEqual(['listed-client'])
+    const show = await cli(['tenant', 'show', 'listed-client'], {env})
+    expect(show.stdout).toContain('listed.enterprise.com')
     expect((await cli(['tenant', 'show', 'nope-nope'], {env})).code).toBe(3)
     const plan = await cli(['plan', 'show', 'professional', '--json'], {env})
     expect(plan.json!.result).toMatchObject({id: 'professional', priceMonthly: '$99', limits: {maxAssets: 500, maxUsers: 50, maxDevices: 25, storageQuotaGb: 100}})

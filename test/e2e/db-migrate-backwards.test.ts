@@ -24,8 +24,6 @@ describe('db migrate backwards', () => {
   beforeAll(async () => {
     t = await createTestDatabase()
     env = {ANTHIAS_DATABASE_URL: t.url, CI: '1'}
-    const created = await cli(['tenant', 'create', 'Acme Corp', 'acme-corp', '--json'], {env})
-    expect(created.code, created.stderr).toBe(0)
   })
   afterEach(() => term?.close())
   afterAll(async () => t?.drop())
@@ -40,6 +38,8 @@ describe('db migrate backwards', () => {
   })
 
   it('a down script that fails reverts nothing: the migrations above it stay applied', async () => {
+    const created = await cli(['tenant', 'create', 'Acme Corp', 'acme-corp', '--json'], {env})
+    expect(created.code, created.stderr).toBe(0)
     const before = await schema()
     expect(before).toMatchObject({version: LATEST, tenants: 1, specColumn: 1})
     const result = await cli(['db', 'migrate', '--backwards', '--to', '1', '--yes', '--json'], {env})
@@ -61,6 +61,8 @@ describe('db migrate backwards', () => {
   })
 
   it('--to 0 --yes on a database with tenants reverts everything, and db migrate brings it back', async () => {
+    const created = await cli(['tenant', 'create', 'Doomed Corp', 'doomed-corp', '--json'], {env})
+    expect(created.code, created.stderr).toBe(0)
     const down = await cli(['db', 'migrate', '--to', '0', '--yes', '--json'], {env})
     expect(down.code, down.stdout + down.stderr).toBe(0)
     expect(down.json!.result).toMatchObject({direction: 'down', schemaVersion: 0})

@@ -4,7 +4,7 @@ import {mkdtemp, rm} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
-import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+import {afterEach, beforeEach, describe, expect, it} from 'vitest'
 
 import {BIN, cli} from '../helpers/cli.js'
 
@@ -30,11 +30,12 @@ describe('the embedded server after a first use cut short', () => {
   let dir: string
   let env: NodeJS.ProcessEnv
 
-  beforeAll(async () => {
+  // a new data directory for each test
+  beforeEach(async () => {
     dir = await mkdtemp(join(tmpdir(), 'anthias-interrupted-'))
     env = {ANTHIAS_DATA_DIR: dir, DATABASE_URL: '', ANTHIAS_DATABASE_URL: '', CI: '1'}
   })
-  afterAll(async () => {
+  afterEach(async () => {
     await cli(['db', 'stop'], {env})
     await rm(dir, {recursive: true, force: true})
   })
@@ -54,6 +55,7 @@ describe('the embedded server after a first use cut short', () => {
   })
 
   it('keeps the log and the data directory private to the server\'s user', async () => {
+    expect((await cli(['tenant', 'list', '--json'], {env})).code).toBe(0)
     const owner = process.getuid?.() === 0 ? Number(execFileSync('id', ['-u', 'postgres'], {encoding: 'utf8'}).trim()) : process.getuid?.()
     const mode = (path: string) => ({mode: (statSync(path).mode & 0o777).toString(8), uid: statSync(path).uid})
     expect(mode(dir)).toEqual({mode: '700', uid: owner})

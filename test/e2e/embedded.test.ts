@@ -3,10 +3,11 @@ import {mkdtemp, rm} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
-import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+import {afterEach, beforeEach, describe, expect, it} from 'vitest'
 
 import {loadMigrations} from '../../src/lib/db/migrations.js'
 import {cli} from '../helpers/cli.js'
+import {contractProblems} from '../helpers/contract.js'
 
 /** The zero-setup path: no URL anywhere, the CLI runs its own PostgreSQL in ANTHIAS_DATA_DIR. */
 const LATEST = (await loadMigrations()).at(-1)!.version
@@ -15,11 +16,12 @@ describe('the embedded server', () => {
   let dir: string
   let env: NodeJS.ProcessEnv
 
-  beforeAll(async () => {
+  // a new data directory for each test
+  beforeEach(async () => {
     dir = await mkdtemp(join(tmpdir(), 'anthias-embedded-'))
     env = {ANTHIAS_DATA_DIR: dir, DATABASE_URL: '', ANTHIAS_DATABASE_URL: '', CI: '1'}
   })
-  afterAll(async () => {
+  afterEach(async () => {
     await cli(['db', 'stop'], {env})
     await rm(dir, {recursive: true, force: true})
   })
@@ -37,17 +39,22 @@ describe('the embedded server', () => {
   })
 
   it('stops the server after a command unless db start pinned it', async () => {
+    expect((await cli(['tenant', 'list', '--json'], {env})).code).toBe(0)
     const stopped = await cli(['db', 'status', '--json'], {env})
     expect(stopped.json!.result).toMatchObject({source: 'embedded', pinned: false, schemaVersion: LATEST})
     expect(existsSync(join(dir, 'pg', 'postmaster.pid'))).toBe(false)
 
-    expect((await cli(['db', 'start'], {env})).code).toBe(0)
+    const start = await cli(['db', 'start', '--json'], {env})
+    expect(start.code).toBe(0)
+    expect(contractProblems('db:start', start.json)).toEqual([])
     expect(existsSync(join(dir, 'pg', 'postmaster.pid'))).toBe(true)
     const status = await cli(['db', 'status', '--json'], {env})
+    expect(contractProblems('db:status', status.json)).toEqual([])
     expect(status.json!.result).toMatchObject({pinned: true, running: true, serverVersion: expect.stringMatching(/^\d+/), url: expect.stringContaining(':***@127.0.0.1:')})
     expect(existsSync(join(dir, 'pg', 'postmaster.pid'))).toBe(true)
 
     const stop = await cli(['db', 'stop', '--json'], {env})
+    expect(contractProblems('db:stop', stop.json)).toEqual([])
     expect(stop.json!.result).toMatchObject({stopped: true})
     expect(existsSync(join(dir, 'pg', 'postmaster.pid'))).toBe(false)
   })

@@ -1,20 +1,20 @@
-import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+import {afterEach, beforeEach, describe, expect, it} from 'vitest'
 
 import {cli} from '../helpers/cli.js'
 import {createTestDatabase, type TestDatabase} from '../helpers/db.js'
 
-/** The guide's steps 2-3 and its API-key, plan-upgrade and security examples, as commands. */
+/** The guide's steps 2-4 and its API-key, plan-upgrade and security examples, as commands; each on a database of its own with the guide's tenant. */
 describe("the guide's examples as commands", () => {
   let t: TestDatabase
   let env: NodeJS.ProcessEnv
   const run = (...args: string[]) => cli([...args, '--json'], {env})
 
-  beforeAll(async () => {
+  beforeEach(async () => {
     t = await createTestDatabase()
     env = {DATABASE_URL: t.url, ANTHIAS_DATABASE_URL: '', ANTHIAS_BASE_DOMAIN: 'yourdomain.com', CI: '1'}
     expect((await run('tenant', 'create', 'Client Organization', 'client-org', '--plan', 'professional', '--contact-email', 'admin@client.com')).code).toBe(0)
   })
-  afterAll(async () => t?.drop())
+  afterEach(async () => t?.drop())
 
   it('step 2: custom limits and features', async () => {
     const r = await run('tenant', 'update', 'client-org', '--max-assets', '1000', '--max-users', '50', '--max-devices', '25', '--storage-quota', '100',
@@ -68,6 +68,7 @@ describe("the guide's examples as commands", () => {
   })
 
   it('step 4: tenant migrations with RLS set-up, initial data, then the checklist passes', async () => {
+    expect((await run('user', 'invite', 'client-org', 'owner@client.com', '--role', 'owner')).code).toBe(0)
     const before = await run('tenant', 'verify', 'client-org')
     expect(before.code).toBe(1)
     expect(before.json).toMatchObject({status: 1, result: {ok: false}})

@@ -1,4 +1,4 @@
-import {execFile} from 'node:child_process'
+import {execFile, spawn} from 'node:child_process'
 import {mkdtemp, rm, writeFile} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
@@ -96,6 +96,31 @@ describe('help, typos and pipes', () => {
     })
     expect(stdout).toMatch(/^\{\nexit 0\n/)
     expect(stdout + stderr).not.toMatch(/top-level await|EPIPE|Warning/)
+  })
+
+  it('a reader that closes the pipe early (after the first chunk) ends the command quietly: a streamed list and a whole document', async () => {
+    const csv = join(dir, 'pipe.csv')
+    await writeFile(csv, ['name,subdomain,plan,contact_email', ...Array.from({length: 1200}, (_, i) => `Pipe ${i},pipe-${i},basic,p${i}@example.com`)].join('\n') + '\n')
+    expect((await cli(['tenant', 'bulk-create', csv], {env})).code).toBe(0)
+    /** the first chunk of stdout, then the read end closed; the exit code and stderr after that */
+    const firstChunkThenClose = (args: string[]) => new Promise<{first: string; code: number | null; signal: NodeJS.Signals | null; stderr: string}>((resolve) => {
+      const child = spawn(process.execPath, [BIN, ...args], {env: {...process.env, NO_COLOR: '1', ...env}, stdio: ['ignore', 'pipe', 'pipe']})
+      let first = ''
+      let stderr = ''
+      child.stderr.on('data', (d) => (stderr += d))
+      child.stdout.once('data', (d) => {
+        first = String(d)
+        child.stdout.destroy()
+      })
+      child.on('close', (code, signal) => resolve({first, code, signal, stderr}))
+    })
+    // --all --json streams page after page (well past a pipe's 64 KiB); a page of 1,000 is one document of ~300 KiB
+    for (const args of [['tenant', 'list', '--all', '--limit', '100', '--json'], ['tenant', 'list', '--limit', '1000', '--json']]) {
+      const r = await firstChunkThenClose(args)
+      // a streamed document (--all) opens with its result and ends with its status
+      expect(r.first, args.join(' ')).toMatch(args.includes('--all') ? /^\{\n {2}"result": \{/ : /^\{\n {2}"status": 0/)
+      expect({code: r.code, signal: r.signal, stderr: r.stderr}, args.join(' ')).toEqual({code: 0, signal: null, stderr: ''})
+    }
   })
 
   it('tables other than the lists fit 80 columns: plan list, monitor check, tenant plan, delete, restore', async () => {

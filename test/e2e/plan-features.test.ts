@@ -18,6 +18,14 @@ describe('plan changes, features in use and owners, through the built CLI', () =
   const featureCheck = async (tenant: string) =>
     ((await run('tenant', 'verify', tenant)).json!.result as {checks: Check[]}).checks.find((c) => c.name === 'features consistent with plan')
 
+  /** A professional tenant with one active API key, "Primary"; its prefix. */
+  const tenantWithKey = async (name: string, subdomain: string) => {
+    expect((await run('tenant', 'create', name, subdomain, '--plan', 'professional')).code).toBe(0)
+    const key = await run('apikey', 'create', subdomain, '--name', 'Primary', '--permission', 'assets.*')
+    expect(key.code).toBe(0)
+    return (key.json!.result as {prefix: string}).prefix
+  }
+
   beforeAll(async () => {
     t = await createTestDatabase()
     env = {DATABASE_URL: t.url, ANTHIAS_DATABASE_URL: '', ANTHIAS_BASE_DOMAIN: 'anthias.app', CI: '1'}
@@ -38,9 +46,7 @@ describe('plan changes, features in use and owners, through the built CLI', () =
   })
 
   it('a downgrade that turns off api_access while API keys are active is refused (FEATURE_IN_USE, exit 4), changing nothing', async () => {
-    expect((await run('tenant', 'create', 'Keys Co', 'keys-co', '--plan', 'professional')).code).toBe(0)
-    const key = await run('apikey', 'create', 'keys-co', '--name', 'Primary', '--permission', 'assets.*')
-    const prefix = (key.json!.result as {prefix: string}).prefix
+    const prefix = await tenantWithKey('Keys Co', 'keys-co')
     const before = await snapshot(t.sql)
     const r = await run('tenant', 'plan', 'keys-co', 'basic')
     expect(r.code).toBe(4)
@@ -52,16 +58,17 @@ describe('plan changes, features in use and owners, through the built CLI', () =
   })
 
   it('keeping api_access as an add-on lets the downgrade through with the keys, and verify agrees', async () => {
-    const r = await run('tenant', 'plan', 'keys-co', 'basic', '--feature', 'api_access=true')
+    await tenantWithKey('Add-on Co', 'addon-co')
+    const r = await run('tenant', 'plan', 'addon-co', 'basic', '--feature', 'api_access=true')
     expect(r.code).toBe(0)
     expect(r.json!.result).toMatchObject({after: {plan: 'basic', overrides: {api_access: true}, features: expect.arrayContaining(['api_access'])}, revokedApiKeys: []})
-    expect(await featureCheck('keys-co')).toMatchObject({ok: true})
-    const off = await run('tenant', 'update', 'keys-co', '--feature', 'api_access=false')
+    expect(await featureCheck('addon-co')).toMatchObject({ok: true})
+    const off = await run('tenant', 'update', 'addon-co', '--feature', 'api_access=false')
     expect(off.code).toBe(4)
     expect(off.json!.error!.code).toBe('FEATURE_IN_USE')
-    const forced = await run('tenant', 'update', 'keys-co', '--feature', 'api_access=false', '--force')
+    const forced = await run('tenant', 'update', 'addon-co', '--feature', 'api_access=false', '--force')
     expect(forced.json).toMatchObject({status: 0, result: {revokedApiKeys: [{name: 'Primary'}], after: {featureOverrides: {api_access: false}}}})
-    expect(await featureCheck('keys-co')).toMatchObject({ok: true})
+    expect(await featureCheck('addon-co')).toMatchObject({ok: true})
   })
 
   it('--force downgrades, revokes the active API keys in the same transaction, audits them, and tenant verify passes', async () => {

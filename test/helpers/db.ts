@@ -4,14 +4,9 @@ import postgres, {type Sql} from 'postgres'
 import {inject} from 'vitest'
 
 import {openDatabase, type Database} from '../../src/lib/db/connect.js'
+import {withDatabase} from './urls.js'
 
 export const adminUrl = () => inject('adminUrl')
-
-const withDatabase = (url: string, name: string) => {
-  const u = new URL(url)
-  u.pathname = `/${name}`
-  return u.toString()
-}
 
 export interface TestDatabase {
   url: string
@@ -22,11 +17,14 @@ export interface TestDatabase {
   drop(): Promise<void>
 }
 
-/** A fresh, migrated database of its own on the test server. */
+/**
+ * A fresh, migrated database of its own on the test server: a copy of the
+ * run's template database (see global-setup.ts), so no test file migrates.
+ */
 export async function createTestDatabase(): Promise<TestDatabase> {
   const name = `anthias_test_${randomBytes(5).toString('hex')}`
   const admin = postgres(adminUrl(), {max: 1, onnotice: () => undefined})
-  await admin.unsafe(`create database ${name}`)
+  await admin.unsafe(`create database ${name} template ${inject('templateDatabase')}`)
   const url = withDatabase(adminUrl(), name)
   const db = await openDatabase({databaseUrl: url, dataDir: '/nonexistent'})
   return {

@@ -2,36 +2,86 @@
  * Chooses the PostgreSQL server for the whole run: ANTHIAS_TEST_DATABASE_URL
  * (a URL whose user may create databases), else an embedded server started
  * here in a temporary directory and stopped at the end.
+ *
+ * It then migrates one template database for the run, named for the run (other
+ * runs may share the server), which createTestDatabase copies with CREATE
+ * DATABASE ... TEMPLATE, and drops it at the end.
  */
+import {randomBytes} from 'node:crypto'
 import {mkdtemp, rm} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
+import postgres from 'postgres'
 import type {TestProject} from 'vitest/node'
 
 import {EmbeddedServer} from '../../src/lib/db/embedded.js'
+import {migrate} from '../../src/lib/db/migrations.js'
+import {withDatabase} from './urls.js'
 
 declare module 'vitest' {
   export interface ProvidedContext {
     adminUrl: string
     serverLabel: string
+    /** the migrated database every test database is a copy of */
+    templateDatabase: string
+  }
+}
+
+/** Migrate a new database `name` and close every connection to it (a template must have none). */
+async function migrateTemplate(adminUrl: string, name: string): Promise<void> {
+  const admin = postgres(adminUrl, {max: 1, onnotice: () => undefined})
+  try {
+    await admin.unsafe(`create database ${name}`)
+  } finally {
+    await admin.end()
+  }
+  const sql = postgres(withDatabase(adminUrl, name), {max: 1, onnotice: () => undefined})
+  try {
+    await migrate(sql)
+  } finally {
+    await sql.end()
+  }
+}
+
+async function dropDatabase(adminUrl: string, name: string): Promise<void> {
+  const admin = postgres(adminUrl, {max: 1, onnotice: () => undefined})
+  try {
+    await admin.unsafe(`drop database if exists ${name} with (force)`)
+  } finally {
+    await admin.end()
   }
 }
 
 export default async function setup(project: TestProject) {
   const given = process.env.ANTHIAS_TEST_DATABASE_URL
+  let adminUrl: string
+  let stopServer = async () => undefined
   if (given) {
-    project.provide('adminUrl', given)
+    adminUrl = given
     project.provide('serverLabel', 'ANTHIAS_TEST_DATABASE_URL')
-    return
+  } else {
+    const dir = await mkdtemp(join(tmpdir(), 'anthias-test-'))
+    const server = new EmbeddedServer(dir)
+    adminUrl = (await server.start()).replace(/\/anthias$/, '/postgres')
+    project.provide('serverLabel', 'embedded')
+    stopServer = async () => {
+      await server.stop()
+      await rm(dir, {recursive: true, force: true})
+    }
   }
-  const dir = await mkdtemp(join(tmpdir(), 'anthias-test-'))
-  const server = new EmbeddedServer(dir)
-  const url = await server.start()
-  project.provide('adminUrl', url.replace(/\/anthias$/, '/postgres'))
-  project.provide('serverLabel', 'embedded')
+  project.provide('adminUrl', adminUrl)
+  const template = `anthias_template_${process.pid}_${randomBytes(4).toString('hex')}`
+  try {
+    await migrateTemplate(adminUrl, template)
+  } catch (error) {
+    await dropDatabase(adminUrl, template).catch(() => undefined)
+    await stopServer()
+    throw error
+  }
+  project.provide('templateDatabase', template)
   return async () => {
-    await server.stop()
-    await rm(dir, {recursive: true, force: true})
+    await dropDatabase(adminUrl, template)
+    await stopServer()
   }
 }

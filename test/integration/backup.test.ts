@@ -5,7 +5,7 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
 import postgres from 'postgres'
-import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+import {afterEach, beforeEach, describe, expect, it} from 'vitest'
 
 import {backupInput} from '../../src/inputs.js'
 import {newBackupFile, writeBackupFile} from '../../src/backup-files.js'
@@ -36,7 +36,7 @@ describe('backup, restore, recovery, deletion and monitoring', () => {
   let dir: string
   let id: string
 
-  beforeAll(async () => {
+  beforeEach(async () => {
     t = await createTestDatabase()
     dir = await mkdtemp(join(tmpdir(), 'anthias-backup-'))
     id = (await createTenant(t.sql, {name: 'Backed Up', subdomain: 'backed-up', plan: 'professional', ownerEmail: 'owner@backed.example.com', ownerPassword: 'Passw0rdPass', features: {custom_branding: true}, settings: {theme: 'dark\ttab'}}, ctx)).tenant.id
@@ -48,7 +48,7 @@ describe('backup, restore, recovery, deletion and monitoring', () => {
     })
     await setupMonitoring(t.sql, 'backed-up', {channels: ['email:ops@backed.example.com']}, ctx)
   })
-  afterAll(async () => {
+  afterEach(async () => {
     await t?.drop()
     await rm(dir, {recursive: true, force: true})
   })

@@ -250,7 +250,7 @@ describe('bulk provisioning', () => {
   it('refuses a header with an unknown or missing column', async () => {
     const unknown = await file('unknown.csv', 'name,subdomain,colour\nA,aaa-co,red\n')
     await expect(provisionFromSource(t.sql, csvSource(await fileInput(unknown, 'FILE')), ctx)).rejects.toMatchObject({errors: [expect.objectContaining({code: 'CSV_UNKNOWN_COLUMN', field: 'colour', line: 1})]})
-    const missing = await file('missing.csv', 'name,plan\nA,basic\n')
+    const missing = await file('missing-column.csv', 'name,plan\nA,basic\n')
     await expect(provisionFromSource(t.sql, csvSource(await fileInput(missing, 'FILE')), ctx)).rejects.toMatchObject({errors: [expect.objectContaining({code: 'CSV_MISSING_COLUMN', field: 'subdomain'})]})
   })
 
@@ -262,7 +262,9 @@ describe('bulk provisioning', () => {
   })
 
   it('a dry run reports what a real run would do and writes nothing', async () => {
-    const path = await file('dry.csv', 'name,subdomain,owner_email\nDry One,dry-one,a@dry.example.com\nDry Two,dry-two,\nGood One Renamed,good-one,\nGood Two,good-two,\n')
+    const made = await file('dry-made.csv', 'name,subdomain\nMade One,dry-made-one\nMade Two,dry-made-two\n')
+    expect(await provisionFromSource(t.sql, csvSource(await fileInput(made, 'FILE')), ctx)).toMatchObject({created: 2, failed: 0})
+    const path = await file('dry.csv', 'name,subdomain,owner_email\nDry One,dry-one,a@dry.example.com\nDry Two,dry-two,\nMade One Renamed,dry-made-one,\nMade Two,dry-made-two,\n')
     const before = await snapshot(t.sql)
     const report = await provisionFromSource(t.sql, csvSource(await fileInput(path, 'FILE')), ctx, {dryRun: true})
     expect(report).toMatchObject({dryRun: true, created: 2, failed: 1, unchanged: 1})

@@ -24,6 +24,8 @@ describe('tenant create', () => {
 
   beforeAll(async () => {
     t = await createTestDatabase()
+    // what the refusals below collide with
+    await createTenant(t.sql, {name: 'Taken Co', subdomain: 'taken-co', customDomain: 'taken.example.com'}, ctx)
   })
   afterAll(async () => t?.drop())
 
@@ -73,10 +75,10 @@ describe('tenant create', () => {
     ['underscore subdomain', {...base, subdomain: 'bad_input'}, 'SUBDOMAIN_INVALID', 'subdomain'],
     ['reserved subdomain', {...base, subdomain: 'admin'}, 'SUBDOMAIN_RESERVED', 'subdomain'],
     ['punycode subdomain', {...base, subdomain: 'xn--80ak6aa92e'}, 'SUBDOMAIN_INVALID', 'subdomain'],
-    ['taken subdomain (other case)', {...base, subdomain: 'ACME-CORP'}, 'SUBDOMAIN_TAKEN', 'subdomain'],
+    ['taken subdomain (other case)', {...base, subdomain: 'TAKEN-CO'}, 'SUBDOMAIN_TAKEN', 'subdomain'],
     ['custom domain under the base domain', {...base, customDomain: 'x.anthias.app'}, 'CUSTOM_DOMAIN_INVALID', 'customDomain'],
     ['custom domain not public', {...base, customDomain: 'printer.local'}, 'CUSTOM_DOMAIN_INVALID', 'customDomain'],
-    ['custom domain taken', {...base, customDomain: 'CLIENT.enterprise.com'}, 'CUSTOM_DOMAIN_TAKEN', 'customDomain'],
+    ['custom domain taken', {...base, customDomain: 'TAKEN.example.com'}, 'CUSTOM_DOMAIN_TAKEN', 'customDomain'],
     ['bad contact email', {...base, contactEmail: 'billing@'}, 'EMAIL_INVALID', 'contactEmail'],
     ['bad owner email', {...base, ownerEmail: 'not an email'}, 'EMAIL_INVALID', 'ownerEmail'],
     ['CIDR with host bits', {...base, allowedIpRanges: ['192.168.1.5/24']}, 'CIDR_HOST_BITS', 'allowedIpRanges.0'],

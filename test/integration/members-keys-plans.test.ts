@@ -38,14 +38,16 @@ describe('members, API keys, plan changes and security', () => {
   afterAll(async () => t?.drop())
 
   it("invites the guide's admin and lists members with status", async () => {
-    const invitation = await inviteUser(t.sql, 'client-org', {email: 'admin@client.com', role: 'admin'}, ctx)
+    // a tenant of its own: the other tests invite into client-org
+    await createTenant(t.sql, {name: 'Invite Org', subdomain: 'invite-org', plan: 'professional', ownerEmail: 'owner@client.com'}, ctx)
+    const invitation = await inviteUser(t.sql, 'invite-org', {email: 'admin@client.com', role: 'admin'}, ctx)
     expect(invitation).toMatchObject({email: 'admin@client.com', role: 'admin', status: 'invited', token: expect.stringMatching(/^inv_/)})
-    const members = (await listMembers(t.sql, 'client-org')).items
+    const members = (await listMembers(t.sql, 'invite-org')).items
     expect(members.map((m) => [m.email, m.role, m.status])).toEqual([
       ['owner@client.com', 'owner', 'invited'],
       ['admin@client.com', 'admin', 'invited'],
     ])
-    expect(await refusal(inviteUser(t.sql, 'client-org', {email: 'ADMIN@client.com', role: 'viewer'}, ctx))).toMatchObject({code: 'MEMBER_EXISTS', exit: 4})
+    expect(await refusal(inviteUser(t.sql, 'invite-org', {email: 'ADMIN@client.com', role: 'viewer'}, ctx))).toMatchObject({code: 'MEMBER_EXISTS', exit: 4})
   })
 
   it('sends an invitation again: a new token and expiry, the old token stops working; not to a member who accepted', async () => {
@@ -112,7 +114,7 @@ describe('members, API keys, plan changes and security', () => {
     expect(text).not.toContain(invitation.token)
     const listed = (await listApiKeys(t.sql, 'client-org')).items
     expect(JSON.stringify(listed)).not.toContain(key.key)
-    expect(listed[0]).toMatchObject({prefix: key.prefix, name: 'Primary API Key', permissions: ['assets.*', 'devices.*'], revokedAt: null})
+    expect(listed.find((k) => k.prefix === key.prefix)).toMatchObject({prefix: key.prefix, name: 'Primary API Key', permissions: ['assets.*', 'devices.*'], revokedAt: null})
     const revoked = await revokeApiKey(t.sql, 'client-org', key.prefix, ctx)
     expect(revoked.revokedAt).toBeInstanceOf(Date)
     expect((await revokeApiKey(t.sql, 'client-org', key.id, ctx)).alreadyRevoked).toBe(true)

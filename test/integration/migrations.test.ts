@@ -1,20 +1,22 @@
+import {randomBytes} from 'node:crypto'
 import {cp, mkdtemp, rm, writeFile} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
 import postgres from 'postgres'
-import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+import {afterEach, beforeEach, describe, expect, it} from 'vitest'
 
 import {loadMigrations, migrate, migrateBackwards, migrationStatus, SCHEMA_MIGRATIONS_DIR} from '../../src/lib/db/migrations.js'
 import {adminUrl} from '../helpers/db.js'
 
 describe('schema migrations', () => {
-  const name = `anthias_mig_${process.pid}`
+  let name: string
   let sql: postgres.Sql
   let dir: string
   const admin = () => postgres(adminUrl(), {max: 1, onnotice: () => undefined})
 
-  beforeAll(async () => {
+  beforeEach(async () => {
+    name = `anthias_mig_${process.pid}_${randomBytes(4).toString('hex')}`
     const a = admin()
     await a.unsafe(`create database ${name}`)
     await a.end()
@@ -25,7 +27,7 @@ describe('schema migrations', () => {
     await cp(SCHEMA_MIGRATIONS_DIR, dir, {recursive: true})
   })
 
-  afterAll(async () => {
+  afterEach(async () => {
     await sql?.end()
     const a = admin()
     await a.unsafe(`drop database if exists ${name} with (force)`)
@@ -45,6 +47,7 @@ describe('schema migrations', () => {
 
   it('reverts the last migration with --backwards and re-applies it', async () => {
     const files = await loadMigrations(dir)
+    await migrate(sql, files)
     const last = files.at(-1)!.version
     expect((await migrateBackwards(sql, {}, files)).map((m) => m.version)).toEqual([last])
     expect((await migrationStatus(sql, files)).pending.map((m) => m.version)).toEqual([last])
@@ -55,6 +58,7 @@ describe('schema migrations', () => {
   })
 
   it('refuses an applied migration whose file was edited', async () => {
+    await migrate(sql, await loadMigrations(dir))
     await writeFile(join(dir, '0002_plan_catalog.up.sql'), '-- edited\nselect 1;\n', {flag: 'a'})
     const files = await loadMigrations(dir)
     await expect(migrate(sql, files)).rejects.toMatchObject({code: 'MIGRATION_CHECKSUM_MISMATCH'})

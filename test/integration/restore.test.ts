@@ -90,8 +90,9 @@ describe('restore: copies, recovery, sequences, domains', () => {
     expect(audit.map((r) => r.a).join()).not.toContain(reissued!.token)
   })
 
-  it('recovering assets or memberships keeps every link to them (ON DELETE SET NULL keys)', async () => {
-    const {tenant} = await createTenant(t.sql, {name: 'Linked', subdomain: 'linked', ownerEmail: 'owner@linked.example.com', ownerPassword: 'Passw0rdPass'}, ctx)
+  /** A tenant whose 20 assets are made by its owner and each have a QR code, and its backup. */
+  async function linkedTenant(subdomain: string): Promise<{id: string; file: string}> {
+    const {tenant} = await createTenant(t.sql, {name: 'Linked', subdomain, ownerEmail: `owner@${subdomain}.example.com`, ownerPassword: 'Passw0rdPass'}, ctx)
     const id = tenant.id
     const [owner] = await t.sql`select user_id from memberships where tenant_id = ${id}`
     await withTenant(t.sql, id, async (tx) => {
@@ -99,8 +100,13 @@ describe('restore: copies, recovery, sequences, domains', () => {
         select ${id}, 'Asset ' || g, 'a.png', 'image/png', ${owner!.userId}::uuid from generate_series(1, 20) g`
       await tx`insert into qr_contents (tenant_id, name, content, asset_id) select ${id}, 'QR ' || name, 'https://example.com', id from assets`
     })
-    const file = join(dir, 'linked.sql')
-    await writeBackupFile(t.sql, 'linked', file)
+    const file = join(dir, `${subdomain}.sql`)
+    await writeBackupFile(t.sql, subdomain, file)
+    return {id, file}
+  }
+
+  it('recovering assets or memberships keeps every link to them (ON DELETE SET NULL keys)', async () => {
+    const {id, file} = await linkedTenant('linked')
     const before = await links(t.sql, id)
     expect(before.qr.every(([, asset]) => asset !== null) && before.assets.every(([, by]) => by !== null)).toBe(true)
     // the accident to recover from: every asset renamed
@@ -117,8 +123,7 @@ describe('restore: copies, recovery, sequences, domains', () => {
   })
 
   it('a row the backup lacks is still removed by a recover, and what refers to it follows its key', async () => {
-    const [{id}] = (await t.sql`select id from tenants where subdomain = 'linked'`) as unknown as [{id: string}]
-    const file = join(dir, 'linked.sql')
+    const {id, file} = await linkedTenant('linked-later')
     const [extra] = await withTenant(t.sql, id, (tx) => tx`insert into assets (tenant_id, name, uri, mimetype) values (${id}, 'Later', 'l.png', 'image/png') returning id`)
     await withTenant(t.sql, id, (tx) => tx`insert into qr_contents (tenant_id, name, content, asset_id) values (${id}, 'Later QR', 'x', ${extra!.id})`)
     await restoreTenant(t.sql, await backupInput(file), {table: 'assets'}, ctx)

@@ -2,7 +2,7 @@ import {mkdir, mkdtemp, rm, writeFile} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
-import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+import {afterEach, beforeEach, describe, expect, it} from 'vitest'
 
 import {resolveContext} from '../../src/lib/context.js'
 import {withTenant} from '../../src/lib/db/tenant-context.js'
@@ -44,7 +44,7 @@ describe('a tenant migration cannot leave its tenant', () => {
     ledger: [...(await t.sql<{tenantId: string; version: number}[]>`select tenant_id, version from tenant_migrations order by tenant_id, version`)],
   })
 
-  beforeAll(async () => {
+  beforeEach(async () => {
     t = await createTestDatabase()
     dir = await mkdtemp(join(tmpdir(), 'anthias-confine-'))
     for (const s of ['conf-a', 'conf-b']) {
@@ -53,7 +53,7 @@ describe('a tenant migration cannot leave its tenant', () => {
     }
     before = await state()
   })
-  afterAll(async () => {
+  afterEach(async () => {
     await t?.drop()
     await rm(dir, {recursive: true, force: true})
   })

@@ -2,7 +2,7 @@ import {cp, mkdtemp, rm, writeFile} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
-import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+import {afterEach, beforeEach, describe, expect, it} from 'vitest'
 
 import {resolveContext} from '../../src/lib/context.js'
 import {withTenant} from '../../src/lib/db/tenant-context.js'
@@ -20,7 +20,7 @@ describe('tenant migrations, RLS set-up and verification, initial data', () => {
   let dir: string
   const ids: Record<string, string> = {}
 
-  beforeAll(async () => {
+  beforeEach(async () => {
     t = await createTestDatabase()
     dir = await mkdtemp(join(tmpdir(), 'anthias-tmig-'))
     await cp(TENANT_MIGRATIONS_DIR, dir, {recursive: true})
@@ -28,7 +28,7 @@ describe('tenant migrations, RLS set-up and verification, initial data', () => {
       ids[s] = (await createTenant(t.sql, {name: s, subdomain: s, ownerEmail: `owner@${s}.example.com`}, ctx)).tenant.id
     }
   })
-  afterAll(async () => {
+  afterEach(async () => {
     await t?.drop()
     await rm(dir, {recursive: true, force: true})
   })
@@ -49,6 +49,7 @@ describe('tenant migrations, RLS set-up and verification, initial data', () => {
   })
 
   it('--fake-initial records the initial migration when its effects are present, and refuses when they are not', async () => {
+    await withTenant(t.sql, ids['mig-b']!, (tx) => tx`insert into assets (tenant_id, name, uri, mimetype) values (${ids['mig-b']!}, 'B', 'b.png', 'IMAGE/PNG')`)
     await withTenant(t.sql, ids['mig-b']!, (tx) => tx`insert into devices (tenant_id, name) values (${ids['mig-b']!}, 'Default display')`)
     const faked = await migrateTenant(t.sql, 'mig-b', {fakeInitial: true}, ctx)
     expect(faked.applied.map((m) => [m.version, m.faked])).toEqual([[1, true], [2, false]])
@@ -59,6 +60,7 @@ describe('tenant migrations, RLS set-up and verification, initial data', () => {
   })
 
   it('--backwards reverts the last migration and restores the previous state', async () => {
+    await migrateTenant(t.sql, 'mig-a', {}, ctx)
     const reverted = await migrateTenant(t.sql, 'mig-a', {backwards: true, to: 0}, ctx)
     expect(reverted.reverted.map((m) => m.version)).toEqual([2, 1])
     expect(await t.sql`select 1 from devices where tenant_id = ${ids['mig-a']!}`).toHaveLength(0)
@@ -85,6 +87,7 @@ describe('tenant migrations, RLS set-up and verification, initial data', () => {
   })
 
   it('refuses an edited applied migration', async () => {
+    await migrateTenant(t.sql, 'mig-a', {}, ctx)
     await writeFile(join(dir, '0002_lowercase_mimetypes.up.sql'), '-- edited\n', {flag: 'a'})
     const files = await loadTenantMigrations(dir)
     await expect(migrateTenant(t.sql, 'mig-a', {files}, ctx)).rejects.toMatchObject({code: 'TENANT_MIGRATION_CHECKSUM_MISMATCH'})
@@ -140,6 +143,8 @@ describe('tenant migrations, RLS set-up and verification, initial data', () => {
   })
 
   it('a policy that was weakened is detected and recreated', async () => {
+    await createTenant(t.sql, {name: 'mig-d', subdomain: 'mig-d', ownerEmail: 'owner@mig-d.example.com'}, ctx)
+    await migrateTenant(t.sql, 'mig-d', {}, ctx)
     await t.sql.unsafe(`drop policy tenant_isolation on devices; create policy tenant_isolation on devices using (true)`)
     expect((await verifyTenant(t.sql, 'mig-d', ctx)).checks.find((c) => c.name === 'leak probe')).toMatchObject({ok: false})
     await t.sql.begin((tx) => repairRls(tx))

@@ -2,7 +2,7 @@ import {Flags} from '@oclif/core'
 
 import {BaseCommand, describe} from '../../base.js'
 import {tenantArg} from '../../flags.js'
-import type {CreatedApiKey} from '../../lib/api-keys.js'
+import type {ApikeyCreateResult} from '../../lib/results.js'
 
 export default class ApikeyCreate extends BaseCommand<typeof ApikeyCreate> {
   static override hiddenAliases = ['generate_api_key']
@@ -24,7 +24,7 @@ The tenant needs the api_access feature (professional and enterprise plans); oth
     'expires-days': Flags.string({description: 'days until the key expires (1-3650; default: never)', helpValue: 'DAYS'}),
   }
 
-  async run(): Promise<CreatedApiKey> {
+  async run(): Promise<ApikeyCreateResult> {
     const {createApiKey} = await import('../../lib/api-keys.js')
     const {symbols} = await import('../../ui/format.js')
     const key = await createApiKey(

@@ -2,7 +2,7 @@ import {describe} from '../../base.js'
 import {listFlags, tenantArg} from '../../flags.js'
 import {ListCommand} from '../../list-command.js'
 import type {ApiKey} from '../../lib/api-keys.js'
-import type {Page} from '../../lib/paging.js'
+import type {ApikeyListResult} from '../../lib/results.js'
 
 export default class ApikeyList extends ListCommand<typeof ApikeyList> {
   static override description = describe(
@@ -16,7 +16,7 @@ export default class ApikeyList extends ListCommand<typeof ApikeyList> {
   static override args = {tenant: tenantArg}
   static override flags = listFlags(100)
 
-  async run(): Promise<Page<ApiKey> | undefined> {
+  async run(): Promise<ApikeyListResult | undefined> {
     const {listApiKeys} = await import('../../lib/api-keys.js')
     const {sql} = await this.database()
     const day = (d: Date | null) => d?.toISOString().slice(0, 10)

@@ -2,7 +2,7 @@ import {Args} from '@oclif/core'
 
 import {BaseCommand, describe} from '../../base.js'
 import {tenantArg} from '../../flags.js'
-import type {ApiKey} from '../../lib/api-keys.js'
+import type {ApikeyRevokeResult} from '../../lib/results.js'
 
 export default class ApikeyRevoke extends BaseCommand<typeof ApikeyRevoke> {
   static override description = describe('Revoke an API key by its prefix (ak_...) or id. Revoking a revoked key changes nothing.')
@@ -12,7 +12,7 @@ export default class ApikeyRevoke extends BaseCommand<typeof ApikeyRevoke> {
     key: Args.string({description: 'the key prefix or id', required: true}),
   }
 
-  async run(): Promise<ApiKey & {alreadyRevoked: boolean}> {
+  async run(): Promise<ApikeyRevokeResult> {
     const {revokeApiKey} = await import('../../lib/api-keys.js')
     const {escapeControls, symbols} = await import('../../ui/format.js')
     const key = await revokeApiKey((await this.database()).sql, this.args.tenant, this.args.key, await this.context())

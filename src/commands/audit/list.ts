@@ -4,7 +4,7 @@ import {describe} from '../../base.js'
 import {listFlags} from '../../flags.js'
 import {ListCommand} from '../../list-command.js'
 import type {AuditRow} from '../../lib/audit.js'
-import type {Page} from '../../lib/paging.js'
+import type {AuditListResult} from '../../lib/results.js'
 
 export default class AuditList extends ListCommand<typeof AuditList> {
   static override description = describe(
@@ -23,7 +23,7 @@ export default class AuditList extends ListCommand<typeof AuditList> {
     ...listFlags(100),
   }
 
-  async run(): Promise<Page<AuditRow> | undefined> {
+  async run(): Promise<AuditListResult | undefined> {
     const {listAudit, parseSince} = await import('../../lib/audit.js')
     const since = this.flags.since === undefined ? undefined : parseSince(this.flags.since)
     const {sql} = await this.database()

@@ -1,8 +1,8 @@
 import {Flags} from '@oclif/core'
 
 import {BaseCommand, describe} from '../../base.js'
-import type {SchemaMigrationResult} from '../../lib/db/schema-migrate.js'
 import {AppError} from '../../lib/errors.js'
+import type {DbMigrateResult} from '../../lib/results.js'
 
 export default class DbMigrate extends BaseCommand<typeof DbMigrate> {
   static override description = describe(
@@ -26,7 +26,7 @@ Every command applies pending migrations on connect; this command shows and cont
     yes: Flags.boolean({char: 'y', description: 'revert without asking (required to revert without a terminal)'}),
   }
 
-  async run(): Promise<SchemaMigrationResult> {
+  async run(): Promise<DbMigrateResult> {
     const {migrateSchema} = await import('../../lib/db/schema-migrate.js')
     const {symbols} = await import('../../ui/format.js')
     const {sql} = await this.database({migrate: false})

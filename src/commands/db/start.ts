@@ -1,4 +1,5 @@
 import {BaseCommand, describe} from '../../base.js'
+import type {DbStartResult} from '../../lib/results.js'
 
 export default class DbStart extends BaseCommand<typeof DbStart> {
   static override description = describe(
@@ -6,7 +7,7 @@ export default class DbStart extends BaseCommand<typeof DbStart> {
   )
   static override examples = ['<%= config.bin %> db start', 'ANTHIAS_DATA_DIR=./.anthias <%= config.bin %> db start --json']
 
-  async run(): Promise<{dataDir: string; url: string}> {
+  async run(): Promise<DbStartResult> {
     const {EmbeddedServer, resolveDataDir} = await import('../../lib/db/embedded.js')
     const {maskUrl} = await import('../../lib/db/url.js')
     const {symbols} = await import('../../ui/format.js')

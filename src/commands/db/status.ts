@@ -1,24 +1,16 @@
 import {BaseCommand, describe} from '../../base.js'
-import type {DatabaseStatus} from '../../lib/db/status.js'
-
-interface StatusResult extends Partial<DatabaseStatus> {
-  source: string
-  url?: string
-  dataDir?: string
-  running: boolean
-  pinned?: boolean
-}
+import type {DbStatusResult} from '../../lib/results.js'
 
 export default class DbStatus extends BaseCommand<typeof DbStatus> {
   static override description = describe('Show which database is used, where it is, its PostgreSQL version and the schema version.')
   static override examples = ['<%= config.bin %> db status', 'DATABASE_URL=postgres://postgres@127.0.0.1:5432/anthias <%= config.bin %> db status --json']
 
-  async run(): Promise<StatusResult> {
+  async run(): Promise<DbStatusResult> {
     const {resolveConnectionTarget} = await import('../../lib/db/url.js')
     const {EmbeddedServer, resolveDataDir} = await import('../../lib/db/embedded.js')
     const {keyValues} = await import('../../ui/format.js')
     const target = resolveConnectionTarget(this.flags['database-url'])
-    const result: StatusResult = {source: target.source, running: false}
+    const result: DbStatusResult = {source: target.source, running: false}
     if (target.source === 'embedded') {
       const server = new EmbeddedServer(resolveDataDir(this.config.dataDir))
       const status = await server.status()

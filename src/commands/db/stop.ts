@@ -1,4 +1,5 @@
 import {BaseCommand, describe} from '../../base.js'
+import type {DbStopResult} from '../../lib/results.js'
 
 export default class DbStop extends BaseCommand<typeof DbStop> {
   static override description = describe(
@@ -6,7 +7,7 @@ export default class DbStop extends BaseCommand<typeof DbStop> {
   )
   static override examples = ['<%= config.bin %> db stop', '<%= config.bin %> db stop --json']
 
-  async run(): Promise<{dataDir: string; stopped: boolean; busy: number[]}> {
+  async run(): Promise<DbStopResult> {
     const {EmbeddedServer, resolveDataDir} = await import('../../lib/db/embedded.js')
     const {symbols} = await import('../../ui/format.js')
     const server = new EmbeddedServer(resolveDataDir(this.config.dataDir))

@@ -2,6 +2,7 @@ import {Args, Flags} from '@oclif/core'
 
 import {BaseCommand, describe} from '../../base.js'
 import {AppError} from '../../lib/errors.js'
+import type {MonitorCheckResult} from '../../lib/results.js'
 
 export default class MonitorCheck extends BaseCommand<typeof MonitorCheck> {
   static override description = describe(
@@ -17,7 +18,7 @@ Exits 10 when any threshold is breached, so cron can act on it: 0 all clear, 10 
   static override args = {tenant: Args.string({description: 'subdomain or tenant id'})}
   static override flags = {all: Flags.boolean({description: 'every tenant'})}
 
-  async run(): Promise<unknown> {
+  async run(): Promise<MonitorCheckResult> {
     if (!this.args.tenant === !this.flags.all) throw new AppError('USAGE', 'Give a tenant or --all.', {field: 'TENANT'})
     const {checkMonitoring, checkOutcome} = await import('../../lib/monitoring.js')
     const {symbols, table} = await import('../../ui/format.js')

@@ -2,6 +2,7 @@ import {Flags} from '@oclif/core'
 
 import {BaseCommand, describe} from '../../base.js'
 import {tenantArg} from '../../flags.js'
+import type {MonitorSetupResult} from '../../lib/results.js'
 
 export default class MonitorSetup extends BaseCommand<typeof MonitorSetup> {
   static override description = describe(
@@ -20,7 +21,7 @@ export default class MonitorSetup extends BaseCommand<typeof MonitorSetup> {
     channel: Flags.string({description: 'where alerts go: email:ADDRESS, slack:CHANNEL, webhook:https://URL (repeatable; replaces the list)', multiple: true, helpValue: 'KIND:TARGET'}),
   }
 
-  async run(): Promise<unknown> {
+  async run(): Promise<MonitorSetupResult> {
     const {setupMonitoring} = await import('../../lib/monitoring.js')
     const {keyValues, symbols} = await import('../../ui/format.js')
     const f = this.flags

@@ -4,7 +4,7 @@ import {describe} from '../../base.js'
 import {listFlags} from '../../flags.js'
 import {ListCommand} from '../../list-command.js'
 import type {NotificationRow} from '../../lib/notify/deliver.js'
-import type {Page} from '../../lib/paging.js'
+import type {NotificationListResult} from '../../lib/results.js'
 
 export default class NotificationList extends ListCommand<typeof NotificationList> {
   static override description = describe('List notifications (quota breaches from monitor check, provisioning events for webhooks), newest first, with their delivery state: pending, sent, retrying (with the last error) or failed (retries exhausted). `anthias worker` delivers them.')
@@ -18,7 +18,7 @@ export default class NotificationList extends ListCommand<typeof NotificationLis
     ...listFlags(50),
   }
 
-  async run(): Promise<Page<NotificationRow> | undefined> {
+  async run(): Promise<NotificationListResult | undefined> {
     const {listNotifications} = await import('../../lib/notify/deliver.js')
     const {sql} = await this.database()
     return this.list<NotificationRow>({

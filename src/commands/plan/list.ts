@@ -1,11 +1,11 @@
 import {BaseCommand, describe} from '../../base.js'
-import type {Plan} from '../../lib/plans.js'
+import type {PlanListResult} from '../../lib/results.js'
 
 export default class PlanList extends BaseCommand<typeof PlanList> {
   static override description = describe('List the subscription plans with their limits, features and monthly price.')
   static override examples = ['<%= config.bin %> plan list', '<%= config.bin %> plan list --json']
 
-  async run(): Promise<Plan[]> {
+  async run(): Promise<PlanListResult> {
     const {listPlans} = await import('../../lib/plans.js')
     const {table} = await import('../../ui/format.js')
     const plans = await listPlans((await this.database()).sql)

@@ -1,5 +1,5 @@
 import {BaseCommand, describe} from '../../base.js'
-import type {RunStatus} from '../../lib/queue/runs.js'
+import type {RunStatusResult} from '../../lib/results.js'
 import {runArg} from './show.js'
 
 export default class RunCancel extends BaseCommand<typeof RunCancel> {
@@ -7,7 +7,7 @@ export default class RunCancel extends BaseCommand<typeof RunCancel> {
   static override examples = ['<%= config.bin %> run cancel 3f0c9a4e-2b1d-4c8e-9f7a-1d2e3f4a5b6c']
   static override args = {id: runArg}
 
-  async run(): Promise<RunStatus> {
+  async run(): Promise<RunStatusResult> {
     const {cancelRun} = await import('../../lib/queue/runs.js')
     const {formatRun} = await import('../../ui/run.js')
     const status = await cancelRun((await this.database()).sql, this.args.id)

@@ -3,8 +3,8 @@ import {Flags} from '@oclif/core'
 import {describe} from '../../base.js'
 import {listFlags} from '../../flags.js'
 import {ListCommand} from '../../list-command.js'
-import type {Page} from '../../lib/paging.js'
 import type {RunSummary} from '../../lib/queue/runs.js'
+import type {RunListResult} from '../../lib/results.js'
 
 export default class RunList extends ListCommand<typeof RunList> {
   static override description = describe('List provisioning runs, queued and direct, newest first, with their rows counted by state, a page at a time (50 by default; --all for every run). --json gives {items, nextCursor, total}.')
@@ -18,7 +18,7 @@ export default class RunList extends ListCommand<typeof RunList> {
     ...listFlags(50),
   }
 
-  async run(): Promise<Page<RunSummary> | undefined> {
+  async run(): Promise<RunListResult | undefined> {
     const {listRuns} = await import('../../lib/queue/runs.js')
     const {sql} = await this.database()
     return this.list<RunSummary>({

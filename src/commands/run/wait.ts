@@ -1,6 +1,6 @@
 import {BaseCommand, describe} from '../../base.js'
 import {AppError, ExitCode} from '../../lib/errors.js'
-import type {RunStatus} from '../../lib/queue/runs.js'
+import type {RunStatusResult} from '../../lib/results.js'
 import {runArg} from './show.js'
 
 export default class RunWait extends BaseCommand<typeof RunWait> {
@@ -8,7 +8,7 @@ export default class RunWait extends BaseCommand<typeof RunWait> {
   static override examples = ['<%= config.bin %> run wait 3f0c9a4e-2b1d-4c8e-9f7a-1d2e3f4a5b6c', '<%= config.bin %> run wait 3f0c9a4e-2b1d-4c8e-9f7a-1d2e3f4a5b6c --json']
   static override args = {id: runArg}
 
-  async run(): Promise<RunStatus> {
+  async run(): Promise<RunStatusResult> {
     const {waitForRun} = await import('../../lib/queue/runs.js')
     const {formatRun, formatRunLine} = await import('../../ui/run.js')
     let last = 0

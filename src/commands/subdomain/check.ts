@@ -2,7 +2,7 @@ import {Args} from '@oclif/core'
 
 import {BaseCommand, describe} from '../../base.js'
 import {AppError, ExitCode} from '../../lib/errors.js'
-import type {SubdomainCheck} from '../../lib/subdomains.js'
+import type {SubdomainCheckResult} from '../../lib/results.js'
 
 export default class SubdomainCheckCommand extends BaseCommand<typeof SubdomainCheckCommand> {
   static override hiddenAliases = ['check_subdomain']
@@ -16,7 +16,7 @@ export default class SubdomainCheckCommand extends BaseCommand<typeof SubdomainC
   ]
   static override args = {subdomain: Args.string({description: 'the subdomain to check', required: true})}
 
-  async run(): Promise<SubdomainCheck> {
+  async run(): Promise<SubdomainCheckResult> {
     const {checkSubdomain} = await import('../../lib/subdomains.js')
     const {symbols} = await import('../../ui/format.js')
     const result = await checkSubdomain((await this.database()).sql, this.args.subdomain)

@@ -3,6 +3,7 @@ import {Flags} from '@oclif/core'
 import {BaseCommand, describe} from '../../base.js'
 import {tenantArg} from '../../flags.js'
 import {AppError} from '../../lib/errors.js'
+import type {TenantBackupResult} from '../../lib/results.js'
 
 export default class TenantBackup extends BaseCommand<typeof TenantBackup> {
   static override description = describe(
@@ -24,7 +25,7 @@ The file is plain SQL that psql restores into a database with the schema, and it
     force: Flags.boolean({description: 'replace the output file if it exists (a regular file only)'}),
   }
 
-  async run(): Promise<unknown> {
+  async run(): Promise<TenantBackupResult> {
     const {backupTenantToStream} = await import('../../lib/backup.js')
     const {defaultBackupPath, writeBackupFile} = await import('../../backup-files.js')
     const {symbols} = await import('../../ui/format.js')

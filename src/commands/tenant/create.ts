@@ -4,6 +4,7 @@ import {BaseCommand, describe} from '../../base.js'
 import {featureFlag, featuresFromFlags, flagFieldName, limitFlags, limitsFromFlags, securityFlags, securityFromFlags} from '../../flags.js'
 import {AppError} from '../../lib/errors.js'
 import type {CreateTenantResult, TenantInput} from '../../lib/tenants.js'
+import type {TenantCreateResult} from '../../lib/results.js'
 import {DEFAULT_PASSWORD_POLICY, describePasswordPolicy} from '../../lib/validation.js'
 
 const fieldName = flagFieldName({name: 'NAME', subdomain: 'SUBDOMAIN'})
@@ -45,7 +46,7 @@ Default password policy: ${describePasswordPolicy(DEFAULT_PASSWORD_POLICY)} (the
     ...securityFlags,
   }
 
-  async run(): Promise<CreateTenantResult | {cancelled: true}> {
+  async run(): Promise<TenantCreateResult> {
     const {name, subdomain} = this.args
     const missing = name === undefined || subdomain === undefined
     if ((missing || this.flags.interactive) && !this.interactive) {

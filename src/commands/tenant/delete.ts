@@ -2,7 +2,7 @@ import {Flags} from '@oclif/core'
 
 import {BaseCommand, describe} from '../../base.js'
 import {tenantArg} from '../../flags.js'
-import type {DeleteResult} from '../../lib/tenant-delete.js'
+import type {TenantDeleteResult} from '../../lib/results.js'
 
 export default class TenantDelete extends BaseCommand<typeof TenantDelete> {
   static override description = describe(
@@ -21,7 +21,7 @@ The tenant's exact name must be typed in a terminal, or given with --confirm-nam
     'backup-file': Flags.string({description: 'where the backup goes (default tenant_backup_SUBDOMAIN_TIMESTAMP.sql)', helpValue: 'FILE'}),
   }
 
-  async run(): Promise<DeleteResult> {
+  async run(): Promise<TenantDeleteResult> {
     const {deleteTenant} = await import('../../lib/tenant-delete.js')
     const {defaultBackupPath, newBackupFile} = await import('../../backup-files.js')
     const {getTenant} = await import('../../lib/tenants.js')

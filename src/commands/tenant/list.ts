@@ -3,8 +3,9 @@ import {Flags} from '@oclif/core'
 import {describe} from '../../base.js'
 import {listFlags, sortFlag} from '../../flags.js'
 import {ListCommand} from '../../list-command.js'
-import {type Page, TENANT_SORTS} from '../../lib/paging.js'
+import {TENANT_SORTS} from '../../lib/paging.js'
 import type {TenantSummary} from '../../lib/tenants.js'
+import type {TenantListResult} from '../../lib/results.js'
 
 export default class TenantList extends ListCommand<typeof TenantList> {
   static override description = describe(
@@ -26,7 +27,7 @@ export default class TenantList extends ListCommand<typeof TenantList> {
     ...sortFlag(TENANT_SORTS),
   }
 
-  async run(): Promise<Page<TenantSummary> | undefined> {
+  async run(): Promise<TenantListResult | undefined> {
     const {listTenants} = await import('../../lib/tenants.js')
     const {baseDomain} = await this.context()
     const {sql} = await this.database()

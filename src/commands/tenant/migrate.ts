@@ -1,6 +1,7 @@
 import {Flags} from '@oclif/core'
 
 import {BaseCommand, describe} from '../../base.js'
+import type {TenantMigrateResult} from '../../lib/results.js'
 import type {RlsSetupResult} from '../../lib/rls-setup.js'
 
 export default class TenantMigrate extends BaseCommand<typeof TenantMigrate> {
@@ -34,7 +35,7 @@ A tenant migration holds data statements only: before any tenant is touched, a s
     'only-failed': Flags.boolean({description: 'with --all: only tenants whose last attempt failed', dependsOn: ['all']}),
   }
 
-  async run(): Promise<unknown> {
+  async run(): Promise<TenantMigrateResult> {
     const f = this.flags
     const {sql} = await this.database()
     const ctx = await this.context()

@@ -4,6 +4,7 @@ import {BaseCommand, describe} from '../../base.js'
 import {featureFlag, featuresFromFlags, flagFieldName, limitFlags, limitsFromFlags, tenantArg} from '../../flags.js'
 import {AppError} from '../../lib/errors.js'
 import type {PlanChangeInput, PlanChangeResult} from '../../lib/plan-change.js'
+import type {TenantPlanResult} from '../../lib/results.js'
 
 const fieldName = flagFieldName({plan: 'PLAN'})
 
@@ -32,7 +33,7 @@ A change whose limits fall below current usage (assets, users, devices, storage)
     force: Flags.boolean({description: 'apply even when limits fall below current usage or a feature in use goes away, revoking the API keys that need it (audited)'}),
   }
 
-  async run(): Promise<PlanChangeResult | {cancelled: true}> {
+  async run(): Promise<TenantPlanResult> {
     const {changeTenantPlan} = await import('../../lib/plan-change.js')
     const {symbols} = await import('../../ui/format.js')
     const {sql} = await this.database()

@@ -1,8 +1,8 @@
 import {Flags} from '@oclif/core'
 
 import {BaseCommand, describe} from '../../base.js'
-import type {RestoreResult} from '../../lib/backup.js'
 import {RESTORE_PHASES} from './restore.js'
+import type {TenantRecoverResult} from '../../lib/results.js'
 
 export default class TenantRecover extends BaseCommand<typeof TenantRecover> {
   static override hiddenAliases = ['recover_tenant_data']
@@ -20,7 +20,7 @@ export default class TenantRecover extends BaseCommand<typeof TenantRecover> {
     mode: Flags.string({description: 'replace the table\'s rows, or merge missing ones', options: ['replace', 'merge'], default: 'replace'}),
   }
 
-  async run(): Promise<RestoreResult> {
+  async run(): Promise<TenantRecoverResult> {
     const {readManifest, restoreTenant} = await import('../../lib/backup.js')
     const {getTenant} = await import('../../lib/tenants.js')
     const {AppError} = await import('../../lib/errors.js')

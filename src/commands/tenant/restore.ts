@@ -1,7 +1,7 @@
 import {Args, Flags} from '@oclif/core'
 
 import {BaseCommand, describe} from '../../base.js'
-import type {Manifest, RestoreResult} from '../../lib/backup.js'
+import type {TenantRestoreResult} from '../../lib/results.js'
 
 /** What a restore goes through: the file read into staging tables, the safety backup (when it overwrites), the inserts. */
 export const RESTORE_PHASES = [
@@ -42,7 +42,7 @@ The manifest and every table's checksum are verified first, every row must belon
     }),
   }
 
-  async run(): Promise<RestoreResult | {file: string; manifest: Manifest}> {
+  async run(): Promise<TenantRestoreResult> {
     const {readBackup, restoreTenant, tenantToReplace} = await import('../../lib/backup.js')
     const {defaultBackupPath, newBackupFile} = await import('../../backup-files.js')
     const {symbols, table} = await import('../../ui/format.js')

@@ -2,8 +2,9 @@ import {Flags} from '@oclif/core'
 
 import {BaseCommand, describe} from '../../base.js'
 import {flagFieldName, securityFlags, securityFromFlags, tenantArg} from '../../flags.js'
-import type {SecurityChangeInput, SecurityChangeResult} from '../../lib/security.js'
+import type {SecurityChangeInput} from '../../lib/security.js'
 import type {SecurityPolicy} from '../../lib/validation.js'
+import type {TenantSecurityResult} from '../../lib/results.js'
 
 export default class TenantSecurity extends BaseCommand<typeof TenantSecurity> {
   static override description = describe(
@@ -23,7 +24,7 @@ IP ranges are IPv4 or IPv6 CIDRs, normalised; host bits set is an error naming t
     'clear-ips': Flags.boolean({description: 'remove every range first (logins from any address)', helpGroup: 'SECURITY'}),
   }
 
-  async run(): Promise<SecurityChangeResult | {subdomain: string; policy: SecurityPolicy}> {
+  async run(): Promise<TenantSecurityResult> {
     const {updateSecurity} = await import('../../lib/security.js')
     const {symbols} = await import('../../ui/format.js')
     const f = this.flags

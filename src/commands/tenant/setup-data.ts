@@ -1,7 +1,7 @@
 import {Flags} from '@oclif/core'
 
 import {BaseCommand, describe} from '../../base.js'
-import type {SetupDataResult} from '../../lib/setup-data.js'
+import type {TenantSetupDataResult} from '../../lib/results.js'
 
 export default class TenantSetupData extends BaseCommand<typeof TenantSetupData> {
   static override hiddenAliases = ['setup_tenant_data']
@@ -11,7 +11,7 @@ export default class TenantSetupData extends BaseCommand<typeof TenantSetupData>
   static override examples = ['<%= config.bin %> setup_tenant_data --tenant client-org', '<%= config.bin %> tenant setup-data --tenant client-org --json']
   static override flags = {tenant: Flags.string({description: 'subdomain or tenant id', helpValue: 'T', required: true})}
 
-  async run(): Promise<SetupDataResult> {
+  async run(): Promise<TenantSetupDataResult> {
     const {setupTenantData} = await import('../../lib/setup-data.js')
     const {symbols} = await import('../../ui/format.js')
     const result = await setupTenantData((await this.database()).sql, this.flags.tenant, await this.context())

@@ -2,7 +2,7 @@ import {Flags} from '@oclif/core'
 
 import {BaseCommand, describe} from '../../base.js'
 import {featureFlag, featuresFromFlags, flagFieldName, limitFlags, limitsFromFlags, tenantArg} from '../../flags.js'
-import type {TenantUpdateResult} from '../../lib/tenant-update.js'
+import type {TenantUpdateResult} from '../../lib/results.js'
 
 export default class TenantUpdate extends BaseCommand<typeof TenantUpdate> {
   static override description = describe(

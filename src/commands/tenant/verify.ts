@@ -1,7 +1,7 @@
 
 import {BaseCommand, describe} from '../../base.js'
 import {tenantArg} from '../../flags.js'
-import type {VerifyResult} from '../../lib/verify.js'
+import type {TenantVerifyResult} from '../../lib/results.js'
 
 export default class TenantVerify extends BaseCommand<typeof TenantVerify> {
   static override description = describe(
@@ -12,7 +12,7 @@ Exit 1 if any check fails; "tenant migrate --tenant T --setup-rls" repairs the r
   static override examples = ['<%= config.bin %> tenant verify client-org', '<%= config.bin %> tenant verify client-org --json']
   static override args = {tenant: tenantArg}
 
-  async run(): Promise<VerifyResult> {
+  async run(): Promise<TenantVerifyResult> {
     const {verifyOutcome, verifyTenant} = await import('../../lib/verify.js')
     const {symbols} = await import('../../ui/format.js')
     const result = await verifyTenant((await this.database()).sql, this.args.tenant, await this.context())

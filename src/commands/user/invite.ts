@@ -3,7 +3,7 @@ import {Args, Flags} from '@oclif/core'
 import {BaseCommand, describe} from '../../base.js'
 import {flagFieldName, tenantArg} from '../../flags.js'
 import {AppError} from '../../lib/errors.js'
-import type {Invitation} from '../../lib/members.js'
+import type {UserInviteResult} from '../../lib/results.js'
 
 export default class UserInvite extends BaseCommand<typeof UserInvite> {
   static override hiddenAliases = ['invite_user']
@@ -31,7 +31,7 @@ Creates the global user if new and adds the membership as an invitation with a o
     resend: Flags.boolean({description: 'a new token for a member who has not accepted yet; the old one stops working', exclusive: ['role', 'permission']}),
   }
 
-  async run(): Promise<Invitation> {
+  async run(): Promise<UserInviteResult> {
     const {inviteUser, resendInvitation} = await import('../../lib/members.js')
     const {parseToggle} = await import('../../lib/validation.js')
     const {symbols} = await import('../../ui/format.js')

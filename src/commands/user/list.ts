@@ -2,7 +2,7 @@ import {describe} from '../../base.js'
 import {listFlags, tenantArg} from '../../flags.js'
 import {ListCommand} from '../../list-command.js'
 import type {Member} from '../../lib/members.js'
-import type {Page} from '../../lib/paging.js'
+import type {UserListResult} from '../../lib/results.js'
 
 export default class UserList extends ListCommand<typeof UserList> {
   static override description = describe(
@@ -16,7 +16,7 @@ export default class UserList extends ListCommand<typeof UserList> {
   static override args = {tenant: tenantArg}
   static override flags = listFlags(100)
 
-  async run(): Promise<Page<Member> | undefined> {
+  async run(): Promise<UserListResult | undefined> {
     const {listMembers} = await import('../../lib/members.js')
     const {sql} = await this.database()
     const perms = (p: Record<string, boolean>) => Object.entries(p).map(([k, v]) => (v ? k : `!${k}`)).join(' ')

@@ -1,7 +1,7 @@
 import {Args, Flags} from '@oclif/core'
 
 import {BaseCommand, describe} from '../../base.js'
-import type {WebhookEndpoint} from '../../lib/notify/webhooks.js'
+import type {WebhookAddResult} from '../../lib/results.js'
 
 export default class WebhookAdd extends BaseCommand<typeof WebhookAdd> {
   static override description = describe(
@@ -18,7 +18,7 @@ Each delivery is signed the Standard Webhooks way: headers webhook-id (the deliv
     event: Flags.string({description: 'a provisioning event to send (repeatable)', helpValue: 'EVENT', multiple: true, options: ['tenant.created', 'tenant.updated', 'tenant.suspended', 'tenant.resumed']}),
   }
 
-  async run(): Promise<WebhookEndpoint & {secret?: string}> {
+  async run(): Promise<WebhookAddResult> {
     const {addWebhook} = await import('../../lib/notify/webhooks.js')
     const endpoint = await addWebhook((await this.database()).sql, this.args.url, this.flags.event ?? [], await this.context())
     this.log(`Webhook ${endpoint.url}: ${endpoint.events.length > 0 ? endpoint.events.join(', ') : 'no provisioning events (monitor channels only)'}.`)

@@ -5,13 +5,14 @@
  * document, an HTTP response, a log) gets their number instead.
  */
 import {AppError, ExitCode} from '../errors.js'
+import type {EnvelopeError} from '../envelope.js'
 import type {BulkReport, RowResult} from './provision.js'
 
 /** A row without its invitation tokens: how many there were. */
 export type PublicRow = Omit<RowResult, 'invitations'> & {invitations: number}
 
 /** A report without invitation tokens, its errors as plain objects. */
-export type PublicReport = Omit<BulkReport, 'rows' | 'errors'> & {rows: PublicRow[]; errors: Record<string, unknown>[]}
+export type PublicReport = Omit<BulkReport, 'rows' | 'errors'> & {rows: PublicRow[]; errors: EnvelopeError[]}
 
 export function publicReport(report: BulkReport): PublicReport {
   return {

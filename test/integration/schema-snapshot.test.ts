@@ -1,0 +1,22 @@
+import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+
+import {createTestDatabase, type TestDatabase} from '../helpers/db.js'
+import {describeSchema} from '../helpers/schema.js'
+
+/**
+ * The migrated schema, committed in test/schema.snapshot.txt: a migration that
+ * changes it fails here until the snapshot is regenerated with
+ * `npm run test:schema-snapshot` (and the diff reviewed with the migration).
+ */
+describe('the schema the migrations make', () => {
+  let t: TestDatabase
+
+  beforeAll(async () => {
+    t = await createTestDatabase()
+  })
+  afterAll(async () => t?.drop())
+
+  it('is the committed snapshot', async () => {
+    await expect(await describeSchema(t.sql)).toMatchFileSnapshot('../schema.snapshot.txt')
+  })
+})

@@ -420,7 +420,9 @@ export type LibraryTypesMatch = [
   Assert<Same<Out<typeof migrateAllSchema>, MigrateAllResult>>,
   Assert<Alike<EnqueueResult, Omit<EnqueueReport, 'errors'> & {errors: Out<typeof envelopeErrorSchema>[]}>>,
   Assert<Same<Out<typeof runSummarySchema>, RunSummary>>,
-  Assert<Alike<RunStatusResult, RunStatus>>,
+  Assert<Same<RunStatusResult, RunStatus>>,
+  Assert<Alike<RunRetryResult, RunStatus & {retried: number}>>,
   Assert<Same<Out<typeof webhookEndpointSchema>, WebhookEndpoint>>,
+  Assert<Alike<WebhookAddResult, WebhookEndpoint & {secret?: string}>>,
   Assert<Same<Out<typeof notificationRowSchema>, NotificationRow>>,
 ]

@@ -5,7 +5,7 @@ import type {BulkReport} from './lib/bulk/provision.js'
 import type {Source} from './lib/bulk/sources.js'
 import {AppError} from './lib/errors.js'
 import type {Input} from './lib/input.js'
-import type {BulkReportResult, BulkResult} from './lib/results.js'
+import type {BulkReportResult, BulkResult, EnqueueResult} from './lib/results.js'
 
 const BULK_PHASES = [
   {key: 'validate', title: 'Parse and validate every row'},
@@ -25,6 +25,10 @@ export abstract class BulkCommand<T extends typeof Command> extends BaseCommand<
     'batch-size': Flags.integer({description: 'tenants per transaction', default: 250, min: 1, max: 5000}),
     report: Flags.string({description: 'write per-row results with tenant ids, access URLs and one-time invitation tokens as the run goes (a new file, mode 0600; JSON for *.json, else CSV)', helpValue: 'FILE'}),
     template: Flags.boolean({description: 'print an example input file that works as it is, then exit'}),
+    queue: Flags.boolean({
+      description: 'validate every row, then queue the tenants as one run for `anthias worker` processes instead of creating them here; prints the run id (see `run wait`). A file with any problem queues nothing',
+      exclusive: ['dry-run', 'stop-on-error', 'report', 'concurrency'],
+    }),
   }
 
   protected abstract source(input: Input): Promise<Source>
@@ -37,7 +41,28 @@ export abstract class BulkCommand<T extends typeof Command> extends BaseCommand<
       this.log(template)
       return {template}
     }
-    return this.provision()
+    return (this.flags as {queue: boolean}).queue ? this.enqueue() : this.provision()
+  }
+
+  protected async enqueue(): Promise<EnqueueResult> {
+    const file = this.args.file as string | undefined
+    if (!file) throw new AppError('MISSING_INPUT', 'Missing the FILE argument.', {field: 'FILE'})
+    const {fileInput} = await import('./inputs.js')
+    const source = await this.source(await fileInput(file, 'FILE'))
+    const {enqueueOutcome, enqueueSource} = await import('./lib/queue/runs.js')
+    const {sql} = await this.database()
+    const ctx = await this.context()
+    const f = this.flags as {rate?: number; 'batch-size': number}
+    const report = await this.withProgress(BULK_PHASES.slice(0, 2), () => 'nothing was queued', (onProgress) =>
+      enqueueSource(sql, source, ctx, {
+        rate: f.rate, batchSize: f['batch-size'],
+        onProgress: (p) => onProgress({phase: p.phase, rows: p.done, totalRows: p.phase === 'validate' ? undefined : p.total}),
+      }))
+    const {formatEnqueue} = await import('./ui/run.js')
+    this.log(formatEnqueue(report, this.config.bin))
+    const refused = enqueueOutcome(report)
+    if (refused) this.fail(refused)
+    return {...report, errors: report.errors.map((e) => e.toJSON())}
   }
 
   protected async provision(): Promise<BulkReportResult> {

@@ -12,8 +12,14 @@ import DbStatus from './commands/db/status.js'
 import DbStop from './commands/db/stop.js'
 import MonitorCheck from './commands/monitor/check.js'
 import MonitorSetup from './commands/monitor/setup.js'
+import NotificationList from './commands/notification/list.js'
 import PlanList from './commands/plan/list.js'
 import PlanShow from './commands/plan/show.js'
+import RunCancel from './commands/run/cancel.js'
+import RunList from './commands/run/list.js'
+import RunRetry from './commands/run/retry.js'
+import RunShow from './commands/run/show.js'
+import RunWait from './commands/run/wait.js'
 import SubdomainCheck from './commands/subdomain/check.js'
 import SubdomainSuggest from './commands/subdomain/suggest.js'
 import TenantBackup from './commands/tenant/backup.js'
@@ -37,6 +43,10 @@ import TenantVerify from './commands/tenant/verify.js'
 import UserInvite from './commands/user/invite.js'
 import UserList from './commands/user/list.js'
 import UserRemove from './commands/user/remove.js'
+import WebhookAdd from './commands/webhook/add.js'
+import WebhookList from './commands/webhook/list.js'
+import WebhookRemove from './commands/webhook/remove.js'
+import Worker from './commands/worker.js'
 import {
   apiKeyResultSchema,
   auditRowSchema,
@@ -51,11 +61,15 @@ import {
   memberSchema,
   monitoringCheckSchema,
   monitoringConfigSchema,
+  notificationRowSchema,
   pageSchema,
   planSchema,
   removedMemberSchema,
   restoreSchema,
   revokedApiKeySchema,
+  runRetrySchema,
+  runStatusSchema,
+  runSummarySchema,
   schemaMigrateSchema,
   setupDataSchema,
   statusChangeSchema,
@@ -71,6 +85,10 @@ import {
   tenantUpdateSchema,
   usageReportSchema,
   verifySchema,
+  webhookAddSchema,
+  webhookEndpointSchema,
+  webhookListSchema,
+  workerSchema,
 } from './lib/results.js'
 
 /** What a command's run() resolves to; nothing only where it streamed its JSON itself (list --all). */
@@ -96,8 +114,14 @@ export const COMMAND_RESULTS = {
   'db:stop': result(DbStop, dbStopSchema),
   'monitor:check': result(MonitorCheck, monitoringCheckSchema),
   'monitor:setup': result(MonitorSetup, monitoringConfigSchema),
+  'notification:list': result(NotificationList, pageSchema(notificationRowSchema)),
   'plan:list': result(PlanList, z.array(planSchema)),
   'plan:show': result(PlanShow, planSchema),
+  'run:cancel': result(RunCancel, runStatusSchema),
+  'run:list': result(RunList, pageSchema(runSummarySchema)),
+  'run:retry': result(RunRetry, runRetrySchema),
+  'run:show': result(RunShow, runStatusSchema),
+  'run:wait': result(RunWait, runStatusSchema),
   'subdomain:check': result(SubdomainCheck, subdomainCheckSchema),
   'subdomain:suggest': result(SubdomainSuggest, subdomainSuggestionsSchema),
   'tenant:backup': result(TenantBackup, backupSchema),
@@ -121,6 +145,10 @@ export const COMMAND_RESULTS = {
   'user:invite': result(UserInvite, invitationSchema),
   'user:list': result(UserList, pageSchema(memberSchema)),
   'user:remove': result(UserRemove, removedMemberSchema),
+  'webhook:add': result(WebhookAdd, webhookAddSchema),
+  'webhook:list': result(WebhookList, webhookListSchema),
+  'webhook:remove': result(WebhookRemove, webhookEndpointSchema),
+  worker: result(Worker, workerSchema),
 } satisfies Record<string, {schema: z.ZodType}>
 
 export type CommandId = keyof typeof COMMAND_RESULTS

@@ -173,6 +173,19 @@ export const ERROR_CATALOGUE = {
   // anything else
   INTERRUPTED: {kind: 'interrupted', message: 'Interrupted; nothing was written.'},
   OPERATION_FAILED: failed,
+  // provisioning runs, the queue and deliveries
+  RUN_NOT_FOUND: notFound,
+  RUN_ID_INVALID: invalid,
+  RUN_NOT_QUEUED: conflict,
+  RUN_CANCELLED: failed,
+  INTERVAL_INVALID: invalid,
+  WEBHOOK_URL_INVALID: invalid,
+  WEBHOOK_NOT_FOUND: notFound,
+  WEBHOOK_NOT_REGISTERED: failed,
+  EVENT_UNKNOWN: invalid,
+  DELIVERY_FAILED: failed,
+  SMTP_NOT_CONFIGURED: failed,
+  SLACK_NOT_CONFIGURED: failed,
 } as const satisfies Record<string, CatalogueEntry>
 
 export type ErrorCode = keyof typeof ERROR_CATALOGUE

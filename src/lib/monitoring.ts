@@ -10,6 +10,7 @@ import {z} from 'zod'
 import {writeAudit} from './audit.js'
 import type {Context} from './context.js'
 import {AppError, ValidationErrors} from './errors.js'
+import {isWebhookUrl} from './notify/webhooks.js'
 import {lockTenant, tenantKey, tenantNotFound} from './tenant-ref.js'
 import {storageGb, usageColumns} from './usage.js'
 import {emailSchema, issuesToErrors, type Limits, plainTextSchema} from './validation.js'
@@ -36,14 +37,7 @@ export const channelSchema = plainTextSchema('A channel').transform((value, ctx)
     return email.success ? `email:${email.data}` : fail('not a valid email address')
   }
   if (kind === 'slack') return /^#?[a-z0-9][a-z0-9._-]{0,79}$/.test(target) ? `slack:${target.replace(/^#/, '')}` : fail('a Slack channel name is lowercase letters, digits, . _ and -')
-  if (kind === 'webhook') {
-    try {
-      if (new URL(target).protocol === 'https:') return `webhook:${target}`
-    } catch {
-      // fall through
-    }
-    return fail('a webhook must be an https:// URL')
-  }
+  if (kind === 'webhook') return isWebhookUrl(target) ? `webhook:${target}` : fail('a webhook must be an https:// URL (http:// only to 127.0.0.1 or localhost)')
   return fail('use email:ADDRESS, slack:CHANNEL or webhook:https://URL')
 })
 

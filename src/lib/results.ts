@@ -14,6 +14,9 @@ import type {Plan} from './plans.js'
 import type {SecurityChangeResult} from './security.js'
 import type {SetupDataResult} from './setup-data.js'
 import type {SubdomainCheck} from './subdomains.js'
+import type {NotificationRow} from './notify/deliver.js'
+import type {WebhookEndpoint} from './notify/webhooks.js'
+import type {EnqueueReport, RunStatus, RunSummary} from './queue/runs.js'
 import type {MigrateAllResult, TenantMigrationResult} from './tenant-migrations.js'
 import type {TenantUpdateResult as LibTenantUpdateResult} from './tenant-update.js'
 import type {CreateTenantResult, TenantDetails, TenantSummary} from './tenants.js'
@@ -271,8 +274,62 @@ export const bulkReportSchema = z.strictObject({
   durationMs: count,
   stopped: z.boolean(),
 })
-/** bulk-create / provision: the report, or with --template the example file */
-export const bulkResultSchema = z.union([bulkReportSchema, z.strictObject({template: z.string()})])
+/** bulk-create / provision --queue: the rows validated and queued as one run for the workers */
+export const enqueueReportSchema = z.strictObject({
+  runId: z.string().nullable().describe('null when the file was refused: nothing was queued'),
+  file: z.string(),
+  sha256: z.string(),
+  source: z.enum(['csv', 'json']),
+  total: count,
+  queued: count.describe('rows queued to be created'),
+  unchanged: count.describe('rows whose tenant exists already with the same spec'),
+  jobs: count,
+  batchSize: count,
+  rate: count.optional().describe('the --rate cap, tenants per second across all workers'),
+  errors: z.array(envelopeErrorSchema).describe('every problem, with line and field; any problem refuses the whole file'),
+})
+/** bulk-create / provision: the report, with --queue the queued run, or with --template the example file */
+export const bulkResultSchema = z.union([bulkReportSchema, enqueueReportSchema, z.strictObject({template: z.string()})])
+
+const runCounts = z.strictObject({pending: count, created: count, unchanged: count, failed: count, cancelled: count})
+export const runSummarySchema = z.strictObject({
+  id: uuid,
+  queued: z.boolean(),
+  status: z.enum(['queued', 'running', 'completed', 'failed', 'cancelled']),
+  source: z.enum(['csv', 'json']),
+  fileName: z.string(),
+  total: count,
+  counts: runCounts,
+  rate: count.nullable().describe('the --rate cap, tenants per second across all workers'),
+  startedAt: time,
+  finishedAt: time.nullable(),
+})
+export const runStatusSchema = runSummarySchema.extend({
+  sha256: z.string(),
+  dryRun: z.boolean(),
+  actor: z.string().nullable(),
+  throughput: z.number().nonnegative().describe('rows settled per second over the last minute; over the whole run when it is done'),
+  etaSeconds: z.number().nonnegative().nullable().describe('seconds until the pending rows are settled at that throughput; null when unknown or done'),
+  failures: z.array(z.strictObject({line: count, subdomain: z.string().nullable(), name: z.string().nullable(), code: z.string().nullable(), message: z.string().nullable()})).describe('failed rows, first 100 by line'),
+})
+export const runRetrySchema = runStatusSchema.extend({retried: count.describe('failed rows queued again')})
+
+export const webhookEndpointSchema = z.strictObject({id: uuid, url: z.string(), events: z.array(z.string()), createdAt: time})
+export const webhookAddSchema = webhookEndpointSchema.extend({secret: z.string().optional().describe('the signing secret, only when the URL was registered now (shown once)')})
+export const webhookListSchema = z.strictObject({items: z.array(webhookEndpointSchema)})
+export const notificationRowSchema = z.strictObject({
+  id: z.string(),
+  deliveryId: z.string(),
+  tenant: z.string().nullable(),
+  event: z.string(),
+  channel: z.string(),
+  state: z.enum(['pending', 'sent', 'retrying', 'failed']),
+  attempts: count,
+  lastError: z.string().nullable(),
+  createdAt: time,
+  sentAt: time.nullable(),
+})
+export const workerSchema = z.strictObject({stopped: z.literal(true).describe('SIGTERM or Ctrl-C: the running jobs were finished')})
 
 export const tenantCreateResultSchema = z.union([createTenantResultSchema, cancelled])
 export const tenantPlanResultSchema = z.union([planChangeSchema, cancelled])
@@ -298,6 +355,16 @@ export type TenantBackupResult = Out<typeof backupSchema>
 /** tenant bulk-create and tenant provision */
 export type BulkResult = Out<typeof bulkResultSchema>
 export type BulkReportResult = Out<typeof bulkReportSchema>
+export type EnqueueResult = Out<typeof enqueueReportSchema>
+export type NotificationListResult = Out<ReturnType<typeof pageSchema<typeof notificationRowSchema>>>
+export type RunListResult = Out<ReturnType<typeof pageSchema<typeof runSummarySchema>>>
+/** run show, run wait and run cancel */
+export type RunStatusResult = Out<typeof runStatusSchema>
+export type RunRetryResult = Out<typeof runRetrySchema>
+export type WebhookAddResult = Out<typeof webhookAddSchema>
+export type WebhookListResult = Out<typeof webhookListSchema>
+export type WebhookRemoveResult = Out<typeof webhookEndpointSchema>
+export type WorkerResult = Out<typeof workerSchema>
 export type TenantCreateResult = Out<typeof tenantCreateResultSchema>
 export type TenantDeleteResult = Out<typeof deleteSchema>
 export type TenantListResult = Out<ReturnType<typeof pageSchema<typeof tenantSummarySchema>>>
@@ -351,4 +418,11 @@ export type LibraryTypesMatch = [
   Assert<Same<TenantRecoverResult, RestoreResult>>,
   Assert<Same<Out<typeof tenantMigrationSchema>, TenantMigrationResult>>,
   Assert<Same<Out<typeof migrateAllSchema>, MigrateAllResult>>,
+  Assert<Alike<EnqueueResult, Omit<EnqueueReport, 'errors'> & {errors: Out<typeof envelopeErrorSchema>[]}>>,
+  Assert<Same<Out<typeof runSummarySchema>, RunSummary>>,
+  Assert<Same<RunStatusResult, RunStatus>>,
+  Assert<Alike<RunRetryResult, RunStatus & {retried: number}>>,
+  Assert<Same<Out<typeof webhookEndpointSchema>, WebhookEndpoint>>,
+  Assert<Alike<WebhookAddResult, WebhookEndpoint & {secret?: string}>>,
+  Assert<Same<Out<typeof notificationRowSchema>, NotificationRow>>,
 ]

@@ -1,3 +1,4 @@
+import {spawn} from 'node:child_process'
 import {mkdtemp, readFile, writeFile} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
@@ -5,7 +6,7 @@ import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {envelopeJsonSchema, envelopeSchema} from '../../src/lib/index.js'
-import {cli, type CliResult} from '../helpers/cli.js'
+import {BIN, cli, type CliResult} from '../helpers/cli.js'
 import {contractProblems, isCommandId} from '../helpers/contract.js'
 import {createTestDatabase, type TestDatabase} from '../helpers/db.js'
 
@@ -194,6 +195,33 @@ describe('the --json contract, for every command of the manifest', () => {
     const config = join(dir, 'config.json')
     await writeFile(config, String((await run(['tenant', 'provision', '--template'])).template))
     await run(['tenant', 'provision', config, '--dry-run'])
+    // a queued run, cancelled before any worker takes it: wait ends it with exit 1 and its status
+    const queuedCsv = join(dir, 'queued.csv')
+    await writeFile(queuedCsv, 'name,subdomain,plan,contact_email\nQueued One,contract-queued,basic,q@example.com\n')
+    const runId = String((await run(['tenant', 'bulk-create', queuedCsv, '--queue'])).runId)
+    await run(['run', 'show', runId])
+    await run(['run', 'list'])
+    await run(['run', 'cancel', runId])
+    await run(['run', 'retry', runId])
+    await run(['run', 'wait', runId], [1])
+    const hook = 'http://127.0.0.1:9/contract-hook'
+    await run(['webhook', 'add', hook, '--event', 'tenant.created'])
+    await run(['webhook', 'list'])
+    await run(['notification', 'list'])
+    await run(['webhook', 'remove', hook])
+    // a worker logs JSON lines until SIGTERM, then its envelope as the last line
+    const worker = spawn(process.execPath, [BIN, 'worker', '--json'], {env: {...process.env, ...env}, stdio: ['ignore', 'pipe', 'pipe']})
+    let out = ''
+    const exited = new Promise<number | null>((resolve) => worker.on('exit', (code) => resolve(code)))
+    await new Promise<void>((resolve) => worker.stdout.on('data', (chunk: Buffer) => {
+      out += chunk.toString()
+      if (out.includes('"event":"started"')) resolve()
+    }))
+    worker.kill('SIGTERM')
+    const code = await exited
+    const last = out.trim().split('\n').at(-1)!
+    expectEnvelope({code: code ?? 1, stdout: last, stderr: ''}, 'worker')
+    seen.add('worker')
     await run(['tenant', 'delete', sub, '--confirm-name', 'Contract Co 2', '--backup-file', join(dir, 'before-delete.sql')])
     // db start runs the embedded server: test/e2e/embedded.test.ts checks its document
     expect(COMMANDS.filter((id) => !seen.has(id) && id !== 'db:start')).toEqual([])

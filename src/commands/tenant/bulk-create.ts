@@ -17,6 +17,7 @@ A re-run of the same file reports the tenants it already created as unchanged an
     '<%= config.bin %> bulk_create_tenants tenants.csv --dry-run',
     '<%= config.bin %> bulk_create_tenants tenants.csv --report results.csv',
     '<%= config.bin %> tenant bulk-create tenants.csv --concurrency 4 --rate 50 --json > report.json',
+    '<%= config.bin %> tenant bulk-create tenants.csv --queue --rate 50   # then: anthias worker; anthias run wait RUN_ID',
   ]
 
   protected async source(input: Input): Promise<Source> {

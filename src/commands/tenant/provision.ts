@@ -15,6 +15,7 @@ Same validation, dry run, per-tenant atomicity, report and summary as bulk-creat
     '<%= config.bin %> provision_from_config tenant_configs.json --dry-run',
     '<%= config.bin %> tenant provision tenant_configs.json --report results.json',
     '<%= config.bin %> tenant provision tenant_configs.json --json --no-input',
+    '<%= config.bin %> tenant provision tenant_configs.json --queue --json   # for anthias worker processes',
   ]
 
   protected async source(input: Input): Promise<Source> {

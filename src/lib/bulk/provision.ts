@@ -97,7 +97,7 @@ export interface BulkReport {
   stopped: boolean
 }
 
-async function sha256Of(input: Input): Promise<string> {
+export async function sha256Of(input: Input): Promise<string> {
   const hash = createHash('sha256')
   try {
     for await (const chunk of input.open()) hash.update(chunk as Buffer)
@@ -248,7 +248,7 @@ export async function validateSource(sql: Sql, source: Source, catalog: Catalog,
 }
 
 /** The validated rows again: those kept by validateSource, else the file read and validated anew. */
-async function* preparedRows(source: Source, kept: Prepared[] | undefined, catalog: Catalog, ctx: Context): AsyncGenerator<Prepared> {
+export async function* preparedRows(source: Source, kept: Prepared[] | undefined, catalog: Catalog, ctx: Context): AsyncGenerator<Prepared> {
   if (kept) {
     yield* kept
     return
@@ -270,10 +270,10 @@ async function hashesOf(lines: Set<number>, source: Source, kept: Prepared[] | u
 }
 
 const CONNECTION_LOST = new Set(['57P01', '57P02', '57P03', 'CONNECTION_CLOSED', 'CONNECTION_ENDED', 'CONNECTION_DESTROYED', 'ECONNRESET', 'EPIPE'])
-const connectionLost = (error: unknown) => CONNECTION_LOST.has(String((error as {code?: string})?.code)) || isUnreachableError(error)
+export const connectionLost = (error: unknown) => CONNECTION_LOST.has(String((error as {code?: string})?.code)) || isUnreachableError(error)
 
 /** Create a batch of validated tenants with set-based inserts, inside the caller's transaction. */
-async function insertBatch(tx: TransactionSql, batch: Prepared[], runId: string | undefined, ctx: Context): Promise<RowResult[]> {
+export async function insertBatch(tx: TransactionSql, batch: Prepared[], runId: string | undefined, ctx: Context): Promise<RowResult[]> {
   const tenantIds = await insertTenantRows(tx, batch.map((b) => ({valid: b.valid, hash: hashOf(b), audit: {members: b.members, runId}})), ctx.actor)
 
   const results: RowResult[] = batch.map((b, i) => ({
@@ -304,9 +304,11 @@ async function insertBatch(tx: TransactionSql, batch: Prepared[], runId: string 
   }
 
   if (runId) {
-    await tx`insert into provisioning_run_rows (run_id, line, subdomain, name, outcome)
-      select ${runId}, l, s, n, 'created'
-      from unnest(${batch.map((b) => b.line)}::int[], ${batch.map((b) => b.valid.spec.subdomain)}::text[], ${batch.map((b) => b.valid.spec.name)}::text[]) as x(l, s, n)`
+    // a queued run's rows are there already, pending (src/lib/queue/runs.ts)
+    await tx`insert into provisioning_run_rows (run_id, line, subdomain, name, outcome, outcome_tenant_id, settled_at)
+      select ${runId}, l, s, n, 'created', t, now()
+      from unnest(${batch.map((b) => b.line)}::int[], ${batch.map((b) => b.valid.spec.subdomain)}::text[], ${batch.map((b) => b.valid.spec.name)}::text[], ${tenantIds}::uuid[]) as x(l, s, n, t)
+      on conflict (run_id, line) do update set outcome = 'created', outcome_tenant_id = excluded.outcome_tenant_id, error_code = null, message = null, settled_at = now()`
   }
   return results
 }
@@ -316,9 +318,10 @@ function failure(source: Source, key: number, name: string, error: AppError, sub
 }
 
 /** Why one tenant of a batch failed in the database (a subdomain or domain taken meanwhile, most likely). */
-function dbFailure(error: unknown, item: Prepared, source: Source): AppError {
+export function dbFailure(error: unknown, item: Prepared, source?: Source): AppError {
   const columns: Record<string, string> = {subdomain: 'subdomain', customDomain: 'custom_domain'}
-  return domainConflict(error, item.valid.spec, (p) => source.columnOf(item.line, columns[String(p[0])]!)) ??
+  // a queued row's worker has no file: the field is the column's name
+  return domainConflict(error, item.valid.spec, (p) => source?.columnOf(item.line, columns[String(p[0])]!) ?? columns[String(p[0])]!) ??
     new AppError('DB_ERROR', (error as Error).message ?? String(error))
 }
 

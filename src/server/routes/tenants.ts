@@ -1,0 +1,73 @@
+import type {FastifyInstance} from 'fastify'
+import type {ZodTypeProvider} from 'fastify-type-provider-zod'
+import {z} from 'zod'
+
+import {MAX_PAGE} from '../../lib/paging.js'
+import {createTenantResultSchema, pageSchema, tenantDetailsSchema, tenantSummarySchema} from '../../lib/results.js'
+import {createTenant, getTenant, listTenants, type TenantInput, tenantSpecSchema, tenantVersion} from '../../lib/tenants.js'
+import type {RouteDeps} from '../app.js'
+import {problems} from '../responses.js'
+
+const tenantParams = z.strictObject({idOrSubdomain: z.string().describe('a tenant id or subdomain')})
+
+export function tenantRoutes(parent: FastifyInstance, {sql, ctxFor, metrics, baseDomain}: RouteDeps): void {
+  const app = parent.withTypeProvider<ZodTypeProvider>()
+
+  app.post('/v1/tenants', {
+    config: {scope: 'tenants:write'},
+    schema: {
+      operationId: 'createTenant',
+      summary: 'Create a tenant (anthias tenant create)',
+      description: 'Validated, created and audited as `anthias tenant create` does, in one transaction. Without ownerPassword, an ownerEmail gets an invitation whose token is in the response, once.',
+      tags: ['tenants'],
+      security: [{operatorToken: []}],
+      body: tenantSpecSchema(baseDomain).strict(),
+      headers: idempotencyHeader,
+      response: {201: createTenantResultSchema, ...problems(400, 401, 403, 409, 422, 429)},
+    },
+  }, async (request, reply) => {
+    const result = await createTenant(sql, request.body as TenantInput, ctxFor(request.operator))
+    metrics.tenantsCreated.inc()
+    return reply.code(201).header('location', `/v1/tenants/${result.tenant.id}`).header('etag', `"${tenantVersion(result.tenant)}"`).send(result)
+  })
+
+  app.get('/v1/tenants', {
+    config: {scope: 'tenants:read'},
+    schema: {
+      operationId: 'listTenants',
+      summary: 'List tenants a page at a time (anthias tenant list)',
+      description: 'Pass nextCursor as `after` for the next page; it is null on the last.',
+      tags: ['tenants'],
+      security: [{operatorToken: []}],
+      querystring: z.strictObject({
+        limit: z.coerce.number().int().min(1).max(MAX_PAGE).default(100).describe('tenants on the page'),
+        after: z.string().optional().describe('the nextCursor of the page before'),
+        plan: z.string().optional().describe('only tenants on this plan'),
+        status: z.string().optional().describe('only tenants with this status: active or suspended'),
+        search: z.string().optional().describe('name or subdomain contains this text, literally'),
+        sort: z.string().optional().describe('subdomain, name or created; a leading - for descending'),
+      }),
+      response: {200: pageSchema(tenantSummarySchema), ...problems(400, 401, 403, 429)},
+    },
+  }, async (request) => listTenants(sql, request.query, baseDomain))
+
+  app.get('/v1/tenants/:idOrSubdomain', {
+    config: {scope: 'tenants:read'},
+    schema: {
+      operationId: 'getTenant',
+      summary: 'One tenant in full (anthias tenant show)',
+      description: 'The ETag header is its version: send it back as If-Match to update it.',
+      tags: ['tenants'],
+      security: [{operatorToken: []}],
+      params: tenantParams,
+      response: {200: tenantDetailsSchema, ...problems(401, 403, 404, 429)},
+    },
+  }, async (request, reply) => {
+    const tenant = await getTenant(sql, request.params.idOrSubdomain, baseDomain)
+    return reply.header('etag', `"${tenantVersion(tenant)}"`).send(tenant)
+  })
+}
+
+export const idempotencyHeader = z.looseObject({
+  'idempotency-key': z.string().optional().describe('retrying the same request with the same key answers with the first response instead of doing it again (kept 24 h)'),
+})

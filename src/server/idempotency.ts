@@ -21,10 +21,10 @@ const KEPT_HEADERS = ['content-type', 'location', 'etag']
  * a retry answered with it and `Idempotent-Replayed: true`.
  */
 export function idempotency(app: FastifyInstance, sql: Sql, options: {waitMs: number; abandonAfterMs: number}): void {
-  // the keys past their 24 hours, deleted at start and every hour
+  // the keys past their 24 hours, deleted when the server starts listening and every hour
   let purge: NodeJS.Timeout | undefined
   const purgeNow = () => purgeIdempotencyKeys(sql).catch((error: unknown) => app.log.warn({err: error}, 'purging idempotency keys failed'))
-  app.addHook('onReady', async () => {
+  app.addHook('onListen', async () => {
     await purgeNow()
     purge = setInterval(purgeNow, 3_600_000).unref()
   })

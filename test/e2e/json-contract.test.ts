@@ -82,6 +82,7 @@ describe('the --json contract, for every command of the manifest', () => {
     ['user', 'list', 'acme'],
     ['apikey', 'list', 'acme'],
     ['audit', 'list'],
+    ['token', 'list'],
     ['audit', 'list', '--tenant', 'no-such-tenant'],
     ['monitor', 'check', 'acme'],
     ['tenant', 'suspend', 'acme'],

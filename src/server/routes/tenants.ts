@@ -3,7 +3,9 @@ import type {ZodTypeProvider} from 'fastify-type-provider-zod'
 import {z} from 'zod'
 
 import {MAX_PAGE} from '../../lib/paging.js'
-import {createTenantResultSchema, pageSchema, tenantDetailsSchema, tenantSummarySchema} from '../../lib/results.js'
+import {AppError} from '../../lib/errors.js'
+import {createTenantResultSchema, pageSchema, tenantDetailsSchema, tenantSummarySchema, tenantUpdateSchema} from '../../lib/results.js'
+import {tenantUpdateInputSchema, updateTenant} from '../../lib/tenant-update.js'
 import {createTenant, getTenant, listTenants, type TenantInput, tenantSpecSchema, tenantVersion} from '../../lib/tenants.js'
 import type {RouteDeps} from '../app.js'
 import {problems} from '../responses.js'
@@ -66,6 +68,36 @@ export function tenantRoutes(parent: FastifyInstance, {sql, ctxFor, metrics, bas
     const tenant = await getTenant(sql, request.params.idOrSubdomain, baseDomain)
     return reply.header('etag', `"${tenantVersion(tenant)}"`).send(tenant)
   })
+
+  app.patch('/v1/tenants/:idOrSubdomain', {
+    config: {scope: 'tenants:write'},
+    schema: {
+      operationId: 'updateTenant',
+      summary: "Change a tenant's name, limits, features, contact, settings or custom domain (anthias tenant update)",
+      description: 'If-Match is required: the ETag of the tenant as last read. Another version now is 412 IF_MATCH_FAILED and nothing changes. The response carries the new ETag.',
+      tags: ['tenants'],
+      security: [{operatorToken: []}],
+      params: tenantParams,
+      headers: z.looseObject({'if-match': z.string().optional().describe("the tenant's ETag as last read")}),
+      body: tenantUpdateInputSchema,
+      response: {200: tenantUpdateSchema, ...problems(400, 401, 403, 404, 409, 412, 428, 429)},
+    },
+  }, async (request, reply) => {
+    const version = ifMatch(request.headers['if-match'])
+    const result = await updateTenant(sql, request.params.idOrSubdomain, request.body, ctxFor(request.operator), undefined, {ifVersion: version})
+    return reply.header('etag', `"${tenantVersion(result.after)}"`).send(result)
+  })
+}
+
+/** If-Match's version: `"abc"` or W/"abc" (a proxy may weaken it), the quotes off. */
+function ifMatch(header: string | undefined): string {
+  if (header === undefined) {
+    throw new AppError('IF_MATCH_REQUIRED', 'An update needs If-Match: the ETag of the tenant as you last read it, so that two tools cannot overwrite each other\'s change.', {
+      field: 'If-Match',
+      suggestions: ['GET the tenant and send its ETag header back as If-Match.'],
+    })
+  }
+  return header.trim().replace(/^W\//, '').replace(/^"(.*)"$/, '$1')
 }
 
 export const idempotencyHeader = z.looseObject({

@@ -75,6 +75,8 @@ export async function buildServer(options: ServerOptions): Promise<App> {
     return503OnClosing: true,
     forceCloseConnections: 'idle',
   }).withTypeProvider<ZodTypeProvider>()
+  // JSON only: a text body is CONTENT_TYPE_UNSUPPORTED, not a string the schema refuses
+  app.removeContentTypeParser('text/plain')
   app.setValidatorCompiler(validatorCompiler)
   app.setSerializerCompiler(serializerCompiler)
 

@@ -4,11 +4,11 @@ import {z} from 'zod'
 
 import {MAX_PAGE} from '../../lib/paging.js'
 import {AppError} from '../../lib/errors.js'
-import {createTenantResultSchema, pageSchema, tenantDetailsSchema, tenantSummarySchema, tenantUpdateSchema} from '../../lib/results.js'
 import {tenantUpdateInputSchema, updateTenant} from '../../lib/tenant-update.js'
 import {createTenant, getTenant, listTenants, type TenantInput, tenantSpecSchema, tenantVersion} from '../../lib/tenants.js'
 import type {RouteDeps} from '../app.js'
 import {problems} from '../responses.js'
+import {ROUTE_RESULTS} from '../results.js'
 
 const tenantParams = z.strictObject({idOrSubdomain: z.string().describe('a tenant id or subdomain')})
 
@@ -25,7 +25,7 @@ export function tenantRoutes(parent: FastifyInstance, {sql, ctxFor, metrics, bas
       security: [{operatorToken: []}],
       body: tenantSpecSchema(baseDomain).strict(),
       headers: idempotencyHeader,
-      response: {201: createTenantResultSchema, ...problems(400, 401, 403, 409, 422, 429)},
+      response: {201: ROUTE_RESULTS.createTenant, ...problems(400, 401, 403, 409, 422, 429)},
     },
   }, async (request, reply) => {
     const result = await createTenant(sql, request.body as TenantInput, ctxFor(request.operator))
@@ -49,7 +49,7 @@ export function tenantRoutes(parent: FastifyInstance, {sql, ctxFor, metrics, bas
         search: z.string().optional().describe('name or subdomain contains this text, literally'),
         sort: z.string().optional().describe('subdomain, name or created; a leading - for descending'),
       }),
-      response: {200: pageSchema(tenantSummarySchema), ...problems(400, 401, 403, 429)},
+      response: {200: ROUTE_RESULTS.listTenants, ...problems(400, 401, 403, 429)},
     },
   }, async (request) => listTenants(sql, request.query, baseDomain))
 
@@ -62,7 +62,7 @@ export function tenantRoutes(parent: FastifyInstance, {sql, ctxFor, metrics, bas
       tags: ['tenants'],
       security: [{operatorToken: []}],
       params: tenantParams,
-      response: {200: tenantDetailsSchema, ...problems(401, 403, 404, 429)},
+      response: {200: ROUTE_RESULTS.getTenant, ...problems(401, 403, 404, 429)},
     },
   }, async (request, reply) => {
     const tenant = await getTenant(sql, request.params.idOrSubdomain, baseDomain)
@@ -80,7 +80,7 @@ export function tenantRoutes(parent: FastifyInstance, {sql, ctxFor, metrics, bas
       params: tenantParams,
       headers: z.looseObject({'if-match': z.string().optional().describe("the tenant's ETag as last read")}),
       body: tenantUpdateInputSchema,
-      response: {200: tenantUpdateSchema, ...problems(400, 401, 403, 404, 409, 412, 428, 429)},
+      response: {200: ROUTE_RESULTS.updateTenant, ...problems(400, 401, 403, 404, 409, 412, 428, 429)},
     },
   }, async (request, reply) => {
     const version = ifMatch(request.headers['if-match'])

@@ -7,7 +7,7 @@
  * metrics, the OpenAPI document.
  */
 import fastifyRateLimit from '@fastify/rate-limit'
-import fastifySwagger from '@fastify/swagger'
+import fastifySwagger, {type SwaggerTransform} from '@fastify/swagger'
 import fastifySwaggerUi from '@fastify/swagger-ui'
 import Fastify, {type FastifyBaseLogger, type FastifyInstance, type FastifyServerOptions} from 'fastify'
 import {createJsonSchemaTransform, jsonSchemaTransformObject, serializerCompiler, type ZodTypeProvider} from 'fastify-type-provider-zod'
@@ -104,7 +104,7 @@ export async function buildServer(options: ServerOptions): Promise<App> {
       info: {title: 'anthias provisioning API', version: '1', description: 'Tenant provisioning on the anthias library: the same rules, results and error codes as the anthias CLI.'},
       components: {securitySchemes: {operatorToken: {type: 'http', scheme: 'bearer', description: 'an operator token: anthias token create --name NAME --scope SCOPE'}}},
     },
-    transform: createJsonSchemaTransform({skipList: ['/docs', '/docs/*', '/openapi.json', '/metrics']}),
+    transform: withScopes(createJsonSchemaTransform({skipList: ['/docs', '/docs/*', '/openapi.json', '/metrics']})),
     transformObject: jsonSchemaTransformObject,
   })
   await app.register(fastifySwaggerUi, {routePrefix: '/docs'})
@@ -132,6 +132,19 @@ export async function buildServer(options: ServerOptions): Promise<App> {
   compatRoutes(app, deps)
   app.get('/openapi.json', {config: {rateLimit: false}, schema: {hide: true}}, async () => app.swagger())
   return app
+}
+
+/** A route with a scope is documented with the bearer token, and its scope in its description. */
+function withScopes(transform: SwaggerTransform): SwaggerTransform {
+  return (document) => {
+    const result = transform(document)
+    const scope = document.route.config?.scope
+    if (!scope) return result
+    const schema = result.schema as {security?: unknown; description?: string}
+    schema.security = [{operatorToken: []}]
+    schema.description = `${schema.description ? `${schema.description}\n\n` : ''}Scope: \`${scope}\`.`
+    return result
+  }
 }
 
 export type RouteDeps = {

@@ -44,12 +44,16 @@ export interface paths {
         /**
          * List tenants a page at a time (anthias tenant list)
          * @description Pass nextCursor as `after` for the next page; it is null on the last.
+         *
+         *     Scope: `tenants:read`.
          */
         get: operations["listTenants"];
         put?: never;
         /**
          * Create a tenant (anthias tenant create)
          * @description Validated, created and audited as `anthias tenant create` does, in one transaction. Without ownerPassword, an ownerEmail gets an invitation whose token is in the response, once.
+         *
+         *     Scope: `tenants:write`.
          */
         post: operations["createTenant"];
         delete?: never;
@@ -68,6 +72,8 @@ export interface paths {
         /**
          * One tenant in full (anthias tenant show)
          * @description The ETag header is its version: send it back as If-Match to update it.
+         *
+         *     Scope: `tenants:read`.
          */
         get: operations["getTenant"];
         put?: never;
@@ -78,6 +84,8 @@ export interface paths {
         /**
          * Change a tenant's name, limits, features, contact, settings or custom domain (anthias tenant update)
          * @description If-Match is required: the ETag of the tenant as last read. Another version now is 412 IF_MATCH_FAILED and nothing changes. The response carries the new ETag.
+         *
+         *     Scope: `tenants:write`.
          */
         patch: operations["updateTenant"];
         trace?: never;
@@ -94,6 +102,8 @@ export interface paths {
         /**
          * The guide's provision_tenant endpoint (compatibility)
          * @description The body is TenantManager.create_tenant's keyword arguments: name, subdomain, plan_type, contact_email, owner_email, max_users, ... Prefer POST /v1/tenants.
+         *
+         *     Scope: `tenants:write`.
          */
         post: operations["provisionTenant"];
         delete?: never;

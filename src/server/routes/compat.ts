@@ -29,7 +29,6 @@ export function compatRoutes(parent: FastifyInstance, {sql, ctxFor, metrics}: Ro
       summary: "The guide's provision_tenant endpoint (compatibility)",
       description: "The body is TenantManager.create_tenant's keyword arguments: name, subdomain, plan_type, contact_email, owner_email, max_users, ... Prefer POST /v1/tenants.",
       tags: ['compatibility'],
-      security: [{operatorToken: []}],
       body: z.record(z.string(), z.unknown()),
       headers: idempotencyHeader,
       response: {200: success, 400: failure, 401: failure, 403: failure, 429: failure},

@@ -1,5 +1,6 @@
 /** Plan upgrades and downgrades (the guide's TenantQuotaManager.upgrade_tenant_plan). */
 import type {Sql} from 'postgres'
+import {z} from 'zod'
 
 import {writeAudit} from './audit.js'
 import {transaction} from './db/transaction.js'
@@ -10,7 +11,7 @@ import {checkFeatureName, findPlan, loadCatalog} from './plans.js'
 import {lockTenant} from './tenant-ref.js'
 import {effectiveFeatures, loadFeatureOverrides} from './tenants.js'
 import {limitViolations, tenantUsage, type Usage} from './usage.js'
-import {issuesToErrors, type Limits, type LimitsInput, limitsSchema} from './validation.js'
+import {type Alike, type Assert, issuesToErrors, type Limits, type LimitsInput, limitsInputShape, limitsSchema} from './validation.js'
 
 export interface PlanChangeInput extends LimitsInput {
   plan: string
@@ -21,6 +22,17 @@ export interface PlanChangeInput extends LimitsInput {
   /** compute everything, change nothing; violations are reported, not thrown */
   dryRun?: boolean
 }
+
+/** The change's input as data (the HTTP API's body): its shape only; the rules are changeTenantPlan's. */
+export const planChangeInputSchema = z.strictObject({
+  plan: z.string().describe('the new plan'),
+  ...limitsInputShape,
+  features: z.record(z.string(), z.boolean()).optional().describe("overrides to set on top of the tenant's own, which are kept"),
+  force: z.boolean().optional().describe('apply even when limits fall below usage or a feature in use goes away (audited)'),
+  dryRun: z.boolean().optional().describe('compute everything, change nothing'),
+})
+/** The schema is the input's type: a field added to one and not the other is a type error here. */
+export type PlanChangeInputMatches = Assert<Alike<z.input<typeof planChangeInputSchema>, PlanChangeInput>>
 
 export interface PlanState {
   plan: string

@@ -30,7 +30,7 @@ export interface DeleteResult {
  * Progress: phases backup, compress, verify (of the backup), delete (per table,
  * of the backup's row count when there is one).
  */
-export async function deleteTenant(sql: Sql, tenantRef: string, confirmName: string, ctx: Context, options: {backup?: () => Promise<PublishableFile>; onProgress?: OnProgress} = {}): Promise<DeleteResult> {
+export async function deleteTenant(sql: Sql, tenantRef: string, confirmName: string | undefined, ctx: Context, options: {backup?: () => Promise<PublishableFile>; onProgress?: OnProgress} = {}): Promise<DeleteResult> {
   const result = await withFrozenTenants(sql, (tx) => tenantKey(tx, tenantRef), `delete tenant ${tenantRef}`, async (tx, [tenant], backup) => {
     if (!tenant) throw tenantNotFound(tenantRef)
     checkConfirmedName(tenant, confirmName, 'nothing was deleted')

@@ -926,6 +926,8 @@ export async function restoreTenant(sql: Sql, input: Input, options: RestoreOpti
       const childrenFirst = (await tenantTablesChildrenFirst(tx)).filter((t) => staged.has(t))
       for (const table of childrenFirst) await tx.unsafe(`delete from ${quote(table)} where tenant_id = $1`, [tenantId])
     }
+    // sequences first: a row a trigger adds as the tenant is written (a provisioning event) takes an id past the restored ones
+    await advanceSequences(tx, staged)
     const written = {rows: 0, totalRows: tables.reduce((n, t) => n + (t === 'users' ? 0 : manifestOf.get(t)!.rows), 0)}
     for (const table of tables) {
       if (table === 'users') continue
@@ -941,6 +943,14 @@ export async function restoreTenant(sql: Sql, input: Input, options: RestoreOpti
           await tx.unsafe(`insert into tenants (${columns}) select ${columns} from ${quote(name)} on conflict (id) do ${mode === 'replace' ? `update set ${update}` : 'nothing'}`)
         } catch (error) {
           throw domainTaken(error, subdomain, restored?.customDomain ?? null, subdomainField) ?? error
+        }
+        // a whole replace emptied the tenant's rows: any there now were made by writing the tenant (the
+        // tenant.created or tenant.updated events of sql/migrations/0008_queue.up.sql), and are expected too
+        if (mode === 'replace') {
+          for (const made of tables.filter((t) => t !== 'tenants' && t !== 'users')) {
+            const [count] = await tx.unsafe<{n: number}[]>(`select count(*)::int as n from ${quote(made)} where tenant_id = $1`, [tenantId])
+            expected.set(made, expected.get(made)! + count!.n)
+          }
         }
         continue
       }
@@ -960,7 +970,6 @@ export async function restoreTenant(sql: Sql, input: Input, options: RestoreOpti
       if (tenantData) await leaveTenant(tx)
     }
     options.onProgress?.({phase: 'write', ...written})
-    await advanceSequences(tx, staged)
     const rows: Record<string, number> = {}
     for (const table of tables) {
       const [count] = table === 'users'

@@ -34,7 +34,7 @@ export interface DeleteResult {
 export async function deleteTenant(sql: Sql, tenantRef: string, confirmName: string, ctx: Context, options: {backup?: () => Promise<PublishableFile>; onProgress?: OnProgress} = {}): Promise<DeleteResult> {
   const result = await withFrozenTenants(sql, (tx) => tenantKey(tx, tenantRef), `delete tenant ${tenantRef}`, async (tx, [tenant], backup) => {
     if (!tenant) throw tenantNotFound(tenantRef)
-    checkConfirmedName(tenant, confirmName, 'nothing was deleted')
+    checkConfirmedName(tenant, confirmName, 'nothing was deleted', {command: 'tenant.delete', args: {tenant: tenant.subdomain}})
     const made = options.backup === undefined ? undefined : await backup(tenant, options.backup)
     const file = made?.path
     const members = await tx<{userId: string}[]>`select user_id from memberships where tenant_id = ${tenant.id}`

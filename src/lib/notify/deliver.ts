@@ -94,7 +94,9 @@ async function post(sql: Sql, url: string, row: OutboxRow, payload: string, sign
   const key = signWith ?? url
   const [endpoint] = await sql<{secret: string}[]>`select secret from webhook_endpoints where url = ${URL.canParse(key) ? new URL(key).toString() : key}`
   if (!endpoint && signWith === undefined) {
-    throw new AppError('WEBHOOK_NOT_REGISTERED', `No signing secret for ${redactUrl(url)}: register it with \`anthias webhook add URL\` (deliveries are retried).`)
+    throw new AppError('WEBHOOK_NOT_REGISTERED', `No signing secret for ${redactUrl(url)}: it is not a registered webhook endpoint (deliveries are retried).`, {
+      suggestions: [{command: 'webhook.add', args: {url: redactUrl(url)}, text: 'Register it: {command}'}],
+    })
   }
   const response = await fetch(url, {
     method: 'POST',

@@ -163,12 +163,12 @@ export async function updateTenant(sql: Sql, tenantRef: string, input: TenantUpd
       const refusals = [
         ...(violations.length > 0 ? [conflict('LIMIT_BELOW_USAGE', `New limits are below what ${tenant.subdomain} uses: ${violations.join('; ')}.`, {
           details: {violations},
-          suggestions: ['Reduce usage first, or pass --force.'],
+          suggestions: [{command: 'tenant.update', args: {tenant: tenant.subdomain, force: true}, text: 'Reduce usage first, or make the change anyway: {command}, with the same limits.'}],
         })] : []),
         ...featuresInUse.map((f) => featureInUseError(f, tenant.subdomain, 'The update', {command: 'tenant.update', args: {tenant: tenant.subdomain}})),
       ]
       if (refusals.length > 0 && !input.force) throw refusals.length === 1 ? refusals[0]! : new ValidationErrors(refusals)
-      const revokedApiKeys = await releaseFeatures(tx, tenant, featuresInUse, ctx, 'tenant update --force')
+      const revokedApiKeys = await releaseFeatures(tx, tenant, featuresInUse, ctx, 'tenant.update, forced')
       await tx`
         update tenants set
           name = ${name ?? before.name},

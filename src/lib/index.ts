@@ -35,11 +35,11 @@ export {
   describePasswordPolicy,
   judgeCidr,
   judgeCustomDomain,
-  judgeSubdomain,
   unmetPasswordRules,
   type PasswordPolicy,
   type SecurityPolicy,
 } from './validation.js'
+export {judgeSubdomain} from './subdomain-rules.js'
 export {createApiKey, listApiKeys, revokeApiKey, type ApiKey, type CreatedApiKey} from './api-keys.js'
 export {listAudit, parseSince, type AuditRow, type AuditFilter} from './audit.js'
 export {

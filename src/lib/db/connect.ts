@@ -5,7 +5,7 @@ import type {Sql} from 'postgres'
 
 import {AppError} from '../errors.js'
 import {EmbeddedServer} from './embedded.js'
-import {migrate} from './migrations.js'
+import {loadMigrations, migrate} from './migrations.js'
 import {type ConnectionSource, maskUrl, resolveConnectionTarget} from './url.js'
 
 export interface OpenOptions {
@@ -161,9 +161,13 @@ export async function openDatabase(options: OpenOptions): Promise<Database> {
     await sql.end({timeout: 5})
     await embedded?.release()
   }
+  // the migration files are read while the connection is made; the ledger check is the first statement
+  const files = options.migrate === false ? undefined : loadMigrations()
+  // awaited by migrate() after the first statement; a failure before then is not unhandled
+  files?.catch(() => undefined)
   try {
-    await sql`select 1`
-    if (options.migrate !== false) await migrate(sql)
+    if (files) await migrate(sql, files)
+    else await sql`select 1`
   } catch (error) {
     await close()
     if ((error as {code?: string}).code === '3D000') throw databaseMissing(error, sql, displayUrl, target.source)

@@ -4,7 +4,7 @@ import {dirname} from 'node:path'
 import type {Sql} from 'postgres'
 
 import {AppError} from '../errors.js'
-import {EmbeddedServer} from './embedded.js'
+import type {EmbeddedServer} from './embedded.js'
 import {loadMigrations, migrate} from './migrations.js'
 import {type ConnectionSource, maskUrl, resolveConnectionTarget} from './url.js'
 
@@ -137,7 +137,8 @@ export const isUnreachableError = (error: unknown) => UNREACHABLE.has(String((er
 export async function openDatabase(options: OpenOptions): Promise<Database> {
   const target = resolveConnectionTarget(options.databaseUrl, options.env ?? process.env)
   const lockTimeout = durationFromEnv('ANTHIAS_LOCK_TIMEOUT', DEFAULT_LOCK_TIMEOUT, options.env)
-  const embedded = target.source === 'embedded' ? new EmbeddedServer(options.dataDir) : undefined
+  // the embedded server's code is loaded only to use it
+  const embedded = target.source === 'embedded' ? new (await import('./embedded.js')).EmbeddedServer(options.dataDir) : undefined
   const url = target.url ?? (await embedded!.acquire())
   const displayUrl = maskUrl(url)
   const {default: postgres} = await import('postgres')

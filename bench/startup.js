@@ -3,13 +3,13 @@
 // hello-world CLI (this repo's @oclif/core, ESM, with a manifest) timed in the same run.
 // Interleaved rounds (each command once per round, the order rotating), the median of each.
 //   node bench/startup.js [ROUNDS]
-import {spawn, spawnSync} from 'node:child_process'
+import {spawnSync} from 'node:child_process'
 import {mkdtempSync, mkdirSync, rmSync, symlinkSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {fileURLToPath} from 'node:url'
 
-import {freshDatabase, ratio} from './lib.js'
+import {freshDatabase, interleaved, ratio} from './lib.js'
 
 const rounds = Number(process.argv[2] ?? 40)
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
@@ -29,28 +29,6 @@ function bareCli() {
   return {bin: join(dir, 'bin', 'run.js'), remove: () => rmSync(dir, {recursive: true, force: true})}
 }
 
-/** One whole process, in ms; its exit code must be `expected`. */
-function run(args, env, expected = 0) {
-  return new Promise((resolve, reject) => {
-    const started = performance.now()
-    const child = spawn(process.execPath, args, {env, stdio: ['ignore', 'ignore', 'pipe']})
-    let stderr = ''
-    child.stderr.on('data', (d) => (stderr += d))
-    child.on('error', reject)
-    child.on('close', (code) => {
-      const ms = performance.now() - started
-      if (code !== expected) reject(new Error(`${args.slice(1).join(' ')} exited ${code}: ${stderr}`))
-      else resolve(ms)
-    })
-  })
-}
-
-const median = (values) => {
-  const sorted = [...values].sort((a, b) => a - b)
-  const mid = sorted.length >> 1
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2
-}
-
 const bare = bareCli()
 const db = await freshDatabase('startup')
 try {
@@ -64,20 +42,11 @@ try {
     ['anthias subdomain check acme', [BIN, 'subdomain', 'check', 'acme']],
     ['anthias tenant list --limit 1', [BIN, 'tenant', 'list', '--limit', '1']],
   ]
-  const times = cases.map(() => [])
-  // warm the file cache and the server first; not counted
-  for (const [, args] of cases) await run(args, env)
-  for (let r = 0; r < rounds; r++) {
-    for (let i = 0; i < cases.length; i++) {
-      const c = (i + r) % cases.length
-      times[c].push(await run(cases[c][1], env))
-    }
-  }
-  const [floor, ...rest] = times.map(median)
+  const medians = await interleaved(cases.map(([, args]) => ({args, env})), rounds)
   console.log(`start-up, whole process, median of ${rounds} interleaved rounds:`)
-  cases.forEach(([name], i) => console.log(`  ${name.padEnd(30)} ${median(times[i]).toFixed(1)} ms`))
+  cases.forEach(([name], i) => console.log(`  ${name.padEnd(30)} ${medians[i].toFixed(1)} ms`))
   const targets = [1.1, 1.5, 1.5]
-  rest.forEach((ms, i) => ratio(`start-up: ${cases[i + 1][0]}`, ms, floor, targets[i]))
+  medians.slice(1).forEach((ms, i) => ratio(`start-up: ${cases[i + 1][0]}`, ms, medians[0], targets[i]))
 } finally {
   await db.drop()
   bare.remove()

@@ -21,7 +21,6 @@ export {
   CREATE_TENANT_STEPS,
   createTenant,
   getTenant,
-  listTenants,
   tenantSpecSchema,
   validateTenantSpec,
   type CreateTenantResult,
@@ -29,8 +28,8 @@ export {
   type TenantDetails,
   type TenantInput,
   type TenantSpec,
-  type TenantSummary,
 } from './tenants.js'
+export {listTenants, type TenantSummary} from './tenant-list.js'
 export {
   DEFAULT_PASSWORD_POLICY,
   describePasswordPolicy,

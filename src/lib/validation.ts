@@ -11,7 +11,7 @@ import {z} from 'zod'
 
 import {AppError, type ErrorCode, ValidationErrors} from './errors.js'
 import {judgeSubdomain} from './subdomain-rules.js'
-import {controlCharacter} from './text.js'
+import {controlCharacter, controlMessage} from './text.js'
 
 export const subdomainSchema = z.string().transform((value, ctx) => {
   const verdict = judgeSubdomain(value)
@@ -19,8 +19,6 @@ export const subdomainSchema = z.string().transform((value, ctx) => {
   ctx.addIssue({code: 'custom', message: `Subdomain "${verdict.subdomain}" ${verdict.code === 'SUBDOMAIN_RESERVED' ? 'is reserved' : verdict.reason}`, params: {code: verdict.code}})
   return z.NEVER
 })
-
-const controlMessage = (label: string, found: string) => `${label} must not contain control or text-direction characters (found ${found})`
 
 /**
  * A check that reports its own issue. Not superRefine: that sets a property on
@@ -39,13 +37,6 @@ export const plainTextSchema = (label: string) =>
     const found = controlCharacter(text)
     return found ? {message: controlMessage(label, found), code: 'TEXT_CONTROL_CHARACTER'} : undefined
   }))
-
-/** The rule for a text that is not parsed with a schema (the actor): TEXT_CONTROL_CHARACTER naming `field`. */
-export function checkPlainText(text: string, label: string, field: string): string {
-  const found = controlCharacter(text)
-  if (found) throw new AppError('TEXT_CONTROL_CHARACTER', controlMessage(label, found), {field})
-  return text
-}
 
 /** Its runs of white space (tabs and line breaks too, as in a quoted CSV cell) become one space; other controls are refused. */
 export const tenantNameSchema = z

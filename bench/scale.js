@@ -9,7 +9,7 @@ import {freshDatabase, interleaved, ratio, seconds} from './lib.js'
 
 const big = Number(process.argv[2] ?? 1_000_000)
 const small = Number(process.argv[3] ?? 1_000)
-const rounds = Number(process.argv[4] ?? 15)
+const rounds = Number(process.argv[4] ?? 25)
 const BIN = fileURLToPath(new URL('../bin/run.js', import.meta.url))
 
 /** n tenants, set-based, as `tenant create` would leave them (triggers off: no webhook endpoints, no quota to pass). */

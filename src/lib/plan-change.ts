@@ -98,12 +98,15 @@ export async function changeTenantPlan(sql: Sql, tenantRef: string, input: PlanC
       ...(violations.length > 0 ? [conflict('LIMIT_BELOW_USAGE', `Plan ${newPlan.id} would put ${tenant.subdomain} over its limits: ${violations.join('; ')}.`, {
         field: 'plan',
         details: {violations, usage},
-        suggestions: ['Raise the limits with --max-assets / --max-users / --max-devices / --storage-quota, reduce usage first, or pass --force.'],
+        suggestions: [
+          {command: 'tenant.plan', args: {tenant: tenant.subdomain, plan: newPlan.id, maxAssets: null, maxUsers: null, maxDevices: null, storageQuota: null}, text: 'Raise the limits with the change ({command}, those over usage),'},
+          {command: 'tenant.plan', args: {tenant: tenant.subdomain, plan: newPlan.id, force: true}, text: 'reduce usage first, or change the plan anyway: {command}'},
+        ],
       })] : []),
       ...featuresInUse.map((f) => featureInUseError(f, tenant.subdomain, `Plan ${newPlan.id}`, {command: 'tenant.plan', args: {tenant: tenant.subdomain, plan: newPlan.id}})),
     ]
     if (refusals.length > 0 && !input.force && !input.dryRun) throw refusals.length === 1 ? refusals[0]! : new ValidationErrors(refusals)
-    const revokedApiKeys = input.force ? await releaseFeatures(tx, tenant, featuresInUse, ctx, `tenant plan ${newPlan.id} --force`) : []
+    const revokedApiKeys = input.force ? await releaseFeatures(tx, tenant, featuresInUse, ctx, `tenant.plan ${newPlan.id}, forced`) : []
     const set = Object.entries(input.features ?? {}).map(([feature, enabled]) => ({tenantId: tenant.id, feature, enabled}))
     if (set.length > 0) {
       await tx`insert into tenant_features ${tx(set, 'tenantId', 'feature', 'enabled')}

@@ -453,7 +453,14 @@ export interface operations {
                             /** Format: date-time */
                             expiresAt: string;
                         };
-                        warnings: string[];
+                        /** @description a warning, or one whose remedy is a command (as in error.actions); rendered in the envelope's warnings */
+                        warnings: (string | {
+                            command: string;
+                            args?: {
+                                [key: string]: string | number | boolean | null;
+                            };
+                            text?: string;
+                        })[];
                     };
                 };
             };

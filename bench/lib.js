@@ -1,4 +1,5 @@
 // Shared helpers for the benchmarks: fresh databases and generated input files.
+import {spawn} from 'node:child_process'
 import {randomBytes} from 'node:crypto'
 import {appendFileSync} from 'node:fs'
 import {writeFile} from 'node:fs/promises'
@@ -9,7 +10,7 @@ import {openDatabase} from '../dist/lib/db/connect.js'
 
 export const ADMIN_URL = process.env.ANTHIAS_BENCH_DATABASE_URL ?? process.env.ANTHIAS_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres'
 
-/** A new migrated database; drop() removes it. */
+/** A new migrated database (`url` to reach it); drop() removes it. */
 export async function freshDatabase(label) {
   const name = `anthias_bench_${label}_${randomBytes(3).toString('hex')}`
   const admin = postgres(ADMIN_URL, {max: 1, onnotice: () => undefined})
@@ -19,6 +20,7 @@ export async function freshDatabase(label) {
   const db = await openDatabase({databaseUrl: url.toString(), dataDir: '/nonexistent', max: 8})
   return {
     ...db,
+    url: url.toString(),
     async drop() {
       await db.close()
       await admin.unsafe(`drop database if exists ${name} with (force)`)
@@ -66,4 +68,43 @@ export function ratio(name, measuredMs, floorMs, target) {
     appendFileSync(process.env.ANTHIAS_BENCH_SUMMARY, JSON.stringify({name, measuredMs, floorMs, ratio: value, target}) + '\n')
   }
   return value
+}
+
+/** One whole process (node with `args`), in ms; its exit code must be `expected`. */
+export function timedProcess(args, env, expected = 0) {
+  return new Promise((resolve, reject) => {
+    const started = performance.now()
+    const child = spawn(process.execPath, args, {env, stdio: ['ignore', 'ignore', 'pipe']})
+    let stderr = ''
+    child.stderr.on('data', (d) => (stderr += d))
+    child.on('error', reject)
+    child.on('close', (code) => {
+      const ms = performance.now() - started
+      if (code !== expected) reject(new Error(`${args.slice(1).join(' ')} exited ${code}: ${stderr}`))
+      else resolve(ms)
+    })
+  })
+}
+
+function median(values) {
+  const sorted = [...values].sort((a, b) => a - b)
+  const mid = sorted.length >> 1
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2
+}
+
+/**
+ * Whole processes timed side by side: `rounds` rounds, each case once per round in an order
+ * that rotates, after one warm-up run of each; returns each case's median in ms.
+ * cases: [{args, env, expected}] (expected: the exit code, 0 unless given)
+ */
+export async function interleaved(cases, rounds) {
+  const times = cases.map(() => [])
+  for (const c of cases) await timedProcess(c.args, c.env, c.expected)
+  for (let r = 0; r < rounds; r++) {
+    for (let i = 0; i < cases.length; i++) {
+      const c = (i + r) % cases.length
+      times[c].push(await timedProcess(cases[c].args, cases[c].env, cases[c].expected))
+    }
+  }
+  return times.map(median)
 }

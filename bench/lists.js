@@ -2,7 +2,7 @@
 // page deep in the list (through its cursor), against a bare `select ... limit 100` on the same table.
 //   node bench/lists.js [TENANTS] [AUDIT_ROWS]
 import {listAudit} from '../dist/lib/audit.js'
-import {listTenants} from '../dist/lib/tenants.js'
+import {listTenants} from '../dist/lib/tenant-list.js'
 import {freshDatabase, ratio} from './lib.js'
 
 const tenants = Number(process.argv[2] ?? 100_000)

@@ -94,7 +94,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   protected async database(options: {migrate?: boolean} = {}): Promise<Database> {
     if (!this.db) {
       const {DEFAULT_STATEMENT_TIMEOUT, durationFromEnv, openDatabase} = await import('./lib/db/connect.js')
-      const {resolveDataDir} = await import('./lib/db/embedded.js')
+      const {resolveDataDir} = await import('./lib/db/data-dir.js')
       this.db = await openDatabase({
         databaseUrl: this.flags?.['database-url'],
         dataDir: resolveDataDir(this.config.dataDir),

@@ -3,7 +3,7 @@ import {type Command} from '@oclif/core'
 import {BaseCommand} from './base.js'
 import {tenantArg} from './flags.js'
 import type {StatusChangeResult} from './lib/results.js'
-import type {TenantStatus} from './lib/tenants.js'
+import type {TenantStatus} from './lib/tenant-list.js'
 
 /** tenant suspend / tenant resume: set the status, nothing else. */
 export abstract class StatusCommand<T extends typeof Command> extends BaseCommand<T> {

@@ -29,7 +29,7 @@ Logs one JSON line per request on stdout (pino), never a token or password. TLS:
     const {buildServer, LOG_REDACT} = await import('../server/app.js')
     const {readFile} = await import('node:fs/promises')
     const {join, resolve} = await import('node:path')
-    const {resolveDataDir} = await import('../lib/db/embedded.js')
+    const {resolveDataDir} = await import('../lib/db/data-dir.js')
     const {flags} = this
     const https = flags['tls-cert'] && flags['tls-key'] ? {cert: await readFile(flags['tls-cert']), key: await readFile(flags['tls-key'])} : undefined
     const {sql} = await this.database()

@@ -4,7 +4,7 @@ import {isUuid} from './db/tenant-context.js'
 import {AppError} from './errors.js'
 import {DAY_MS, parseSpan} from './expiry.js'
 import {decodeCursor, KEY, type Page, type PageRequest, toPage} from './paging.js'
-import {judgeSubdomain} from './validation.js'
+import {judgeSubdomain} from './subdomain-rules.js'
 
 /** password, ownerPassword, token, apiKey, keyHash...; not passwordPolicy */
 const SECRET_KEY = /(password|secret|token|key|hash)$/i

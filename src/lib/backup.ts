@@ -59,7 +59,7 @@ import {newToken} from './secrets.js'
 import {checkConfirmedName, tenantKey, tenantNotFound} from './tenant-ref.js'
 import {isTenantData, tenantTablesChildrenFirst} from './tenant-tables.js'
 import {domainConflict} from './tenants.js'
-import {judgeSubdomain} from './validation.js'
+import {judgeSubdomain} from './subdomain-rules.js'
 
 export const BACKUP_FORMAT = 2
 /** 1: without the checksum of the whole file */

@@ -1,6 +1,6 @@
 import {userInfo} from 'node:os'
 
-import {checkPlainText} from './validation.js'
+import {checkPlainText} from './text.js'
 
 /** Who and where: the actor written to the audit trail and the platform's base domain. */
 export interface Context {

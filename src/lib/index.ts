@@ -2,7 +2,8 @@
 export {accessUrl, type Context, DEFAULT_BASE_DOMAIN, resolveContext} from './context.js'
 export {redact, writeAudit, type AuditEntry} from './audit.js'
 export {openDatabase, type Database, type OpenOptions} from './db/connect.js'
-export {EmbeddedServer, resolveDataDir, type EmbeddedStatus} from './db/embedded.js'
+export {resolveDataDir} from './db/data-dir.js'
+export {EmbeddedServer, type EmbeddedStatus} from './db/embedded.js'
 export {loadMigrations, migrate, migrateBackwards, migrationStatus, type Migration, type MigrationStatus} from './db/migrations.js'
 export {APP_ROLE, isUuid, withTenant} from './db/tenant-context.js'
 export {maskUrl, resolveConnectionTarget} from './db/url.js'
@@ -20,7 +21,6 @@ export {
   CREATE_TENANT_STEPS,
   createTenant,
   getTenant,
-  listTenants,
   tenantSpecSchema,
   validateTenantSpec,
   type CreateTenantResult,
@@ -28,18 +28,18 @@ export {
   type TenantDetails,
   type TenantInput,
   type TenantSpec,
-  type TenantSummary,
 } from './tenants.js'
+export {listTenants, type TenantSummary} from './tenant-list.js'
 export {
   DEFAULT_PASSWORD_POLICY,
   describePasswordPolicy,
   judgeCidr,
   judgeCustomDomain,
-  judgeSubdomain,
   unmetPasswordRules,
   type PasswordPolicy,
   type SecurityPolicy,
 } from './validation.js'
+export {judgeSubdomain} from './subdomain-rules.js'
 export {
   authenticateOperator,
   createOperatorToken,

@@ -3,7 +3,7 @@ import type {Sql} from 'postgres'
 import {writeAudit} from './audit.js'
 import type {Context} from './context.js'
 import {lockTenant} from './tenant-ref.js'
-import type {TenantStatus} from './tenants.js'
+import type {TenantStatus} from './tenant-list.js'
 
 /** Suspend or resume a tenant: the status only, nothing deleted. */
 export async function setTenantStatus(sql: Sql, tenantRef: string, status: TenantStatus, ctx: Context): Promise<{subdomain: string; before: TenantStatus; after: TenantStatus}> {

@@ -1,7 +1,6 @@
-import slugify from '@sindresorhus/slugify'
 import type {Sql} from 'postgres'
 
-import {judgeCustomDomain, judgeSubdomain} from './validation.js'
+import {judgeSubdomain} from './subdomain-rules.js'
 
 export type SubdomainStatus = 'available' | 'taken' | 'reserved' | 'invalid'
 
@@ -45,6 +44,7 @@ export async function checkSubdomain(sql: Sql, input: string): Promise<Subdomain
 
 /** A custom domain a new tenant could take: a valid public hostname (judgeCustomDomain) that no tenant has; else why not. */
 export async function checkCustomDomain(sql: Sql, input: string, baseDomain: string): Promise<{available: true; domain: string} | {available: false; reason: string}> {
+  const {judgeCustomDomain} = await import('./validation.js')
   const verdict = judgeCustomDomain(input, baseDomain)
   if (!verdict.ok) return {available: false, reason: `Custom domain ${verdict.reason}`}
   const [taken] = await sql`select 1 from tenants where lower(custom_domain) = ${verdict.domain}`
@@ -53,8 +53,13 @@ export async function checkCustomDomain(sql: Sql, input: string, baseDomain: str
 
 const SUFFIXES = ['hq', 'app', 'signage', 'team', 'online', 'io', 'digital', 'group']
 
-/** Valid, non-reserved names derived from free text, best first (not yet checked against the database). */
-export function subdomainCandidates(text: string): string[] {
+/**
+ * Valid, non-reserved names derived from free text, best first (not yet checked
+ * against the database). slugify is loaded here, not at start-up: building its
+ * transliteration tables costs more than a whole `subdomain check` of a free name.
+ */
+export async function subdomainCandidates(text: string): Promise<string[]> {
+  const {default: slugify} = await import('@sindresorhus/slugify')
   const slug = slugify(text, {lowercase: true, decamelize: false}).slice(0, 63).replace(/-+$/, '')
   const words = slug.split('-').filter(Boolean)
   const joined = words.join('')
@@ -74,7 +79,7 @@ export function subdomainCandidates(text: string): string[] {
 
 /** At least `count` free subdomains derived from the text, checked against the database in one query. */
 export async function suggestSubdomains(sql: Sql, text: string, count = 5): Promise<string[]> {
-  const candidates = subdomainCandidates(text)
+  const candidates = await subdomainCandidates(text)
   const taken = new Set(
     (await sql<{subdomain: string}[]>`
       select lower(subdomain) as subdomain from tenants where lower(subdomain) = any(${candidates}::text[])`).map((r) => r.subdomain),

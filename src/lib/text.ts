@@ -11,6 +11,8 @@
  * stay allowed: right-to-left names need them, and they reorder nothing but
  * the punctuation next to them.
  */
+import {AppError} from './errors.js'
+
 export const CONTROL_CHARACTER = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/
 
 const CONTROL_CHARACTERS = new RegExp(CONTROL_CHARACTER.source, 'g')
@@ -32,3 +34,13 @@ export const escapeJsonControls = (json: string) => json.replace(JSON_UNESCAPED,
 /** A text for the terminal: each control character as a visible escape (ESC as \x1B, U+202E as \u202E). */
 export const escapeControls = (text: string) =>
   CONTROL_CHARACTER.test(text) ? text.replace(CONTROL_CHARACTERS, (c) => (c.charCodeAt(0) <= 0xff ? `\\x${codePoint(c).padStart(2, '0')}` : `\\u${codePoint(c)}`)) : text
+
+/** The message for a text with a control character in it: `label` names the text. */
+export const controlMessage = (label: string, found: string) => `${label} must not contain control or text-direction characters (found ${found})`
+
+/** The rule for a text that is not parsed with a schema (the actor): TEXT_CONTROL_CHARACTER naming `field`. */
+export function checkPlainText(text: string, label: string, field: string): string {
+  const found = controlCharacter(text)
+  if (found) throw new AppError('TEXT_CONTROL_CHARACTER', controlMessage(label, found), {field})
+  return text
+}

@@ -10,37 +10,8 @@ import {parse as parseDomain} from 'tldts'
 import {z} from 'zod'
 
 import {AppError, type ErrorCode, ValidationErrors} from './errors.js'
-import {controlCharacter} from './text.js'
-
-export const RESERVED_SUBDOMAINS: ReadonlySet<string> = new Set([
-  'www', 'api', 'admin', 'app', 'apps', 'mail', 'email', 'smtp', 'imap', 'pop', 'pop3', 'ftp', 'sftp', 'ssh',
-  'ns', 'ns1', 'ns2', 'ns3', 'dns', 'mx', 'webmail', 'autodiscover', 'autoconfig', 'status', 'support', 'help',
-  'docs', 'blog', 'dev', 'staging', 'stage', 'test', 'demo', 'static', 'cdn', 'assets', 'media', 'files',
-  'auth', 'login', 'logout', 'signup', 'register', 'sso', 'oauth', 'billing', 'dashboard', 'console', 'portal',
-  'root', 'system', 'internal', 'localhost', 'anthias', 'account', 'accounts', 'security', 'metrics', 'monitor',
-])
-
-export type SubdomainVerdict =
-  | {ok: true; subdomain: string}
-  | {ok: false; subdomain: string; code: 'SUBDOMAIN_INVALID' | 'SUBDOMAIN_RESERVED'; reason: string}
-
-/** A DNS label of 3-63 lowercase letters, digits and inner hyphens, not reserved. Input is lowercased. */
-export function judgeSubdomain(input: string): SubdomainVerdict {
-  const subdomain = input.trim().toLowerCase()
-  const invalid = (reason: string): SubdomainVerdict => ({ok: false, subdomain, code: 'SUBDOMAIN_INVALID', reason})
-  if (subdomain.length < 3) return invalid('must be at least 3 characters long')
-  if (subdomain.length > 63) return invalid('must be at most 63 characters long (a DNS label)')
-  if (/[^a-z0-9-]/.test(subdomain)) {
-    const bad = [...new Set(subdomain.replace(/[a-z0-9-]/g, ''))].join('')
-    return invalid(`may contain only letters a-z, digits and hyphens (found ${JSON.stringify(bad)})`)
-  }
-  if (subdomain.startsWith('-') || subdomain.endsWith('-')) return invalid('must start and end with a letter or digit')
-  if (subdomain.slice(2, 4) === '--') return invalid('must not have hyphens in the 3rd and 4th place (reserved for punycode names such as xn--)')
-  if (RESERVED_SUBDOMAINS.has(subdomain)) {
-    return {ok: false, subdomain, code: 'SUBDOMAIN_RESERVED', reason: `"${subdomain}" is reserved for the platform`}
-  }
-  return {ok: true, subdomain}
-}
+import {judgeSubdomain} from './subdomain-rules.js'
+import {controlCharacter, controlMessage} from './text.js'
 
 export const subdomainSchema = z.string().transform((value, ctx) => {
   const verdict = judgeSubdomain(value)
@@ -48,8 +19,6 @@ export const subdomainSchema = z.string().transform((value, ctx) => {
   ctx.addIssue({code: 'custom', message: `Subdomain "${verdict.subdomain}" ${verdict.code === 'SUBDOMAIN_RESERVED' ? 'is reserved' : verdict.reason}`, params: {code: verdict.code}})
   return z.NEVER
 })
-
-const controlMessage = (label: string, found: string) => `${label} must not contain control or text-direction characters (found ${found})`
 
 /**
  * A check that reports its own issue. Not superRefine: that sets a property on
@@ -68,13 +37,6 @@ export const plainTextSchema = (label: string) =>
     const found = controlCharacter(text)
     return found ? {message: controlMessage(label, found), code: 'TEXT_CONTROL_CHARACTER'} : undefined
   }))
-
-/** The rule for a text that is not parsed with a schema (the actor): TEXT_CONTROL_CHARACTER naming `field`. */
-export function checkPlainText(text: string, label: string, field: string): string {
-  const found = controlCharacter(text)
-  if (found) throw new AppError('TEXT_CONTROL_CHARACTER', controlMessage(label, found), {field})
-  return text
-}
 
 /** Its runs of white space (tabs and line breaks too, as in a quoted CSV cell) become one space; other controls are refused. */
 export const tenantNameSchema = z

@@ -12,6 +12,7 @@ import type {Context} from '../lib/context.js'
 import {accessUrl} from '../lib/context.js'
 import {DEFAULT_PLAN, loadCatalog, type Plan} from '../lib/plans.js'
 import {generatePassword} from '../lib/secrets.js'
+import {judgeSubdomain} from '../lib/subdomain-rules.js'
 import {checkCustomDomain, checkSubdomain, suggestSubdomains} from '../lib/subdomains.js'
 import {effectiveFeatures, type TenantInput} from '../lib/tenants.js'
 import {symbols, table} from '../ui/format.js'
@@ -23,7 +24,6 @@ import {
   DEFAULT_SESSION_TIMEOUT_MINUTES,
   describePasswordPolicy,
   emailSchema,
-  judgeSubdomain,
   LIMIT_BOUNDS,
   type LimitName,
   limitsSchema,

@@ -4,13 +4,20 @@
  * for NO_COLOR once configureColour has run.
  */
 import chalk from 'chalk'
-import Table from 'cli-table3'
+import {createRequire} from 'node:module'
 import {stripVTControlCharacters} from 'node:util'
 
 import {type Action, type AppError, isAction, type ValidationErrors} from '../lib/errors.js'
 import {escapeControls} from '../lib/text.js'
 
 export {escapeControls}
+
+/**
+ * cli-table3 (with its string-width and colour helpers) is loaded by the first
+ * table drawn, not at start-up: every command imports this module for its
+ * symbols, and most draw no table.
+ */
+const loadTable = () => createRequire(import.meta.url)('cli-table3') as typeof import('cli-table3')
 
 /**
  * Set the colour level for the process from its environment, once at start-up
@@ -78,6 +85,7 @@ const MIN_COLUMN = 8
 export function table(head: string[], rows: Cell[][]): string {
   const text = rows.map((row) => row.map((c) => (c === null || c === undefined ? '' : String(c).split('\n').map(escapeControls).join('\n'))))
   const colWidths = fitWidths(head.length > 0 ? [head, ...text] : text)
+  const Table = loadTable()
   const t = new Table({
     ...(head.length > 0 ? {head: head.map((h) => chalk.bold(h))} : {}),
     style: {head: [], border: [], compact: true},

@@ -5,11 +5,11 @@ import {
   describePasswordPolicy,
   judgeCidr,
   judgeCustomDomain,
-  judgeSubdomain,
   parseToggle,
   settingsFromAssignments,
   unmetPasswordRules,
 } from '../../src/lib/validation.js'
+import {judgeSubdomain} from '../../src/lib/subdomain-rules.js'
 import {subdomainCandidates} from '../../src/lib/subdomains.js'
 
 describe('subdomains', () => {
@@ -37,8 +37,8 @@ describe('subdomains', () => {
     expect(judgeSubdomain(s)).toMatchObject({ok: false, code: 'SUBDOMAIN_RESERVED'})
   })
 
-  it('derives valid candidates from free text', () => {
-    const candidates = subdomainCandidates('Café Zürich & Co')
+  it('derives valid candidates from free text', async () => {
+    const candidates = await subdomainCandidates('Café Zürich & Co')
     expect(candidates.length).toBeGreaterThanOrEqual(5)
     for (const c of candidates) expect(judgeSubdomain(c).ok).toBe(true)
     expect(candidates[0]).toBe('cafe-zuerich-and-co')

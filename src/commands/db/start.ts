@@ -8,7 +8,8 @@ export default class DbStart extends BaseCommand<typeof DbStart> {
   static override examples = ['<%= config.bin %> db start', 'ANTHIAS_DATA_DIR=./.anthias <%= config.bin %> db start --json']
 
   async run(): Promise<DbStartResult> {
-    const {EmbeddedServer, resolveDataDir} = await import('../../lib/db/embedded.js')
+    const {EmbeddedServer} = await import('../../lib/db/embedded.js')
+    const {resolveDataDir} = await import('../../lib/db/data-dir.js')
     const {maskUrl} = await import('../../lib/db/url.js')
     const {symbols} = await import('../../ui/format.js')
     const server = new EmbeddedServer(resolveDataDir(this.config.dataDir))

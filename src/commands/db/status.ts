@@ -7,7 +7,8 @@ export default class DbStatus extends BaseCommand<typeof DbStatus> {
 
   async run(): Promise<DbStatusResult> {
     const {resolveConnectionTarget} = await import('../../lib/db/url.js')
-    const {EmbeddedServer, resolveDataDir} = await import('../../lib/db/embedded.js')
+    const {EmbeddedServer} = await import('../../lib/db/embedded.js')
+    const {resolveDataDir} = await import('../../lib/db/data-dir.js')
     const {keyValues} = await import('../../ui/format.js')
     const target = resolveConnectionTarget(this.flags['database-url'])
     const result: DbStatusResult = {source: target.source, running: false}

@@ -8,7 +8,8 @@ export default class DbStop extends BaseCommand<typeof DbStop> {
   static override examples = ['<%= config.bin %> db stop', '<%= config.bin %> db stop --json']
 
   async run(): Promise<DbStopResult> {
-    const {EmbeddedServer, resolveDataDir} = await import('../../lib/db/embedded.js')
+    const {EmbeddedServer} = await import('../../lib/db/embedded.js')
+    const {resolveDataDir} = await import('../../lib/db/data-dir.js')
     const {symbols} = await import('../../ui/format.js')
     const server = new EmbeddedServer(resolveDataDir(this.config.dataDir))
     const {stopped, busy} = await server.stop()

@@ -4,7 +4,7 @@ import {describe} from '../../base.js'
 import {listFlags, sortFlag} from '../../flags.js'
 import {ListCommand} from '../../list-command.js'
 import {TENANT_SORTS} from '../../lib/paging.js'
-import type {TenantSummary} from '../../lib/tenants.js'
+import type {TenantSummary} from '../../lib/tenant-list.js'
 import type {TenantListResult} from '../../lib/results.js'
 
 export default class TenantList extends ListCommand<typeof TenantList> {
@@ -28,7 +28,7 @@ export default class TenantList extends ListCommand<typeof TenantList> {
   }
 
   async run(): Promise<TenantListResult | undefined> {
-    const {listTenants} = await import('../../lib/tenants.js')
+    const {listTenants} = await import('../../lib/tenant-list.js')
     const {baseDomain} = await this.context()
     const {sql} = await this.database()
     const {plan, status, search, sort} = this.flags

@@ -4,8 +4,8 @@ import {dirname} from 'node:path'
 import type {Sql} from 'postgres'
 
 import {AppError} from '../errors.js'
-import {EmbeddedServer} from './embedded.js'
-import {migrate} from './migrations.js'
+import type {EmbeddedServer} from './embedded.js'
+import {loadMigrations, migrate} from './migrations.js'
 import {type ConnectionSource, maskUrl, resolveConnectionTarget} from './url.js'
 
 export interface OpenOptions {
@@ -137,7 +137,8 @@ export const isUnreachableError = (error: unknown) => UNREACHABLE.has(String((er
 export async function openDatabase(options: OpenOptions): Promise<Database> {
   const target = resolveConnectionTarget(options.databaseUrl, options.env ?? process.env)
   const lockTimeout = durationFromEnv('ANTHIAS_LOCK_TIMEOUT', DEFAULT_LOCK_TIMEOUT, options.env)
-  const embedded = target.source === 'embedded' ? new EmbeddedServer(options.dataDir) : undefined
+  // the embedded server's code is loaded only to use it
+  const embedded = target.source === 'embedded' ? new (await import('./embedded.js')).EmbeddedServer(options.dataDir) : undefined
   const url = target.url ?? (await embedded!.acquire())
   const displayUrl = maskUrl(url)
   const {default: postgres} = await import('postgres')
@@ -161,9 +162,13 @@ export async function openDatabase(options: OpenOptions): Promise<Database> {
     await sql.end({timeout: 5})
     await embedded?.release()
   }
+  // the migration files are read while the connection is made; the ledger check is the first statement
+  const files = options.migrate === false ? undefined : loadMigrations()
+  // awaited by migrate() after the first statement; a failure before then is not unhandled
+  files?.catch(() => undefined)
   try {
-    await sql`select 1`
-    if (options.migrate !== false) await migrate(sql)
+    if (files) await migrate(sql, files)
+    else await sql`select 1`
   } catch (error) {
     await close()
     if ((error as {code?: string}).code === '3D000') throw databaseMissing(error, sql, displayUrl, target.source)

@@ -32,13 +32,12 @@ import {dirname, join, resolve} from 'node:path'
 import {promisify} from 'node:util'
 
 import {AppError} from '../errors.js'
+import {isRoot, ROOT_DATA_DIR} from './data-dir.js'
 
 const execFileAsync = promisify(execFile)
 
 export const EMBEDDED_DATABASE = 'anthias'
 const SUPERUSER = 'postgres'
-/** Where root keeps the data (PostgreSQL runs as `postgres`, which cannot enter /root). */
-export const ROOT_DATA_DIR = '/var/lib/anthias'
 
 interface Binaries {
   pg_ctl: string
@@ -66,14 +65,6 @@ export interface EmbeddedStatus {
   port?: number
   pid?: number
   leases: number[]
-}
-
-const isRoot = () => process.getuid?.() === 0
-
-/** The default data directory: ANTHIAS_DATA_DIR, else /var/lib/anthias for root, else the CLI's data dir. */
-export function resolveDataDir(defaultDir: string, env: NodeJS.ProcessEnv = process.env): string {
-  if (env.ANTHIAS_DATA_DIR) return env.ANTHIAS_DATA_DIR
-  return isRoot() ? ROOT_DATA_DIR : defaultDir
 }
 
 function pidAlive(pid: number): boolean {

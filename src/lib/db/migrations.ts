@@ -16,6 +16,7 @@ export const SCHEMA_MIGRATIONS_DIR = fileURLToPath(new URL('../../../sql/migrati
 const LEDGER = 'anthias_schema_migrations'
 /** pg_advisory_xact_lock key: 'anth' 'sche' */
 const LOCK_KEY = 0x616e_7468_7363_6865n
+const UNDEFINED_TABLE = '42P01'
 
 export interface Migration {
   version: number
@@ -104,11 +105,20 @@ export function pendingMigrations(applied: Pick<AppliedMigration, 'version' | 'n
 
 const verify = (applied: AppliedMigration[], files: Migration[]) => pendingMigrations(applied, files, SCHEMA_LEDGER)
 
+/**
+ * The applied migrations, or undefined before the first migration made the ledger: one
+ * statement, the first of every command (it is also the check that the database answers).
+ * Inside a transaction the ledger always exists (locked() makes it), so the undefined
+ * table never aborts one.
+ */
 async function readLedger(sql: Sql | TransactionSql): Promise<AppliedMigration[] | undefined> {
-  const [exists] = await sql`select to_regclass(${LEDGER}) is not null as exists`
-  if (!exists?.exists) return undefined
-  return sql<AppliedMigration[]>`
-    select version, name, checksum, applied_at, duration_ms from ${sql(LEDGER)} order by version`
+  try {
+    return await sql<AppliedMigration[]>`
+      select version, name, checksum, applied_at, duration_ms from ${sql(LEDGER)} order by version`
+  } catch (error) {
+    if ((error as {code?: string}).code === UNDEFINED_TABLE) return undefined
+    throw error
+  }
 }
 
 export async function migrationStatus(sql: Sql, files?: Migration[]): Promise<MigrationStatus> {
@@ -134,10 +144,14 @@ async function locked<T>(sql: Sql, fn: (tx: TransactionSql) => Promise<T>): Prom
   }) as Promise<T>
 }
 
-/** Apply every pending migration (up to version `to`), each in its own transaction; returns those applied here. */
-export async function migrate(sql: Sql, files?: Migration[], options: {to?: number} = {}): Promise<Migration[]> {
-  const all = (files ?? (await loadMigrations())).filter((m) => options.to === undefined || m.version <= options.to)
+/**
+ * Apply every pending migration (up to version `to`), each in its own transaction; returns
+ * those applied here. Up to date, it costs one statement: the ledger, compared with the files
+ * (which may still be loading: openDatabase reads them while it connects).
+ */
+export async function migrate(sql: Sql, files?: Migration[] | Promise<Migration[]>, options: {to?: number} = {}): Promise<Migration[]> {
   const fast = await readLedger(sql)
+  const all = (await (files ?? loadMigrations())).filter((m) => options.to === undefined || m.version <= options.to)
   if (fast && verify(fast, all).length === 0) return []
   const done: Migration[] = []
   for (;;) {

@@ -12,7 +12,7 @@ import type {Sql} from 'postgres'
 import {writeAudit} from '../audit.js'
 import type {Context} from '../context.js'
 import {AppError} from '../errors.js'
-import {checkPlainText} from '../validation.js'
+import {checkPlainText} from '../text.js'
 
 export const EVENTS = ['tenant.created', 'tenant.updated', 'tenant.suspended', 'tenant.resumed', 'tenant.deleted'] as const
 export type EventName = (typeof EVENTS)[number]

@@ -9,7 +9,7 @@ import {openDatabase} from '../dist/lib/db/connect.js'
 
 export const ADMIN_URL = process.env.ANTHIAS_BENCH_DATABASE_URL ?? process.env.ANTHIAS_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres'
 
-/** A new migrated database; drop() removes it. */
+/** A new migrated database (its URL: url); drop() removes it. */
 export async function freshDatabase(label) {
   const name = `anthias_bench_${label}_${randomBytes(3).toString('hex')}`
   const admin = postgres(ADMIN_URL, {max: 1, onnotice: () => undefined})
@@ -19,6 +19,7 @@ export async function freshDatabase(label) {
   const db = await openDatabase({databaseUrl: url.toString(), dataDir: '/nonexistent', max: 8})
   return {
     ...db,
+    url: url.toString(),
     async drop() {
       await db.close()
       await admin.unsafe(`drop database if exists ${name} with (force)`)

@@ -7,7 +7,7 @@ import {execFileSync} from 'node:child_process'
 import {randomUUID, randomBytes, createHash} from 'node:crypto'
 import {mkdtemp, readFile, rm, writeFile} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
-import {join} from 'node:path'
+import {delimiter, dirname, join} from 'node:path'
 import {fileURLToPath} from 'node:url'
 
 import {DEFAULT_PASSWORD_POLICY} from '../dist/lib/validation.js'
@@ -76,7 +76,8 @@ async function floor(script) {
 async function bulk(csv, rows) {
   const db = await freshDatabase('bulk')
   try {
-    const m = await run(process.execPath, [BIN, 'tenant', 'bulk-create', csv], {DATABASE_URL: db.url, ANTHIAS_DATABASE_URL: '', CI: '1', ANTHIAS_ACTOR: 'bench'})
+    // as a user runs it: bin/run.js itself (its #! line gives node its flags), with this node first on PATH
+    const m = await run(BIN, ['tenant', 'bulk-create', csv], {DATABASE_URL: db.url, ANTHIAS_DATABASE_URL: '', CI: '1', ANTHIAS_ACTOR: 'bench', PATH: `${dirname(process.execPath)}${delimiter}${process.env.PATH}`})
     const [counts] = await db.sql`select (select count(*)::int from tenants) as tenants, (select count(*)::int from memberships) as members,
       (select count(*)::int from tenant_features) as features, (select count(*)::int from audit_log) as audit`
     if (counts.tenants !== rows) throw new Error(`created ${counts.tenants} of ${rows}`)

@@ -17,7 +17,7 @@
  * tenant's row in provisioning_run_rows, inside the batch that creates it.
  */
 import {once} from 'node:events'
-import {createHash} from 'node:crypto'
+import {createHash, randomUUID} from 'node:crypto'
 import {basename} from 'node:path'
 import {finished} from 'node:stream/promises'
 
@@ -282,9 +282,10 @@ async function hashesOf(lines: Set<number>, source: Source, kept: Prepared[] | u
 const CONNECTION_LOST = new Set(['57P01', '57P02', '57P03', 'CONNECTION_CLOSED', 'CONNECTION_ENDED', 'CONNECTION_DESTROYED', 'ECONNRESET', 'EPIPE'])
 export const connectionLost = (error: unknown) => CONNECTION_LOST.has(String((error as {code?: string})?.code)) || isUnreachableError(error)
 
-/** Create a batch of validated tenants with set-based inserts, inside the caller's transaction. */
+/** Create a batch of validated tenants with set-based inserts, inside the caller's transaction, in one round trip (pipelined). */
 export async function insertBatch(tx: TransactionSql, batch: Prepared[], runId: string | undefined, ctx: Context): Promise<RowResult[]> {
-  const tenantIds = await insertTenantRows(tx, batch.map((b) => ({valid: b.valid, hash: hashOf(b), audit: {members: b.members, runId}})), ctx.actor)
+  const tenantIds = batch.map(() => randomUUID())
+  const written: Promise<unknown>[] = [insertTenantRows(tx, batch.map((b) => ({valid: b.valid, hash: hashOf(b), audit: {members: b.members, runId}})), ctx.actor, tenantIds)]
 
   const results: RowResult[] = batch.map((b, i) => ({
     line: b.line,
@@ -298,28 +299,31 @@ export async function insertBatch(tx: TransactionSql, batch: Prepared[], runId: 
   const members = batch.flatMap((b, i) => b.members.map((m) => ({...m, tenantId: tenantIds[i]!, result: results[i]!})))
   if (members.length > 0) {
     const emails = [...new Set(members.map((m) => m.email))]
-    await tx`insert into users (email) select unnest(${emails}::text[]) on conflict (lower(email)) do nothing`
-    const users = await tx<{id: string; email: string}[]>`select id, lower(email) as email from users where lower(email) = any(${emails}::text[])`
-    const userId = new Map(users.map((u) => [u.email, u.id]))
     const expiresAt = expiresIn(DEFAULT_INVITATION_DAYS)
     const tokens = members.map((m) => {
       const t = newToken('inv')
       m.result.invitations!.push({email: m.email, role: m.role, token: t.token, expiresAt})
       return t.hash
     })
-    await tx`insert into memberships (tenant_id, user_id, role, permissions, status, invitation_token_hash, invitation_expires_at)
-      select t, u, r, p::jsonb, 'invited', h, ${expiresAt}
-      from unnest(${members.map((m) => m.tenantId)}::uuid[], ${members.map((m) => userId.get(m.email)!)}::uuid[],
-        ${members.map((m) => m.role)}::text[], ${members.map((m) => JSON.stringify(m.permissions))}::text[], ${tokens}::text[]) as x(t, u, r, p, h)`
+    written.push(tx`insert into users (email) select unnest(${emails}::text[]) on conflict (lower(email)) do nothing`.execute())
+    // a statement of its own after the insert above: its snapshot sees a user another batch committed meanwhile
+    written.push(tx`insert into memberships (tenant_id, user_id, role, permissions, status, invitation_token_hash, invitation_expires_at)
+      select x.t, u.id, x.r, x.p::jsonb, 'invited', x.h, ${expiresAt}
+      from unnest(${members.map((m) => m.tenantId)}::uuid[], ${members.map((m) => m.email)}::text[],
+        ${members.map((m) => m.role)}::text[], ${members.map((m) => JSON.stringify(m.permissions))}::text[], ${tokens}::text[]) as x(t, e, r, p, h)
+      join users u on lower(u.email) = lower(x.e)`.execute().then((inserted) => {
+      if (inserted.count !== members.length) throw new Error(`${members.length - inserted.count} of ${members.length} members found no user`)
+    }))
   }
 
   if (runId) {
     // a queued run's rows are there already, pending (src/lib/queue/runs.ts)
-    await tx`insert into provisioning_run_rows (run_id, line, subdomain, name, outcome, outcome_tenant_id, settled_at)
+    written.push(tx`insert into provisioning_run_rows (run_id, line, subdomain, name, outcome, outcome_tenant_id, settled_at)
       select ${runId}, l, s, n, 'created', t, now()
       from unnest(${batch.map((b) => b.line)}::int[], ${batch.map((b) => b.valid.spec.subdomain)}::text[], ${batch.map((b) => b.valid.spec.name)}::text[], ${tenantIds}::uuid[]) as x(l, s, n, t)
-      on conflict (run_id, line) do update set outcome = 'created', outcome_tenant_id = excluded.outcome_tenant_id, error_code = null, message = null, settled_at = now()`
+      on conflict (run_id, line) do update set outcome = 'created', outcome_tenant_id = excluded.outcome_tenant_id, error_code = null, message = null, settled_at = now()`.execute())
   }
+  await Promise.all(written)
   return results
 }
 

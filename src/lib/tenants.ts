@@ -5,7 +5,7 @@ import {z} from 'zod'
 
 import {writeAudit, writeAudits} from './audit.js'
 import {accessUrl, type Context} from './context.js'
-import {AppError, conflict, ValidationErrors} from './errors.js'
+import {AppError, conflict, type Hint, ValidationErrors} from './errors.js'
 import {type Catalog, checkFeatureName, DEFAULT_PLAN, findPlan, loadCatalog, type Plan} from './plans.js'
 import {addMembership} from './members.js'
 import {decodeCursor, KEY, type Page, type PageRequest, parseSort, TENANT_SORTS, toPage} from './paging.js'
@@ -96,7 +96,8 @@ export interface OwnerInvitation {
 export interface CreateTenantResult {
   tenant: TenantDetails
   ownerInvitation?: OwnerInvitation
-  warnings: string[]
+  /** a warning, or one whose remedy is a command (Action, rendered by the front end) */
+  warnings: Hint[]
 }
 
 export const effectiveFeatures = (planFeatures: string[], overrides: Record<string, boolean>) =>
@@ -143,6 +144,12 @@ function toDetails(row: TenantRow, baseDomain: string): TenantDetails {
     updatedAt: row.updatedAt,
   }
 }
+
+/**
+ * The version of a tenant as it is now (the HTTP API's ETag): a hash of all
+ * it shows, so any change, through any front end, gives another.
+ */
+export const tenantVersion = (tenant: TenantDetails) => sha256(canonicalJson(tenant)).slice(0, 32)
 
 /** A tenant by id or subdomain (case-insensitive), in full; TENANT_NOT_FOUND otherwise. */
 export async function getTenant(sql: Sql | TransactionSql, ref: string, baseDomain: string): Promise<TenantDetails> {
@@ -448,7 +455,7 @@ async function hashOwnerPassword(valid: ValidatedSpec): Promise<string | undefin
 /** The write step of createTenant, for callers that show validation and hashing as steps of their own. */
 export async function insertTenant(sql: Sql, valid: ValidatedSpec, passwordHash: string | undefined, ctx: Context, fieldName?: FieldName): Promise<CreateTenantResult> {
   const {spec, plan} = valid
-  const warnings: string[] = []
+  const warnings: Hint[] = []
   try {
     return await sql.begin(async (tx) => {
       const [tenantId] = (await insertTenantRows(tx, [{valid, hash: specHash(valid)}], ctx.actor)) as [string]
@@ -460,7 +467,7 @@ export async function insertTenant(sql: Sql, valid: ValidatedSpec, passwordHash:
         }
         if (owner.token && owner.expiresAt) ownerInvitation = {email: owner.email, token: owner.token, expiresAt: owner.expiresAt}
       } else {
-        warnings.push('The tenant has no owner yet; invite one with `anthias user invite`.')
+        warnings.push({command: 'user.invite', args: {tenant: spec.subdomain, email: null, role: 'owner'}, text: 'The tenant has no owner yet; invite one with `{command}`.'})
       }
       return {tenant: await getTenant(tx, tenantId, ctx.baseDomain), ownerInvitation, warnings}
     })

@@ -6,7 +6,7 @@
  * Queues:
  * - PROVISION_QUEUE: one job per batch of a queued run's rows, {runId, batch};
  *   the rows themselves (and their state) are in provisioning_run_rows.
- * - DELIVER_QUEUE: one job per notification_outbox row, {tenantId, id}.
+ * - DELIVER_QUEUE: one job per notification_outbox row, {id}.
  * - MONITOR_QUEUE: the scheduled `monitor check --all` (one schedule for the cluster).
  */
 import {dirname} from 'node:path'
@@ -113,4 +113,13 @@ export async function openBoss(sql: Sql, options: BossOptions = {}): Promise<PgB
     })
   }
   return boss
+}
+
+/** Jobs waiting to be taken (created or due for a retry), by queue; empty before pg-boss has made its schema. */
+export async function queueDepth(sql: Sql): Promise<Record<string, number>> {
+  const [exists] = await sql`select to_regclass(${`${BOSS_SCHEMA}.job`}) is not null as ok`
+  if (!exists?.ok) return {}
+  const rows = await sql<{name: string; n: number}[]>`
+    select name, count(*)::int as n from ${sql(BOSS_SCHEMA)}.job where state in ('created', 'retry') group by name`
+  return Object.fromEntries(rows.map((r) => [r.name, r.n]))
 }

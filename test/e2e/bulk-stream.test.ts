@@ -47,7 +47,6 @@ describe('bulk rows streamed, not kept', () => {
     }
     const header = 'name,subdomain,owner_email,features'
     await writeFile(join(dir, 'earlier.csv'), [header, ...[...existing].map(row), ''].join('\n'))
-    expect((await cli(['tenant', 'bulk-create', join(dir, 'earlier.csv')], {env})).code).toBe(0)
     csv = join(dir, 'tenants.csv')
     await writeFile(csv, [header, ...Array.from({length: ROWS}, (_, i) => row(i + 2)), ''].join('\n'))
   })
@@ -56,7 +55,12 @@ describe('bulk rows streamed, not kept', () => {
     await rm(dir, {recursive: true, force: true})
   })
 
+  /** Start from no tenants and no runs (the tests may run in any order). */
+  const empty = () => t.sql`truncate tenant_features, memberships, tenants, users, provisioning_run_rows, provisioning_runs cascade`
+
   it('--json and --report hold every row (the document in file order), and so do the run records', async () => {
+    await empty()
+    expect((await cli(['tenant', 'bulk-create', join(dir, 'earlier.csv')], {env})).code).toBe(0)
     const report = join(dir, 'report.csv')
     const run = await cli(['tenant', 'bulk-create', csv, '--json', '--report', report, '--batch-size', '7', '--concurrency', '4'], {env})
     expect(run.code).toBe(68)
@@ -79,7 +83,7 @@ describe('bulk rows streamed, not kept', () => {
   })
 
   it('Ctrl-C with --json closes the document: the rows written so far, status 130 and INTERRUPTED', async () => {
-    await t.sql`truncate tenant_features, memberships, tenants, users, provisioning_run_rows, provisioning_runs cascade`
+    await empty()
     const child = spawn(process.execPath, [BIN, 'tenant', 'bulk-create', csv, '--json', '--batch-size', '10', '--rate', '200', '--concurrency', '1'], {env: {...process.env, ...env}, stdio: ['ignore', 'pipe', 'ignore']})
     let stdout = ''
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()))

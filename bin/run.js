@@ -1,4 +1,6 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --max-semi-space-size=8
+// The semi-space cap: V8 otherwise grows a long run's young generation well past what it
+// uses (a bulk run of 10,000 tenants peaks at 265 MB without it, 155 MB with it, in the same time).
 // Checked before anything is imported: on an older Node the CLI would start,
 // warn and then fail somewhere in the middle of a command.
 const [major] = process.versions.node.split('.').map(Number)

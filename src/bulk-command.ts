@@ -1,6 +1,8 @@
 import {Args, type Command, Flags} from '@oclif/core'
 
 import {BaseCommand} from './base.js'
+import {EXIT_CODE} from './exit-codes.js'
+import type {DocumentEnd} from './json-stream.js'
 import type {BulkReport} from './lib/bulk/provision.js'
 import type {Source} from './lib/bulk/sources.js'
 import {AppError} from './lib/errors.js'
@@ -71,18 +73,28 @@ export abstract class BulkCommand<T extends typeof Command> extends BaseCommand<
     const {fileInput} = await import('./inputs.js')
     const source = await this.source(await fileInput(file, 'file'))
     const {provisionFromSource} = await import('./lib/bulk/provision.js')
-    const {bulkOutcome, invitationTokens, publicReport} = await import('./lib/bulk/report.js')
+    const {bulkOutcome, invitationTokens, publicReport, publicRow} = await import('./lib/bulk/report.js')
     const {formatSummary, ReportFile} = await import('./ui/bulk.js')
+    const {JsonStream} = await import('./json-stream.js')
     const {sql} = await this.database()
     const ctx = await this.context()
     const f = this.flags as {'dry-run': boolean; concurrency: number; rate?: number; 'stop-on-error': boolean; 'batch-size': number; report?: string}
     const reportFile = f.report ? await ReportFile.create(f.report) : undefined
+    // --json: every row's result streamed into the document as the run settles it, not kept
+    const document = this.jsonEnabled() ? new JsonStream('rows') : undefined
+    this.#document = document
     let created = 0
     const interrupted = () => (f['dry-run'] ? 'nothing was written (dry run)' : `${created} created, re-run the same file to finish`)
     let report: BulkReport | undefined
     try {
-      report = await this.withProgress(BULK_PHASES, interrupted, (onProgress) =>
-        provisionFromSource(sql, source, ctx, {
+      report = await this.withProgress(BULK_PHASES, interrupted, (onProgress) => {
+        // Ctrl-C also ends a document that has begun, whole
+        const progress = this.interruption
+        this.interruption = {note: interrupted, stop: () => {
+          progress?.stop?.()
+          if (document?.begun) document.close({}, {status: EXIT_CODE.interrupted, error: interruptedError(interrupted()).toEnvelope((a) => this.commandLine(a)), warnings: this.warnings})
+        }}
+        return provisionFromSource(sql, source, ctx, {
           dryRun: f['dry-run'], concurrency: f.concurrency, rate: f.rate, stopOnError: f['stop-on-error'], batchSize: f['batch-size'],
           onProgress(p) {
             created = p.created ?? created
@@ -90,7 +102,10 @@ export abstract class BulkCommand<T extends typeof Command> extends BaseCommand<
             onProgress({phase: p.phase, rows: p.done, totalRows: p.phase === 'validate' ? undefined : p.total})
           },
           onRows: reportFile && ((rows) => reportFile.add(rows)),
-        }))
+          // the report keeps the failed rows alone (for the summary): memory does not grow with the file
+          onResults: (rows) => document?.add(rows.map(publicRow)),
+        })
+      })
     } finally {
       await reportFile?.close(report)
     }
@@ -100,6 +115,22 @@ export abstract class BulkCommand<T extends typeof Command> extends BaseCommand<
     if (f.report) this.log(`\nReport: ${f.report} (mode 0600: it holds one-time invitation tokens)`)
     const outcome = bulkOutcome(report)
     if (outcome) this.fail(outcome)
-    return publicReport(report, (a) => this.commandLine(a))
+    // the rows are in the document already: the rest of the report ends it (logJson)
+    const {rows, ...rest} = publicReport(report, (a) => this.commandLine(a))
+    return document ? {...rest, rows: []} : {...rest, rows}
+  }
+
+  /** --json of a direct run: the document its rows are streamed into */
+  #document?: InstanceType<typeof import('./json-stream.js').JsonStream>
+
+  /** A streamed document ends with the rest of the report, or, after a failure, the error. */
+  override logJson(json: unknown): void {
+    if (!this.#document?.begun) super.logJson(json)
+    else {
+      const {result, ...end} = json as {result?: Record<string, unknown>} & DocumentEnd
+      this.#document.close(result ?? {}, end)
+    }
   }
 }
+
+const interruptedError = (note: string) => new AppError('INTERRUPTED', `Interrupted: ${note}.`, {suggestions: ['Run the same command again: rows already created are skipped.']})

@@ -88,33 +88,24 @@ export abstract class ListCommand<T extends typeof Command> extends BaseCommand<
    * `nextCursor` the first page that was not written.
    */
   async #stream<R>(all: AsyncIterable<Page<R>>, after: string | undefined): Promise<void> {
-    const {escapeJsonControls} = await import('./lib/text.js')
-    const write = async (text: string) => {
-      if (!process.stdout.write(escapeJsonControls(text))) await new Promise((resolve) => process.stdout.once('drain', resolve))
-    }
-    let n = 0
+    const {JsonStream} = await import('./json-stream.js')
+    const document = new JsonStream('items')
     let total: number | undefined
     let cursor = after ?? null
-    this.#close = ({status, error}) => {
-      this.#close = undefined
-      const tail = `${n > 0 ? '\n    ' : ''}],\n    "nextCursor": ${JSON.stringify(cursor)}${total === undefined ? '' : `,\n    "total": ${total}`}\n  },\n  "status": ${status},\n` +
-        `${error === undefined ? '' : `  "error": ${JSON.stringify(error, null, 2).replaceAll('\n', '\n  ')},\n`}  "warnings": ${JSON.stringify(this.warnings)}\n}\n`
-      process.stdout.write(escapeJsonControls(tail))
-    }
+    this.#close = (end) => document.close({nextCursor: cursor, total}, {...end, warnings: this.warnings})
     // the document begins with the first page: an error before it (a bad --after) is the plain error envelope
     const begin = async () => {
-      if (this.#streamed) return
+      if (document.begun) return
       this.#streamed = true
-      this.interruption = {note: () => `${n.toLocaleString('en-US')} item(s) written, the JSON document closed`, stop: () => this.#close?.({status: exitCodeOf(INTERRUPTED), error: INTERRUPTED.toEnvelope((a) => this.commandLine(a))})}
-      await write('{\n  "result": {\n    "items": [')
+      this.interruption = {note: () => `${document.items.toLocaleString('en-US')} item(s) written, the JSON document closed`, stop: () => this.#close?.({status: exitCodeOf(INTERRUPTED), error: INTERRUPTED.toEnvelope((a) => this.commandLine(a))})}
+      await document.begin()
     }
     for await (const page of all) {
       await begin()
       total ??= page.total
-      const text = page.items.map((item) => `${n++ === 0 ? '\n' : ',\n'}      ${JSON.stringify(item)}`).join('')
       // the page is on its way out (a Ctrl-C while waiting to write it does not take it back)
       cursor = page.nextCursor
-      await write(text)
+      await document.add(page.items)
     }
     await begin()
     this.#close?.({status: 0})

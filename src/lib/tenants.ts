@@ -1,3 +1,5 @@
+import {randomUUID} from 'node:crypto'
+
 import type {Sql, TransactionSql} from 'postgres'
 import {z} from 'zod'
 
@@ -288,7 +290,7 @@ async function uniqueViolation(sql: Sql, error: unknown, spec: TenantSpec, field
 
 /** Every column a new tenant is written with, and the type its text is cast to: the one list for a create and a bulk batch. */
 const NEW_TENANT_COLUMNS = {
-  name: 'text', subdomain: 'text', plan_id: 'text',
+  id: 'uuid', name: 'text', subdomain: 'text', plan_id: 'text',
   max_assets: 'int', max_users: 'int', max_devices: 'int', storage_quota_gb: 'int',
   contact_email: 'text', custom_domain: 'text', settings: 'jsonb',
   enable_2fa: 'bool', session_timeout_minutes: 'int', password_policy: 'jsonb', allowed_ip_ranges: 'cidr[]',
@@ -298,8 +300,9 @@ type NewTenantRow = Record<keyof typeof NEW_TENANT_COLUMNS, string | null>
 const newTenantColumns = Object.keys(NEW_TENANT_COLUMNS) as (keyof typeof NEW_TENANT_COLUMNS)[]
 
 /** A new tenant's row: every column's value as the text PostgreSQL casts it from. */
-function newTenantRow({spec, plan, limits, security}: ValidatedSpec, hash: string): NewTenantRow {
+function newTenantRow({spec, plan, limits, security}: ValidatedSpec, hash: string, id: string): NewTenantRow {
   return {
+    id,
     name: spec.name,
     subdomain: spec.subdomain,
     plan_id: plan.id,
@@ -323,7 +326,7 @@ const INSERT_TENANTS = `
   insert into tenants (${newTenantColumns.join(', ')})
   select ${newTenantColumns.map((c) => `${c}::${NEW_TENANT_COLUMNS[c]}`).join(', ')}
   from unnest(${newTenantColumns.map((_, i) => `$${i + 1}::text[]`).join(', ')}) as r(${newTenantColumns.join(', ')})
-  returning id, subdomain`
+`
 
 /** A tenant to write: its validated spec, the spec's hash, and what its audit row notes besides the spec. */
 export interface NewTenant {
@@ -337,23 +340,23 @@ export interface NewTenant {
  * audit rows with set-based inserts, in the caller's transaction: one create,
  * or a whole bulk batch. Returns each tenant's id, in the order given.
  */
-export async function insertTenantRows(tx: TransactionSql, tenants: NewTenant[], actor: string): Promise<string[]> {
-  const rows = tenants.map((t) => newTenantRow(t.valid, t.hash))
-  const inserted = await tx.unsafe<{id: string; subdomain: string}[]>(INSERT_TENANTS, newTenantColumns.map((c) => rows.map((r) => r[c])))
-  const idOf = new Map(inserted.map((t) => [t.subdomain, t.id]))
-  const ids = tenants.map((t) => idOf.get(t.valid.spec.subdomain)!)
+export async function insertTenantRows(tx: TransactionSql, tenants: NewTenant[], actor: string, ids: string[] = tenants.map(() => randomUUID())): Promise<string[]> {
+  const rows = tenants.map((t, i) => newTenantRow(t.valid, t.hash, ids[i]!))
   const features = tenants.flatMap((t, i) => Object.entries(t.valid.spec.features).map(([f, on]) => [ids[i]!, f, on] as const))
-  if (features.length > 0) {
-    await tx`insert into tenant_features (tenant_id, feature, enabled)
-      select * from unnest(${features.map((f) => f[0])}::uuid[], ${features.map((f) => f[1])}::text[], ${features.map((f) => String(f[2]))}::text[]::bool[])`
-  }
-  await writeAudits(tx, tenants.map(({valid: {spec, plan, limits, security}, audit}, i) => ({
-    actor,
-    action: 'tenant.create',
-    tenantId: ids[i],
-    subject: spec.subdomain,
-    arguments: {...spec, plan: plan.id, limits, security, ...audit},
-  })))
+  // the ids are known here: the statements are sent at once (pipelined, execute() keeps their order) when
+  // this is called, and a caller may send its own about these tenants right after, in the same round trip
+  await Promise.all([
+    tx.unsafe(INSERT_TENANTS, newTenantColumns.map((c) => rows.map((r) => r[c]))).execute(),
+    features.length > 0 && tx`insert into tenant_features (tenant_id, feature, enabled)
+      select * from unnest(${features.map((f) => f[0])}::uuid[], ${features.map((f) => f[1])}::text[], ${features.map((f) => String(f[2]))}::text[]::bool[])`.execute(),
+    writeAudits(tx, tenants.map(({valid: {spec, plan, limits, security}, audit}, i) => ({
+      actor,
+      action: 'tenant.create',
+      tenantId: ids[i],
+      subject: spec.subdomain,
+      arguments: {...spec, plan: plan.id, limits, security, ...audit},
+    }))),
+  ])
   return ids
 }
 

@@ -46,6 +46,18 @@ describe('bulk provisioning', () => {
     await rm(dir, {recursive: true, force: true})
   })
 
+  it('gives every owner a membership: a user shared by rows of one batch, of batches written at once, and one that exists already', async () => {
+    await createTenant(t.sql, {name: 'Shared First', subdomain: 'shared-first', ownerEmail: 'Shared.Owner@example.com'}, ctx)
+    const path = await file('shared-owners.csv', ['name,subdomain,owner_email', ...Array.from({length: 9}, (_, i) => `Shared ${i},shared-${i},${i % 2 ? 'shared.owner@example.com' : 'Other.Owner@Example.com'}`)].join('\n'))
+    const report = await provisionFromSource(t.sql, csvSource(await fileInput(path, 'file')), ctx, {batchSize: 3, concurrency: 3})
+    expect(report).toMatchObject({created: 9, failed: 0, invitations: 9})
+    const owners = await t.sql<{subdomain: string; email: string}[]>`
+      select t.subdomain, u.email from tenants t join memberships m on m.tenant_id = t.id and m.role = 'owner' join users u on u.id = m.user_id
+      where t.subdomain like 'shared-%' and t.subdomain <> 'shared-first' order by t.subdomain`
+    expect(owners.map((o) => [o.subdomain, o.email.toLowerCase()])).toEqual(Array.from({length: 9}, (_, i) => [`shared-${i}`, i % 2 ? 'shared.owner@example.com' : 'other.owner@example.com']))
+    expect((await t.sql<{n: number}[]>`select count(*)::int as n from users where lower(email) in ('shared.owner@example.com', 'other.owner@example.com')`)[0]!.n).toBe(2)
+  })
+
   it('writes a tenant as tenant create does: the same row, overrides and audit arguments', async () => {
     const spec = {
       name: 'Same Path', plan: 'enterprise', contactEmail: 'billing@same.example.com', maxAssets: 900, customDomain: 'signage.same.example.com',

@@ -6,7 +6,7 @@ import {AppError} from '../../src/lib/errors.js'
 
 const report = (over: Partial<BulkReport>): BulkReport => ({
   runId: 'r', file: 'f.csv', sha256: 'x', source: 'csv', dryRun: false, total: 1, created: 0, unchanged: 0, failed: 1,
-  errors: [], rows: [], durationMs: 0, stopped: false, ...over,
+  errors: [], rows: [], invitations: 0, durationMs: 0, stopped: false, ...over,
 })
 
 describe('a bulk report outside its report file', () => {

@@ -17,7 +17,7 @@
  * tenant's row in provisioning_run_rows, inside the batch that creates it.
  */
 import {once} from 'node:events'
-import {createHash} from 'node:crypto'
+import {createHash, randomUUID} from 'node:crypto'
 import {basename} from 'node:path'
 import {finished} from 'node:stream/promises'
 
@@ -78,6 +78,13 @@ export interface BulkOptions {
    * their one-time invitation tokens, which exist nowhere else).
    */
   onRows?: (rows: RowResult[]) => Promise<void> | void
+  /**
+   * Every row's final result, in the order of the file: the refused and
+   * unchanged ones merged with the created ones, each batch's after it
+   * commits. Given this, the report does not keep them (its `rows` holds the
+   * failed ones alone, for a summary), so memory does not grow with the file.
+   */
+  onResults?: (rows: RowResult[]) => Promise<void> | void
 }
 
 export interface BulkReport {
@@ -92,7 +99,10 @@ export interface BulkReport {
   failed: number
   /** every problem, with line and field */
   errors: AppError[]
+  /** every row's result in the order of the file; only the failed ones when BulkOptions.onResults took them */
   rows: RowResult[]
+  /** one-time invitation tokens created (a dry run's are rolled back with it) */
+  invitations: number
   durationMs: number
   stopped: boolean
 }
@@ -272,9 +282,10 @@ async function hashesOf(lines: Set<number>, source: Source, kept: Prepared[] | u
 const CONNECTION_LOST = new Set(['57P01', '57P02', '57P03', 'CONNECTION_CLOSED', 'CONNECTION_ENDED', 'CONNECTION_DESTROYED', 'ECONNRESET', 'EPIPE'])
 export const connectionLost = (error: unknown) => CONNECTION_LOST.has(String((error as {code?: string})?.code)) || isUnreachableError(error)
 
-/** Create a batch of validated tenants with set-based inserts, inside the caller's transaction. */
+/** Create a batch of validated tenants with set-based inserts, inside the caller's transaction, in one round trip (pipelined). */
 export async function insertBatch(tx: TransactionSql, batch: Prepared[], runId: string | undefined, ctx: Context): Promise<RowResult[]> {
-  const tenantIds = await insertTenantRows(tx, batch.map((b) => ({valid: b.valid, hash: hashOf(b), audit: {members: b.members, runId}})), ctx.actor)
+  const tenantIds = batch.map(() => randomUUID())
+  const written: Promise<unknown>[] = [insertTenantRows(tx, batch.map((b) => ({valid: b.valid, hash: hashOf(b), audit: {members: b.members, runId}})), ctx.actor, tenantIds)]
 
   const results: RowResult[] = batch.map((b, i) => ({
     line: b.line,
@@ -288,28 +299,31 @@ export async function insertBatch(tx: TransactionSql, batch: Prepared[], runId: 
   const members = batch.flatMap((b, i) => b.members.map((m) => ({...m, tenantId: tenantIds[i]!, result: results[i]!})))
   if (members.length > 0) {
     const emails = [...new Set(members.map((m) => m.email))]
-    await tx`insert into users (email) select unnest(${emails}::text[]) on conflict (lower(email)) do nothing`
-    const users = await tx<{id: string; email: string}[]>`select id, lower(email) as email from users where lower(email) = any(${emails}::text[])`
-    const userId = new Map(users.map((u) => [u.email, u.id]))
     const expiresAt = expiresIn(DEFAULT_INVITATION_DAYS)
     const tokens = members.map((m) => {
       const t = newToken('inv')
       m.result.invitations!.push({email: m.email, role: m.role, token: t.token, expiresAt})
       return t.hash
     })
-    await tx`insert into memberships (tenant_id, user_id, role, permissions, status, invitation_token_hash, invitation_expires_at)
-      select t, u, r, p::jsonb, 'invited', h, ${expiresAt}
-      from unnest(${members.map((m) => m.tenantId)}::uuid[], ${members.map((m) => userId.get(m.email)!)}::uuid[],
-        ${members.map((m) => m.role)}::text[], ${members.map((m) => JSON.stringify(m.permissions))}::text[], ${tokens}::text[]) as x(t, u, r, p, h)`
+    written.push(tx`insert into users (email) select unnest(${emails}::text[]) on conflict (lower(email)) do nothing`.execute())
+    // a statement of its own after the insert above: its snapshot sees a user another batch committed meanwhile
+    written.push(tx`insert into memberships (tenant_id, user_id, role, permissions, status, invitation_token_hash, invitation_expires_at)
+      select x.t, u.id, x.r, x.p::jsonb, 'invited', x.h, ${expiresAt}
+      from unnest(${members.map((m) => m.tenantId)}::uuid[], ${members.map((m) => m.email)}::text[],
+        ${members.map((m) => m.role)}::text[], ${members.map((m) => JSON.stringify(m.permissions))}::text[], ${tokens}::text[]) as x(t, e, r, p, h)
+      join users u on lower(u.email) = lower(x.e)`.execute().then((inserted) => {
+      if (inserted.count !== members.length) throw new Error(`${members.length - inserted.count} of ${members.length} members found no user`)
+    }))
   }
 
   if (runId) {
     // a queued run's rows are there already, pending (src/lib/queue/runs.ts)
-    await tx`insert into provisioning_run_rows (run_id, line, subdomain, name, outcome, outcome_tenant_id, settled_at)
+    written.push(tx`insert into provisioning_run_rows (run_id, line, subdomain, name, outcome, outcome_tenant_id, settled_at)
       select ${runId}, l, s, n, 'created', t, now()
       from unnest(${batch.map((b) => b.line)}::int[], ${batch.map((b) => b.valid.spec.subdomain)}::text[], ${batch.map((b) => b.valid.spec.name)}::text[], ${tenantIds}::uuid[]) as x(l, s, n, t)
-      on conflict (run_id, line) do update set outcome = 'created', outcome_tenant_id = excluded.outcome_tenant_id, error_code = null, message = null, settled_at = now()`
+      on conflict (run_id, line) do update set outcome = 'created', outcome_tenant_id = excluded.outcome_tenant_id, error_code = null, message = null, settled_at = now()`.execute())
   }
+  await Promise.all(written)
   return results
 }
 
@@ -331,12 +345,17 @@ export async function provisionFromSource(sql: Sql, source: Source, ctx: Context
   const dryRun = Boolean(options.dryRun)
   const catalog = await loadCatalog(sql)
   const [sha, {total, errors, settled, pending, prepared}] = await Promise.all([sha256Of(source.input), validateSource(sql, source, catalog, ctx, options.onProgress)])
-  const rows = [...settled.values()].sort((a, b) => keyOf(a) - keyOf(b))
+  const settledRows = [...settled.values()].sort((a, b) => keyOf(a) - keyOf(b))
+  const unchanged = settledRows.filter((r) => r.outcome === 'unchanged').length
+  // streamed (onResults): the report keeps the failed rows alone
+  const keep = options.onResults ? (r: RowResult) => r.outcome === 'failed' : () => true
   const report: BulkReport = {
     runId: '', file: source.input.name, sha256: sha, source: source.kind, dryRun, total,
-    created: 0, unchanged: rows.filter((r) => r.outcome === 'unchanged').length, failed: rows.length - rows.filter((r) => r.outcome === 'unchanged').length,
-    errors, rows, durationMs: 0, stopped: false,
+    created: 0, unchanged, failed: settledRows.length - unchanged,
+    errors, rows: settledRows.filter(keep), invitations: 0, durationMs: 0, stopped: false,
   }
+  /** rows that failed in the database, for the run records */
+  const dbFailed: RowResult[] = []
   await sql`update provisioning_runs set status = 'failed', finished_at = now()
     where file_sha256 = ${sha} and status = 'running' and dry_run = ${dryRun}`
   const [run] = await sql<{id: string}[]>`
@@ -347,18 +366,38 @@ export async function provisionFromSource(sql: Sql, source: Source, ctx: Context
     report.durationMs = Math.round(performance.now() - started)
     await sql`update provisioning_runs set status = ${status}, finished_at = now(), created = ${report.created},
       unchanged = ${report.unchanged}, failed = ${report.failed} where id = ${report.runId}`
-    const recorded = report.rows.filter((r) => r.outcome !== 'created')
-    if (!dryRun && recorded.length > 0) {
+    if (dryRun) return
+    // the created rows were recorded with their batches (insertBatch); the rest here, a chunk at a time
+    const recorded = [...settledRows, ...dbFailed]
+    for (let i = 0; i < recorded.length; i += 10_000) {
+      const chunk = recorded.slice(i, i + 10_000)
       await sql`insert into provisioning_run_rows (run_id, line, subdomain, name, outcome, error_code, message)
-        select ${report.runId}, l, s, n, o, c, m from unnest(${recorded.map(keyOf)}::int[], ${recorded.map((r) => r.subdomain ?? null)}::text[],
-          ${recorded.map((r) => r.name)}::text[], ${recorded.map((r) => r.outcome)}::text[], ${recorded.map((r) => r.error?.code ?? null)}::text[],
-          ${recorded.map((r) => r.error?.message ?? null)}::text[]) as x(l, s, n, o, c, m)
+        select ${report.runId}, l, s, n, o, c, m from unnest(${chunk.map(keyOf)}::int[], ${chunk.map((r) => r.subdomain ?? null)}::text[],
+          ${chunk.map((r) => r.name)}::text[], ${chunk.map((r) => r.outcome)}::text[], ${chunk.map((r) => r.error?.code ?? null)}::text[],
+          ${chunk.map((r) => r.error?.message ?? null)}::text[]) as x(l, s, n, o, c, m)
         on conflict do nothing`
     }
   }
 
+  // onResults in the order of the file: the settled rows merged with each batch's, the batches in the order they were read
+  let nextSettled = 0
+  let results: Promise<unknown> = Promise.resolve()
+  const inOrder = (batch: Promise<RowResult[]>, last = false) => {
+    results = Promise.all([batch, results]).then(([rows]) => {
+      const merged: RowResult[] = []
+      for (const r of rows) {
+        while (nextSettled < settledRows.length && keyOf(settledRows[nextSettled]!) < keyOf(r)) merged.push(settledRows[nextSettled++]!)
+        merged.push(r)
+      }
+      if (last) merged.push(...settledRows.slice(nextSettled))
+      return options.onResults?.(merged)
+    })
+    return results
+  }
+  const settleRest = () => inOrder(Promise.resolve([]), true)
+
   try {
-    await options.onRows?.(rows)
+    await options.onRows?.(settledRows)
   } catch (error) {
     await finish('failed').catch(() => undefined)
     throw error
@@ -366,6 +405,7 @@ export async function provisionFromSource(sql: Sql, source: Source, ctx: Context
 
   if (options.stopOnError && errors.length > 0) {
     report.stopped = true
+    await settleRest()
     await finish('failed')
     return report
   }
@@ -375,8 +415,8 @@ export async function provisionFromSource(sql: Sql, source: Source, ctx: Context
   const provisionStart = performance.now()
   let stop = false
   let attempted = 0
-  const inFlight = new Set<Promise<void>>()
-  const write = async (batch: Prepared[]) => {
+  const inFlight = new Set<Promise<unknown>>()
+  const write = async (batch: Prepared[]): Promise<RowResult[]> => {
     if (options.rate) {
       const due = provisionStart + ((report.created + batch.length) / options.rate) * 1000
       const wait = due - performance.now()
@@ -405,17 +445,21 @@ export async function provisionFromSource(sql: Sql, source: Source, ctx: Context
           const failed = failure(source, item.line, item.valid.spec.name, e, item.valid.spec.subdomain)
           await options.onRows?.([failed])
           results.push(failed)
+          dbFailed.push(failed)
           if (options.stopOnError) stop = true
         }
       }
     }
     for (const r of results) {
-      report.rows.push(r)
-      if (r.outcome === 'created') report.created++
-      else report.failed++
+      if (keep(r)) report.rows.push(r)
+      if (r.outcome === 'created') {
+        report.created++
+        report.invitations += r.invitations?.length ?? 0
+      } else report.failed++
     }
     attempted += batch.length
     options.onProgress?.({phase: 'provision', done: attempted, total: pending, created: report.created})
+    return results
   }
 
   try {
@@ -423,7 +467,7 @@ export async function provisionFromSource(sql: Sql, source: Source, ctx: Context
     const flush = async () => {
       const current = batch
       batch = []
-      const p = write(current).finally(() => inFlight.delete(p))
+      const p = inOrder(write(current)).finally(() => inFlight.delete(p))
       p.catch(() => undefined) // awaited below (race, all); a failure before that must not go unhandled
       inFlight.add(p)
       if (inFlight.size >= concurrency) await Promise.race(inFlight)
@@ -437,6 +481,7 @@ export async function provisionFromSource(sql: Sql, source: Source, ctx: Context
     }
     if (batch.length > 0 && !stop) await flush()
     await Promise.all(inFlight)
+    await settleRest()
   } catch (error) {
     await Promise.allSettled(inFlight)
     await finish('failed').catch(() => undefined)
@@ -454,12 +499,13 @@ export async function provisionFromSource(sql: Sql, source: Source, ctx: Context
 
   if (!dryRun && report.created > 0) {
     options.onProgress?.({phase: 'verify', done: 0, total: report.created})
-    const ids = report.rows.filter((r) => r.outcome === 'created').map((r) => r.tenantId!)
+    // the created tenants are the run's created rows (recorded with their batches): read back whole
     const [check] = await sql<{whole: number}[]>`
-      select count(*)::int as whole from tenants t
-      where t.id = any(${ids}::uuid[]) and exists (select 1 from audit_log a where a.tenant_id = t.id and a.action = 'tenant.create')`
-    if (check!.whole !== ids.length) {
-      throw new AppError('VERIFY_FAILED', `Only ${check!.whole} of ${ids.length} created tenants read back whole.`)
+      select count(*)::int as whole from provisioning_run_rows r join tenants t on t.id = r.outcome_tenant_id
+      where r.run_id = ${report.runId} and r.outcome = 'created'
+        and exists (select 1 from audit_log a where a.tenant_id = t.id and a.action = 'tenant.create')`
+    if (check!.whole !== report.created) {
+      throw new AppError('VERIFY_FAILED', `Only ${check!.whole} of ${report.created} created tenants read back whole.`)
     }
     options.onProgress?.({phase: 'verify', done: report.created, total: report.created})
   }

@@ -12,19 +12,18 @@ import type {BulkReport, RowResult} from './provision.js'
 export type PublicRow = Omit<RowResult, 'invitations'> & {invitations: number}
 
 /** A report without invitation tokens, its errors as plain objects (their actions rendered by `render`). */
-export type PublicReport = Omit<BulkReport, 'rows' | 'errors'> & {rows: PublicRow[]; errors: EnvelopeError[]}
+export type PublicReport = Omit<BulkReport, 'rows' | 'errors' | 'invitations'> & {rows: PublicRow[]; errors: EnvelopeError[]}
+
+/** A row without its invitation tokens. */
+export const publicRow = ({invitations, ...row}: RowResult): PublicRow => ({...row, invitations: invitations?.length ?? 0})
 
 export function publicReport(report: BulkReport, render: (action: Action) => string = actionText): PublicReport {
-  return {
-    ...report,
-    errors: report.errors.map((e) => e.toEnvelope(render)),
-    rows: report.rows.map(({invitations, ...row}) => ({...row, invitations: invitations?.length ?? 0})),
-  }
+  const {invitations, ...rest} = report
+  return {...rest, errors: report.errors.map((e) => e.toEnvelope(render)), rows: report.rows.map(publicRow)}
 }
 
 /** The one-time invitation tokens a run created (a dry run's are rolled back with it). */
-export const invitationTokens = (report: BulkReport): number =>
-  report.dryRun ? 0 : report.rows.reduce((n, r) => n + (r.invitations?.length ?? 0), 0)
+export const invitationTokens = (report: BulkReport): number => (report.dryRun ? 0 : report.invitations)
 
 /**
  * The error a finished run amounts to, if any: BULK_REFUSED when it stopped

@@ -313,6 +313,16 @@ interface TenantRun {
   skipped?: boolean
 }
 
+/** When the tenant migration a batch runs began, for its ledger row's duration_ms. */
+const BEGAN_SETTING = 'anthias.migration_began'
+
+/**
+ * Queue a query as the helpers here do (Promise.all, await): postgres.js sends
+ * a query once then() is called on it, which those do one microtask after the
+ * call, so queries queued this way in a row go in the order of the calls.
+ */
+const queued = <T>(query: PromiseLike<T>): Promise<T> => Promise.resolve(query)
+
 /** Whether a run goes on after a failure, and whether one has stopped it. */
 interface RunState {
   continueOnError: boolean
@@ -346,14 +356,17 @@ async function migrateBatch(runner: TenantLogin, batch: PendingTenant[], files: 
           try {
             await tx.savepoint(async (sp) => {
               const began = performance.now()
-              await Promise.all([lockAs(sp, tenant), runConfined(sp, tenant, runner.login, fileName(migration, 'up'), migration.up)])
-              const durationMs = Math.round(performance.now() - began)
+              // sent at once, in this order: each step queues its queries as it is called (as lockAs and runConfined do);
+              // the ledger row is timed by the server, from before the lock; the check after the script may still throw
               await Promise.all([
-                sp`insert into tenant_migrations (tenant_id, version, name, checksum, duration_ms)
-                  values (${tenant.id}, ${migration.version}, ${migration.name}, ${migration.checksum}, ${durationMs})`,
+                queued(sp`select set_config(${BEGAN_SETTING}, clock_timestamp()::text, true)`),
+                lockAs(sp, tenant),
+                runConfined(sp, tenant, runner.login, fileName(migration, 'up'), migration.up),
+                queued(sp`insert into tenant_migrations (tenant_id, version, name, checksum, duration_ms)
+                  values (${tenant.id}, ${migration.version}, ${migration.name}, ${migration.checksum}, extract(epoch from clock_timestamp() - current_setting(${BEGAN_SETTING})::timestamptz) * 1000)`),
                 writeAudit(sp, {actor: ctx.actor, action: 'tenant.migrate', tenantId: tenant.id, subject: tenant.subdomain, arguments: {version: migration.version, faked: false}}),
               ])
-              run.applied.push({migration, durationMs})
+              run.applied.push({migration, durationMs: Math.round(performance.now() - began)})
             })
           } catch (error) {
             run.error = error

@@ -20,13 +20,13 @@ import {fileURLToPath} from 'node:url'
 
 import type {Sql, TransactionSql} from 'postgres'
 
-import {writeAudit} from './audit.js'
+import {type AuditEntry, writeAudit, writeAudits} from './audit.js'
 import type {Context} from './context.js'
 import {timeoutError} from './driver-errors.js'
 import {type AppliedMigration, type LedgerOwner, loadMigrations, type Migration, pendingMigrations, toRevert} from './db/migrations.js'
 import {splitStatements, type Statement} from './db/sql-scan.js'
 import {APP_ROLE, enterTenant, leaveTenant, setTenant, tenantContext, type TenantContextRow} from './db/tenant-context.js'
-import {openTenantLogin} from './db/tenant-login.js'
+import {openTenantLogin, type TenantLogin} from './db/tenant-login.js'
 import {AppError} from './errors.js'
 import type {OnProgress} from './progress.js'
 import {findTenant, tenantNotFound} from './tenant-ref.js'
@@ -256,27 +256,10 @@ export async function migrateTenant(sql: Sql, tenantRef: string, options: Migrat
   return result
 }
 
-/**
- * One migration for one tenant in one transaction on the confined login: lock
- * the tenant, then enter its context, run the script and record it, pipelined.
- * A concurrent migrator of the same tenant waits on the lock and then fails on
- * the ledger's primary key, rolling back its copy of the work.
- */
-async function applyMigration(sql: Sql, tenant: {id: string; subdomain: string}, m: Migration, login: string, ctx: Context): Promise<void> {
-  await sql.begin(async (tx) => {
-    const began = performance.now()
-    await lockAs(tx, tenant)
-    await runConfined(tx, tenant, login, fileName(m, 'up'), m.up)
-    await Promise.all([
-      tx`insert into tenant_migrations (tenant_id, version, name, checksum, duration_ms)
-        values (${tenant.id}, ${m.version}, ${m.name}, ${m.checksum}, ${Math.round(performance.now() - began)})`,
-      writeAudit(tx, {actor: ctx.actor, action: 'tenant.migrate', tenantId: tenant.id, subject: tenant.subdomain, arguments: {version: m.version, faked: false}}),
-    ])
-  })
-}
-
 export interface MigrateAllOptions {
   concurrency?: number
+  /** tenants per transaction, each under savepoints of its own (1: a transaction per tenant); DEFAULT_BATCH_SIZE */
+  batchSize?: number
   continueOnError?: boolean
   /** only tenants whose last migrate attempt failed */
   onlyFailed?: boolean
@@ -285,6 +268,15 @@ export interface MigrateAllOptions {
   /** phase migrate, per tenant: tenants done (rows) of those pending, counts migrated and failed */
   onProgress?: OnProgress
 }
+
+/**
+ * Tenants migrated in one transaction by default: enough that a commit is
+ * rare, few enough that the tenants' row locks are held briefly and the
+ * transaction's subtransactions (one per tenant migration that writes) stay
+ * within the 64 PostgreSQL keeps in shared memory before other sessions'
+ * snapshots slow down.
+ */
+export const DEFAULT_BATCH_SIZE = 50
 
 export interface TenantOutcome {
   subdomain: string
@@ -306,10 +298,101 @@ export interface MigrateAllResult {
   warnings: string[]
 }
 
+interface PendingTenant {
+  id: string
+  subdomain: string
+  applied: number[]
+}
+
+/** What a batch did to one of its tenants: the migrations it applied and their times, or why it failed, or nothing (skipped). */
+interface TenantRun {
+  tenant: PendingTenant
+  todo: Migration[]
+  applied: {migration: Migration; durationMs: number}[]
+  error?: unknown
+  skipped?: boolean
+}
+
+/** When the tenant migration a batch runs began, for its ledger row's duration_ms. */
+const BEGAN_SETTING = 'anthias.migration_began'
+
+/**
+ * Queue a query as the helpers here do (Promise.all, await): postgres.js sends
+ * a query once then() is called on it, which those do one microtask after the
+ * call, so queries queued this way in a row go in the order of the calls.
+ */
+const queued = <T>(query: PromiseLike<T>): Promise<T> => Promise.resolve(query)
+
+/** Whether a run goes on after a failure, and whether one has stopped it. */
+interface RunState {
+  continueOnError: boolean
+  stopped: boolean
+}
+
+/**
+ * A batch of tenants in one transaction on the confined login, one tenant
+ * after another, each of its migrations under a savepoint of its own: it locks
+ * its tenant, enters its context, runs the script and checks it stayed there
+ * (pipelined), then records its ledger row and audit row, as a transaction of
+ * its own would. One that fails (an error, a tenant deleted meanwhile, a
+ * script that left its tenant) is rolled back to its savepoint, so the
+ * tenant's earlier migrations and the other tenants are kept; when it stops
+ * the run, the tenants after it are skipped. One commit keeps the batch: a
+ * tenant's migrations and its ledger rows commit together or not at all. When
+ * the transaction itself fails (its commit, its connection) each of its
+ * tenants is run again in a transaction of its own.
+ */
+async function migrateBatch(runner: TenantLogin, batch: PendingTenant[], files: Migration[], state: RunState, ctx: Context): Promise<TenantRun[]> {
+  const runs: TenantRun[] = batch.map((tenant) => ({tenant, todo: files.filter((m) => !tenant.applied.includes(m.version)), applied: []}))
+  try {
+    await runner.sql.begin(async (tx) => {
+      for (const run of runs) {
+        const {tenant} = run
+        if (state.stopped) {
+          run.skipped = true
+          continue
+        }
+        for (const migration of run.todo) {
+          try {
+            await tx.savepoint(async (sp) => {
+              const began = performance.now()
+              // sent at once, in this order: each step queues its queries as it is called (as lockAs and runConfined do);
+              // the ledger row is timed by the server, from before the lock; the check after the script may still throw
+              await Promise.all([
+                queued(sp`select set_config(${BEGAN_SETTING}, clock_timestamp()::text, true)`),
+                lockAs(sp, tenant),
+                runConfined(sp, tenant, runner.login, fileName(migration, 'up'), migration.up),
+                queued(sp`insert into tenant_migrations (tenant_id, version, name, checksum, duration_ms)
+                  values (${tenant.id}, ${migration.version}, ${migration.name}, ${migration.checksum}, extract(epoch from clock_timestamp() - current_setting(${BEGAN_SETTING})::timestamptz) * 1000)`),
+                writeAudit(sp, {actor: ctx.actor, action: 'tenant.migrate', tenantId: tenant.id, subject: tenant.subdomain, arguments: {version: migration.version, faked: false}}),
+              ])
+              run.applied.push({migration, durationMs: Math.round(performance.now() - began)})
+            })
+          } catch (error) {
+            run.error = error
+            if (!state.continueOnError) state.stopped = true
+            break
+          }
+        }
+      }
+    })
+  } catch (error) {
+    if (batch.length === 1) {
+      if (!state.continueOnError) state.stopped = true
+      return [{...runs[0]!, applied: [], error, skipped: false}]
+    }
+    const alone: TenantRun[] = []
+    for (const run of runs) alone.push(...(state.stopped ? [{...run, applied: [], skipped: true}] : await migrateBatch(runner, [run.tenant], files, state, ctx)))
+    return alone
+  }
+  return runs
+}
+
 /**
  * Every tenant with pending migrations, found in one query with every distinct
- * applied migration, which the ledger check reads as one ledger; each tenant
- * migrated on its own, so a failure never touches another.
+ * applied migration, which the ledger check reads as one ledger; the tenants
+ * migrated in batches (migrateBatch), each on its own, so a failure never
+ * touches another.
  */
 export async function migrateAllTenants(sql: Sql, options: MigrateAllOptions, ctx: Context): Promise<MigrateAllResult> {
   const started = performance.now()
@@ -343,33 +426,35 @@ export async function migrateAllTenants(sql: Sql, options: MigrateAllOptions, ct
     return result
   }
   const concurrency = Math.max(1, options.concurrency ?? 4)
+  const batchSize = Math.max(1, options.batchSize ?? DEFAULT_BATCH_SIZE)
   const runner = await openTenantLogin(sql, concurrency)
   if (runner.warning) result.warnings.push(runner.warning)
   let next = 0
-  let stop = false
+  const state: RunState = {continueOnError: options.continueOnError ?? false, stopped: false}
   options.onProgress?.({phase: 'migrate', rows: 0, totalRows: pending.length, counts: {migrated: 0, failed: 0}})
   const worker = async () => {
     while (next < pending.length) {
-      const tenant = pending[next++]!
-      if (stop) {
-        result.outcomes.push({subdomain: tenant.subdomain, tenantId: tenant.id, status: 'skipped', applied: [], durationMs: 0})
-        result.skipped++
-        continue
-      }
+      const batch = pending.slice(next, (next += batchSize))
       const began = performance.now()
-      try {
-        const todo = files.filter((m) => !tenant.applied.includes(m.version))
-        for (const migration of todo) await applyMigration(runner.sql, tenant, migration, runner.login, ctx)
-        result.outcomes.push({subdomain: tenant.subdomain, tenantId: tenant.id, status: 'migrated', applied: todo.map((m) => m.version), durationMs: Math.round(performance.now() - began)})
-        result.migrated++
-      } catch (error) {
-        const e = (timeoutError(error, `Tenant ${tenant.subdomain}`, {command: 'tenant.migrate', args: {all: true, onlyFailed: true}}) ?? error) as AppError & {code?: string}
-        result.outcomes.push({subdomain: tenant.subdomain, tenantId: tenant.id, status: 'failed', applied: [], durationMs: Math.round(performance.now() - began), error: {code: e.code ?? 'MIGRATION_FAILED', message: e.message}})
-        result.failed++
-        await writeAudit(sql, {actor: ctx.actor, action: 'tenant.migrate', tenantId: tenant.id, subject: tenant.subdomain, outcome: 'failure', errorCode: String(e.code ?? 'MIGRATION_FAILED'), arguments: {message: e.message}}).catch(() => undefined)
-        if (!options.continueOnError) stop = true
+      const runs = state.stopped ? batch.map((tenant): TenantRun => ({tenant, todo: [], applied: [], skipped: true})) : await migrateBatch(runner, batch, files, state, ctx)
+      // each tenant's outcome once its transaction has ended; its failure recorded as a failed attempt
+      const failures: AuditEntry[] = []
+      for (const {tenant, applied, error, skipped} of runs) {
+        if (skipped) {
+          result.outcomes.push({subdomain: tenant.subdomain, tenantId: tenant.id, status: 'skipped', applied: [], durationMs: 0})
+          result.skipped++
+        } else if (error === undefined) {
+          result.outcomes.push({subdomain: tenant.subdomain, tenantId: tenant.id, status: 'migrated', applied: applied.map((a) => a.migration.version), durationMs: applied.reduce((n, a) => n + a.durationMs, 0)})
+          result.migrated++
+        } else {
+          const e = (timeoutError(error, `Tenant ${tenant.subdomain}`, {command: 'tenant.migrate', args: {all: true, onlyFailed: true}}) ?? error) as AppError & {code?: string}
+          result.outcomes.push({subdomain: tenant.subdomain, tenantId: tenant.id, status: 'failed', applied: [], durationMs: Math.round(performance.now() - began), error: {code: e.code ?? 'MIGRATION_FAILED', message: e.message}})
+          result.failed++
+          failures.push({actor: ctx.actor, action: 'tenant.migrate', tenantId: tenant.id, subject: tenant.subdomain, outcome: 'failure', errorCode: String(e.code ?? 'MIGRATION_FAILED'), arguments: {message: e.message}})
+        }
+        options.onProgress?.({phase: 'migrate', rows: result.outcomes.length, totalRows: pending.length, counts: {migrated: result.migrated, failed: result.failed}})
       }
-      options.onProgress?.({phase: 'migrate', rows: result.outcomes.length, totalRows: pending.length, counts: {migrated: result.migrated, failed: result.failed}})
+      if (failures.length > 0) await writeAudits(sql, failures).catch(() => undefined)
     }
   }
   try {

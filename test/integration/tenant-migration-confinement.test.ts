@@ -126,6 +126,24 @@ describe('a tenant migration cannot leave its tenant', () => {
     expect(after.ledger.map((r) => r.tenantId)).toEqual([ids['conf-b']])
   })
 
+  it('inside one batch, a migration reaching another tenant\'s rows fails for that tenant only', async () => {
+    ids['conf-c'] = (await createTenant(t.sql, {name: 'conf-c', subdomain: 'conf-c'}, ctx)).tenant.id
+    await withTenant(t.sql, ids['conf-c']!, (tx) => tx`insert into devices (tenant_id, name) values (${ids['conf-c']!}, 'conf-c screen')`)
+    const sub = join(dir, 'reach')
+    await mkdir(sub)
+    // every tenant renames the devices it sees, then adds one to conf-b
+    await writeFile(join(sub, '0001_reach.up.sql'), `update devices set name = name || ' (renamed)';\ninsert into devices (tenant_id, name) values ('${ids['conf-b']}', 'intruder');\n`)
+    const files = await loadTenantMigrations(sub)
+    const all = await migrateAllTenants(t.sql, {files, batchSize: 10, continueOnError: true}, ctx)
+    expect(all.outcomes.map((o) => [o.subdomain, o.status])).toEqual([['conf-a', 'failed'], ['conf-b', 'migrated'], ['conf-c', 'failed']])
+    expect(all.outcomes[0]!.error!.message).toMatch(/row-level security/)
+    // conf-b's rows renamed once, by its own run only; the others as they were, without ledger rows
+    const devices = await t.sql`select tenant_id, name from devices order by name`
+    expect(devices.map((d) => d.name)).toEqual(['conf-a screen', 'conf-b screen (renamed)', 'conf-c screen', 'intruder'])
+    expect(devices.find((d) => d.name === 'intruder')!.tenantId).toBe(ids['conf-b'])
+    expect((await t.sql`select tenant_id from tenant_migrations`).map((r) => r.tenantId)).toEqual([ids['conf-b']])
+  })
+
   it('on a login of its own a script cannot become another role, even by a way the check does not know', async () => {
     await t.sql.unsafe(`create function sneak() returns void language plpgsql as $$
       begin

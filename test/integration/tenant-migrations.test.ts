@@ -86,6 +86,32 @@ describe('tenant migrations, RLS set-up and verification, initial data', () => {
     expect(plan).toMatchObject({tenants: 3, pending: 1})
   })
 
+  it('in one batch, a tenant failing in the middle is rolled back alone: the others of its batch are applied with their ledger rows', async () => {
+    await writeFile(join(dir, '0003_unique_lobby.up.sql'), "insert into devices (tenant_id, name) values (nullif(current_setting('app.current_tenant_id', true), '')::uuid, 'Lobby');\n")
+    await withTenant(t.sql, ids['mig-b']!, (tx) => tx`insert into devices (tenant_id, name) values (${ids['mig-b']!}, 'Lobby')`)
+    const files = await loadTenantMigrations(dir)
+    const ledger = async (s: string) => (await t.sql`select version from tenant_migrations where tenant_id = ${ids[s]!} order by version`).map((r) => r.version)
+    const lobbies = async (s: string) => (await t.sql`select 1 from devices where tenant_id = ${ids[s]!} and name = 'Lobby'`).length
+
+    // without --continue-on-error the tenants after the failed one are skipped, untouched
+    const stopped = await migrateAllTenants(t.sql, {files, batchSize: 3}, ctx)
+    expect(stopped.outcomes.map((o) => [o.subdomain, o.status])).toEqual([['mig-a', 'migrated'], ['mig-b', 'failed'], ['mig-c', 'skipped']])
+    expect([await ledger('mig-a'), await ledger('mig-b'), await ledger('mig-c')]).toEqual([[1, 2, 3], [1, 2], []])
+    expect(await t.sql`select 1 from devices where tenant_id = ${ids['mig-c']!}`).toHaveLength(0)
+
+    const result = await migrateAllTenants(t.sql, {files, batchSize: 3, continueOnError: true}, ctx)
+    expect(result.outcomes.map((o) => [o.subdomain, o.status, o.applied])).toEqual([['mig-b', 'failed', []], ['mig-c', 'migrated', [1, 2, 3]]])
+    expect(result.outcomes[0]!.error).toMatchObject({message: expect.stringMatching(/duplicate key/)})
+    // mig-b's 0001 and 0002 were kept in the first run, its 0003 left nothing behind; mig-c, after it in the batch, went through whole
+    expect([await ledger('mig-a'), await ledger('mig-b'), await ledger('mig-c')]).toEqual([[1, 2, 3], [1, 2], [1, 2, 3]])
+    expect([await lobbies('mig-a'), await lobbies('mig-b'), await lobbies('mig-c')]).toEqual([1, 1, 1])
+    // each failure recorded as a failed attempt, each applied migration as a success
+    const audit = await t.sql`select subject, outcome, error_code, arguments->>'version' as version from audit_log where action = 'tenant.migrate' order by id`
+    expect(audit.filter((a) => a.outcome === 'failure').map((a) => [a.subject, a.errorCode])).toEqual([['mig-b', '23505'], ['mig-b', '23505']])
+    expect(audit.filter((a) => a.outcome === 'success').map((a) => `${a.subject} ${a.version}`).sort()).toEqual(['mig-a 1', 'mig-a 2', 'mig-a 3', 'mig-b 1', 'mig-b 2', 'mig-c 1', 'mig-c 2', 'mig-c 3'])
+    expect((await migrateAllTenants(t.sql, {files, onlyFailed: true, plan: true}, ctx)).outcomes.map((o) => o.subdomain)).toEqual(['mig-b'])
+  })
+
   it('refuses an edited applied migration', async () => {
     await migrateTenant(t.sql, 'mig-a', {}, ctx)
     await writeFile(join(dir, '0002_lowercase_mimetypes.up.sql'), '-- edited\n', {flag: 'a'})

@@ -13,7 +13,7 @@ A tenant migration holds data statements only: before any tenant is touched, a s
 
 --setup-rls makes sure every table with a tenant_id column has row-level security enabled and forced, the tenant_isolation policy present and correct, and the application role its grants and no BYPASSRLS; it repairs what "tenant verify" reports, then runs the leak probe for the tenant. It is the guide's "RLS Policy Issues" procedure as one command.
 
---all migrates every tenant with pending migrations (found in one query); a failure in one tenant never touches another. Exit 68 when some tenants failed.`,
+--all migrates every tenant with pending migrations (found in one query), --batch-size tenants to a transaction (one commit for them all), each tenant's migrations under savepoints of their own: a tenant that fails is rolled back alone, the others of its batch are kept, and a tenant's migrations commit with its ledger rows or not at all, so an interrupted run leaves each tenant migrated or untouched. A failure in one tenant never touches another. Exit 68 when some tenants failed.`,
   )
   static override examples = [
     '<%= config.bin %> migrate_tenant --tenant client-org --setup-rls',
@@ -21,6 +21,7 @@ A tenant migration holds data statements only: before any tenant is touched, a s
     '<%= config.bin %> migrate_tenant --tenant acme-corp --fake-initial',
     '<%= config.bin %> migrate_tenant --tenant acme-corp --backwards',
     '<%= config.bin %> tenant migrate --all --concurrency 8 --continue-on-error --json',
+    '<%= config.bin %> tenant migrate --all --batch-size 1',
   ]
   static override flags = {
     tenant: Flags.string({description: 'subdomain or tenant id', helpValue: 'T', exactlyOne: ['tenant', 'all']}),
@@ -31,6 +32,7 @@ A tenant migration holds data statements only: before any tenant is touched, a s
     to: Flags.integer({description: 'with --backwards: revert down to this version (kept)', dependsOn: ['backwards'], min: 0}),
     'setup-rls': Flags.boolean({description: 'check and repair row-level security, then run the leak probe'}),
     concurrency: Flags.integer({description: 'with --all: tenants migrated at once', default: 4, min: 1, max: 32}),
+    'batch-size': Flags.integer({description: 'with --all: tenants per transaction, each under a savepoint of its own (default 50; 1: a transaction per tenant)', min: 1, max: 1000, dependsOn: ['all']}),
     'continue-on-error': Flags.boolean({description: 'with --all: keep going after a tenant fails (exit 68)'}),
     'only-failed': Flags.boolean({description: 'with --all: only tenants whose last attempt failed', dependsOn: ['all']}),
   }
@@ -60,7 +62,7 @@ A tenant migration holds data statements only: before any tenant is touched, a s
         [{key: 'migrate', title: 'Migrate tenants', unit: 'tenants'}],
         () => `${counts.migrated} tenants migrated, ${counts.total - counts.migrated} not; re-run to finish`,
         (onProgress) => migrateAllTenants(sql, {
-          concurrency: f.concurrency, continueOnError: f['continue-on-error'], onlyFailed: f['only-failed'], plan: f.plan,
+          concurrency: f.concurrency, batchSize: f['batch-size'], continueOnError: f['continue-on-error'], onlyFailed: f['only-failed'], plan: f.plan,
           onProgress(p) {
             counts = {migrated: p.counts?.migrated ?? 0, total: p.totalRows ?? 0}
             onProgress(p)

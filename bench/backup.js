@@ -51,8 +51,6 @@ try {
   const dump = join(dir, 'dump.sql')
   const floorUrl = floor.displayUrl.replace(':***@', '@')
   const dumpMs = await time(async () => execFileSync('pg_dump', ['--data-only', ...TABLES.flatMap((t) => ['-t', t]), '-f', dump, floorUrl]))
-  // pg_dump empties search_path, which the schema's trigger functions do not all set for themselves
-  execFileSync('sed', ['-i', "s/^SELECT pg_catalog.set_config('search_path', '', false);$//", dump])
   const psqlMs = await time(async () => execFileSync('psql', [load.displayUrl.replace(':***@', '@'), '-v', 'ON_ERROR_STOP=1', '-q', '-f', dump]))
 
   await deleteTenant(main.sql, 'bench-a', 'bench-a', ctx)

@@ -78,6 +78,19 @@ describe('tenant.deleted events', () => {
     expect((await deletions(tenantId)).map((r) => r.payload.actor)).toEqual([user!.user])
   })
 
+  it('the event triggers work with an empty search_path, as psql loading a pg_dump runs them', async () => {
+    const {tenant: {id: tenantId}} = await createTenant(t.sql, {name: 'Dump Corp', subdomain: 'dump-corp', ownerEmail: 'owner@dump.example.com'}, ctx)
+    const [{schema}] = (await t.sql<{schema: string}[]>`select current_schema() as schema`) as [{schema: string}]
+    await t.sql.begin(async (tx) => {
+      const tables = await tenantTablesChildrenFirst(tx)
+      await tx`set local search_path = ''`
+      await tx`update ${tx(schema + '.tenants')} set name = 'Dump Corp Renamed' where id = ${tenantId}`
+      for (const table of tables) await tx`delete from ${tx(schema + '.' + table)} where tenant_id = ${tenantId}`
+      await tx`delete from ${tx(schema + '.tenants')} where id = ${tenantId}`
+    })
+    expect((await deletions(tenantId)).map((r) => r.payload.name)).toEqual(['Dump Corp Renamed'])
+  })
+
   it('a restore neither deletes the event nor sends another: over the live tenant, or after its deletion', async () => {
     const {tenant: {id: tenantId}} = await createTenant(t.sql, {name: 'Back Corp', subdomain: 'back-corp', ownerEmail: 'owner@back.example.com'}, ctx)
     const file = join(dir, 'back-corp.sql')

@@ -1,0 +1,2 @@
+alter function queue_tenant_event() reset search_path;
+alter function queue_tenant_deleted_event() reset search_path;

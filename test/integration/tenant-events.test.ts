@@ -80,7 +80,7 @@ describe('tenant.deleted events', () => {
 
   it('the event triggers work with an empty search_path, as psql loading a pg_dump runs them', async () => {
     const {tenant: {id: tenantId}} = await createTenant(t.sql, {name: 'Dump Corp', subdomain: 'dump-corp', ownerEmail: 'owner@dump.example.com'}, ctx)
-    const [{schema}] = (await t.sql<{schema: string}[]>`select current_schema() as schema`) as [{schema: string}]
+    const [{schema} = {schema: 'public'}] = await t.sql<{schema: string}[]>`select current_schema() as schema`
     await t.sql.begin(async (tx) => {
       const tables = await tenantTablesChildrenFirst(tx)
       await tx`set local search_path = ''`

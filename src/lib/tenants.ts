@@ -11,6 +11,7 @@ import {hashPassword, sha256} from './secrets.js'
 import {suggestSubdomains} from './subdomains.js'
 import {type OnStep, runStep} from './progress.js'
 import {tenantKey, tenantNotFound} from './tenant-ref.js'
+import {claimDomains} from './tenant-domains.js'
 import {
   customDomainSchema,
   DEFAULT_PASSWORD_POLICY,
@@ -326,11 +327,15 @@ export function specHash(valid: ValidatedSpec, members: MemberSpec[] = []): stri
  * got there first) as the conflict a person understands; undefined for any other error.
  */
 export function domainConflict(error: unknown, values: {subdomain?: string; customDomain?: string | null}, fieldName: FieldName = (p) => p.join('.')): AppError | undefined {
-  const constraint = (error as {constraint_name?: string}).constraint_name
-  if (constraint === 'tenants_subdomain_key') {
+  const e = error as {code?: string; constraint_name?: string; message?: string}
+  if (e.code !== '23505') return undefined
+  // Citus passes on a worker's error without the constraint's name, and names a shard's index
+  // (the table's index name, then the shard id)
+  const constraint = (e.constraint_name ?? /unique constraint "([^"]+)"/.exec(e.message ?? '')?.[1])?.replace(/_\d+$/, '')
+  if (constraint === 'tenants_subdomain_key' || constraint === 'tenant_domains_subdomain_key') {
     return conflict('SUBDOMAIN_TAKEN', `Subdomain "${values.subdomain}" is already taken.`, {field: fieldName(['subdomain'])})
   }
-  if (constraint === 'tenants_custom_domain_key') {
+  if (constraint === 'tenants_custom_domain_key' || constraint === 'tenant_domains_custom_domain_key') {
     return conflict('CUSTOM_DOMAIN_TAKEN', `Custom domain "${values.customDomain}" is already used by another tenant.`, {
       field: fieldName(['customDomain']),
       suggestions: ['Choose another domain, or remove it from the other tenant first.'],
@@ -402,6 +407,7 @@ export async function insertTenantRows(tx: TransactionSql, tenants: NewTenant[],
   const inserted = await tx.unsafe<{id: string; subdomain: string}[]>(INSERT_TENANTS, newTenantColumns.map((c) => rows.map((r) => r[c])))
   const idOf = new Map(inserted.map((t) => [t.subdomain, t.id]))
   const ids = tenants.map((t) => idOf.get(t.valid.spec.subdomain)!)
+  await claimDomains(tx, tenants.map((t, i) => ({tenantId: ids[i]!, subdomain: t.valid.spec.subdomain, customDomain: t.valid.spec.customDomain})))
   const features = tenants.flatMap((t, i) => Object.entries(t.valid.spec.features).map(([f, on]) => [ids[i]!, f, on] as const))
   if (features.length > 0) {
     await tx`insert into tenant_features (tenant_id, feature, enabled)

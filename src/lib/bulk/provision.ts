@@ -200,20 +200,27 @@ export async function validateSource(sql: Sql, source: Source, catalog: Catalog,
         union all
         select r.line, null, d.first from anthias_bulk_rows r join dup_domain d using (custom_domain) where r.line <> d.first
         union all
-        select r.line, null, null from anthias_bulk_rows r join tenants t on lower(t.subdomain) = r.subdomain
+        select r.line, null, null from anthias_bulk_rows r join tenant_domains c on c.subdomain = r.subdomain
         union all
-        select r.line, null, null from anthias_bulk_rows r join tenants t on lower(t.custom_domain) = r.custom_domain
+        select r.line, null, null from anthias_bulk_rows r join tenant_domains c on c.custom_domain = r.custom_domain
       ),
       lines as (select line, min(first_sub) as first_sub, min(first_domain) as first_domain from hits group by line)
       select l.line, r.name, r.subdomain, r.custom_domain,
         coalesce(l.first_sub, l.line) as first_sub, coalesce(l.first_domain, l.line) as first_domain,
-        t.id as existing_id, t.spec_sha256 as existing_hash,
-        exists (select 1 from tenants d where r.custom_domain is not null and lower(d.custom_domain) = r.custom_domain
-          and d.id is distinct from t.id) as domain_taken
+        s.tenant as existing_id,
+        exists (select 1 from tenant_domains d where r.custom_domain is not null and d.custom_domain = r.custom_domain
+          and d.tenant is distinct from s.tenant) as domain_taken
       from lines l join anthias_bulk_rows r using (line)
-      left join tenants t on lower(t.subdomain) = r.subdomain
+      left join tenant_domains s on s.subdomain = r.subdomain
       order by l.line`
     await conn.unsafe('drop table anthias_bulk_rows')
+    // the existing tenants' spec hashes by id, apart: the names above come from tenant_domains (on Citus a
+    // reference table, joined on the coordinator), as Citus answers a temporary table joined to the
+    // distributed tenants table with a correlated EXISTS wrongly (no rows at all)
+    const existing = found.filter((f) => f.existingId).map((f) => f.existingId!)
+    const hashOf = new Map((existing.length === 0 ? [] : await conn<{id: string; hash: string | null}[]>`
+      select id, spec_sha256 as hash from tenants where id = any(${existing}::uuid[])`).map((t) => [t.id, t.hash]))
+    for (const f of found) if (f.existingId) f.existingHash = hashOf.get(f.existingId) ?? null
     const hashes = await hashesOf(new Set(found.filter((f) => f.existingId && f.firstSub === f.line).map((f) => f.line)), source, kept, catalog, ctx)
     // every row found here was valid and will not be created
     valid -= found.length
@@ -455,11 +462,13 @@ export async function provisionFromSource(sql: Sql, source: Source, ctx: Context
   if (!dryRun && report.created > 0) {
     options.onProgress?.({phase: 'verify', done: 0, total: report.created})
     const ids = report.rows.filter((r) => r.outcome === 'created').map((r) => r.tenantId!)
-    const [check] = await sql<{whole: number}[]>`
-      select count(*)::int as whole from tenants t
-      where t.id = any(${ids}::uuid[]) and exists (select 1 from audit_log a where a.tenant_id = t.id and a.action = 'tenant.create')`
-    if (check!.whole !== ids.length) {
-      throw new AppError('VERIFY_FAILED', `Only ${check!.whole} of ${ids.length} created tenants read back whole.`)
+    // two queries, not one: on Citus, tenants is distributed and the audit trail stays on the coordinator
+    const stored = await sql<{id: string}[]>`select id from tenants where id = any(${ids}::uuid[])`
+    const audited = new Set((await sql<{id: string}[]>`
+      select distinct tenant_id as id from audit_log where tenant_id = any(${ids}::uuid[]) and action = 'tenant.create'`).map((r) => r.id))
+    const whole = stored.filter((t) => audited.has(t.id)).length
+    if (whole !== ids.length) {
+      throw new AppError('VERIFY_FAILED', `Only ${whole} of ${ids.length} created tenants read back whole.`)
     }
     options.onProgress?.({phase: 'verify', done: report.created, total: report.created})
   }

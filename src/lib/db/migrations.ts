@@ -11,6 +11,7 @@ import type {Sql, TransactionSql} from 'postgres'
 
 import {AppError} from '../errors.js'
 import {sha256} from '../secrets.js'
+import {distributeTables} from './citus.js'
 
 export const SCHEMA_MIGRATIONS_DIR = fileURLToPath(new URL('../../../sql/migrations/', import.meta.url))
 const LEDGER = 'anthias_schema_migrations'
@@ -122,6 +123,8 @@ async function locked<T>(sql: Sql, fn: (tx: TransactionSql) => Promise<T>): Prom
   return sql.begin(async (tx) => {
     // a schema change may take long on a big database; waiting for locks is still bounded
     await tx`set local statement_timeout = 0`
+    // on Citus, triggers on distributed tables are created on their shards (a placeholder setting elsewhere)
+    await tx`set local citus.enable_unsafe_triggers = on`
     await tx`select pg_advisory_xact_lock(${LOCK_KEY.toString()}::bigint)`
     await tx.unsafe(`create table if not exists ${LEDGER} (
       version integer primary key,
@@ -134,8 +137,12 @@ async function locked<T>(sql: Sql, fn: (tx: TransactionSql) => Promise<T>): Prom
   }) as Promise<T>
 }
 
-/** Apply every pending migration (up to version `to`), each in its own transaction; returns those applied here. */
-export async function migrate(sql: Sql, files?: Migration[], options: {to?: number} = {}): Promise<Migration[]> {
+/**
+ * Apply every pending migration (up to version `to`), each in its own
+ * transaction; then, on Citus, place the tables (distributeTables) unless
+ * `distribute` is false. Returns the migrations applied here.
+ */
+export async function migrate(sql: Sql, files?: Migration[], options: {to?: number; distribute?: boolean} = {}): Promise<Migration[]> {
   const all = (files ?? (await loadMigrations())).filter((m) => options.to === undefined || m.version <= options.to)
   const fast = await readLedger(sql)
   if (fast && verify(fast, all).length === 0) return []
@@ -150,7 +157,10 @@ export async function migrate(sql: Sql, files?: Migration[], options: {to?: numb
         values (${next.version}, ${next.name}, ${next.checksum}, ${Math.round(performance.now() - started)})`
       return next
     })
-    if (!applied) return done
+    if (!applied) {
+      if (done.length > 0 && options.distribute !== false) await distributeTables(sql)
+      return done
+    }
     done.push(applied)
   }
 }

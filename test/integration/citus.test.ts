@@ -127,6 +127,17 @@ describe.skipIf(!onCitus())('on Citus', () => {
     expect(second.json?.error?.code).toBe('CUSTOM_DOMAIN_TAKEN')
   })
 
+  it('quotas hold on the shards: the triggers refuse an insert above a limit, with its numbers', async () => {
+    const env = {DATABASE_URL: t.url}
+    expect((await cli(['tenant', 'update', 'tenant-b', '--max-users', '1', '--max-devices', '1', '--json'], {env})).code).toBe(0)
+    const invite = await cli(['user', 'invite', 'tenant-b', 'second@b.example.com', '--role', 'viewer', '--json'], {env})
+    expect(invite.json?.error).toMatchObject({code: 'QUOTA_EXCEEDED', message: expect.stringContaining('users: 1 in use of 1 allowed (max_users) in tenant-b')})
+    await expect(withTenant(t.sql, b, (tx) => tx`insert into devices (tenant_id, name) values (${b}, 'One too many')`)).rejects.toMatchObject({code: 'AQ001'})
+    const [n] = await t.sql<{devices: number; members: number}[]>`
+      select (select count(*)::int from devices where tenant_id = ${b}) as devices, (select count(*)::int from memberships where tenant_id = ${b}) as members`
+    expect(n).toEqual({devices: 1, members: 1})
+  })
+
   it('a bulk re-run reports every row unchanged and creates no duplicate (the conflict query Citus answered wrongly)', async () => {
     const path = join(dir, 'bulk.csv')
     await writeFile(path, ['name,subdomain', ...Array.from({length: 60}, (_, i) => `Bulk ${i},bulk-${i}`)].join('\n') + '\n')

@@ -65,6 +65,13 @@ export async function isCitus(sql: Sql | TransactionSql): Promise<boolean> {
   return row!.citus
 }
 
+/** Whether the database is a Citus cluster whose tenants table is distributed already. */
+export async function isDistributed(sql: Sql | TransactionSql): Promise<boolean> {
+  if (!(await isCitus(sql))) return false
+  const [row] = await sql<{distributed: boolean}[]>`select exists (select 1 from pg_dist_partition where logicalrelid = to_regclass('tenants')) as distributed`
+  return row!.distributed
+}
+
 export interface DistributedTable {
   table: string
   placement: 'distributed' | 'reference'

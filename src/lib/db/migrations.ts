@@ -11,7 +11,7 @@ import type {Sql, TransactionSql} from 'postgres'
 
 import {AppError} from '../errors.js'
 import {sha256} from '../secrets.js'
-import {distributeTables} from './citus.js'
+import {type DistributedTable, distributeTables, isDistributed} from './citus.js'
 
 export const SCHEMA_MIGRATIONS_DIR = fileURLToPath(new URL('../../../sql/migrations/', import.meta.url))
 const LEDGER = 'anthias_schema_migrations'
@@ -139,14 +139,21 @@ async function locked<T>(sql: Sql, fn: (tx: TransactionSql) => Promise<T>): Prom
 
 /**
  * Apply every pending migration (up to version `to`), each in its own
- * transaction; then, on Citus, place the tables (distributeTables) unless
- * `distribute` is false. Returns the migrations applied here.
+ * transaction, and on Citus place the tables (distributeTables): after the
+ * last one, or, on a database already distributed, after each one (so the
+ * next may refer to a table the last one made). The tables placed are added
+ * to `placed`. Returns the migrations applied here.
  */
-export async function migrate(sql: Sql, files?: Migration[], options: {to?: number; distribute?: boolean} = {}): Promise<Migration[]> {
+export async function migrate(sql: Sql, files?: Migration[], options: {to?: number; placed?: DistributedTable[]} = {}): Promise<Migration[]> {
   const all = (files ?? (await loadMigrations())).filter((m) => options.to === undefined || m.version <= options.to)
   const fast = await readLedger(sql)
   if (fast && verify(fast, all).length === 0) return []
   const done: Migration[] = []
+  const place = async () => {
+    const tables = await distributeTables(sql)
+    options.placed?.push(...tables)
+  }
+  const eachTime = await isDistributed(sql)
   for (;;) {
     const applied = await locked(sql, async (tx) => {
       const next = verify((await readLedger(tx)) ?? [], all)[0]
@@ -158,10 +165,11 @@ export async function migrate(sql: Sql, files?: Migration[], options: {to?: numb
       return next
     })
     if (!applied) {
-      if (done.length > 0 && options.distribute !== false) await distributeTables(sql)
+      if (done.length > 0 && !eachTime) await place()
       return done
     }
     done.push(applied)
+    if (eachTime) await place()
   }
 }
 

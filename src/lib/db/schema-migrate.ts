@@ -39,6 +39,7 @@ export async function migrateSchema(sql: Sql, options: SchemaMigrationOptions = 
   const backwards = options.backwards === true || (to !== undefined && to < status.schemaVersion)
   const direction = backwards ? 'down' : 'up'
   let migrations: {version: number; name: string}[]
+  const placed: DistributedTable[] = []
   if (plan) {
     migrations = backwards ? toRevert(status.applied, to) : status.pending.filter((m) => to === undefined || m.version <= to)
   } else if (backwards) {
@@ -48,10 +49,10 @@ export async function migrateSchema(sql: Sql, options: SchemaMigrationOptions = 
     }
     migrations = await migrateBackwards(sql, {to})
   } else {
-    migrations = await migrate(sql, undefined, {to, distribute: false})
+    migrations = await migrate(sql, undefined, {to, placed})
   }
   // also a database that became a Citus cluster after its migrations
-  const distributed = plan || backwards ? [] : await distributeTables(sql)
+  if (!plan && !backwards) placed.push(...(await distributeTables(sql)))
   const after = plan ? status.schemaVersion : (await migrationStatus(sql)).schemaVersion
-  return {direction, plan, migrations: migrations.map(({version, name}) => ({version, name})), schemaVersion: after, ...(distributed.length > 0 ? {distributed} : {})}
+  return {direction, plan, migrations: migrations.map(({version, name}) => ({version, name})), schemaVersion: after, ...(placed.length > 0 ? {distributed: placed} : {})}
 }

@@ -48,7 +48,7 @@ import {writeAudit} from './audit.js'
 import type {Context} from './context.js'
 import {migrationStatus} from './db/migrations.js'
 import {quoteIdent as quote} from './db/sql-scan.js'
-import {APP_ROLE, enterTenant, isUuid, leaveTenant} from './db/tenant-context.js'
+import {isUuid} from './db/tenant-context.js'
 import {claimDomains, tenantIdBySubdomain} from './tenant-domains.js'
 import {AppError, conflict, notFound} from './errors.js'
 import {expiresIn} from './expiry.js'
@@ -58,7 +58,7 @@ import {DEFAULT_INVITATION_DAYS} from './members.js'
 import type {OnProgress} from './progress.js'
 import {newToken} from './secrets.js'
 import {checkConfirmedName, tenantKey, tenantNotFound} from './tenant-ref.js'
-import {isTenantData, tenantTablesChildrenFirst} from './tenant-tables.js'
+import {tenantTablesChildrenFirst} from './tenant-tables.js'
 import {domainConflict} from './tenants.js'
 import {judgeSubdomain} from './validation.js'
 
@@ -689,8 +689,6 @@ export interface RestoreResult {
 async function stage(tx: TransactionSql, table: TableManifest): Promise<{name: string; sink: BlockSink}> {
   const name = `stage_${table.name}`
   await tx.unsafe(`create temp table ${quote(name)} (like ${quote(table.name)} including defaults) on commit drop`)
-  // the application role inserts the tenant data tables from here
-  if (isTenantData(table.name)) await tx.unsafe(`grant select on ${quote(name)} to ${APP_ROLE}`)
   const writable = await tx.unsafe(`copy ${quote(name)} (${table.columns.map(quote).join(', ')}) from stdin`).writable()
   // its errors reach the caller through write, end and the scan; none may go unhandled
   writable.on('error', () => undefined)
@@ -964,15 +962,16 @@ export async function restoreTenant(sql: Sql, input: Input, options: RestoreOpti
         // the rows the backup lacks go; the others are updated in place, so nothing that refers to them is cut off
         const key = await primaryKey(tx, table)
         if (key.length === 0) throw new AppError('TABLE_NOT_RECOVERABLE', `${table} has no primary key to recover its rows by.`, {field: 'table'})
-        await tx.unsafe(`delete from ${quote(table)} t where t.tenant_id = $1 and not exists (select 1 from ${quote(name)} s where ${key.map((c) => `s.${quote(c)} = t.${quote(c)}`).join(' and ')})`, [tenantId])
+        // the staged keys as a CTE: Citus cannot read a temporary table inside a DELETE on a distributed one
+        const keys = key.map(quote).join(', ')
+        await tx.unsafe(`with keep as materialized (select ${keys} from ${quote(name)}) delete from ${quote(table)} t where t.tenant_id = $1 and (${key.map((c) => `t.${quote(c)}`).join(', ')}) not in (select ${keys} from keep)`, [tenantId])
         const update = columnList.filter((c) => !key.includes(c)).map((c) => `${quote(c)} = excluded.${quote(c)}`)
         onConflict = ` on conflict (${key.map(quote).join(', ')}) do ${update.length > 0 ? `update set ${update.join(', ')}` : 'nothing'}`
       }
-      const tenantData = isTenantData(table)
-      if (tenantData) await enterTenant(tx, tenantId)
-      // a whole replace emptied the tenant's rows first: a plain insert, without conflict handling, is the fast path
+      // a whole replace emptied the tenant's rows first: a plain insert, without conflict handling, is the fast path.
+      // As the connecting role, like the rest of the transaction (on Citus the shards a transaction touched keep
+      // the role that touched them): every staged row is the tenant's, the scan checked each one
       await tx.unsafe(`insert into ${quote(table)} (${columns}) overriding system value select ${columns} from ${quote(name)}${onConflict}`)
-      if (tenantData) await leaveTenant(tx)
     }
     options.onProgress?.({phase: 'write', ...written})
     await advanceSequences(tx, staged)

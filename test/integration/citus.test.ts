@@ -21,6 +21,7 @@ import {TENANT_TABLES} from '../../src/lib/tenant-tables.js'
 import {createTenant} from '../../src/lib/tenants.js'
 import {fileInput} from '../../src/inputs.js'
 import {cli} from '../helpers/cli.js'
+import {twoTenantsWithData} from '../helpers/tenants.js'
 import {createTestDatabase, onCitus, type TestDatabase} from '../helpers/db.js'
 
 const ctx = resolveContext({actor: 'test'})
@@ -34,15 +35,7 @@ describe.skipIf(!onCitus())('on Citus', () => {
   beforeAll(async () => {
     t = await createTestDatabase()
     dir = await mkdtemp(join(tmpdir(), 'anthias-citus-'))
-    a = (await createTenant(t.sql, {name: 'Tenant A', subdomain: 'tenant-a', ownerEmail: 'owner@a.example.com'}, ctx)).tenant.id
-    b = (await createTenant(t.sql, {name: 'Tenant B', subdomain: 'tenant-b', ownerEmail: 'owner@b.example.com'}, ctx)).tenant.id
-    for (const id of [a, b]) {
-      await withTenant(t.sql, id, async (tx) => {
-        const [asset] = await tx`insert into assets (tenant_id, name, uri, mimetype) values (${id}, 'Welcome', 'welcome.html', 'text/html') returning id`
-        await tx`insert into devices (tenant_id, name) values (${id}, 'Lobby screen')`
-        await tx`insert into qr_contents (tenant_id, name, content, asset_id) values (${id}, 'Menu', 'https://example.com', ${asset!.id})`
-      })
-    }
+    ;[a, b] = await twoTenantsWithData(t.sql)
   })
 
   afterAll(async () => {
@@ -170,6 +163,7 @@ describe.skipIf(!onCitus())('on Citus', () => {
       return result
     }
     await run('create_tenant', 'Acme Corp', 'acme-corp', '--plan', 'professional', '--owner-email', 'owner@acme.example.com')
+    await run('setup_tenant_data', '--tenant', 'acme-corp')
     expect((await cli(['create_tenant', 'Acme Corp', 'acme-corp', '--json'], {env})).json?.error?.code).toBe('SUBDOMAIN_TAKEN')
     await run('suggest_subdomains', 'acme corp')
     await run('tenant', 'create', 'Client Organization', 'client-org', '--plan', 'professional', '--contact-email', 'admin@client.com')
@@ -199,7 +193,16 @@ describe.skipIf(!onCitus())('on Citus', () => {
     const backup = join(dir, 'acme.sql')
     await run('tenant', 'backup', 'acme-corp', '-o', backup)
     await run('tenant', 'restore', backup, '--check')
-    await run('tenant', 'delete', 'acme-corp', '--confirm-name', 'Acme Corp')
+    await run('tenant', 'restore', backup, '--confirm-name', 'Acme Corp')
+    await run('tenant', 'restore', backup, '--as', 'acme-copy')
+    await run('recover_tenant_data', '--tenant', 'acme-corp', '--table', 'assets', '--from', backup)
+    await run('tenant', 'delete', 'acme-copy', '--confirm-name', 'Acme Corp', '--no-backup')
+    await run('tenant', 'delete', 'acme-corp', '--confirm-name', 'Acme Corp', '--no-backup')
+    await run('restore_tenant_backup', backup)
+    const [restored] = await t.sql<{assets: number; members: number}[]>`
+      select (select count(*)::int from assets a join tenant_domains d on d.tenant = a.tenant_id where d.subdomain = 'acme-corp') as assets,
+        (select count(*)::int from memberships m join tenant_domains d on d.tenant = m.tenant_id where d.subdomain = 'acme-corp') as members`
+    expect(restored).toEqual({assets: 1, members: 1})
     expect((await cli(['monitor', 'check', '--all', '--json'], {env})).code).toBeOneOf([0, 10])
   }, 600_000)
 })

@@ -12,7 +12,7 @@ import {restoreTenant} from '../dist/lib/backup.js'
 import {resolveContext} from '../dist/lib/context.js'
 import {deleteTenant} from '../dist/lib/tenant-delete.js'
 import {createTenant} from '../dist/lib/tenants.js'
-import {freshDatabase, seconds} from './lib.js'
+import {freshDatabase, ratio, seconds} from './lib.js'
 
 const n = Number(process.argv[2] ?? 100_000)
 const ctx = resolveContext({actor: 'bench'})
@@ -58,9 +58,11 @@ try {
   if (check.n !== n) throw new Error(`restored ${check.n} of ${n} assets`)
 
   console.log(`tenant backup and restore, ${n} asset rows (plus ${n} of another tenant in the same tables)`)
-  console.log(`  backup:  ${seconds(backupMs)}  vs pg_dump --data-only of the same rows ${seconds(dumpMs)}: ratio ${(backupMs / dumpMs).toFixed(2)}x (target <= 1.5x)`)
+  console.log(`  backup:  ${seconds(backupMs)}  vs pg_dump --data-only of the same rows ${seconds(dumpMs)}`)
+  ratio('tenant backup vs pg_dump', backupMs, dumpMs, 1.5)
   console.log(`  progress events: ${progressEvents} (per COPY chunk, never per row)`)
-  console.log(`  restore: ${seconds(restoreMs)}  vs psql loading that dump ${seconds(psqlMs)}: ratio ${(restoreMs / psqlMs).toFixed(2)}x (target <= 1.5x)`)
+  console.log(`  restore: ${seconds(restoreMs)}  vs psql loading that dump ${seconds(psqlMs)}`)
+  ratio('tenant restore vs psql', restoreMs, psqlMs, 1.5)
 } finally {
   await main.drop()
   await floor.drop()

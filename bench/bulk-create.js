@@ -13,7 +13,7 @@ import {fileInput} from '../dist/inputs.js'
 import {csvSource} from '../dist/lib/bulk/sources.js'
 import {resolveContext} from '../dist/lib/context.js'
 import {DEFAULT_PASSWORD_POLICY} from '../dist/lib/validation.js'
-import {freshDatabase, seconds, tenantRows, writeCsv} from './lib.js'
+import {freshDatabase, ratio, seconds, tenantRows, writeCsv} from './lib.js'
 
 const n = Number(process.argv[2] ?? 10_000)
 const ctx = resolveContext({actor: 'bench'})
@@ -74,7 +74,7 @@ try {
   console.log(`bulk create, ${n} tenants (each: owner invitation, features, settings, audit row)`)
   console.log(`  floor (COPY of the same rows):  ${seconds(floorMs)}`)
   console.log(`  anthias tenant bulk-create:     ${seconds(ms)}  (${Math.round(n / (ms / 1000))} tenants/s; rows: ${JSON.stringify(counts)})`)
-  console.log(`  ratio: ${(ms / floorMs).toFixed(2)}x the floor (target <= 2x)`)
+  ratio('bulk-create vs COPY', ms, floorMs, 2)
 } finally {
   await rm(dir, {recursive: true, force: true})
 }

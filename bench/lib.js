@@ -1,5 +1,6 @@
 // Shared helpers for the benchmarks: fresh databases and generated input files.
 import {randomBytes} from 'node:crypto'
+import {appendFileSync} from 'node:fs'
 import {writeFile} from 'node:fs/promises'
 
 import postgres from 'postgres'
@@ -52,3 +53,17 @@ export async function writeCsv(path, rows) {
 }
 
 export const seconds = (ms) => `${(ms / 1000).toFixed(2)} s`
+
+/**
+ * Print one measured ratio against its floor and record it for the summary table that
+ * `npm run bench` (bench/all.js) prints at the end. target: the ratio to stay at or under.
+ */
+export function ratio(name, measuredMs, floorMs, target) {
+  const value = measuredMs / floorMs
+  const verdict = value <= target ? 'ok' : 'OVER'
+  console.log(`  ratio ${name}: ${value.toFixed(2)}x (target <= ${target}x) ${verdict}`)
+  if (process.env.ANTHIAS_BENCH_SUMMARY) {
+    appendFileSync(process.env.ANTHIAS_BENCH_SUMMARY, JSON.stringify({name, measuredMs, floorMs, ratio: value, target}) + '\n')
+  }
+  return value
+}

@@ -9,7 +9,7 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {fileURLToPath} from 'node:url'
 
-import {freshDatabase, seconds, tenantRows, writeCsv} from './lib.js'
+import {freshDatabase, ratio, seconds, tenantRows, writeCsv} from './lib.js'
 
 const BIN = fileURLToPath(new URL('../bin/run.js', import.meta.url))
 const n = Number(process.argv[2] ?? 10_000)
@@ -85,7 +85,8 @@ try {
   console.log(`  direct tenant bulk-create:  ${seconds(directMs)}  (${Math.round(n / (directMs / 1000))} tenants/s)`)
   for (const w of workerCounts) {
     const {ms, enqueued} = await queued(w)
-    console.log(`  queue, ${w} worker(s):       ${seconds(ms)}  (${Math.round(n / (ms / 1000))} tenants/s; validate+enqueue ${seconds(enqueued)}); ${(ms / directMs).toFixed(2)}x direct`)
+    console.log(`  queue, ${w} worker(s):       ${seconds(ms)}  (${Math.round(n / (ms / 1000))} tenants/s; validate+enqueue ${seconds(enqueued)})`)
+    ratio(`queue, ${w} worker(s) vs direct bulk-create`, ms, directMs, 1.5)
   }
 } finally {
   await rm(dir, {recursive: true, force: true})

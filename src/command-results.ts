@@ -20,6 +20,7 @@ import RunList from './commands/run/list.js'
 import RunRetry from './commands/run/retry.js'
 import RunShow from './commands/run/show.js'
 import RunWait from './commands/run/wait.js'
+import Serve from './commands/serve.js'
 import SubdomainCheck from './commands/subdomain/check.js'
 import SubdomainSuggest from './commands/subdomain/suggest.js'
 import TenantBackup from './commands/tenant/backup.js'
@@ -40,6 +41,9 @@ import TenantSuspend from './commands/tenant/suspend.js'
 import TenantUpdate from './commands/tenant/update.js'
 import TenantUsage from './commands/tenant/usage.js'
 import TenantVerify from './commands/tenant/verify.js'
+import TokenCreate from './commands/token/create.js'
+import TokenList from './commands/token/list.js'
+import TokenRevoke from './commands/token/revoke.js'
 import UserInvite from './commands/user/invite.js'
 import UserList from './commands/user/list.js'
 import UserRemove from './commands/user/remove.js'
@@ -51,6 +55,7 @@ import {
   apiKeyResultSchema,
   auditRowSchema,
   backupSchema,
+  createdOperatorTokenSchema,
   bulkResultSchema,
   createdApiKeySchema,
   dbStartSchema,
@@ -62,6 +67,7 @@ import {
   monitoringCheckSchema,
   monitoringConfigSchema,
   notificationRowSchema,
+  operatorTokenSchema,
   pageSchema,
   planSchema,
   removedMemberSchema,
@@ -71,6 +77,7 @@ import {
   runStatusSchema,
   runSummarySchema,
   schemaMigrateSchema,
+  serveSchema,
   setupDataSchema,
   statusChangeSchema,
   subdomainCheckSchema,
@@ -122,6 +129,7 @@ export const COMMAND_RESULTS = {
   'run:retry': result(RunRetry, runRetrySchema),
   'run:show': result(RunShow, runStatusSchema),
   'run:wait': result(RunWait, runStatusSchema),
+  serve: result(Serve, serveSchema),
   'subdomain:check': result(SubdomainCheck, subdomainCheckSchema),
   'subdomain:suggest': result(SubdomainSuggest, subdomainSuggestionsSchema),
   'tenant:backup': result(TenantBackup, backupSchema),
@@ -142,6 +150,9 @@ export const COMMAND_RESULTS = {
   'tenant:update': result(TenantUpdate, tenantUpdateSchema),
   'tenant:usage': result(TenantUsage, usageReportSchema),
   'tenant:verify': result(TenantVerify, verifySchema),
+  'token:create': result(TokenCreate, createdOperatorTokenSchema),
+  'token:list': result(TokenList, pageSchema(operatorTokenSchema)),
+  'token:revoke': result(TokenRevoke, operatorTokenSchema),
   'user:invite': result(UserInvite, invitationSchema),
   'user:list': result(UserList, pageSchema(memberSchema)),
   'user:remove': result(UserRemove, removedMemberSchema),

@@ -7,7 +7,8 @@ import type {ErrorKind} from './lib/error-catalogue.js'
  */
 export const EXIT_CODES = [
   {code: 0, kind: 'ok', help: 'success', readme: 'success (for `subdomain check`: available)'},
-  {code: 1, kind: 'failed', help: 'operation failed'},
+  // the HTTP API's own kinds (src/lib/error-catalogue.ts) never reach a command; were one to, it failed
+  {code: 1, kind: 'failed', also: ['unauthorized', 'forbidden', 'preconditionFailed', 'preconditionRequired', 'unprocessable', 'rateLimited'], help: 'operation failed'},
   {
     code: 2,
     kind: 'invalid',
@@ -31,12 +32,16 @@ export const EXIT_CODES = [
   {code: 10, kind: 'breaches', help: 'thresholds breached (monitor check)', readme: '`monitor check`: a threshold is breached'},
   {code: 68, kind: 'partial', help: 'partial success', readme: 'partial success: some bulk rows failed'},
   {code: 130, kind: 'interrupted', help: 'interrupted'},
-] as const satisfies readonly {code: number; kind: ErrorKind | 'ok'; help: string; readme?: string}[]
+] as const satisfies readonly {code: number; kind: ErrorKind | 'ok'; also?: readonly ErrorKind[]; help: string; readme?: string}[]
 
-type Kind = (typeof EXIT_CODES)[number]['kind']
+type Row = (typeof EXIT_CODES)[number]
+type Also<R> = R extends {also: readonly (infer K)[]} ? K : never
+type Kind = Row['kind'] | Also<Row>
 
 /** Each kind's exit code (every ErrorKind has one: a kind without is a type error here). */
-export const EXIT_CODE = Object.fromEntries(EXIT_CODES.map((e) => [e.kind, e.code])) as Record<Kind, number> satisfies Record<ErrorKind | 'ok', number>
+export const EXIT_CODE = Object.fromEntries(
+  EXIT_CODES.flatMap((e) => [e.kind, ...('also' in e ? e.also : [])].map((kind) => [kind, e.code])),
+) as Record<Kind, number> satisfies Record<ErrorKind | 'ok', number>
 
 export const exitCodeOf = (error: {kind: ErrorKind}): number => EXIT_CODE[error.kind]
 

@@ -14,10 +14,16 @@ const hook: Hook.CommandNotFound = async function (opts) {
   const spaced = (id: string) => id.replaceAll(':', config.topicSeparator)
   const visible = config.commands.filter((c) => !c.hidden)
   const ids = [...visible.map((c) => c.id), ...visible.flatMap((c) => [...c.aliases, ...(c.hiddenAliases ?? [])])]
-  const match = closest(opts.id, ids)
+  // a mistyped topic (`tenannt`) is answered with the topic's help
+  const topics = config.topics.filter((t) => !t.hidden && !ids.includes(t.name)).map((t) => t.name)
+  const match = closest(opts.id, [...ids, ...topics])
+  const topic = match !== undefined && topics.includes(match)
   const given = spaced(opts.id)
   const error = new AppError('UNKNOWN_COMMAND', `"${given}" is not an ${config.bin} command${match ? `; did you mean "${spaced(match)}"?` : '.'}`, {
-    suggestions: [...(match ? [{command: match.replaceAll(':', '.')}] : []), {command: '', args: {help: true}, text: 'Run "{command}" for the topics and commands.'}],
+    suggestions: [
+      ...(match ? [topic ? {command: match.replaceAll(':', '.'), args: {help: true}} : {command: match.replaceAll(':', '.')}] : []),
+      {command: '', args: {help: true}, text: 'Run "{command}" for the topics and commands.'},
+    ],
   })
   const {commandLine} = await import('../ui/hints.js')
   const render = (action: Action) => commandLine(action, config)

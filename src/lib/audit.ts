@@ -2,6 +2,7 @@ import type {Sql, TransactionSql} from 'postgres'
 
 import {isUuid} from './db/tenant-context.js'
 import {AppError} from './errors.js'
+import {DAY_MS, parseSpan} from './expiry.js'
 import {decodeCursor, KEY, type Page, type PageRequest, toPage} from './paging.js'
 import {judgeSubdomain} from './validation.js'
 
@@ -68,15 +69,13 @@ export interface AuditFilter {
   since?: Date
 }
 
-const SPAN_MS = {m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000}
 /** The longest span back from now --since takes: 100 years. */
-export const MAX_SINCE_MS = 100 * 365.25 * SPAN_MS.d
+export const MAX_SINCE_MS = 100 * 365.25 * DAY_MS
 
 /** `2026-11-01`, an ISO timestamp, or a span back from now of at most 100 years: 30m, 24h, 7d; TIME_INVALID otherwise. */
 export function parseSince(text: string, field = 'since'): Date {
-  const span = /^(\d+)\s*([mhdw])$/.exec(text.trim())
-  if (span) {
-    const ms = Number(span[1]) * SPAN_MS[span[2] as keyof typeof SPAN_MS]
+  const ms = parseSpan(text)
+  if (ms !== undefined) {
     if (ms > MAX_SINCE_MS) {
       throw new AppError('TIME_INVALID', `${field} "${text}" reaches back more than 100 years.`, {field, suggestions: ['Give a shorter span such as 30d, or a date such as 2026-11-01.']})
     }

@@ -17,8 +17,18 @@ import type {Action} from './errors.js'
  * - partial: some of the work was done, some failed
  * - interrupted: stopped by the user (Ctrl-C)
  * - breaches: a check ran and found thresholds breached (monitor check)
+ *
+ * Kinds only the HTTP API raises (anthias serve, src/server):
+ * - unauthorized: no operator token, or one that is unknown, expired or revoked
+ * - forbidden: the token lacks the route's scope
+ * - preconditionFailed: If-Match names another version than the current one
+ * - preconditionRequired: an update without If-Match
+ * - unprocessable: an Idempotency-Key reused with another request
+ * - rateLimited: the token's request rate is over its limit
  */
-export type ErrorKind = 'invalid' | 'notFound' | 'conflict' | 'unavailable' | 'failed' | 'partial' | 'interrupted' | 'breaches'
+export type ErrorKind =
+  | 'invalid' | 'notFound' | 'conflict' | 'unavailable' | 'failed' | 'partial' | 'interrupted' | 'breaches'
+  | 'unauthorized' | 'forbidden' | 'preconditionFailed' | 'preconditionRequired' | 'unprocessable' | 'rateLimited'
 
 export interface CatalogueEntry {
   kind: ErrorKind
@@ -187,6 +197,25 @@ export const ERROR_CATALOGUE = {
   DELIVERY_FAILED: failed,
   SMTP_NOT_CONFIGURED: failed,
   SLACK_NOT_CONFIGURED: failed,
+  // operator tokens and the HTTP API (anthias serve)
+  TOKEN_NAME_INVALID: invalid,
+  TOKEN_NAME_TAKEN: conflict,
+  TOKEN_NOT_FOUND: notFound,
+  SCOPE_UNKNOWN: invalid,
+  TOKEN_MISSING: {kind: 'unauthorized', message: 'This route needs an operator token: send Authorization: Bearer <token>.'},
+  TOKEN_INVALID: {kind: 'unauthorized', message: 'The bearer token is not an operator token of this server.'},
+  TOKEN_EXPIRED: {kind: 'unauthorized'},
+  TOKEN_REVOKED: {kind: 'unauthorized'},
+  SCOPE_MISSING: {kind: 'forbidden'},
+  ROUTE_NOT_FOUND: notFound,
+  CONTENT_TYPE_UNSUPPORTED: invalid,
+  IF_MATCH_REQUIRED: {kind: 'preconditionRequired'},
+  IF_MATCH_FAILED: {kind: 'preconditionFailed'},
+  IDEMPOTENCY_KEY_INVALID: invalid,
+  IDEMPOTENCY_KEY_REUSED: {kind: 'unprocessable'},
+  IDEMPOTENCY_IN_PROGRESS: conflict,
+  RATE_LIMITED: {kind: 'rateLimited'},
+  SCHEMA_NOT_CURRENT: unavailable,
 } as const satisfies Record<string, CatalogueEntry>
 
 export type ErrorCode = keyof typeof ERROR_CATALOGUE
@@ -207,4 +236,10 @@ export const HTTP_STATUS: Record<ErrorKind, number> = {
   partial: 207,
   interrupted: 499,
   breaches: 200,
+  unauthorized: 401,
+  forbidden: 403,
+  preconditionFailed: 412,
+  preconditionRequired: 428,
+  unprocessable: 422,
+  rateLimited: 429,
 }

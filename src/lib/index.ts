@@ -40,6 +40,20 @@ export {
   type PasswordPolicy,
   type SecurityPolicy,
 } from './validation.js'
+export {
+  authenticateOperator,
+  createOperatorToken,
+  listOperatorTokens,
+  operatorActor,
+  requireScope,
+  revokeOperatorToken,
+  SCOPES,
+  type CreatedOperatorToken,
+  type Operator,
+  type OperatorToken,
+  type Scope,
+} from './operator-tokens.js'
+export {claimIdempotent, completeIdempotent, purgeIdempotencyKeys, releaseIdempotent, requestHash, type StoredResponse} from './idempotency.js'
 export {createApiKey, listApiKeys, revokeApiKey, type ApiKey, type CreatedApiKey} from './api-keys.js'
 export {listAudit, parseSince, type AuditRow, type AuditFilter} from './audit.js'
 export {

@@ -15,6 +15,7 @@ import type {SecurityChangeResult} from './security.js'
 import type {SetupDataResult} from './setup-data.js'
 import type {SubdomainCheck} from './subdomains.js'
 import type {NotificationRow} from './notify/deliver.js'
+import type {CreatedOperatorToken, OperatorToken} from './operator-tokens.js'
 import type {WebhookEndpoint} from './notify/webhooks.js'
 import type {EnqueueReport, RunStatus, RunSummary} from './queue/runs.js'
 import type {MigrateAllResult, TenantMigrationResult} from './tenant-migrations.js'
@@ -348,6 +349,12 @@ export const notificationRowSchema = z.strictObject({
   sentAt: time.nullable(),
 })
 export const workerSchema = z.strictObject({stopped: z.literal(true).describe('SIGTERM or Ctrl-C: the running jobs were finished')})
+export const serveSchema = z.strictObject({stopped: z.literal(true).describe('SIGTERM or Ctrl-C: the requests in flight were answered')})
+
+export const operatorTokenSchema = z.strictObject({
+  id: uuid, name: z.string(), scopes: z.array(z.string()), createdBy: z.string(), createdAt: time, expiresAt: time.nullable(), revokedAt: time.nullable(), lastUsedAt: time.nullable(),
+})
+export const createdOperatorTokenSchema = operatorTokenSchema.extend({token: z.string().describe('the bearer token, shown once; only its SHA-256 is stored')})
 
 export const tenantCreateResultSchema = z.union([createTenantResultSchema, cancelled])
 export const tenantPlanResultSchema = z.union([planChangeSchema, cancelled])
@@ -383,6 +390,10 @@ export type WebhookAddResult = Out<typeof webhookAddSchema>
 export type WebhookListResult = Out<typeof webhookListSchema>
 export type WebhookRemoveResult = Out<typeof webhookEndpointSchema>
 export type WorkerResult = Out<typeof workerSchema>
+export type ServeResult = Out<typeof serveSchema>
+export type TokenCreateResult = Out<typeof createdOperatorTokenSchema>
+export type TokenListResult = Out<ReturnType<typeof pageSchema<typeof operatorTokenSchema>>>
+export type TokenRevokeResult = Out<typeof operatorTokenSchema>
 export type TenantCreateResult = Out<typeof tenantCreateResultSchema>
 export type TenantDeleteResult = Out<typeof deleteSchema>
 export type TenantListResult = Out<ReturnType<typeof pageSchema<typeof tenantSummarySchema>>>
@@ -443,4 +454,6 @@ export type LibraryTypesMatch = [
   Assert<Same<Out<typeof webhookEndpointSchema>, WebhookEndpoint>>,
   Assert<Alike<WebhookAddResult, WebhookEndpoint & {secret?: string}>>,
   Assert<Same<Out<typeof notificationRowSchema>, NotificationRow>>,
+  Assert<Same<TokenRevokeResult, OperatorToken>>,
+  Assert<Same<TokenCreateResult, CreatedOperatorToken>>,
 ]

@@ -12,7 +12,7 @@ import {type FieldName, validateLimitOverrides} from './plan-change.js'
 import {loadCatalog} from './plans.js'
 import {claimDomains} from './tenant-domains.js'
 import {lockTenant} from './tenant-ref.js'
-import {domainConflict, effectiveFeatures, getTenant, type TenantDetails} from './tenants.js'
+import {domainConflict, effectiveFeatures, getTenant, type TenantDetails, tenantVersion} from './tenants.js'
 import {limitViolations} from './usage.js'
 import {
   checkSettings,
@@ -79,7 +79,35 @@ function settingKeys(settings: Settings): string[] {
   return keys
 }
 
-export async function updateTenant(sql: Sql, tenantRef: string, input: TenantUpdateInput, ctx: Context, fieldName: FieldName = (p) => p.join('.')): Promise<TenantUpdateResult> {
+const limitInput = z.union([z.number(), z.string()]).optional()
+/**
+ * The update's input as data (the HTTP API's PATCH body): its shape only;
+ * every rule is updateTenant's, which reports all problems at once.
+ */
+export const tenantUpdateInputSchema = z.strictObject({
+  name: z.string().optional(),
+  contactEmail: z.string().nullable().optional(),
+  customDomain: z.string().nullable().optional().describe('a hostname to set, or null to clear'),
+  maxAssets: limitInput,
+  maxUsers: limitInput,
+  maxDevices: limitInput,
+  storageQuotaGb: limitInput,
+  features: z.record(z.string(), z.boolean()).optional(),
+  settings: z.record(z.string(), z.unknown()).optional().describe("deep-merged into the settings, like the guide's settings.update"),
+  unset: z.array(z.string()).optional().describe('dotted setting keys to remove'),
+  force: z.boolean().optional().describe('apply limits below usage, or turn off a feature in use and release what needs it (audited)'),
+})
+type Alike<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false
+/** The schema is the input's type: a field added to one and not the other is a type error here. */
+export type TenantUpdateInputMatches = Assert<Alike<z.input<typeof tenantUpdateInputSchema>, TenantUpdateInput>>
+type Assert<T extends true> = T
+
+/**
+ * Change a tenant. `ifVersion`: the version (tenantVersion, the API's ETag)
+ * the caller last saw; another one now is IF_MATCH_FAILED, checked with the
+ * tenant's row locked, so two callers cannot overwrite each other's change.
+ */
+export async function updateTenant(sql: Sql, tenantRef: string, input: TenantUpdateInput, ctx: Context, fieldName: FieldName = (p) => p.join('.'), options: {ifVersion?: string} = {}): Promise<TenantUpdateResult> {
   const catalog = await loadCatalog(sql)
   const errors: AppError[] = []
   const limits = validateLimitOverrides(input, catalog, fieldName, errors)
@@ -110,6 +138,13 @@ export async function updateTenant(sql: Sql, tenantRef: string, input: TenantUpd
     return (await sql.begin(async (tx) => {
       const tenant = await lockTenant(tx, tenantRef)
       const before = await getTenant(tx, tenant.id, ctx.baseDomain)
+      if (options.ifVersion !== undefined && options.ifVersion !== tenantVersion(before)) {
+        throw new AppError('IF_MATCH_FAILED', `Tenant ${before.subdomain} changed since version ${options.ifVersion}: it is at ${tenantVersion(before)}. Nothing was changed.`, {
+          field: 'If-Match',
+          details: {current: tenantVersion(before)},
+          suggestions: ['Read the tenant again (GET it: its ETag), check the change still applies, and send it with the new If-Match.'],
+        })
+      }
       const newLimits = {...before.limits, ...limits}
       const settings = mergeSettings(before.settings, input.settings ?? {})
       const missing = unset.filter(({path}) => !unsetPath(settings, path)).map(({key}) => key)

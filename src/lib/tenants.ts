@@ -143,6 +143,12 @@ function toDetails(row: TenantRow, baseDomain: string): TenantDetails {
   }
 }
 
+/**
+ * The version of a tenant as it is now (the HTTP API's ETag): a hash of all
+ * it shows, so any change, through any front end, gives another.
+ */
+export const tenantVersion = (tenant: TenantDetails) => sha256(canonicalJson(tenant)).slice(0, 32)
+
 /** A tenant by id or subdomain (case-insensitive), in full; TENANT_NOT_FOUND otherwise. */
 export async function getTenant(sql: Sql | TransactionSql, ref: string, baseDomain: string): Promise<TenantDetails> {
   const [row] = await sql<TenantRow[]>`

@@ -87,6 +87,16 @@ describe('help, typos and pipes', () => {
     expect(word.stderr).toContain('did you mean "tenant create"?')
   })
 
+  it('a mistyped topic, with or without --help, points at the topic\'s help', async () => {
+    for (const argv of [['tenannt'], ['tenannt', '--help']]) {
+      const human = await cli(argv, {env})
+      expect(human.code).toBe(2)
+      expect(human.stderr).toContain('"tenannt" is not an anthias command; did you mean "tenant"?')
+    }
+    const json = await cli(['tenannt', '--json'], {env})
+    expect(json.json).toMatchObject({status: 2, error: {code: 'UNKNOWN_COMMAND', suggestions: ['anthias tenant --help', expect.any(String)]}})
+  })
+
   it('--json | head -1 exits quietly with the command\'s code', async () => {
     const csv = join(dir, 'big.csv')
     await writeFile(csv, ['name,subdomain,plan,contact_email', ...Array.from({length: 1500}, (_, i) => `Org ${i},org-${i},basic,a${i}@example.com`)].join('\n') + '\n')

@@ -82,6 +82,7 @@ describe('the --json contract, for every command of the manifest', () => {
     ['user', 'list', 'acme'],
     ['apikey', 'list', 'acme'],
     ['audit', 'list'],
+    ['token', 'list'],
     ['audit', 'list', '--tenant', 'no-such-tenant'],
     ['monitor', 'check', 'acme'],
     ['tenant', 'suspend', 'acme'],
@@ -222,6 +223,21 @@ describe('the --json contract, for every command of the manifest', () => {
     const last = out.trim().split('\n').at(-1)!
     expectEnvelope({code: code ?? 1, stdout: last, stderr: ''}, 'worker')
     seen.add('worker')
+    await run(['token', 'create', '--name', 'contract', '--scope', 'tenants:read', '--expires-in', '30d'])
+    await run(['token', 'list'])
+    await run(['token', 'revoke', 'contract'])
+    // serve logs JSON lines until SIGTERM, then its envelope as the last line
+    const server = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--json'], {env: {...process.env, ...env}, stdio: ['ignore', 'pipe', 'pipe']})
+    let served = ''
+    const serverExited = new Promise<number | null>((resolve) => server.on('exit', (c) => resolve(c)))
+    await new Promise<void>((resolve) => server.stderr.on('data', (chunk: Buffer) => {
+      if (chunk.toString().includes('listening on')) resolve()
+    }))
+    server.stdout.on('data', (chunk: Buffer) => (served += chunk.toString()))
+    server.kill('SIGTERM')
+    const serveCode = await serverExited
+    expectEnvelope({code: serveCode ?? 1, stdout: served.trim().split('\n').at(-1)!, stderr: ''}, 'serve')
+    seen.add('serve')
     await run(['tenant', 'delete', sub, '--confirm-name', 'Contract Co 2', '--backup-file', join(dir, 'before-delete.sql')])
     // db start runs the embedded server: test/e2e/embedded.test.ts checks its document
     expect(COMMANDS.filter((id) => !seen.has(id) && id !== 'db:start')).toEqual([])

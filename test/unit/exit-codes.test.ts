@@ -21,7 +21,8 @@ describe('exit codes', () => {
   })
 
   it("every catalogue entry's kind has its exit code, today's codes", () => {
-    expect(EXIT_CODE).toEqual({ok: 0, failed: 1, invalid: 2, notFound: 3, conflict: 4, unavailable: 5, breaches: 10, partial: 68, interrupted: 130})
+    const api = {unauthorized: 1, forbidden: 1, preconditionFailed: 1, preconditionRequired: 1, unprocessable: 1, rateLimited: 1}
+    expect(EXIT_CODE).toEqual({ok: 0, failed: 1, invalid: 2, notFound: 3, conflict: 4, unavailable: 5, breaches: 10, partial: 68, interrupted: 130, ...api})
     for (const [code, entry] of Object.entries(ERROR_CATALOGUE)) expect(EXIT_CODE[entry.kind], code).toBeGreaterThan(0)
     expect(new Set(EXIT_CODES.map((e) => e.code)).size).toBe(EXIT_CODES.length)
   })

@@ -35,6 +35,16 @@ describe('src/lib speaks to no terminal (eslint.config.js)', () => {
     ])
   })
 
+  it('keeps the HTTP layer out of src/lib, and the CLI layer out of src/server', async () => {
+    expect(await problems("import Fastify from 'fastify'\nimport {buildServer} from '../server/app.js'\nexport const used = [Fastify, buildServer]")).toEqual([
+      '1:@typescript-eslint/no-restricted-imports',
+      '2:@typescript-eslint/no-restricted-imports',
+    ])
+    expect(await problems("import {symbols} from '../ui/format.js'\nimport {createTenant} from '../lib/tenants.js'\nexport const used = [symbols, createTenant]", 'src/server/probe.ts')).toEqual([
+      '1:@typescript-eslint/no-restricted-imports',
+    ])
+  })
+
   it('allows them outside src/lib, and allows src/lib its own modules and streams it is given', async () => {
     expect(await problems("import chalk from 'chalk'\nexport const out = [chalk, process.stdout]", 'src/ui/probe.ts')).toEqual([])
     expect(await problems("import {Readable} from 'node:stream'\nimport {AppError} from './errors.js'\nexport const ok = [Readable, AppError, process.env]")).toEqual([])

@@ -234,6 +234,28 @@ export function csvSource(input: Input): Source {
 
 const snakeToCamel = (key: string) => key.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase())
 
+/**
+ * The guide's keyword arguments of a tenant (TenantManager.create_tenant's, a
+ * config record's "tenant": name, subdomain, plan_type, contact_email,
+ * max_users, ...) as the fields of a tenant spec; an unknown key is
+ * CONFIG_UNKNOWN_KEY, named by `place`. `keyFor` maps each field back to its key.
+ */
+export function guideTenantInput(tenant: Record<string, unknown>, place: (key: string) => {text: string; field: string}, errors: AppError[]): {input: Record<string, unknown>; keyFor: Record<string, string>} {
+  const input: Record<string, unknown> = {}
+  const keyFor: Record<string, string> = {}
+  for (const [key, value] of Object.entries(tenant)) {
+    const field = key === 'plan_type' ? 'plan' : snakeToCamel(key)
+    if (!Object.hasOwn(COLUMN_FOR, field) || field === 'features') {
+      const {text, field: named} = place(key)
+      errors.push(new AppError('CONFIG_UNKNOWN_KEY', `Unknown key ${text}.`, {field: named, suggestions: [`Keys: name, subdomain, plan_type, ${Object.keys(CSV_COLUMNS).slice(3).filter((k) => k !== 'features').join(', ')}`]}))
+      continue
+    }
+    input[field] = value
+    keyFor[field] = key
+  }
+  return {input, keyFor}
+}
+
 /** One record of the guide's configuration file; its problems are placed later (Source.place). */
 function configRow(entry: unknown, index: number): SourceRow {
   const record = index + 1
@@ -247,17 +269,7 @@ function configRow(entry: unknown, index: number): SourceRow {
   if (typeof obj.tenant !== 'object' || obj.tenant === null || Array.isArray(obj.tenant)) {
     errors.push(new AppError('CONFIG_INVALID', `Record ${record} has no "tenant" object.`, {field: at('tenant')}))
   }
-  const input: Record<string, unknown> = {}
-  const keyFor: Record<string, string> = {}
-  for (const [key, value] of Object.entries(tenant)) {
-    const field = key === 'plan_type' ? 'plan' : snakeToCamel(key)
-    if (!Object.hasOwn(COLUMN_FOR, field) || field === 'features') {
-      errors.push(new AppError('CONFIG_UNKNOWN_KEY', `Unknown key tenant.${key} in record ${record}.`, {field: at(`tenant.${key}`), suggestions: [`Keys: name, subdomain, plan_type, ${Object.keys(CSV_COLUMNS).slice(3).filter((k) => k !== 'features').join(', ')}`]}))
-      continue
-    }
-    input[field] = value
-    keyFor[field] = key
-  }
+  const {input, keyFor} = guideTenantInput(tenant, (key) => ({text: `tenant.${key} in record ${record}`, field: at(`tenant.${key}`)}), errors)
   for (const key of Object.keys(obj)) {
     if (!['tenant', 'users', 'features', 'settings'].includes(key)) {
       errors.push(new AppError('CONFIG_UNKNOWN_KEY', `Unknown key "${key}" in record ${record}.`, {field: at(key), suggestions: ['Keys: tenant, users, features, settings.']}))

@@ -35,6 +35,9 @@ export const GLOBAL_TABLES = {
   provisioning_runs: 'coordinator',
   provisioning_run_rows: 'coordinator',
   anthias_schema_migrations: 'coordinator',
+  // the HTTP API's (now() in an ON CONFLICT DO UPDATE, which a reference table refuses)
+  operator_tokens: 'coordinator',
+  idempotency_keys: 'coordinator',
 } as const satisfies Record<string, GlobalTablePlacement>
 
 export type Placement =

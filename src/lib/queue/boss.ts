@@ -114,3 +114,12 @@ export async function openBoss(sql: Sql, options: BossOptions = {}): Promise<PgB
   }
   return boss
 }
+
+/** Jobs waiting to be taken (created or due for a retry), by queue; empty before pg-boss has made its schema. */
+export async function queueDepth(sql: Sql): Promise<Record<string, number>> {
+  const [exists] = await sql`select to_regclass(${`${BOSS_SCHEMA}.job`}) is not null as ok`
+  if (!exists?.ok) return {}
+  const rows = await sql<{name: string; n: number}[]>`
+    select name, count(*)::int as n from ${sql(BOSS_SCHEMA)}.job where state in ('created', 'retry') group by name`
+  return Object.fromEntries(rows.map((r) => [r.name, r.n]))
+}

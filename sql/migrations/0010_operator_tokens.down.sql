@@ -1,0 +1,2 @@
+drop table if exists idempotency_keys;
+drop table if exists operator_tokens;

@@ -159,7 +159,7 @@ describe.skipIf(!onCitus())('on Citus', () => {
     const env = {DATABASE_URL: t.url}
     const run = async (...args: string[]) => {
       const result = await cli([...args, '--json'], {env})
-      expect({args, code: result.code, error: result.json?.error}).toMatchObject({code: 0})
+      expect(result.code, JSON.stringify({args, error: result.json?.error})).toBe(0)
       return result
     }
     await run('create_tenant', 'Acme Corp', 'acme-corp', '--plan', 'professional', '--owner-email', 'owner@acme.example.com')
@@ -175,7 +175,6 @@ describe.skipIf(!onCitus())('on Citus', () => {
     await run('apikey', 'create', 'client-org', '--name', 'Primary API Key', '--permission', 'assets.*', '--permission', 'devices.*', '--expires-days', '365')
     await run('tenant', 'security', 'client-org', '--enable-2fa', '--session-timeout', '240')
     await run('tenant', 'plan', 'client-org', 'enterprise', '--max-assets', '2000', '--max-users', '200', '--max-devices', '100', '--storage-quota', '500')
-    await run('webhook', 'add', 'https://billing.example.com/hooks/anthias', '--event', 'tenant.created', '--event', 'tenant.suspended')
     await run('monitor', 'setup', 'client-org', '--channel', 'webhook:https://ops.example.com/quota', '--storage-threshold', '0.8')
     await run('notification', 'list')
     await run('setup_tenant_data', '--tenant', 'client-org')
@@ -203,6 +202,11 @@ describe.skipIf(!onCitus())('on Citus', () => {
       select (select count(*)::int from assets a join tenant_domains d on d.tenant = a.tenant_id where d.subdomain = 'acme-corp') as assets,
         (select count(*)::int from memberships m join tenant_domains d on d.tenant = m.tenant_id where d.subdomain = 'acme-corp') as members`
     expect(restored).toEqual({assets: 1, members: 1})
+    await run('webhook', 'add', 'https://billing.example.com/hooks/anthias', '--event', 'tenant.created', '--event', 'tenant.suspended')
+    await run('tenant', 'create', 'Hooked Co', 'hooked-co')
+    const [event] = await t.sql<{n: number}[]>`
+      select count(*)::int as n from notification_outbox o join tenant_domains d on d.tenant = o.tenant_id where d.subdomain = 'hooked-co' and o.metric = 'tenant.created'`
+    expect(event!.n).toBe(1)
     expect((await cli(['monitor', 'check', '--all', '--json'], {env})).code).toBeOneOf([0, 10])
   }, 600_000)
 })

@@ -158,7 +158,8 @@ describe.skipIf(!onCitus())('on Citus', () => {
   it('the README\'s commands run', async () => {
     const env = {DATABASE_URL: t.url}
     const run = async (...args: string[]) => {
-      const result = await cli([...args, '--json'], {env})
+      // in the test's directory: a restore over a live tenant writes its safety backup there
+      const result = await cli([...args, '--json'], {env, cwd: dir})
       expect(result.code, JSON.stringify({args, error: result.json?.error})).toBe(0)
       return result
     }

@@ -11,7 +11,7 @@ export async function openapiDocument() {
   const {buildServer} = await import('../dist/server/app.js')
   const {default: postgres} = await import('postgres')
   const sql = postgres('postgres://openapi@127.0.0.1:1/openapi', {max: 1})
-  const app = await buildServer({sql, baseDomain: 'anthias.app'})
+  const app = await buildServer({sql, baseDomain: 'anthias.app', backupDir: '/nonexistent'})
   await app.ready()
   const document = app.swagger()
   await app.close()

@@ -21,17 +21,21 @@ Logs one JSON line per request on stdout (pino), never a token or password. TLS:
     port: Flags.integer({description: 'the port to listen on (0: any free port)', default: 8080, min: 0, max: 65_535}),
     'tls-cert': Flags.string({description: 'serve HTTPS with this certificate (PEM file)', dependsOn: ['tls-key'], helpValue: 'FILE'}),
     'tls-key': Flags.string({description: "the certificate's private key (PEM file)", dependsOn: ['tls-cert'], helpValue: 'FILE'}),
+    'backup-dir': Flags.string({description: "where DELETE writes each deleted tenant's verified backup (default: backups/ in the data directory, ANTHIAS_DATA_DIR)", helpValue: 'DIR'}),
     'rate-limit': Flags.integer({description: 'requests per minute per operator token', default: 600, min: 1}),
   }
 
   async run(): Promise<ServeResult> {
     const {buildServer, LOG_REDACT} = await import('../server/app.js')
     const {readFile} = await import('node:fs/promises')
+    const {join, resolve} = await import('node:path')
+    const {resolveDataDir} = await import('../lib/db/embedded.js')
     const {flags} = this
     const https = flags['tls-cert'] && flags['tls-key'] ? {cert: await readFile(flags['tls-cert']), key: await readFile(flags['tls-key'])} : undefined
     const {sql} = await this.database()
     const {baseDomain} = await this.context()
-    const app = await buildServer({sql, baseDomain, https, rateLimit: flags['rate-limit'], logger: {level: process.env.ANTHIAS_LOG_LEVEL ?? 'info', redact: LOG_REDACT}})
+    const backupDir = resolve(flags['backup-dir'] ?? join(resolveDataDir(this.config.dataDir), 'backups'))
+    const app = await buildServer({sql, baseDomain, backupDir, https, rateLimit: flags['rate-limit'], logger: {level: process.env.ANTHIAS_LOG_LEVEL ?? 'info', redact: LOG_REDACT}})
     // the base command's Ctrl-C leaves at once; a server first answers the requests in flight
     process.removeAllListeners('SIGINT')
     const signalled = new Promise<NodeJS.Signals>((resolve) => {

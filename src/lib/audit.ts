@@ -102,7 +102,7 @@ export async function listAudit(sql: Sql, filter: AuditFilter & PageRequest & {w
   }
   const action = filter.action?.trim()
   if (action !== undefined && (action === '' || !ACTION_PATTERN.test(action))) {
-    throw new AppError('ACTION_INVALID', `--action "${filter.action}" is neither an action such as tenant.create nor a prefix such as tenant.*.`, {
+    throw new AppError('ACTION_INVALID', `Action "${filter.action}" is neither an action such as tenant.create nor a prefix such as tenant.*.`, {
       field: 'action',
       suggestions: ['tenant.*', 'tenant.create', 'user.invite', 'apikey.*'],
     })

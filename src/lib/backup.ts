@@ -50,7 +50,7 @@ import {migrationStatus} from './db/migrations.js'
 import {quoteIdent as quote} from './db/sql-scan.js'
 import {isUuid} from './db/tenant-context.js'
 import {claimDomains, tenantIdBySubdomain} from './tenant-domains.js'
-import {AppError, conflict, notFound} from './errors.js'
+import {type Action, AppError, conflict, notFound} from './errors.js'
 import {expiresIn} from './expiry.js'
 import {type FileErrors, readStreamOf, TempFile, writeStreamOf} from './files.js'
 import {type Input} from './input.js'
@@ -175,10 +175,10 @@ export const BACKUP_FILE_ERRORS: FileErrors = {
   exists: (path) =>
     new AppError('BACKUP_EXISTS', `${path} exists; a backup never replaces a file unless told to.`, {
       field: 'output',
-      suggestions: ['Choose another file, or move that one away first.', 'tenant backup --force replaces an existing regular file.'],
+      suggestions: ['Choose another file, or move that one away first.', {command: 'tenant.backup', args: {tenant: null, output: path, force: true}, text: 'Or replace it, when it is a regular file: {command}'}],
     }),
   notRegular: (path, kind) =>
-    new AppError('BACKUP_NOT_A_FILE', `${path} is a ${kind}; --force replaces only a regular file.`, {
+    new AppError('BACKUP_NOT_A_FILE', `${path} is a ${kind}; only a regular file is ever replaced.`, {
       field: 'output',
       suggestions: ['Choose a file path, or "-o -" to write the backup to standard output.'],
     }),
@@ -898,7 +898,7 @@ export async function restoreTenant(sql: Sql, input: Input, options: RestoreOpti
   return withFrozenTenants(sql, ids, `restore tenant ${subdomain}`, async (tx, locked, backup) => {
     const existing = locked.find((t) => t.id === tenantId)
     if (locked.some((t) => t.id !== tenantId)) {
-      throw conflict('SUBDOMAIN_TAKEN', `Subdomain "${subdomain}" belongs to another tenant.`, {field: subdomainField, suggestions: ['Restore with --as NEW_SUBDOMAIN.']})
+      throw conflict('SUBDOMAIN_TAKEN', `Subdomain "${subdomain}" belongs to another tenant.`, {field: subdomainField, suggestions: [asCopy(input)]})
     }
     if (options.table && !existing) throw new AppError('TENANT_NOT_FOUND', `Tenant ${subdomain} does not exist; restore the whole backup first.`)
     // one pass over the file: verified as it is read, and each table COPYed into its staging table
@@ -912,7 +912,10 @@ export async function restoreTenant(sql: Sql, input: Input, options: RestoreOpti
     // the file is whole and verified before anyone's confirmation is asked for or a safety backup written
     let safetyBackup: string | undefined
     if (existing && mode === 'replace' && !options.table) {
-      checkConfirmedName(existing, options.confirmName, 'nothing was restored', ['Or restore a copy beside it with --as NEW_SUBDOMAIN, or add only missing rows with --mode merge.'])
+      checkConfirmedName(existing, options.confirmName, 'nothing was restored', {command: 'tenant.restore', args: {file: input.name}}, [
+        {...asCopy(input), text: 'Or restore a copy beside it ({command}),'},
+        {command: 'tenant.restore', args: {file: input.name, mode: 'merge'}, text: 'or add only the missing rows: {command}'},
+      ])
       if (options.backup) safetyBackup = (await backup(existing, options.backup)).path
     }
     const expected = new Map(manifest.tables.map((t) => [t.name, t.rows]))
@@ -938,6 +941,8 @@ export async function restoreTenant(sql: Sql, input: Input, options: RestoreOpti
       const childrenFirst = (await tenantTablesChildrenFirst(tx)).filter((t) => staged.has(t))
       for (const table of childrenFirst) await tx.unsafe(`delete from ${quote(table)} where tenant_id = $1`, [tenantId])
     }
+    // sequences first: a row a trigger adds as the tenant is written (a provisioning event) takes an id past the restored ones
+    await advanceSequences(tx, staged)
     const written = {rows: 0, totalRows: tables.reduce((n, t) => n + (t === 'users' ? 0 : manifestOf.get(t)!.rows), 0)}
     for (const table of tables) {
       if (table === 'users') continue
@@ -953,7 +958,15 @@ export async function restoreTenant(sql: Sql, input: Input, options: RestoreOpti
           await tx.unsafe(`insert into tenants (${columns}) select ${columns} from ${quote(name)} on conflict (id) do ${mode === 'replace' ? `update set ${update}` : 'nothing'}`)
           await claimDomains(tx, [{tenantId, subdomain, customDomain: restored?.customDomain}])
         } catch (error) {
-          throw domainTaken(error, subdomain, restored?.customDomain ?? null, subdomainField) ?? error
+          throw domainTaken(error, input, subdomain, restored?.customDomain ?? null, subdomainField) ?? error
+        }
+        // a whole replace emptied the tenant's rows: any there now were made by writing the tenant (the
+        // tenant.created or tenant.updated events of sql/migrations/0008_queue.up.sql), and are expected too
+        if (mode === 'replace') {
+          for (const made of tables.filter((t) => t !== 'tenants' && t !== 'users')) {
+            const [count] = await tx.unsafe<{n: number}[]>(`select count(*)::int as n from ${quote(made)} where tenant_id = $1`, [tenantId])
+            expected.set(made, expected.get(made)! + count!.n)
+          }
         }
         continue
       }
@@ -974,7 +987,6 @@ export async function restoreTenant(sql: Sql, input: Input, options: RestoreOpti
       await tx.unsafe(`insert into ${quote(table)} (${columns}) overriding system value select ${columns} from ${quote(name)}${onConflict}`)
     }
     options.onProgress?.({phase: 'write', ...written})
-    await advanceSequences(tx, staged)
     const rows: Record<string, number> = {}
     for (const table of tables) {
       const [count] = table === 'users'
@@ -1001,16 +1013,19 @@ export async function restoreTenant(sql: Sql, input: Input, options: RestoreOpti
   }, {onProgress: options.onProgress})
 }
 
+/** Restore the backup as a new tenant, its subdomain to be chosen. */
+const asCopy = (input: Input): Action => ({command: 'tenant.restore', args: {file: input.name, as: null}, text: 'Restore it as a copy: {command}'})
+
 /** A unique violation on the restored tenant's subdomain or custom domain (another tenant holds it) as a conflict. */
-function domainTaken(error: unknown, subdomain: string, customDomain: string | null, subdomainField: string): AppError | undefined {
+function domainTaken(error: unknown, input: Input, subdomain: string, customDomain: string | null, subdomainField: string): AppError | undefined {
   const taken = domainConflict(error, {subdomain, customDomain}, (path) => (path[0] === 'subdomain' ? subdomainField : 'custom_domain'))
   if (!taken) return undefined
   return new AppError(taken.code, `${taken.message} Nothing was restored.`, {
     field: taken.field,
     cause: error,
     suggestions: taken.code === 'CUSTOM_DOMAIN_TAKEN'
-      ? [{command: 'tenant.update', args: {tenant: null, clearCustomDomain: true}, text: 'Remove it from the other tenant first ({command}),'}, 'or restore a copy with --as NEW_SUBDOMAIN: a copy has no custom domain.']
-      : ['Restore with --as NEW_SUBDOMAIN.'],
+      ? [{command: 'tenant.update', args: {tenant: null, clearCustomDomain: true}, text: 'Remove it from the other tenant first ({command}),'}, {...asCopy(input), text: 'or restore a copy ({command}): a copy has no custom domain.'}]
+      : [asCopy(input)],
   })
 }
 

@@ -18,7 +18,7 @@ export function resolveContext(options: {actor?: string} = {}, env: NodeJS.Proce
     // no passwd entry (some containers)
   }
   return {
-    actor: checkPlainText(options.actor || env.ANTHIAS_ACTOR || osUser, 'The actor', options.actor ? '--actor' : env.ANTHIAS_ACTOR ? 'ANTHIAS_ACTOR' : 'actor'),
+    actor: checkPlainText(options.actor || env.ANTHIAS_ACTOR || osUser, 'The actor', options.actor ? 'actor' : env.ANTHIAS_ACTOR ? 'ANTHIAS_ACTOR' : 'actor'),
     baseDomain: (env.ANTHIAS_BASE_DOMAIN || DEFAULT_BASE_DOMAIN).toLowerCase().replace(/\.$/, ''),
   }
 }

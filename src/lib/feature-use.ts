@@ -43,7 +43,8 @@ export function featureInUseError(f: FeatureInUse, subdomain: string, change: st
     details: {feature: f.feature, apiKeys: f.apiKeys},
     suggestions: [
       {...retry, args: {...retry.args, feature: `${f.feature}=true`}, text: 'Keep it on: {command}'},
-      {command: 'apikey.revoke', args: {tenant: subdomain, key: null}, text: 'Revoke the API keys first ({command}), or add --force to revoke them with the change (audited).'},
+      {command: 'apikey.revoke', args: {tenant: subdomain, key: null}, text: 'Revoke the API keys first ({command}),'},
+      {...retry, args: {...retry.args, force: true}, text: 'or revoke them with the change (audited): {command}'},
     ],
   })
 }

@@ -36,7 +36,7 @@ export function encodeCursor(sort: string, key: string[]): string {
 }
 
 const invalid = (message: string) =>
-  new AppError('CURSOR_INVALID', message, {field: 'after', suggestions: ['Pass the nextCursor of the previous page unchanged, with the same --sort, or start again without --after.']})
+  new AppError('CURSOR_INVALID', message, {field: 'after', suggestions: ['Pass the nextCursor of the previous page unchanged, with the same sort, or start again from the first page.']})
 
 /** The key values of a cursor made for `sort`, one a pattern, as text; CURSOR_INVALID otherwise. */
 export function decodeCursor(cursor: string, sort: string, patterns: RegExp[]): string[] {
@@ -45,13 +45,13 @@ export function decodeCursor(cursor: string, sort: string, patterns: RegExp[]): 
     if (!/^[A-Za-z0-9_-]+$/.test(cursor)) throw new Error('not base64url')
     parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'))
   } catch {
-    throw invalid('--after is not a cursor from this list (it does not decode).')
+    throw invalid('The cursor is not from this list (it does not decode).')
   }
   const {s, k} = (parsed ?? {}) as {s?: unknown; k?: unknown}
   if (typeof s !== 'string' || !Array.isArray(k) || k.length !== patterns.length || k.some((v, i) => typeof v !== 'string' || !patterns[i]!.test(v))) {
-    throw invalid('--after is not a cursor from this list (its contents are not a sort key).')
+    throw invalid('The cursor is not from this list (its contents are not a sort key).')
   }
-  if (s !== sort) throw invalid(`--after is a cursor of the list sorted by ${s}, not by ${sort}.`)
+  if (s !== sort) throw invalid(`The cursor is of the list sorted by ${s}, not by ${sort}.`)
   return k as string[]
 }
 

@@ -1,5 +1,6 @@
 /** Plan upgrades and downgrades (the guide's TenantQuotaManager.upgrade_tenant_plan). */
 import type {Sql} from 'postgres'
+import {z} from 'zod'
 
 import {writeAudit} from './audit.js'
 import {transaction} from './db/transaction.js'
@@ -10,7 +11,7 @@ import {checkFeatureName, findPlan, loadCatalog} from './plans.js'
 import {lockTenant} from './tenant-ref.js'
 import {effectiveFeatures, loadFeatureOverrides} from './tenants.js'
 import {limitViolations, tenantUsage, type Usage} from './usage.js'
-import {issuesToErrors, type Limits, type LimitsInput, limitsSchema} from './validation.js'
+import {type Alike, type Assert, issuesToErrors, type Limits, type LimitsInput, limitsInputShape, limitsSchema} from './validation.js'
 
 export interface PlanChangeInput extends LimitsInput {
   plan: string
@@ -21,6 +22,17 @@ export interface PlanChangeInput extends LimitsInput {
   /** compute everything, change nothing; violations are reported, not thrown */
   dryRun?: boolean
 }
+
+/** The change's input as data (the HTTP API's body): its shape only; the rules are changeTenantPlan's. */
+export const planChangeInputSchema = z.strictObject({
+  plan: z.string().describe('the new plan'),
+  ...limitsInputShape,
+  features: z.record(z.string(), z.boolean()).optional().describe("overrides to set on top of the tenant's own, which are kept"),
+  force: z.boolean().optional().describe('apply even when limits fall below usage or a feature in use goes away (audited)'),
+  dryRun: z.boolean().optional().describe('compute everything, change nothing'),
+})
+/** The schema is the input's type: a field added to one and not the other is a type error here. */
+export type PlanChangeInputMatches = Assert<Alike<z.input<typeof planChangeInputSchema>, PlanChangeInput>>
 
 export interface PlanState {
   plan: string
@@ -98,12 +110,15 @@ export async function changeTenantPlan(sql: Sql, tenantRef: string, input: PlanC
       ...(violations.length > 0 ? [conflict('LIMIT_BELOW_USAGE', `Plan ${newPlan.id} would put ${tenant.subdomain} over its limits: ${violations.join('; ')}.`, {
         field: 'plan',
         details: {violations, usage},
-        suggestions: ['Raise the limits with --max-assets / --max-users / --max-devices / --storage-quota, reduce usage first, or pass --force.'],
+        suggestions: [
+          {command: 'tenant.plan', args: {tenant: tenant.subdomain, plan: newPlan.id, maxAssets: null, maxUsers: null, maxDevices: null, storageQuota: null}, text: 'Raise the limits with the change ({command}, those over usage),'},
+          {command: 'tenant.plan', args: {tenant: tenant.subdomain, plan: newPlan.id, force: true}, text: 'reduce usage first, or change the plan anyway: {command}'},
+        ],
       })] : []),
       ...featuresInUse.map((f) => featureInUseError(f, tenant.subdomain, `Plan ${newPlan.id}`, {command: 'tenant.plan', args: {tenant: tenant.subdomain, plan: newPlan.id}})),
     ]
     if (refusals.length > 0 && !input.force && !input.dryRun) throw refusals.length === 1 ? refusals[0]! : new ValidationErrors(refusals)
-    const revokedApiKeys = input.force ? await releaseFeatures(tx, tenant, featuresInUse, ctx, `tenant plan ${newPlan.id} --force`) : []
+    const revokedApiKeys = input.force ? await releaseFeatures(tx, tenant, featuresInUse, ctx, `tenant.plan ${newPlan.id}, forced`) : []
     const set = Object.entries(input.features ?? {}).map(([feature, enabled]) => ({tenantId: tenant.id, feature, enabled}))
     if (set.length > 0) {
       await tx`insert into tenant_features ${tx(set, 'tenantId', 'feature', 'enabled')}

@@ -79,7 +79,7 @@ export const tenantSummarySchema = z.strictObject({
 export const createTenantResultSchema = z.strictObject({
   tenant: tenantDetailsSchema,
   ownerInvitation: z.strictObject({email: z.string(), token: z.string().describe('shown once; only its SHA-256 is stored'), expiresAt: time}).optional(),
-  warnings: z.array(z.string()),
+  warnings: z.array(z.union([z.string(), actionSchema])).describe('a warning, or one whose remedy is a command (as in error.actions); rendered in the envelope\'s warnings'),
 })
 
 export const planSchema = z.strictObject({id: z.string(), name: z.string(), limits, features: z.array(z.string()), priceMonthlyCents: count, priceMonthly: z.string()})

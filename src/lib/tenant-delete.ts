@@ -26,15 +26,16 @@ export interface DeleteResult {
  * (withFrozenTenants): with `backup`, a verified backup is written first from
  * the same snapshot, so what is deleted is exactly what was backed up, and a
  * row written meanwhile either is in it or is refused (its tenant is gone).
- * People who belonged to no other tenant are removed with it; the audit trail is kept.
+ * People who belonged to no other tenant are removed with it; the audit trail is kept,
+ * and so is the tenant.deleted event queued for the webhooks subscribed to it.
  * After the commit, an orphan scan looks for rows left under the tenant's id.
  * Progress: phases backup, compress, verify (of the backup), delete (per table,
  * of the backup's row count when there is one).
  */
-export async function deleteTenant(sql: Sql, tenantRef: string, confirmName: string, ctx: Context, options: {backup?: () => Promise<PublishableFile>; onProgress?: OnProgress} = {}): Promise<DeleteResult> {
+export async function deleteTenant(sql: Sql, tenantRef: string, confirmName: string | undefined, ctx: Context, options: {backup?: () => Promise<PublishableFile>; onProgress?: OnProgress} = {}): Promise<DeleteResult> {
   const result = await withFrozenTenants(sql, [await tenantIdOf(sql, tenantRef)], `delete tenant ${tenantRef}`, async (tx, [tenant], backup) => {
     if (!tenant) throw tenantNotFound(tenantRef)
-    checkConfirmedName(tenant, confirmName, 'nothing was deleted')
+    checkConfirmedName(tenant, confirmName, 'nothing was deleted', {command: 'tenant.delete', args: {tenant: tenant.subdomain}})
     const made = options.backup === undefined ? undefined : await backup(tenant, options.backup)
     const file = made?.path
     const members = await tx<{userId: string}[]>`select user_id from memberships where tenant_id = ${tenant.id}`
@@ -45,6 +46,8 @@ export async function deleteTenant(sql: Sql, tenantRef: string, confirmName: str
       deleted[table] = (await tx`delete from ${tx(table)} where tenant_id = ${tenant.id}`).count
       progress.rows += deleted[table]
     }
+    // the tenant.deleted event (a trigger on tenants, sql/migrations/0009_tenant_deleted_event.up.sql) names the actor
+    await tx`select set_config('anthias.actor', ${ctx.actor}, true)`
     deleted.tenants = (await tx`delete from tenants where id = ${tenant.id}`).count
     await releaseDomains(tx, tenant.id)
     progress.rows += deleted.tenants

@@ -1,7 +1,7 @@
 import type {Sql, TransactionSql} from 'postgres'
 
 import {isUuid} from './db/tenant-context.js'
-import {AppError, notFound} from './errors.js'
+import {type Action, AppError, type Hint, notFound} from './errors.js'
 import {tenantIdBySubdomain} from './tenant-domains.js'
 import type {Limits} from './validation.js'
 
@@ -55,13 +55,14 @@ export async function lockTenant(tx: TransactionSql, ref: string): Promise<Locke
 /**
  * A change that destroys a tenant's data (delete, a restore over it) is
  * confirmed by its exact name: missing, CONFIRMATION_REQUIRED; another text,
- * CONFIRMATION_MISMATCH. `nothing` says what was therefore not done.
+ * CONFIRMATION_MISMATCH. `nothing` says what was therefore not done; `retry`
+ * is the command to run again, confirmed.
  */
-export function checkConfirmedName(tenant: {name: string; subdomain: string}, given: string | undefined, nothing: string, suggestions: string[] = []): void {
+export function checkConfirmedName(tenant: {name: string; subdomain: string}, given: string | undefined, nothing: string, retry: Action, suggestions: Hint[] = []): void {
   if (given === tenant.name) return
   throw new AppError(
     given === undefined ? 'CONFIRMATION_REQUIRED' : 'CONFIRMATION_MISMATCH',
     `${given === undefined ? 'No confirmation for' : `"${given}" is not the exact name of`} tenant ${tenant.name} (${tenant.subdomain}); ${nothing}.`,
-    {field: 'confirm-name', suggestions: [`Confirm with its exact name: --confirm-name "${tenant.name}"`, ...suggestions]},
+    {field: 'confirmName', suggestions: [{...retry, args: {...retry.args, confirmName: tenant.name}, text: 'Confirm with its exact name: {command}'}, ...suggestions]},
   )
 }

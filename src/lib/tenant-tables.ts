@@ -27,6 +27,7 @@ export const TENANT_TABLES = {
   api_keys: 'control',
   tenant_migrations: 'control',
   monitoring_configs: 'control',
+  // a tenant.deleted event's rows have no tenant_id, so they outlive the tenant (and are in no backup)
   notification_outbox: 'control',
   audit_log: 'audit',
 } as const satisfies Record<string, TenantTableKind>

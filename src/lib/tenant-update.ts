@@ -27,6 +27,9 @@ import {
   SETTINGS_LIMITS,
   settingsSchema,
   tenantNameSchema,
+  type Alike,
+  type Assert,
+  limitsInputShape,
 } from './validation.js'
 
 export interface TenantUpdateInput extends LimitsInput {
@@ -79,7 +82,6 @@ function settingKeys(settings: Settings): string[] {
   return keys
 }
 
-const limitInput = z.union([z.number(), z.string()]).optional()
 /**
  * The update's input as data (the HTTP API's PATCH body): its shape only;
  * every rule is updateTenant's, which reports all problems at once.
@@ -88,19 +90,14 @@ export const tenantUpdateInputSchema = z.strictObject({
   name: z.string().optional(),
   contactEmail: z.string().nullable().optional(),
   customDomain: z.string().nullable().optional().describe('a hostname to set, or null to clear'),
-  maxAssets: limitInput,
-  maxUsers: limitInput,
-  maxDevices: limitInput,
-  storageQuotaGb: limitInput,
+  ...limitsInputShape,
   features: z.record(z.string(), z.boolean()).optional(),
   settings: z.record(z.string(), z.unknown()).optional().describe("deep-merged into the settings, like the guide's settings.update"),
   unset: z.array(z.string()).optional().describe('dotted setting keys to remove'),
   force: z.boolean().optional().describe('apply limits below usage, or turn off a feature in use and release what needs it (audited)'),
 })
-type Alike<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false
 /** The schema is the input's type: a field added to one and not the other is a type error here. */
 export type TenantUpdateInputMatches = Assert<Alike<z.input<typeof tenantUpdateInputSchema>, TenantUpdateInput>>
-type Assert<T extends true> = T
 
 /**
  * Change a tenant. `ifVersion`: the version (tenantVersion, the API's ETag)
@@ -167,12 +164,12 @@ export async function updateTenant(sql: Sql, tenantRef: string, input: TenantUpd
       const refusals = [
         ...(violations.length > 0 ? [conflict('LIMIT_BELOW_USAGE', `New limits are below what ${tenant.subdomain} uses: ${violations.join('; ')}.`, {
           details: {violations},
-          suggestions: ['Reduce usage first, or pass --force.'],
+          suggestions: [{command: 'tenant.update', args: {tenant: tenant.subdomain, force: true}, text: 'Reduce usage first, or make the change anyway: {command}, with the same limits.'}],
         })] : []),
         ...featuresInUse.map((f) => featureInUseError(f, tenant.subdomain, 'The update', {command: 'tenant.update', args: {tenant: tenant.subdomain}})),
       ]
       if (refusals.length > 0 && !input.force) throw refusals.length === 1 ? refusals[0]! : new ValidationErrors(refusals)
-      const revokedApiKeys = await releaseFeatures(tx, tenant, featuresInUse, ctx, 'tenant update --force')
+      const revokedApiKeys = await releaseFeatures(tx, tenant, featuresInUse, ctx, 'tenant.update, forced')
       await tx`
         update tenants set
           name = ${name ?? before.name},

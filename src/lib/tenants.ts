@@ -3,7 +3,7 @@ import {z} from 'zod'
 
 import {writeAudit, writeAudits} from './audit.js'
 import {accessUrl, type Context} from './context.js'
-import {AppError, conflict, ValidationErrors} from './errors.js'
+import {AppError, conflict, type Hint, ValidationErrors} from './errors.js'
 import {type Catalog, checkFeatureName, DEFAULT_PLAN, findPlan, loadCatalog, type Plan} from './plans.js'
 import {addMembership} from './members.js'
 import {decodeCursor, KEY, type Page, type PageRequest, parseSort, TENANT_SORTS, toPage} from './paging.js'
@@ -95,7 +95,8 @@ export interface OwnerInvitation {
 export interface CreateTenantResult {
   tenant: TenantDetails
   ownerInvitation?: OwnerInvitation
-  warnings: string[]
+  /** a warning, or one whose remedy is a command (Action, rendered by the front end) */
+  warnings: Hint[]
 }
 
 export const effectiveFeatures = (planFeatures: string[], overrides: Record<string, boolean>) =>
@@ -457,7 +458,7 @@ async function hashOwnerPassword(valid: ValidatedSpec): Promise<string | undefin
 /** The write step of createTenant, for callers that show validation and hashing as steps of their own. */
 export async function insertTenant(sql: Sql, valid: ValidatedSpec, passwordHash: string | undefined, ctx: Context, fieldName?: FieldName): Promise<CreateTenantResult> {
   const {spec, plan} = valid
-  const warnings: string[] = []
+  const warnings: Hint[] = []
   try {
     return await sql.begin(async (tx) => {
       const [tenantId] = (await insertTenantRows(tx, [{valid, hash: specHash(valid)}], ctx.actor)) as [string]
@@ -469,7 +470,7 @@ export async function insertTenant(sql: Sql, valid: ValidatedSpec, passwordHash:
         }
         if (owner.token && owner.expiresAt) ownerInvitation = {email: owner.email, token: owner.token, expiresAt: owner.expiresAt}
       } else {
-        warnings.push('The tenant has no owner yet; invite one with `anthias user invite`.')
+        warnings.push({command: 'user.invite', args: {tenant: spec.subdomain, email: null, role: 'owner'}, text: 'The tenant has no owner yet; invite one with `{command}`.'})
       }
       return {tenant: await getTenant(tx, tenantId, ctx.baseDomain), ownerInvitation, warnings}
     })

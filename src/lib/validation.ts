@@ -185,6 +185,9 @@ export const limitsSchema = z.object({
 export type Limits = Required<z.infer<typeof limitsSchema>>
 /** Limits as a caller gives them (flags' text, or numbers); limitsSchema checks them. */
 export type LimitsInput = {[K in keyof Limits]?: string | number}
+const limitInput = z.union([z.number(), z.string()]).optional()
+/** LimitsInput's shape as a schema, for an input described as data (an HTTP body); the rules are limitsSchema's. */
+export const limitsInputShape = {maxAssets: limitInput, maxUsers: limitInput, maxDevices: limitInput, storageQuotaGb: limitInput}
 
 export const PASSWORD_POLICY_BOUNDS = {
   minLength: {min: 8, max: 72},
@@ -506,3 +509,7 @@ export function parseOrThrow<S extends z.ZodType>(schema: S, input: unknown, fie
   if (!result.success) throw new ValidationErrors(issuesToErrors(result.error, fieldName))
   return result.data
 }
+
+/** Each assignable to the other (for a schema that describes an interface's shape). */
+export type Alike<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false
+export type Assert<T extends true> = T

@@ -20,7 +20,9 @@ import {authenticate} from './auth.js'
 import {idempotency} from './idempotency.js'
 import {createMetrics} from './metrics.js'
 import {fastifyError, PROBLEM_TYPE, toProblem} from './problem.js'
+import {catalogRoutes} from './routes/catalog.js'
 import {compatRoutes} from './routes/compat.js'
+import {lifecycleRoutes} from './routes/lifecycle.js'
 import {systemRoutes} from './routes/system.js'
 import {tenantRoutes} from './routes/tenants.js'
 import {validatorCompiler} from './validation.js'
@@ -47,6 +49,8 @@ export interface ServerOptions {
   requestTimeout?: number
   /** requests per token (or per address without one) per minute (default 600) */
   rateLimit?: number
+  /** where DELETE /v1/tenants/{id} writes the verified backup of each tenant it deletes */
+  backupDir: string
   /** TLS: the server speaks HTTPS with this key and certificate (PEM) */
   https?: {key: Buffer; cert: Buffer}
   /** how long a POST waits for the first request with the same Idempotency-Key to answer before 409 (default 10 s) */
@@ -126,9 +130,11 @@ export async function buildServer(options: ServerOptions): Promise<App> {
   app.addHook('onResponse', metrics.observe)
   idempotency(app, options.sql, {waitMs: options.idempotencyWaitMs ?? 10_000, abandonAfterMs: 2 * requestTimeout})
 
-  const deps = {sql: options.sql, ctxFor, metrics, baseDomain: options.baseDomain}
+  const deps = {sql: options.sql, ctxFor, metrics, baseDomain: options.baseDomain, backupDir: options.backupDir}
   systemRoutes(app, deps)
   tenantRoutes(app, deps)
+  lifecycleRoutes(app, deps)
+  catalogRoutes(app, deps)
   compatRoutes(app, deps)
   app.get('/openapi.json', {config: {rateLimit: false}, schema: {hide: true}}, async () => app.swagger())
   return app
@@ -152,4 +158,5 @@ export type RouteDeps = {
   ctxFor: (operator: Operator | undefined) => Context
   metrics: ReturnType<typeof createMetrics>
   baseDomain: string
+  backupDir: string
 }

@@ -3,7 +3,22 @@
  * (src/lib/results.ts), never a copy, so a route and its command cannot drift
  * (test/unit/server-results.test.ts holds each to its command's schema).
  */
-import {createTenantResultSchema, pageSchema, tenantDetailsSchema, tenantSummarySchema, tenantUpdateSchema} from '../lib/results.js'
+import {z} from 'zod'
+
+import {
+  createTenantResultSchema,
+  deleteSchema,
+  pageSchema,
+  planChangeSchema,
+  planSchema,
+  securityChangeResultSchema,
+  statusChangeSchema,
+  subdomainCheckSchema,
+  subdomainSuggestionsSchema,
+  tenantDetailsSchema,
+  tenantSummarySchema,
+  tenantUpdateSchema,
+} from '../lib/results.js'
 
 export const ROUTE_RESULTS = {
   /** tenant create (its result when nobody answered a prompt: the API has none) */
@@ -11,7 +26,32 @@ export const ROUTE_RESULTS = {
   listTenants: pageSchema(tenantSummarySchema),
   getTenant: tenantDetailsSchema,
   updateTenant: tenantUpdateSchema,
+  /** tenant plan (its result when nobody answered a prompt: the API has none) */
+  changeTenantPlan: planChangeSchema,
+  /** tenant security (a change; the API has no "nothing to change" prompt) */
+  updateTenantSecurity: securityChangeResultSchema,
+  suspendTenant: statusChangeSchema,
+  resumeTenant: statusChangeSchema,
+  deleteTenant: deleteSchema,
+  checkSubdomain: subdomainCheckSchema,
+  suggestSubdomains: subdomainSuggestionsSchema,
+  listPlans: z.array(planSchema),
+  getPlan: planSchema,
 }
 
 /** The command each route is the HTTP form of. */
-export const ROUTE_COMMANDS = {createTenant: 'tenant:create', listTenants: 'tenant:list', getTenant: 'tenant:show', updateTenant: 'tenant:update'} as const satisfies Record<keyof typeof ROUTE_RESULTS, string>
+export const ROUTE_COMMANDS = {
+  createTenant: 'tenant:create',
+  listTenants: 'tenant:list',
+  getTenant: 'tenant:show',
+  updateTenant: 'tenant:update',
+  changeTenantPlan: 'tenant:plan',
+  updateTenantSecurity: 'tenant:security',
+  suspendTenant: 'tenant:suspend',
+  resumeTenant: 'tenant:resume',
+  deleteTenant: 'tenant:delete',
+  checkSubdomain: 'subdomain:check',
+  suggestSubdomains: 'subdomain:suggest',
+  listPlans: 'plan:list',
+  getPlan: 'plan:show',
+} as const satisfies Record<keyof typeof ROUTE_RESULTS, string>

@@ -49,11 +49,17 @@ const kebab = (name: string) => name.replaceAll(/([a-z0-9])([A-Z])/g, '$1-$2').r
 
 /**
  * `action` as a command line: its arguments in the command's order (null as
- * the argument's name, EMAIL), then its flags (`--max-users 2`, `--force`).
+ * the argument's name, EMAIL), then its flags (`--max-users 2`, `--force`; null
+ * as the flag's help value, `--as SUBDOMAIN`, else its name, `--role ROLE`).
  */
 export function commandLine(action: Action, config: Pick<Config, 'bin' | 'findCommand'>, program = invocation(config.bin)): string {
   const id = action.command.replaceAll('.', ':')
-  const positional = Object.keys((id && config.findCommand(id)?.args) || {})
+  const command = id ? config.findCommand(id) : undefined
+  const positional = Object.keys(command?.args ?? {})
+  const placeholder = (name: string) => {
+    const help = (command?.flags?.[name] as {helpValue?: unknown} | undefined)?.helpValue
+    return typeof help === 'string' ? help : name.toUpperCase().replaceAll('-', '_')
+  }
   const given = new Map(Object.entries(action.args ?? {}).map(([name, value]) => [kebab(name), value]))
   const words = [program, ...(id ? id.split(':') : [])]
   for (const arg of positional) {
@@ -65,7 +71,7 @@ export function commandLine(action: Action, config: Pick<Config, 'bin' | 'findCo
   for (const [name, value] of given) {
     if (value === false) continue
     words.push(`--${name}`)
-    if (value !== true) words.push(value === null ? name.toUpperCase().replaceAll('-', '_') : shellWord(String(value)))
+    if (value !== true) words.push(value === null ? placeholder(name) : shellWord(String(value)))
   }
   const line = words.join(' ')
   return action.text ? action.text.replace('{command}', line) : line

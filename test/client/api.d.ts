@@ -78,7 +78,13 @@ export interface paths {
         get: operations["getTenant"];
         put?: never;
         post?: never;
-        delete?: never;
+        /**
+         * Delete a tenant and all its rows (anthias tenant delete)
+         * @description confirmName must be the tenant's exact name (CONFIRMATION_REQUIRED, CONFIRMATION_MISMATCH otherwise). A verified backup of exactly the rows deleted is written first, on the server, in its backup directory (anthias serve --backup-dir); its path is in the result.
+         *
+         *     Scope: `tenants:delete`.
+         */
+        delete: operations["deleteTenant"];
         options?: never;
         head?: never;
         /**
@@ -88,6 +94,176 @@ export interface paths {
          *     Scope: `tenants:write`.
          */
         patch: operations["updateTenant"];
+        trace?: never;
+    };
+    "/v1/tenants/{idOrSubdomain}/plan": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Upgrade or downgrade (anthias tenant plan)
+         * @description Refused below current usage (LIMIT_BELOW_USAGE) or when a feature in use goes away (FEATURE_IN_USE), unless force; dryRun computes it all and changes nothing.
+         *
+         *     Scope: `tenants:write`.
+         */
+        post: operations["changeTenantPlan"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/tenants/{idOrSubdomain}/security": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Change the tenant's security policy (anthias tenant security)
+         * @description 2FA, session timeout, password policy; allowIps / removeIps / clearIps change the allowed IP ranges.
+         *
+         *     Scope: `tenants:write`.
+         */
+        post: operations["updateTenantSecurity"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/tenants/{idOrSubdomain}/suspend": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Suspend a tenant (anthias tenant suspend)
+         * @description Sets the status, deletes nothing; a tenant already so is left as it is (before equals after).
+         *
+         *     Scope: `tenants:write`.
+         */
+        post: operations["suspendTenant"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/tenants/{idOrSubdomain}/resume": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Resume a tenant (anthias tenant resume)
+         * @description Sets the status, deletes nothing; a tenant already so is left as it is (before equals after).
+         *
+         *     Scope: `tenants:write`.
+         */
+        post: operations["resumeTenant"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/subdomains/{subdomain}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Is this subdomain free? (anthias subdomain check)
+         * @description Always 200: `status` says available, taken, reserved or invalid, with the reason and free alternatives.
+         *
+         *     Scope: `tenants:read`.
+         */
+        get: operations["checkSubdomain"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/subdomain-suggestions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Free subdomains derived from a name (anthias subdomain suggest)
+         * @description Scope: `tenants:read`.
+         */
+        get: operations["suggestSubdomains"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/plans": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The plan catalog (anthias plan list)
+         * @description Scope: `tenants:read`.
+         */
+        get: operations["listPlans"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/plans/{plan}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One plan (anthias plan show)
+         * @description Scope: `tenants:read`.
+         */
+        get: operations["getPlan"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/api/provision_tenant": {
@@ -453,7 +629,14 @@ export interface operations {
                             /** Format: date-time */
                             expiresAt: string;
                         };
-                        warnings: string[];
+                        /** @description a warning, or one whose remedy is a command (as in error.actions); rendered in the envelope's warnings */
+                        warnings: (string | {
+                            command: string;
+                            args?: {
+                                [key: string]: string | number | boolean | null;
+                            };
+                            text?: string;
+                        })[];
                     };
                 };
             };
@@ -579,6 +762,91 @@ export interface operations {
                         /** Format: date-time */
                         updatedAt: string;
                     };
+                };
+            };
+            /** @description no operator token, or one unknown, expired or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the token lacks the scope of this route */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description over the token's rate limit: see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    deleteTenant: {
+        parameters: {
+            query?: {
+                /** @description the tenant's exact name */
+                confirmName?: string;
+            };
+            header?: never;
+            path: {
+                /** @description a tenant id or subdomain */
+                idOrSubdomain: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        tenantId: string;
+                        name: string;
+                        subdomain: string;
+                        /** @description rows deleted per table, children first */
+                        deleted: {
+                            [key: string]: number;
+                        };
+                        /** @description the verified backup of exactly the rows deleted */
+                        backup?: string;
+                        /** @description rows with the tenant's id left anywhere after the delete: empty */
+                        orphans: {
+                            [key: string]: number;
+                        };
+                    };
+                };
+            };
+            /** @description invalid input: every problem in errors[], each with its JSON pointer */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description no operator token, or one unknown, expired or revoked */
@@ -832,6 +1100,700 @@ export interface operations {
             };
             /** @description If-Match is required */
             428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description over the token's rate limit: see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    changeTenantPlan: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description retrying the same request with the same key answers with the first response instead of doing it again (kept 24 h) */
+                "idempotency-key"?: string;
+            };
+            path: {
+                /** @description a tenant id or subdomain */
+                idOrSubdomain: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description the new plan */
+                    plan: string;
+                    maxAssets?: number | string;
+                    maxUsers?: number | string;
+                    maxDevices?: number | string;
+                    storageQuotaGb?: number | string;
+                    /** @description overrides to set on top of the tenant's own, which are kept */
+                    features?: {
+                        [key: string]: boolean;
+                    };
+                    /** @description apply even when limits fall below usage or a feature in use goes away (audited) */
+                    force?: boolean;
+                    /** @description compute everything, change nothing */
+                    dryRun?: boolean;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        tenantId: string;
+                        subdomain: string;
+                        before: {
+                            plan: string;
+                            limits: {
+                                maxAssets: number;
+                                maxUsers: number;
+                                maxDevices: number;
+                                storageQuotaGb: number;
+                            };
+                            features: string[];
+                            overrides: {
+                                [key: string]: boolean;
+                            };
+                        };
+                        after: {
+                            plan: string;
+                            limits: {
+                                maxAssets: number;
+                                maxUsers: number;
+                                maxDevices: number;
+                                storageQuotaGb: number;
+                            };
+                            features: string[];
+                            overrides: {
+                                [key: string]: boolean;
+                            };
+                        };
+                        usage: {
+                            assets: number;
+                            users: number;
+                            devices: number;
+                            storageBytes: number;
+                            storageGb: number;
+                        };
+                        /** @description limits below usage that --force let through */
+                        violations: string[];
+                        featuresInUse: {
+                            feature: string;
+                            usedBy: string;
+                            apiKeys: {
+                                prefix: string;
+                                name: string;
+                            }[];
+                        }[];
+                        revokedApiKeys: {
+                            prefix: string;
+                            name: string;
+                        }[];
+                        forced: boolean;
+                    };
+                };
+            };
+            /** @description invalid input: every problem in errors[], each with its JSON pointer */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description no operator token, or one unknown, expired or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the token lacks the scope of this route */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description conflict with the current state (a subdomain taken, a request with this Idempotency-Key still running) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description this Idempotency-Key was used for another request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description over the token's rate limit: see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    updateTenantSecurity: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description retrying the same request with the same key answers with the first response instead of doing it again (kept 24 h) */
+                "idempotency-key"?: string;
+            };
+            path: {
+                /** @description a tenant id or subdomain */
+                idOrSubdomain: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    enable2fa?: boolean;
+                    sessionTimeoutMinutes?: number;
+                    passwordPolicy?: {
+                        minLength?: number;
+                        requireUppercase?: boolean;
+                        requireLowercase?: boolean;
+                        requireNumbers?: boolean;
+                        requireSymbols?: boolean;
+                        passwordHistory?: number;
+                    };
+                    allowIps?: string[];
+                    removeIps?: string[];
+                    /** @default false */
+                    clearIps?: boolean;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        tenantId: string;
+                        subdomain: string;
+                        before: {
+                            enable2fa: boolean;
+                            sessionTimeoutMinutes: number;
+                            passwordPolicy: {
+                                minLength: number;
+                                requireUppercase: boolean;
+                                requireLowercase: boolean;
+                                requireNumbers: boolean;
+                                requireSymbols: boolean;
+                                passwordHistory: number;
+                            };
+                            allowedIpRanges: string[];
+                        };
+                        after: {
+                            enable2fa: boolean;
+                            sessionTimeoutMinutes: number;
+                            passwordPolicy: {
+                                minLength: number;
+                                requireUppercase: boolean;
+                                requireLowercase: boolean;
+                                requireNumbers: boolean;
+                                requireSymbols: boolean;
+                                passwordHistory: number;
+                            };
+                            allowedIpRanges: string[];
+                        };
+                        warnings: string[];
+                    };
+                };
+            };
+            /** @description invalid input: every problem in errors[], each with its JSON pointer */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description no operator token, or one unknown, expired or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the token lacks the scope of this route */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description this Idempotency-Key was used for another request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description over the token's rate limit: see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    suspendTenant: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description retrying the same request with the same key answers with the first response instead of doing it again (kept 24 h) */
+                "idempotency-key"?: string;
+            };
+            path: {
+                /** @description a tenant id or subdomain */
+                idOrSubdomain: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        subdomain: string;
+                        /** @enum {string} */
+                        before: "active" | "suspended";
+                        /** @enum {string} */
+                        after: "active" | "suspended";
+                    };
+                };
+            };
+            /** @description no operator token, or one unknown, expired or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the token lacks the scope of this route */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description this Idempotency-Key was used for another request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description over the token's rate limit: see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    resumeTenant: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description retrying the same request with the same key answers with the first response instead of doing it again (kept 24 h) */
+                "idempotency-key"?: string;
+            };
+            path: {
+                /** @description a tenant id or subdomain */
+                idOrSubdomain: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        subdomain: string;
+                        /** @enum {string} */
+                        before: "active" | "suspended";
+                        /** @enum {string} */
+                        after: "active" | "suspended";
+                    };
+                };
+            };
+            /** @description no operator token, or one unknown, expired or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the token lacks the scope of this route */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description this Idempotency-Key was used for another request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description over the token's rate limit: see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    checkSubdomain: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                subdomain: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        subdomain: string;
+                        /** @enum {string} */
+                        status: "available" | "taken" | "reserved" | "invalid";
+                        available: boolean;
+                        reason: string;
+                        tenant?: {
+                            id: string;
+                            name: string;
+                        };
+                        suggestions: string[];
+                    };
+                };
+            };
+            /** @description no operator token, or one unknown, expired or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the token lacks the scope of this route */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description over the token's rate limit: see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    suggestSubdomains: {
+        parameters: {
+            query: {
+                /** @description a name, such as the organization's */
+                text: string;
+                count?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        text: string;
+                        suggestions: string[];
+                    };
+                };
+            };
+            /** @description invalid input: every problem in errors[], each with its JSON pointer */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description no operator token, or one unknown, expired or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the token lacks the scope of this route */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description over the token's rate limit: see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listPlans: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        name: string;
+                        limits: {
+                            maxAssets: number;
+                            maxUsers: number;
+                            maxDevices: number;
+                            storageQuotaGb: number;
+                        };
+                        features: string[];
+                        priceMonthlyCents: number;
+                        priceMonthly: string;
+                    }[];
+                };
+            };
+            /** @description no operator token, or one unknown, expired or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the token lacks the scope of this route */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description over the token's rate limit: see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getPlan: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                plan: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        name: string;
+                        limits: {
+                            maxAssets: number;
+                            maxUsers: number;
+                            maxDevices: number;
+                            storageQuotaGb: number;
+                        };
+                        features: string[];
+                        priceMonthlyCents: number;
+                        priceMonthly: string;
+                    };
+                };
+            };
+            /** @description no operator token, or one unknown, expired or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the token lacks the scope of this route */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description not found */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

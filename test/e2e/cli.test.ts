@@ -46,6 +46,15 @@ describe('the built CLI against a PostgreSQL server', () => {
     expect(third.stdout).toContain('CNAME app.anthias.app')
   })
 
+  it('a tenant without an owner: the warning names the command that invites one, and --json carries it as data', async () => {
+    const result = await cli(['tenant', 'create', 'Ownerless Co', 'ownerless-co', '--json'], {env})
+    expect(result.code).toBe(0)
+    expect(result.json!.warnings).toEqual(['The tenant has no owner yet; invite one with `anthias user invite ownerless-co EMAIL --role owner`.'])
+    expect((result.json!.result as {warnings: unknown[]}).warnings).toEqual([
+      {command: 'user.invite', args: {tenant: 'ownerless-co', email: null, role: 'owner'}, text: 'The tenant has no owner yet; invite one with `{command}`.'},
+    ])
+  })
+
   it('--json prints one envelope with camelCase keys', async () => {
     const pwFile = join(tmpdir(), `anthias-pw-${process.pid}`)
     await writeFile(pwFile, 'SecurePass123\n', {mode: 0o600})

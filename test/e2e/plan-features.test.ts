@@ -52,6 +52,7 @@ describe('plan changes, features in use and owners, through the built CLI', () =
     expect(r.code).toBe(4)
     expect(r.json!.error).toMatchObject({code: 'FEATURE_IN_USE', message: expect.stringContaining(`1 active API key (${prefix})`)})
     expect(r.json!.error!.suggestions).toContain('Keep it on: anthias tenant plan keys-co basic --feature api_access=true')
+    expect(r.json!.error!.suggestions).toContain('or revoke them with the change (audited): anthias tenant plan keys-co basic --force')
     expect(await snapshot(t.sql)).toEqual(before)
     const [tenant] = await t.sql`select plan_id from tenants where subdomain = 'keys-co'`
     expect(tenant).toEqual({planId: 'professional'})

@@ -170,7 +170,11 @@ describe('tenant delete and restore over a live tenant, with the built CLI', () 
     expect(missing.json!.error).toMatchObject({code: 'MISSING_INPUT', field: '--confirm-name'})
     const wrong = await cli(['tenant', 'restore', file, '--confirm-name', 'live cli', '--backup-file', safety, '--json'], {env})
     expect(wrong.code).toBe(2)
-    expect(wrong.json!.error!.code).toBe('CONFIRMATION_MISMATCH')
+    expect(wrong.json!.error).toMatchObject({code: 'CONFIRMATION_MISMATCH', field: '--confirm-name', suggestions: [
+      `Confirm with its exact name: anthias tenant restore ${file} --confirm-name 'Live CLI'`,
+      `Or restore a copy beside it (anthias tenant restore ${file} --as SUBDOMAIN),`,
+      `or add only the missing rows: anthias tenant restore ${file} --mode merge`,
+    ]})
     expect(await snapshot(t.sql)).toEqual(before)
     expect(existsSync(safety)).toBe(false)
 

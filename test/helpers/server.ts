@@ -1,3 +1,7 @@
+import {mkdtemp, rm} from 'node:fs/promises'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+
 import createClient from 'openapi-fetch'
 
 import {createOperatorToken, type Scope, SCOPES} from '../../src/lib/operator-tokens.js'
@@ -9,6 +13,8 @@ export type Client = ReturnType<typeof createClient<paths>>
 
 export interface TestServer {
   url: string
+  /** where DELETE writes its backups */
+  backupDir: string
   db: TestDatabase
   app: App
   /** a new operator token with these scopes (all by default) */
@@ -23,10 +29,12 @@ let tokens = 0
 /** The API in this process, listening on 127.0.0.1 on a free port, on a database of its own. */
 export async function startServer(options: Partial<ServerOptions> = {}, db?: TestDatabase): Promise<TestServer> {
   const t = db ?? (await createTestDatabase())
-  const app = await buildServer({sql: t.sql, baseDomain: 'anthias.app', ...options})
+  const backupDir = await mkdtemp(join(tmpdir(), 'anthias-serve-backups-'))
+  const app = await buildServer({sql: t.sql, baseDomain: 'anthias.app', backupDir, ...options})
   const url = await app.listen({host: '127.0.0.1', port: 0})
   return {
     url,
+    backupDir,
     db: t,
     app,
     async token(scopes = [...SCOPES], opts = {}) {
@@ -38,6 +46,7 @@ export async function startServer(options: Partial<ServerOptions> = {}, db?: Tes
     },
     async close() {
       await app.close()
+      await rm(backupDir, {recursive: true, force: true})
       if (!db) await t.drop()
     },
   }

@@ -176,7 +176,7 @@ describe('restore: copies, recovery, sequences, domains', () => {
     await withTenant(t.sql, tenant.id, (tx) => tx`insert into devices (tenant_id, name) values (${tenant.id}, 'Added after the backup')`)
     const before = await snapshot(t.sql)
     const safety = join(dir, 'live-before.sql')
-    await expect(restoreTenant(t.sql, await backupInput(file), {backup: () => newBackupFile(safety)}, ctx)).rejects.toMatchObject({code: 'CONFIRMATION_REQUIRED', kind: 'invalid', field: 'confirm-name'})
+    await expect(restoreTenant(t.sql, await backupInput(file), {backup: () => newBackupFile(safety)}, ctx)).rejects.toMatchObject({code: 'CONFIRMATION_REQUIRED', kind: 'invalid', field: 'confirmName'})
     await expect(restoreTenant(t.sql, await backupInput(file), {confirmName: 'live co', backup: () => newBackupFile(safety)}, ctx)).rejects.toMatchObject({code: 'CONFIRMATION_MISMATCH', kind: 'invalid'})
     expect(await snapshot(t.sql)).toEqual(before)
     expect(existsSync(safety)).toBe(false)

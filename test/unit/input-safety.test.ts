@@ -115,7 +115,7 @@ describe('control characters in names', () => {
       if (!/\s/.test(text)) expect(tenantNameSchema.safeParse(text).error?.issues[0], text).toMatchObject({params: {code: 'TEXT_CONTROL_CHARACTER'}})
       expect(apiKeySchema.shape.name.safeParse(text).error?.issues[0], text).toMatchObject({params: {code: 'TEXT_CONTROL_CHARACTER'}})
       expect(channelSchema.safeParse(`webhook:https://hooks.example.com/${text}`).error?.issues[0], text).toMatchObject({params: {code: 'TEXT_CONTROL_CHARACTER'}})
-      expect(() => resolveContext({actor: text}, {})).toThrow(expect.objectContaining({code: 'TEXT_CONTROL_CHARACTER', field: '--actor'}))
+      expect(() => resolveContext({actor: text}, {})).toThrow(expect.objectContaining({code: 'TEXT_CONTROL_CHARACTER', field: 'actor'}))
     }
     expect(tenantNameSchema.parse('  שלום\u200f Co  ')).toBe('שלום\u200f Co')
     // white space in a tenant name, line breaks of a quoted CSV cell included, becomes one space

@@ -76,7 +76,7 @@ Default password policy: ${describePasswordPolicy(DEFAULT_PASSWORD_POLICY)} (the
       const {createTenant} = await import('../../lib/tenants.js')
       result = await createTenant(sql, input as TenantInput, ctx, fieldName)
     }
-    for (const warning of result.warnings) this.warn(warning)
+    for (const warning of result.warnings) this.warn(typeof warning === 'string' ? warning : this.commandLine(warning))
     await this.render(result, ctx.baseDomain)
     if (generatedPassword) this.log(`\nOwner password (generated, shown once): ${generatedPassword}`)
     return result

@@ -8,7 +8,7 @@ export default class TenantDelete extends BaseCommand<typeof TenantDelete> {
   static override description = describe(
     `Delete a tenant and all its rows, children first, in one transaction; the audit trail is kept.
 
-The tenant's exact name must be typed in a terminal, or given with --confirm-name. A mismatch exits 2 and deletes nothing. A verified backup is written first (its path reported) unless --no-backup, in the same transaction, which holds the tenant row locked: no row can be added to the tenant meanwhile, so what is deleted is exactly what was backed up. Reports the rows deleted per table, and an orphan scan afterwards.`,
+The tenant's exact name must be typed in a terminal, or given with --confirm-name. A mismatch exits 2 and deletes nothing. A verified backup is written first (its path reported) unless --no-backup, in the same transaction, which holds the tenant row locked: no row can be added to the tenant meanwhile, so what is deleted is exactly what was backed up. Reports the rows deleted per table, and an orphan scan afterwards. Webhook endpoints subscribed to tenant.deleted (see webhook add) get the event, queued in the same transaction.`,
   )
   static override examples = [
     '<%= config.bin %> tenant delete acme-corp',

@@ -3,8 +3,10 @@
  *
  * dispatch (every worker, every few seconds): the rows not yet given a job
  * are locked (SKIP LOCKED: workers share them out), each gets one pg-boss
- * job {tenantId, id} and is marked enqueued, in one transaction: a row never
- * gets two jobs, and a crash leaves it for the next pass.
+ * job {id} and is marked enqueued, in one transaction: a row never gets two
+ * jobs, and a crash leaves it for the next pass. A tenant.deleted row belongs
+ * to no tenant (tenant_id null: it outlives the tenant's own rows, see
+ * sql/migrations/0009_tenant_deleted_event.up.sql), so rows are found by id.
  *
  * deliver (the job): webhook:URL and slack:CHANNEL by HTTP POST of a JSON body
  * signed with the endpoint's secret (Standard Webhooks, see webhooks.ts),
@@ -26,7 +28,6 @@ import {signatureHeaders} from './webhooks.js'
 type Boss = Awaited<ReturnType<typeof openBoss>>
 
 export interface DeliveryJob {
-  tenantId: string
   id: string
 }
 
@@ -35,13 +36,12 @@ export async function dispatch(boss: Boss, limit = 500): Promise<number> {
   const tx = await boss.getDb().beginTransaction!()
   try {
     const {rows} = await tx.db.executeSql(
-      `select tenant_id, id::text as id from notification_outbox where enqueued_at is null and sent_at is null
+      `select id::text as id from notification_outbox where enqueued_at is null and sent_at is null
        order by id limit $1 for update skip locked`, [limit])
     if (rows.length > 0) {
-      await boss.insert(DELIVER_QUEUE, rows.map((r: {tenant_id: string; id: string}) => ({data: {tenantId: r.tenant_id, id: r.id}})), {db: tx.db})
-      await tx.db.executeSql(
-        `update notification_outbox set enqueued_at = now() where (tenant_id, id) in (select * from unnest($1::uuid[], $2::bigint[]))`,
-        [rows.map((r: {tenant_id: string}) => r.tenant_id), rows.map((r: {id: string}) => r.id)])
+      const ids = rows.map((r: DeliveryJob) => r.id)
+      await boss.insert(DELIVER_QUEUE, ids.map((id: string) => ({data: {id} satisfies DeliveryJob})), {db: tx.db})
+      await tx.db.executeSql(`update notification_outbox set enqueued_at = now() where id = any ($1::bigint[])`, [ids])
     }
     await tx.commit()
     return rows.length
@@ -52,7 +52,6 @@ export async function dispatch(boss: Boss, limit = 500): Promise<number> {
 }
 
 interface OutboxRow {
-  tenantId: string
   id: string
   deliveryId: string
   kind: string
@@ -95,7 +94,9 @@ async function post(sql: Sql, url: string, row: OutboxRow, payload: string, sign
   const key = signWith ?? url
   const [endpoint] = await sql<{secret: string}[]>`select secret from webhook_endpoints where url = ${URL.canParse(key) ? new URL(key).toString() : key}`
   if (!endpoint && signWith === undefined) {
-    throw new AppError('WEBHOOK_NOT_REGISTERED', `No signing secret for ${redactUrl(url)}: register it with \`anthias webhook add URL\` (deliveries are retried).`)
+    throw new AppError('WEBHOOK_NOT_REGISTERED', `No signing secret for ${redactUrl(url)}: it is not a registered webhook endpoint (deliveries are retried).`, {
+      suggestions: [{command: 'webhook.add', args: {url: redactUrl(url)}, text: 'Register it: {command}'}],
+    })
   }
   const response = await fetch(url, {
     method: 'POST',
@@ -135,8 +136,8 @@ async function mail(row: OutboxRow, to: string, env: NodeJS.ProcessEnv): Promise
 export async function deliver(sql: Sql, job: DeliveryJob, options: {final?: boolean; env?: NodeJS.ProcessEnv} = {}): Promise<DeliveryResult | undefined> {
   const env = options.env ?? process.env
   const [row] = await sql<OutboxRow[]>`
-    select tenant_id, id::text as id, delivery_id, kind, metric, channel, payload, created_at, sent_at, attempts
-    from notification_outbox where tenant_id = ${job.tenantId} and id = ${job.id}::bigint`
+    select id::text as id, delivery_id, kind, metric, channel, payload, created_at, sent_at, attempts
+    from notification_outbox where id = ${job.id}::bigint`
   if (!row) return undefined
   const event = row.kind === 'quota_breach' ? 'quota.breach' : row.metric
   if (row.sentAt) return {deliveryId: row.deliveryId, channel: row.channel, event, sent: false}
@@ -155,12 +156,12 @@ export async function deliver(sql: Sql, job: DeliveryJob, options: {final?: bool
     await sql`
       update notification_outbox set attempts = attempts + 1, last_attempt_at = now(), last_error = ${message.slice(0, 500)},
         failed_at = ${options.final ? sql`now()` : sql`null`}
-      where tenant_id = ${row.tenantId} and id = ${row.id}::bigint`
+      where id = ${row.id}::bigint`
     throw error
   }
   await sql`
     update notification_outbox set sent_at = now(), attempts = attempts + 1, last_attempt_at = now(), last_error = null
-    where tenant_id = ${row.tenantId} and id = ${row.id}::bigint`
+    where id = ${row.id}::bigint`
   return {deliveryId: row.deliveryId, channel: row.channel, event, sent: true}
 }
 
@@ -190,7 +191,7 @@ export async function listNotifications(sql: Sql, request: PageRequest & {withTo
   }
   const filter = request.state ? states[request.state]() : sql``
   const rows = await sql<NotificationRow[]>`
-    select o.id::text as id, o.delivery_id, t.subdomain as tenant, case when o.kind = 'quota_breach' then 'quota.breach' else o.metric end as event,
+    select o.id::text as id, o.delivery_id, coalesce(t.subdomain, o.payload->>'subdomain') as tenant, case when o.kind = 'quota_breach' then 'quota.breach' else o.metric end as event,
       o.channel, case when o.sent_at is not null then 'sent' when o.failed_at is not null then 'failed' when o.attempts > 0 then 'retrying' else 'pending' end as state,
       o.attempts, o.last_error, o.created_at, o.sent_at
     from notification_outbox o left join tenants t on t.id = o.tenant_id

@@ -14,7 +14,7 @@ import type {Context} from '../context.js'
 import {AppError} from '../errors.js'
 import {checkPlainText} from '../validation.js'
 
-export const EVENTS = ['tenant.created', 'tenant.updated', 'tenant.suspended', 'tenant.resumed'] as const
+export const EVENTS = ['tenant.created', 'tenant.updated', 'tenant.suspended', 'tenant.resumed', 'tenant.deleted'] as const
 export type EventName = (typeof EVENTS)[number]
 
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]'])
@@ -59,7 +59,11 @@ export interface WebhookEndpoint {
   createdAt: Date
 }
 
-/** Register a URL (or change the events of one registered); the secret is returned once, when it is made. */
+/**
+ * Register a URL (or change the events of one registered); the secret is returned once, when it is made.
+ * Unlike API keys and tokens, the secret is stored as it is, not hashed: signing a delivery
+ * needs the secret itself (HMAC), and a hash could not sign. It is never audited or logged.
+ */
 export async function addWebhook(sql: Sql, urlText: string, events: string[], ctx: Context): Promise<WebhookEndpoint & {secret?: string}> {
   const url = webhookUrl(urlText)
   const subscribed = parseEvents(events)

@@ -6,7 +6,7 @@
  * Queues:
  * - PROVISION_QUEUE: one job per batch of a queued run's rows, {runId, batch};
  *   the rows themselves (and their state) are in provisioning_run_rows.
- * - DELIVER_QUEUE: one job per notification_outbox row, {tenantId, id}.
+ * - DELIVER_QUEUE: one job per notification_outbox row, {id}.
  * - MONITOR_QUEUE: the scheduled `monitor check --all` (one schedule for the cluster).
  */
 import {dirname} from 'node:path'

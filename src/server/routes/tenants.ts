@@ -10,7 +10,7 @@ import type {RouteDeps} from '../app.js'
 import {problems} from '../responses.js'
 import {ROUTE_RESULTS} from '../results.js'
 
-const tenantParams = z.strictObject({idOrSubdomain: z.string().describe('a tenant id or subdomain')})
+export const tenantParams = z.strictObject({idOrSubdomain: z.string().describe('a tenant id or subdomain')})
 
 export function tenantRoutes(parent: FastifyInstance, {sql, ctxFor, metrics, baseDomain}: RouteDeps): void {
   const app = parent.withTypeProvider<ZodTypeProvider>()

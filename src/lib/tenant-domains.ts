@@ -33,8 +33,15 @@ export async function releaseDomains(tx: TransactionSql, tenantId: string): Prom
   await tx`delete from tenant_domains where tenant = ${tenantId}`
 }
 
-/** The id of the tenant holding this subdomain (case-insensitive), if any. */
+/**
+ * The id of the tenant holding this subdomain (case-insensitive), if any:
+ * from tenant_domains, else from tenants itself (a tenant written without
+ * anthias, such as a backup file restored with psql, has no row here).
+ */
 export async function tenantIdBySubdomain(sql: Sql | TransactionSql, subdomain: string): Promise<string | undefined> {
-  const [row] = await sql<{tenant: string}[]>`select tenant from tenant_domains where subdomain = ${subdomain.trim().toLowerCase()}`
-  return row?.tenant
+  const key = subdomain.trim().toLowerCase()
+  const [row] = await sql<{tenant: string}[]>`select tenant from tenant_domains where subdomain = ${key}`
+  if (row) return row.tenant
+  const [tenant] = await sql<{id: string}[]>`select id from tenants where lower(subdomain) = ${key}`
+  return tenant?.id
 }

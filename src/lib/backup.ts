@@ -41,14 +41,15 @@ import {pipeline as pipe, Readable, type Writable} from 'node:stream'
 import {finished, pipeline} from 'node:stream/promises'
 import {createGunzip, createGzip} from 'node:zlib'
 
-import type {PendingQuery, Row, Sql, TransactionSql} from 'postgres'
+import type {Sql, TransactionSql} from 'postgres'
 import {z} from 'zod'
 
 import {writeAudit} from './audit.js'
 import type {Context} from './context.js'
 import {migrationStatus} from './db/migrations.js'
 import {quoteIdent as quote} from './db/sql-scan.js'
-import {APP_ROLE, enterTenant, isUuid, leaveTenant} from './db/tenant-context.js'
+import {isUuid} from './db/tenant-context.js'
+import {claimDomains, tenantIdBySubdomain} from './tenant-domains.js'
 import {type Action, AppError, conflict, notFound} from './errors.js'
 import {expiresIn} from './expiry.js'
 import {type FileErrors, readStreamOf, TempFile, writeStreamOf} from './files.js'
@@ -57,7 +58,7 @@ import {DEFAULT_INVITATION_DAYS} from './members.js'
 import type {OnProgress} from './progress.js'
 import {newToken} from './secrets.js'
 import {checkConfirmedName, tenantKey, tenantNotFound} from './tenant-ref.js'
-import {isTenantData, tenantTablesChildrenFirst} from './tenant-tables.js'
+import {tenantTablesChildrenFirst} from './tenant-tables.js'
 import {domainConflict} from './tenants.js'
 import {judgeSubdomain} from './subdomain-rules.js'
 
@@ -688,8 +689,6 @@ export interface RestoreResult {
 async function stage(tx: TransactionSql, table: TableManifest): Promise<{name: string; sink: BlockSink}> {
   const name = `stage_${table.name}`
   await tx.unsafe(`create temp table ${quote(name)} (like ${quote(table.name)} including defaults) on commit drop`)
-  // the application role inserts the tenant data tables from here
-  if (isTenantData(table.name)) await tx.unsafe(`grant select on ${quote(name)} to ${APP_ROLE}`)
   const writable = await tx.unsafe(`copy ${quote(name)} (${table.columns.map(quote).join(', ')}) from stdin`).writable()
   // its errors reach the caller through write, end and the scan; none may go unhandled
   writable.on('error', () => undefined)
@@ -729,8 +728,8 @@ const ATTEMPTS = 5
 const LOCK_WAITS = 100
 
 /**
- * Run `work` in one REPEATABLE READ transaction that holds the rows of
- * `tenants t where <where>` FOR UPDATE from its first statement: those tenants
+ * Run `work` in one REPEATABLE READ transaction that holds the rows of the
+ * tenants with these `ids` FOR UPDATE from its first statement: those tenants
  * are frozen. A row inserted into any tenant table takes a KEY SHARE lock on
  * its tenant row (the foreign key), so no insert for them commits before this
  * transaction ends, and what it reads, backs up and changes is one snapshot.
@@ -744,9 +743,21 @@ const LOCK_WAITS = 100
  * the snapshot (progress: phases backup, compress, verify); the file is removed
  * when the transaction does not commit.
  */
+/**
+ * Lock these tenants' rows FOR UPDATE, one by one in id order (on Citus, a row
+ * lock is taken on one shard at a time); returns those that exist.
+ */
+async function lockTenantRows(tx: TransactionSql, ids: (string | undefined)[], mode: 'wait' | 'nowait'): Promise<FrozenTenant[]> {
+  const tenants: FrozenTenant[] = []
+  for (const id of [...new Set(ids.filter((i) => i !== undefined))].sort()) {
+    tenants.push(...(await tx<FrozenTenant[]>`select t.id, t.name, t.subdomain from tenants t where t.id = ${id} ${mode === 'nowait' ? tx`for update nowait` : tx`for update`}`))
+  }
+  return tenants
+}
+
 export async function withFrozenTenants<T>(
   sql: Sql,
-  where: (tx: TransactionSql) => PendingQuery<Row[]>,
+  ids: (string | undefined)[],
   action: string,
   work: (tx: TransactionSql, tenants: FrozenTenant[], backup: FrozenBackup) => Promise<T>,
   options: {retryForeignKey?: boolean; onProgress?: OnProgress} = {},
@@ -757,7 +768,7 @@ export async function withFrozenTenants<T>(
     let committing = false
     try {
       return (await sql.begin('isolation level repeatable read', async (tx) => {
-        const tenants = await tx<FrozenTenant[]>`select t.id, t.name, t.subdomain from tenants t where ${where(tx)} for update nowait`
+        const tenants = await lockTenantRows(tx, ids, 'nowait')
         const result = await work(tx, tenants, async (tenant, make) => {
           const file = await make()
           written.push(file)
@@ -783,7 +794,7 @@ export async function withFrozenTenants<T>(
         })
       }
       // wait for the writers that hold the tenant rows, then start again with a new snapshot
-      if (code === LOCK_NOT_AVAILABLE) await sql.begin((tx) => tx`select 1 from tenants t where ${where(tx)} for update`)
+      if (code === LOCK_NOT_AVAILABLE) await sql.begin((tx) => lockTenantRows(tx, ids, 'wait'))
     }
   }
 }
@@ -882,8 +893,9 @@ export async function restoreTenant(sql: Sql, input: Input, options: RestoreOpti
   const manifestOf = new Map(manifest.tables.map((t) => [t.name, t]))
   const recover = options.table !== undefined && mode === 'replace'
   const subdomainField = newSubdomain ? 'as' : 'subdomain'
-  const where = (tx: TransactionSql) => tx`t.id = ${tenantId} or lower(t.subdomain) = ${subdomain}`
-  return withFrozenTenants(sql, where, `restore tenant ${subdomain}`, async (tx, locked, backup) => {
+  // looked up before the transaction, whose first statement takes the locks and the snapshot
+  const ids = [tenantId, await tenantIdBySubdomain(sql, subdomain)]
+  return withFrozenTenants(sql, ids, `restore tenant ${subdomain}`, async (tx, locked, backup) => {
     const existing = locked.find((t) => t.id === tenantId)
     if (locked.some((t) => t.id !== tenantId)) {
       throw conflict('SUBDOMAIN_TAKEN', `Subdomain "${subdomain}" belongs to another tenant.`, {field: subdomainField, suggestions: [asCopy(input)]})
@@ -944,6 +956,7 @@ export async function restoreTenant(sql: Sql, input: Input, options: RestoreOpti
         const [restored] = await tx.unsafe<{customDomain: string | null}[]>(`select custom_domain from ${quote(name)}`)
         try {
           await tx.unsafe(`insert into tenants (${columns}) select ${columns} from ${quote(name)} on conflict (id) do ${mode === 'replace' ? `update set ${update}` : 'nothing'}`)
+          await claimDomains(tx, [{tenantId, subdomain, customDomain: restored?.customDomain}])
         } catch (error) {
           throw domainTaken(error, input, subdomain, restored?.customDomain ?? null, subdomainField) ?? error
         }
@@ -962,15 +975,16 @@ export async function restoreTenant(sql: Sql, input: Input, options: RestoreOpti
         // the rows the backup lacks go; the others are updated in place, so nothing that refers to them is cut off
         const key = await primaryKey(tx, table)
         if (key.length === 0) throw new AppError('TABLE_NOT_RECOVERABLE', `${table} has no primary key to recover its rows by.`, {field: 'table'})
-        await tx.unsafe(`delete from ${quote(table)} t where t.tenant_id = $1 and not exists (select 1 from ${quote(name)} s where ${key.map((c) => `s.${quote(c)} = t.${quote(c)}`).join(' and ')})`, [tenantId])
+        // the staged keys as a CTE: Citus cannot read a temporary table inside a DELETE on a distributed one
+        const keys = key.map(quote).join(', ')
+        await tx.unsafe(`with keep as materialized (select ${keys} from ${quote(name)}) delete from ${quote(table)} t where t.tenant_id = $1 and (${key.map((c) => `t.${quote(c)}`).join(', ')}) not in (select ${keys} from keep)`, [tenantId])
         const update = columnList.filter((c) => !key.includes(c)).map((c) => `${quote(c)} = excluded.${quote(c)}`)
         onConflict = ` on conflict (${key.map(quote).join(', ')}) do ${update.length > 0 ? `update set ${update.join(', ')}` : 'nothing'}`
       }
-      const tenantData = isTenantData(table)
-      if (tenantData) await enterTenant(tx, tenantId)
-      // a whole replace emptied the tenant's rows first: a plain insert, without conflict handling, is the fast path
+      // a whole replace emptied the tenant's rows first: a plain insert, without conflict handling, is the fast path.
+      // As the connecting role, like the rest of the transaction (on Citus the shards a transaction touched keep
+      // the role that touched them): every staged row is the tenant's, the scan checked each one
       await tx.unsafe(`insert into ${quote(table)} (${columns}) overriding system value select ${columns} from ${quote(name)}${onConflict}`)
-      if (tenantData) await leaveTenant(tx)
     }
     options.onProgress?.({phase: 'write', ...written})
     const rows: Record<string, number> = {}

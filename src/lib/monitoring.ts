@@ -73,7 +73,8 @@ export async function setupMonitoring(sql: Sql, tenantRef: string, input: Monito
         asset_threshold = coalesce(${c.assetThreshold ?? null}, monitoring_configs.asset_threshold),
         device_threshold = coalesce(${c.deviceThreshold ?? null}, monitoring_configs.device_threshold),
         channels = coalesce(${c.channels ? [...new Set(c.channels)] : null}, monitoring_configs.channels),
-        updated_at = now()
+        -- the new row's default, now(): Citus refuses a function that is not immutable in DO UPDATE
+        updated_at = excluded.updated_at
       returning storage_threshold, user_threshold, asset_threshold, device_threshold, channels`
     const config: MonitoringConfig = {
       thresholds: {storage: Number(row!.storageThreshold), users: Number(row!.userThreshold), assets: Number(row!.assetThreshold), devices: Number(row!.deviceThreshold)},

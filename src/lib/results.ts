@@ -234,6 +234,23 @@ export const schemaMigrateSchema = z.strictObject({
   cancelled: z.boolean().optional().describe('a person answered no at the prompt: nothing was reverted'),
   migrations: z.array(versioned),
   schemaVersion: count,
+  distributed: z.array(z.strictObject({
+    table: z.string(),
+    placement: z.enum(['distributed', 'reference']),
+    column: z.string().optional().describe('the distribution column'),
+  })).optional().describe('on Citus: the tables this run distributed or made reference tables'),
+})
+const placement = z.enum(['distributed', 'reference', 'coordinator'])
+export const citusStatusSchema = z.strictObject({
+  version: z.string().describe('the citus extension version'),
+  nodes: z.array(z.strictObject({host: z.string(), port: z.number().int(), role: z.enum(['coordinator', 'worker']), shards: count.describe('shard placements on the node')})),
+  tables: z.array(z.strictObject({
+    table: z.string(),
+    placement,
+    column: z.string().optional().describe('the distribution column'),
+    shards: count,
+    colocationId: z.number().int().optional(),
+  })),
 })
 export const dbStatusSchema = z.strictObject({
   source: z.string(),
@@ -245,6 +262,7 @@ export const dbStatusSchema = z.strictObject({
   schemaVersion: count.optional(),
   pendingMigrations: count.optional(),
   tenants: count.optional(),
+  citus: citusStatusSchema.optional().describe('on a Citus cluster: its nodes and where each table is'),
 })
 export const dbStartSchema = z.strictObject({dataDir: z.string(), url: z.string()})
 export const dbStopSchema = z.strictObject({dataDir: z.string(), stopped: z.boolean(), busy: z.array(z.number().int()).describe('pids of the commands still using the server')})

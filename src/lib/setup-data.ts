@@ -7,7 +7,6 @@ import type {Sql} from 'postgres'
 
 import {writeAudit} from './audit.js'
 import type {Context} from './context.js'
-import {enterTenant, leaveTenant} from './db/tenant-context.js'
 import {AppError} from './errors.js'
 import {lockTenant} from './tenant-ref.js'
 import {quotaExceeded} from './usage.js'
@@ -35,8 +34,9 @@ export async function setupTenantData(sql: Sql, tenantRef: string, ctx: Context)
         })
       }
       const created: string[] = []
-      await enterTenant(tx, tenant.id)
-      let [asset] = await tx<{id: string}[]>`select id from assets where name = ${WELCOME_ASSET.name} limit 1`
+      // one role for the whole transaction, the connecting one (on Citus the shards a transaction touched
+      // keep the role that touched them), so the rows are the tenant's by their tenant_id
+      let [asset] = await tx<{id: string}[]>`select id from assets where tenant_id = ${tenant.id} and name = ${WELCOME_ASSET.name} limit 1`
       if (!asset) {
         ;[asset] = await tx<{id: string}[]>`
           insert into assets (tenant_id, name, uri, mimetype, is_enabled, created_by)
@@ -44,7 +44,6 @@ export async function setupTenantData(sql: Sql, tenantRef: string, ctx: Context)
           returning id`
         created.push(`asset "${WELCOME_ASSET.name}"`)
       }
-      await leaveTenant(tx)
       const [row] = await tx<{settings: Record<string, unknown>}[]>`select settings from tenants where id = ${tenant.id}`
       const settings = row!.settings
       const missing = Object.entries(DEFAULT_SETTINGS).filter(([key]) => !(key in settings))

@@ -5,7 +5,8 @@ import {writeAudit} from './audit.js'
 import {orphanScan, type PublishableFile, withFrozenTenants} from './backup.js'
 import type {Context} from './context.js'
 import type {OnProgress} from './progress.js'
-import {checkConfirmedName, tenantKey, tenantNotFound} from './tenant-ref.js'
+import {releaseDomains} from './tenant-domains.js'
+import {checkConfirmedName, tenantIdOf, tenantNotFound} from './tenant-ref.js'
 import {tenantTablesChildrenFirst} from './tenant-tables.js'
 
 export interface DeleteResult {
@@ -32,7 +33,7 @@ export interface DeleteResult {
  * of the backup's row count when there is one).
  */
 export async function deleteTenant(sql: Sql, tenantRef: string, confirmName: string | undefined, ctx: Context, options: {backup?: () => Promise<PublishableFile>; onProgress?: OnProgress} = {}): Promise<DeleteResult> {
-  const result = await withFrozenTenants(sql, (tx) => tenantKey(tx, tenantRef), `delete tenant ${tenantRef}`, async (tx, [tenant], backup) => {
+  const result = await withFrozenTenants(sql, [await tenantIdOf(sql, tenantRef)], `delete tenant ${tenantRef}`, async (tx, [tenant], backup) => {
     if (!tenant) throw tenantNotFound(tenantRef)
     checkConfirmedName(tenant, confirmName, 'nothing was deleted', {command: 'tenant.delete', args: {tenant: tenant.subdomain}})
     const made = options.backup === undefined ? undefined : await backup(tenant, options.backup)
@@ -48,11 +49,16 @@ export async function deleteTenant(sql: Sql, tenantRef: string, confirmName: str
     // the tenant.deleted event (a trigger on tenants, sql/migrations/0009_tenant_deleted_event.up.sql) names the actor
     await tx`select set_config('anthias.actor', ${ctx.actor}, true)`
     deleted.tenants = (await tx`delete from tenants where id = ${tenant.id}`).count
+    await releaseDomains(tx, tenant.id)
     progress.rows += deleted.tenants
     options.onProgress?.({phase: 'delete', ...progress})
-    deleted.users = members.length === 0 ? 0 : (await tx`
-      delete from users u where u.id = any(${members.map((m) => m.userId)}::uuid[])
-        and not exists (select 1 from memberships m where m.user_id = u.id)`).count
+    // the members' users that no other tenant has, in two statements: on Citus users is a reference
+    // table, and a delete from it may not read a distributed table (a user given a membership
+    // meanwhile makes the delete fail its foreign key, and it is tried again)
+    const kept = new Set(members.length === 0 ? [] : (await tx<{userId: string}[]>`
+      select distinct user_id from memberships where user_id = any(${members.map((m) => m.userId)}::uuid[])`).map((m) => m.userId))
+    const unused = members.map((m) => m.userId).filter((id) => !kept.has(id))
+    deleted.users = unused.length === 0 ? 0 : (await tx`delete from users where id = any(${unused}::uuid[])`).count
     await writeAudit(tx, {actor: ctx.actor, action: 'tenant.delete', tenantId: tenant.id, subject: tenant.subdomain, arguments: {name: tenant.name, deleted, backup: file}})
     return {tenantId: tenant.id, name: tenant.name, subdomain: tenant.subdomain, deleted, backup: file}
   }, {retryForeignKey: true, onProgress: options.onProgress})

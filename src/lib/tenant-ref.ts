@@ -2,12 +2,19 @@ import type {Sql, TransactionSql} from 'postgres'
 
 import {isUuid} from './db/tenant-context.js'
 import {type Action, AppError, type Hint, notFound} from './errors.js'
+import {tenantIdBySubdomain} from './tenant-domains.js'
 import type {Limits} from './validation.js'
 
 /** `T` of the commands: a tenant id or a subdomain (case-insensitive), as a condition on `tenants t`. */
 export function tenantKey(sql: Sql | TransactionSql, ref: string) {
   const key = ref.trim().toLowerCase()
   return isUuid(key) ? sql`t.id = ${key}::uuid` : sql`lower(t.subdomain) = ${key}`
+}
+
+/** The id of the tenant `ref` names (an id is taken as it is, a subdomain looked up); undefined when no tenant holds the subdomain. */
+export async function tenantIdOf(sql: Sql | TransactionSql, ref: string): Promise<string | undefined> {
+  const key = ref.trim().toLowerCase()
+  return isUuid(key) ? key : tenantIdBySubdomain(sql, key)
 }
 
 export const tenantNotFound = (ref: string) =>
@@ -34,10 +41,12 @@ export async function findTenant(sql: Sql | TransactionSql, ref: string): Promis
  * run one after another for the same tenant.
  */
 export async function lockTenant(tx: TransactionSql, ref: string): Promise<LockedTenant> {
-  const [row] = await tx<LockedTenant[]>`
+  // by id, so that on Citus the lock is one shard's row lock (a FOR UPDATE that spans shards is refused)
+  const id = await tenantIdOf(tx, ref)
+  const [row] = id === undefined ? [] : await tx<LockedTenant[]>`
     select t.id, t.name, t.subdomain, t.plan_id, t.status, t.max_assets, t.max_users, t.max_devices, t.storage_quota_gb
     from tenants t
-    where ${tenantKey(tx, ref)}
+    where t.id = ${id}
     for update`
   if (!row) throw tenantNotFound(ref)
   return row

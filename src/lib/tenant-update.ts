@@ -10,6 +10,7 @@ import {AppError, conflict, ValidationErrors} from './errors.js'
 import {featureInUseError, missingFeatures, releaseFeatures} from './feature-use.js'
 import {type FieldName, validateLimitOverrides} from './plan-change.js'
 import {loadCatalog} from './plans.js'
+import {claimDomains} from './tenant-domains.js'
 import {lockTenant} from './tenant-ref.js'
 import {domainConflict, effectiveFeatures, getTenant, type TenantDetails, tenantVersion} from './tenants.js'
 import {limitViolations} from './usage.js'
@@ -178,6 +179,9 @@ export async function updateTenant(sql: Sql, tenantRef: string, input: TenantUpd
           max_devices = ${newLimits.maxDevices}, storage_quota_gb = ${newLimits.storageQuotaGb},
           settings = ${tx.json(settings as never)}, updated_at = now()
         where id = ${tenant.id}`
+      if (customDomain !== undefined && customDomain !== before.customDomain) {
+        await claimDomains(tx, [{tenantId: tenant.id, subdomain: tenant.subdomain, customDomain}])
+      }
       const features = Object.entries(input.features ?? {}).map(([feature, enabled]) => ({tenantId: tenant.id, feature, enabled}))
       if (features.length > 0) {
         await tx`

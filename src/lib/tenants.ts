@@ -13,6 +13,7 @@ import {suggestSubdomains} from './subdomains.js'
 import type {TenantStatus} from './tenant-list.js'
 import {type OnStep, runStep} from './progress.js'
 import {tenantKey, tenantNotFound} from './tenant-ref.js'
+import {claimDomains} from './tenant-domains.js'
 import {
   customDomainSchema,
   DEFAULT_PASSWORD_POLICY,
@@ -268,11 +269,15 @@ export function specHash(valid: ValidatedSpec, members: MemberSpec[] = []): stri
  * got there first) as the conflict a person understands; undefined for any other error.
  */
 export function domainConflict(error: unknown, values: {subdomain?: string; customDomain?: string | null}, fieldName: FieldName = (p) => p.join('.')): AppError | undefined {
-  const constraint = (error as {constraint_name?: string}).constraint_name
-  if (constraint === 'tenants_subdomain_key') {
+  const e = error as {code?: string; constraint_name?: string; message?: string}
+  if (e.code !== '23505') return undefined
+  // Citus passes on a worker's error without the constraint's name, and names a shard's index
+  // (the table's index name, then the shard id)
+  const constraint = (e.constraint_name ?? /unique constraint "([^"]+)"/.exec(e.message ?? '')?.[1])?.replace(/_\d+$/, '')
+  if (constraint === 'tenants_subdomain_key' || constraint === 'tenant_domains_subdomain_key') {
     return conflict('SUBDOMAIN_TAKEN', `Subdomain "${values.subdomain}" is already taken.`, {field: fieldName(['subdomain'])})
   }
-  if (constraint === 'tenants_custom_domain_key') {
+  if (constraint === 'tenants_custom_domain_key' || constraint === 'tenant_domains_custom_domain_key') {
     return conflict('CUSTOM_DOMAIN_TAKEN', `Custom domain "${values.customDomain}" is already used by another tenant.`, {
       field: fieldName(['customDomain']),
       suggestions: ['Choose another domain, or remove it from the other tenant first.'],
@@ -347,6 +352,7 @@ export async function insertTenantRows(tx: TransactionSql, tenants: NewTenant[],
   // this is called, and a caller may send its own about these tenants right after, in the same round trip
   await Promise.all([
     tx.unsafe(INSERT_TENANTS, newTenantColumns.map((c) => rows.map((r) => r[c]))).execute(),
+    claimDomains(tx, tenants.map((t, i) => ({tenantId: ids[i]!, subdomain: t.valid.spec.subdomain, customDomain: t.valid.spec.customDomain}))),
     features.length > 0 && tx`insert into tenant_features (tenant_id, feature, enabled)
       select * from unnest(${features.map((f) => f[0])}::uuid[], ${features.map((f) => f[1])}::text[], ${features.map((f) => String(f[2]))}::text[]::bool[])`.execute(),
     writeAudits(tx, tenants.map(({valid: {spec, plan, limits, security}, audit}, i) => ({

@@ -1,6 +1,7 @@
 /**
  * Usage against quota. The database holds both rules (sql/migrations/0005_quotas.up.sql):
- * what a tenant uses (`tenant_usage`) and which limits that exceeds (`quota_excess`);
+ * what a tenant uses (the view `tenant_usages`, and `tenant_usage` of one tenant) and which
+ * limits that exceeds (`quota_excess`);
  * its triggers refuse any insert that would take a tenant above a limit. This
  * module reads them and turns the triggers' refusal into QUOTA_EXCEEDED.
  */
@@ -23,11 +24,12 @@ const GB = 1024 ** 3
 
 /**
  * What each tenant `t` of a query over tenants uses: columns assets, users,
- * devices and storage_bytes (text: a bigint sum), for one tenant or all.
+ * devices and storage_bytes (text: a bigint sum), for one tenant or all (the
+ * view tenant_usages, joined by tenant id: on Citus, on the shards).
  */
 export const usageColumns = (sql: Sql | TransactionSql) => sql`
   u.assets, u.users, u.devices, u.storage_bytes::text as storage_bytes
-  from tenants t cross join lateral tenant_usage(t.id) u`
+  from tenants t join tenant_usages u on u.tenant_id = t.id`
 
 export const storageGb = (bytes: number) => Math.round((bytes / GB) * 100) / 100
 

@@ -36,7 +36,7 @@ const ownerTokenHashes = async (t: TestDatabase) =>
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex')
 
 /** Start from no tenants and no runs. */
-const empty = (t: TestDatabase) => t.sql`truncate tenant_features, memberships, tenants, users, provisioning_run_rows, provisioning_runs cascade`
+const empty = (t: TestDatabase) => t.sql`truncate tenant_features, memberships, tenants, tenant_domains, users, provisioning_run_rows, provisioning_runs cascade`
 
 const tenants = async (t: TestDatabase) => (await t.sql<{n: number}[]>`select count(*)::int as n from tenants`)[0]!.n
 

@@ -17,14 +17,20 @@ export interface TestDatabase {
   drop(): Promise<void>
 }
 
+/** The run's server is a Citus coordinator (ANTHIAS_TEST_CITUS_URL). */
+export const onCitus = () => inject('citus')
+
 /**
  * A fresh, migrated database of its own on the test server: a copy of the
  * run's template database (see global-setup.ts), so no test file migrates.
+ * On Citus: a database of that name on every node, with the extension, the
+ * coordinator and the workers registered in it, migrated (and so distributed).
  */
 export async function createTestDatabase(): Promise<TestDatabase> {
   const name = `anthias_test_${randomBytes(5).toString('hex')}`
   const admin = postgres(adminUrl(), {max: 1, onnotice: () => undefined})
-  await admin.unsafe(`create database ${name} template ${inject('templateDatabase')}`)
+  const nodes = onCitus() ? await createCitusDatabase(admin, name) : []
+  if (!onCitus()) await admin.unsafe(`create database ${name} template ${inject('templateDatabase')}`)
   const url = withDatabase(adminUrl(), name)
   const db = await openDatabase({databaseUrl: url, dataDir: '/nonexistent'})
   return {
@@ -35,9 +41,47 @@ export async function createTestDatabase(): Promise<TestDatabase> {
     async drop() {
       await db.close()
       await admin.unsafe(`drop database if exists ${name} with (force)`)
+      for (const node of nodes) await onNode(node, (sql) => sql.unsafe(`drop database if exists ${name} with (force)`))
       await admin.end()
     },
   }
+}
+
+interface CitusNode {
+  host: string
+  port: number
+}
+
+/** Run `fn` on a connection to another node of the cluster, as the admin URL's user. */
+async function onNode<T>(node: CitusNode, fn: (sql: Sql) => Promise<T>, database = 'postgres'): Promise<T> {
+  const u = new URL(adminUrl())
+  u.hostname = node.host
+  u.port = String(node.port)
+  u.pathname = `/${database}`
+  const sql = postgres(u.toString(), {max: 1, onnotice: () => undefined})
+  try {
+    return await fn(sql)
+  } finally {
+    await sql.end()
+  }
+}
+
+/** Database `name` on the coordinator and every worker of the admin database's cluster, with Citus and the workers registered; returns the workers. */
+async function createCitusDatabase(admin: Sql, name: string): Promise<CitusNode[]> {
+  const [coordinator] = await admin<CitusNode[]>`select nodename as host, nodeport as port from pg_dist_node where groupid = 0`
+  const workers = await admin<CitusNode[]>`select nodename as host, nodeport as port from pg_dist_node where groupid <> 0 and noderole = 'primary' order by groupid`
+  if (!coordinator || workers.length === 0) throw new Error('ANTHIAS_TEST_CITUS_URL names a database without a coordinator and workers registered (see .ci/citus-cluster)')
+  await admin.unsafe(`create database ${name}`)
+  for (const worker of workers) {
+    await onNode(worker, (sql) => sql.unsafe(`create database ${name}`))
+    await onNode(worker, (sql) => sql`create extension citus`, name)
+  }
+  await onNode(coordinator, async (sql) => {
+    await sql`create extension citus`
+    await sql`select citus_set_coordinator_host(${coordinator.host}, ${coordinator.port})`
+    for (const worker of workers) await sql`select citus_add_node(${worker.host}, ${worker.port})`
+  }, name)
+  return [...workers]
 }
 
 /** Row counts of every table, to show that a refused command changed nothing. */

@@ -1,11 +1,15 @@
 /**
- * Chooses the PostgreSQL server for the whole run: ANTHIAS_TEST_DATABASE_URL
- * (a URL whose user may create databases), else an embedded server started
- * here in a temporary directory and stopped at the end.
+ * Chooses the PostgreSQL server for the whole run: ANTHIAS_TEST_CITUS_URL (a
+ * Citus coordinator with its workers registered, as .ci/citus-cluster starts
+ * one), else ANTHIAS_TEST_DATABASE_URL (a URL whose user may create
+ * databases), else an embedded server started here in a temporary directory
+ * and stopped at the end.
  *
- * It then migrates one template database for the run, named for the run (other
- * runs may share the server), which createTestDatabase copies with CREATE
- * DATABASE ... TEMPLATE, and drops it at the end.
+ * On one server it then migrates one template database for the run, named
+ * for the run (other runs may share the server), which createTestDatabase
+ * copies with CREATE DATABASE ... TEMPLATE, and drops it at the end. A Citus
+ * database cannot be copied that way (its shards live on the workers), so on
+ * Citus each test database is made and migrated on its own (see db.ts).
  */
 import {randomBytes} from 'node:crypto'
 import {mkdtemp, rm} from 'node:fs/promises'
@@ -23,8 +27,10 @@ declare module 'vitest' {
   export interface ProvidedContext {
     adminUrl: string
     serverLabel: string
-    /** the migrated database every test database is a copy of */
+    /** the migrated database every test database is a copy of; empty on Citus */
     templateDatabase: string
+    /** the admin URL is a Citus coordinator */
+    citus: boolean
   }
 }
 
@@ -54,6 +60,14 @@ async function dropDatabase(adminUrl: string, name: string): Promise<void> {
 }
 
 export default async function setup(project: TestProject) {
+  const citus = process.env.ANTHIAS_TEST_CITUS_URL
+  project.provide('citus', Boolean(citus))
+  if (citus) {
+    project.provide('adminUrl', citus)
+    project.provide('serverLabel', 'ANTHIAS_TEST_CITUS_URL')
+    project.provide('templateDatabase', '')
+    return
+  }
   const given = process.env.ANTHIAS_TEST_DATABASE_URL
   let adminUrl: string
   let stopServer = async () => undefined

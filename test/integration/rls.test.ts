@@ -1,11 +1,9 @@
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
-import {resolveContext} from '../../src/lib/context.js'
 import {APP_ROLE, withTenant} from '../../src/lib/db/tenant-context.js'
-import {createTenant} from '../../src/lib/tenants.js'
+import {twoTenantsWithData} from '../helpers/tenants.js'
 import {createTestDatabase, type TestDatabase} from '../helpers/db.js'
 
-const ctx = resolveContext({actor: 'test'})
 const TENANT_TABLES = ['assets', 'devices', 'qr_contents']
 
 describe('row-level security', () => {
@@ -15,15 +13,7 @@ describe('row-level security', () => {
 
   beforeAll(async () => {
     t = await createTestDatabase()
-    a = (await createTenant(t.sql, {name: 'Tenant A', subdomain: 'tenant-a', ownerEmail: 'owner@a.example.com'}, ctx)).tenant.id
-    b = (await createTenant(t.sql, {name: 'Tenant B', subdomain: 'tenant-b', ownerEmail: 'owner@b.example.com'}, ctx)).tenant.id
-    for (const id of [a, b]) {
-      await withTenant(t.sql, id, async (tx) => {
-        const [asset] = await tx`insert into assets (tenant_id, name, uri, mimetype) values (${id}, 'Welcome', 'welcome.html', 'text/html') returning id`
-        await tx`insert into devices (tenant_id, name) values (${id}, 'Lobby screen')`
-        await tx`insert into qr_contents (tenant_id, name, content, asset_id) values (${id}, 'Menu', 'https://example.com', ${asset!.id})`
-      })
-    }
+    ;[a, b] = await twoTenantsWithData(t.sql)
   })
 
   afterAll(async () => t?.drop())

@@ -42,6 +42,9 @@ Every command applies pending migrations on connect; this command shows and cont
     if (result.migrations.length === 0) this.log(`${symbols.ok} Nothing ${plan ? verb : 'to do'}; schema version ${result.schemaVersion}.`)
     for (const m of result.migrations) this.log(`${symbols.ok} ${verb} ${String(m.version).padStart(4, '0')} ${m.name}`)
     if (result.migrations.length > 0 && !plan) this.log(`Schema version ${result.schemaVersion}.`)
+    for (const t of result.distributed ?? []) {
+      this.log(`${symbols.ok} Citus: ${t.table} ${t.placement === 'distributed' ? `distributed by ${t.column}` : 'is a reference table'}`)
+    }
     return result
   }
 

@@ -2,7 +2,7 @@ import {BaseCommand, describe} from '../../base.js'
 import type {DbStatusResult} from '../../lib/results.js'
 
 export default class DbStatus extends BaseCommand<typeof DbStatus> {
-  static override description = describe('Show which database is used, where it is, its PostgreSQL version and the schema version.')
+  static override description = describe('Show which database is used, where it is, its PostgreSQL version and the schema version; on a Citus cluster also its nodes, their shard counts, and which tables are distributed, reference or coordinator-only.')
   static override examples = ['<%= config.bin %> db status', 'DATABASE_URL=postgres://postgres@127.0.0.1:5432/anthias <%= config.bin %> db status --json']
 
   async run(): Promise<DbStatusResult> {
@@ -33,8 +33,21 @@ export default class DbStatus extends BaseCommand<typeof DbStatus> {
         ['PostgreSQL', status.serverVersion],
         ['schema version', `${status.schemaVersion}${status.pendingMigrations > 0 ? ` (${status.pendingMigrations} pending)` : ''}`],
         ['tenants', status.tenants],
+        ...(status.citus ? citusLines(status.citus) : []),
       ]),
     )
     return result
   }
+}
+
+/** The cluster in db status: Citus's version, each node with its shard placements, the tables by placement. */
+function citusLines(citus: NonNullable<DbStatusResult['citus']>): [string, string][] {
+  const byPlacement = (placement: string) => citus.tables.filter((t) => t.placement === placement)
+  return [
+    ['Citus', citus.version],
+    ...citus.nodes.map((n): [string, string] => [n.role, `${n.host}:${n.port}, ${n.shards} shards`]),
+    ['distributed', byPlacement('distributed').map((t) => `${t.table} (by ${t.column}, ${t.shards} shards)`).join(', ') || '(none)'],
+    ['reference', byPlacement('reference').map((t) => t.table).join(', ') || '(none)'],
+    ['coordinator only', byPlacement('coordinator').map((t) => t.table).join(', ') || '(none)'],
+  ]
 }

@@ -210,20 +210,27 @@ export async function validateSource(sql: Sql, source: Source, catalog: Catalog,
         union all
         select r.line, null, d.first from anthias_bulk_rows r join dup_domain d using (custom_domain) where r.line <> d.first
         union all
-        select r.line, null, null from anthias_bulk_rows r join tenants t on lower(t.subdomain) = r.subdomain
+        select r.line, null, null from anthias_bulk_rows r join tenant_domains c on c.subdomain = r.subdomain
         union all
-        select r.line, null, null from anthias_bulk_rows r join tenants t on lower(t.custom_domain) = r.custom_domain
+        select r.line, null, null from anthias_bulk_rows r join tenant_domains c on c.custom_domain = r.custom_domain
       ),
       lines as (select line, min(first_sub) as first_sub, min(first_domain) as first_domain from hits group by line)
       select l.line, r.name, r.subdomain, r.custom_domain,
         coalesce(l.first_sub, l.line) as first_sub, coalesce(l.first_domain, l.line) as first_domain,
-        t.id as existing_id, t.spec_sha256 as existing_hash,
-        exists (select 1 from tenants d where r.custom_domain is not null and lower(d.custom_domain) = r.custom_domain
-          and d.id is distinct from t.id) as domain_taken
+        s.tenant as existing_id,
+        exists (select 1 from tenant_domains d where r.custom_domain is not null and d.custom_domain = r.custom_domain
+          and d.tenant is distinct from s.tenant) as domain_taken
       from lines l join anthias_bulk_rows r using (line)
-      left join tenants t on lower(t.subdomain) = r.subdomain
+      left join tenant_domains s on s.subdomain = r.subdomain
       order by l.line`
     await conn.unsafe('drop table anthias_bulk_rows')
+    // the existing tenants' spec hashes by id, apart: the names above come from tenant_domains (on Citus a
+    // reference table, joined on the coordinator), as Citus answers a temporary table joined to the
+    // distributed tenants table with a correlated EXISTS wrongly (no rows at all)
+    const existing = found.filter((f) => f.existingId).map((f) => f.existingId!)
+    const hashOf = new Map((existing.length === 0 ? [] : await conn<{id: string; hash: string | null}[]>`
+      select id, spec_sha256 as hash from tenants where id = any(${existing}::uuid[])`).map((t) => [t.id, t.hash]))
+    for (const f of found) if (f.existingId) f.existingHash = hashOf.get(f.existingId) ?? null
     const hashes = await hashesOf(new Set(found.filter((f) => f.existingId && f.firstSub === f.line).map((f) => f.line)), source, kept, catalog, ctx)
     // every row found here was valid and will not be created
     valid -= found.length
@@ -499,13 +506,17 @@ export async function provisionFromSource(sql: Sql, source: Source, ctx: Context
 
   if (!dryRun && report.created > 0) {
     options.onProgress?.({phase: 'verify', done: 0, total: report.created})
-    // the created tenants are the run's created rows (recorded with their batches): read back whole
-    const [check] = await sql<{whole: number}[]>`
-      select count(*)::int as whole from provisioning_run_rows r join tenants t on t.id = r.outcome_tenant_id
-      where r.run_id = ${report.runId} and r.outcome = 'created'
-        and exists (select 1 from audit_log a where a.tenant_id = t.id and a.action = 'tenant.create')`
-    if (check!.whole !== report.created) {
-      throw new AppError('VERIFY_FAILED', `Only ${check!.whole} of ${report.created} created tenants read back whole.`)
+    // the created tenants are the run's created rows (recorded with their batches): read back whole; two
+    // queries, not one join: on Citus, tenants is distributed and the run records and audit trail stay on
+    // the coordinator
+    const created = sql`select outcome_tenant_id from provisioning_run_rows where run_id = ${report.runId} and outcome = 'created'`
+    const [[stored], [audited]] = await Promise.all([
+      sql<{n: number}[]>`select count(*)::int as n from tenants where id in (${created})`,
+      sql<{n: number}[]>`select count(*)::int as n from audit_log where action = 'tenant.create' and tenant_id in (${created})`,
+    ])
+    const whole = Math.min(stored!.n, audited!.n)
+    if (whole !== report.created) {
+      throw new AppError('VERIFY_FAILED', `Only ${whole} of ${report.created} created tenants read back whole.`)
     }
     options.onProgress?.({phase: 'verify', done: report.created, total: report.created})
   }

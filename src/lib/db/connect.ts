@@ -6,6 +6,7 @@ import type {Sql} from 'postgres'
 import {AppError} from '../errors.js'
 import type {EmbeddedServer} from './embedded.js'
 import {loadMigrations, migrate} from './migrations.js'
+import {CITUS_STARTUP} from './tenant-context.js'
 import {type ConnectionSource, maskUrl, resolveConnectionTarget} from './url.js'
 
 export interface OpenOptions {
@@ -151,6 +152,7 @@ export async function openDatabase(options: OpenOptions): Promise<Database> {
       connection: {
         application_name: 'anthias',
         lock_timeout: lockTimeout,
+        ...CITUS_STARTUP,
         ...(options.statementTimeout ? {statement_timeout: options.statementTimeout} : {}),
       },
     })

@@ -11,6 +11,7 @@ import type {Sql, TransactionSql} from 'postgres'
 
 import {AppError} from '../errors.js'
 import {sha256} from '../secrets.js'
+import {type DistributedTable, distributeTables, isDistributed} from './citus.js'
 
 export const SCHEMA_MIGRATIONS_DIR = fileURLToPath(new URL('../../../sql/migrations/', import.meta.url))
 const LEDGER = 'anthias_schema_migrations'
@@ -132,6 +133,8 @@ async function locked<T>(sql: Sql, fn: (tx: TransactionSql) => Promise<T>): Prom
   return sql.begin(async (tx) => {
     // a schema change may take long on a big database; waiting for locks is still bounded
     await tx`set local statement_timeout = 0`
+    // on Citus, triggers on distributed tables are created on their shards (a placeholder setting elsewhere)
+    await tx`set local citus.enable_unsafe_triggers = on`
     await tx`select pg_advisory_xact_lock(${LOCK_KEY.toString()}::bigint)`
     await tx.unsafe(`create table if not exists ${LEDGER} (
       version integer primary key,
@@ -145,15 +148,23 @@ async function locked<T>(sql: Sql, fn: (tx: TransactionSql) => Promise<T>): Prom
 }
 
 /**
- * Apply every pending migration (up to version `to`), each in its own transaction; returns
- * those applied here. Up to date, it costs one statement: the ledger, compared with the files
- * (which may still be loading: openDatabase reads them while it connects).
+ * Apply every pending migration (up to version `to`), each in its own transaction, and on
+ * Citus place the tables (distributeTables): after the last one, or, on a database already
+ * distributed, after each one (so the next may refer to a table the last one made). The tables
+ * placed are added to `placed`. Returns the migrations applied here. Up to date, it costs one
+ * statement: the ledger, compared with the files (which may still be loading: openDatabase
+ * reads them while it connects).
  */
-export async function migrate(sql: Sql, files?: Migration[] | Promise<Migration[]>, options: {to?: number} = {}): Promise<Migration[]> {
+export async function migrate(sql: Sql, files?: Migration[] | Promise<Migration[]>, options: {to?: number; placed?: DistributedTable[]} = {}): Promise<Migration[]> {
   const fast = await readLedger(sql)
   const all = (await (files ?? loadMigrations())).filter((m) => options.to === undefined || m.version <= options.to)
   if (fast && verify(fast, all).length === 0) return []
   const done: Migration[] = []
+  const place = async () => {
+    const tables = await distributeTables(sql)
+    options.placed?.push(...tables)
+  }
+  const eachTime = await isDistributed(sql)
   for (;;) {
     const applied = await locked(sql, async (tx) => {
       const next = verify((await readLedger(tx)) ?? [], all)[0]
@@ -164,8 +175,12 @@ export async function migrate(sql: Sql, files?: Migration[] | Promise<Migration[
         values (${next.version}, ${next.name}, ${next.checksum}, ${Math.round(performance.now() - started)})`
       return next
     })
-    if (!applied) return done
+    if (!applied) {
+      if (done.length > 0 && !eachTime) await place()
+      return done
+    }
     done.push(applied)
+    if (eachTime) await place()
   }
 }
 

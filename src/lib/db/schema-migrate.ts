@@ -1,6 +1,7 @@
 /** `db migrate` as one call: to a version, up or down, or only the plan of it. */
 import type {Sql} from 'postgres'
 
+import {type DistributedTable, distributeTables} from './citus.js'
 import {migrate, migrateBackwards, migrationStatus, toRevert} from './migrations.js'
 
 export interface SchemaMigrationResult {
@@ -12,6 +13,8 @@ export interface SchemaMigrationResult {
   migrations: {version: number; name: string}[]
   /** the schema version after the run */
   schemaVersion: number
+  /** on Citus: the tables this run distributed or made reference tables (distributeTables) */
+  distributed?: DistributedTable[]
 }
 
 export interface SchemaMigrationOptions {
@@ -36,6 +39,7 @@ export async function migrateSchema(sql: Sql, options: SchemaMigrationOptions = 
   const backwards = options.backwards === true || (to !== undefined && to < status.schemaVersion)
   const direction = backwards ? 'down' : 'up'
   let migrations: {version: number; name: string}[]
+  const placed: DistributedTable[] = []
   if (plan) {
     migrations = backwards ? toRevert(status.applied, to) : status.pending.filter((m) => to === undefined || m.version <= to)
   } else if (backwards) {
@@ -45,8 +49,10 @@ export async function migrateSchema(sql: Sql, options: SchemaMigrationOptions = 
     }
     migrations = await migrateBackwards(sql, {to})
   } else {
-    migrations = await migrate(sql, undefined, {to})
+    migrations = await migrate(sql, undefined, {to, placed})
   }
+  // also a database that became a Citus cluster after its migrations
+  if (!plan && !backwards) placed.push(...(await distributeTables(sql)))
   const after = plan ? status.schemaVersion : (await migrationStatus(sql)).schemaVersion
-  return {direction, plan, migrations: migrations.map(({version, name}) => ({version, name})), schemaVersion: after}
+  return {direction, plan, migrations: migrations.map(({version, name}) => ({version, name})), schemaVersion: after, ...(placed.length > 0 ? {distributed: placed} : {})}
 }

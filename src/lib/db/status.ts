@@ -1,6 +1,7 @@
 /** What `db status` reports of a connected database. */
 import type {Sql} from 'postgres'
 
+import {citusStatus, type CitusStatus} from './citus.js'
 import {migrationStatus} from './migrations.js'
 
 export interface DatabaseStatus {
@@ -9,6 +10,8 @@ export interface DatabaseStatus {
   pendingMigrations: number
   /** absent before the first migration made the tenants table */
   tenants?: number
+  /** on a Citus cluster: its nodes and where each table is */
+  citus?: CitusStatus
 }
 
 /** The server's version, the schema version and pending migrations, and the number of tenants (read without migrating). */
@@ -19,5 +22,6 @@ export async function databaseStatus(sql: Sql): Promise<DatabaseStatus> {
     async () => sql<{version: string; tenants: null}[]>`select current_setting('server_version') as version, null::int as tenants`,
   )
   const migrations = await migrationStatus(sql)
-  return {serverVersion: row!.version, schemaVersion: migrations.schemaVersion, pendingMigrations: migrations.pending.length, tenants: row!.tenants ?? undefined}
+  const citus = await citusStatus(sql)
+  return {serverVersion: row!.version, schemaVersion: migrations.schemaVersion, pendingMigrations: migrations.pending.length, tenants: row!.tenants ?? undefined, ...(citus ? {citus} : {})}
 }

@@ -10,18 +10,35 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 export const isUuid = (value: string) => UUID.test(value)
 
 /**
+ * Connection startup parameters for Citus, harmless placeholders on plain
+ * PostgreSQL: SET LOCAL commands reach the workers (so the tenant set by
+ * setTenant is what the shards' row-level security sees), and a transaction's
+ * writes to several shards go over one connection per node, so that what it
+ * wrote first is visible to what it does next there (and reference-table
+ * foreign keys can be checked in the same transaction).
+ */
+export const CITUS_STARTUP = {'citus.propagate_set_commands': 'local', 'citus.multi_shard_modify_mode': 'sequential'} as const
+
+/**
  * Inside a transaction: switch to the application role and set the tenant,
  * both transaction-local. The two statements are sent without waiting on
- * each other, so callers may pipeline them with more.
+ * each other, so callers may pipeline them with more. Call it first in a
+ * transaction and once: on Citus, the shards a transaction touched keep the
+ * role and tenant they were touched with (a second role or tenant is refused
+ * there, or not seen).
  */
 export function enterTenant(tx: TransactionSql, tenantId: string): Promise<unknown> {
   return Promise.all([tx.unsafe(`set local role ${APP_ROLE}`), setTenant(tx, tenantId)])
 }
 
-/** Set the tenant for the rest of the transaction, keeping the role. */
+/**
+ * Set the tenant for the rest of the transaction, keeping the role: a SET
+ * LOCAL of the validated id (which Citus propagates to the workers, unlike
+ * set_config()).
+ */
 export function setTenant(tx: TransactionSql, tenantId: string): Promise<unknown> {
   if (!isUuid(tenantId)) throw new AppError('TENANT_ID_INVALID', `Not a tenant id: ${tenantId}`, {field: 'tenant'})
-  return tx`select set_config(${TENANT_SETTING}, ${tenantId}, true)`
+  return tx.unsafe(`set local ${TENANT_SETTING} = '${tenantId.toLowerCase()}'`)
 }
 
 export interface TenantContextRow {

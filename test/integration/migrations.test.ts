@@ -38,7 +38,7 @@ describe('schema migrations', () => {
   it('applies all pending migrations once, even when two run at once', async () => {
     const files = await loadMigrations(dir)
     const [one, two] = await Promise.all([migrate(sql, files), migrate(sql, files)])
-    expect([...one, ...two].map((m) => m.version).sort()).toEqual(files.map((m) => m.version))
+    expect([...one, ...two].map((m) => m.version).sort((a, b) => a - b)).toEqual(files.map((m) => m.version))
     const status = await migrationStatus(sql, files)
     expect(status).toMatchObject({pending: [], schemaVersion: files.at(-1)!.version})
     const [plans] = await sql`select count(*)::int as n from plans`

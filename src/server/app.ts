@@ -23,6 +23,7 @@ import {fastifyError, PROBLEM_TYPE, toProblem} from './problem.js'
 import {catalogRoutes} from './routes/catalog.js'
 import {compatRoutes} from './routes/compat.js'
 import {lifecycleRoutes} from './routes/lifecycle.js'
+import {memberRoutes} from './routes/members.js'
 import {systemRoutes} from './routes/system.js'
 import {tenantRoutes} from './routes/tenants.js'
 import {validatorCompiler} from './validation.js'
@@ -135,6 +136,7 @@ export async function buildServer(options: ServerOptions): Promise<App> {
   tenantRoutes(app, deps)
   lifecycleRoutes(app, deps)
   catalogRoutes(app, deps)
+  memberRoutes(app, deps)
   compatRoutes(app, deps)
   app.get('/openapi.json', {config: {rateLimit: false}, schema: {hide: true}}, async () => app.swagger())
   return app

@@ -6,11 +6,18 @@
 import {z} from 'zod'
 
 import {
+  apiKeyResultSchema,
+  auditRowSchema,
+  createdApiKeySchema,
   createTenantResultSchema,
   deleteSchema,
+  invitationSchema,
+  memberSchema,
   pageSchema,
   planChangeSchema,
   planSchema,
+  removedMemberSchema,
+  revokedApiKeySchema,
   securityChangeResultSchema,
   statusChangeSchema,
   subdomainCheckSchema,
@@ -18,6 +25,8 @@ import {
   tenantDetailsSchema,
   tenantSummarySchema,
   tenantUpdateSchema,
+  usageReportSchema,
+  verifySchema,
 } from '../lib/results.js'
 
 export const ROUTE_RESULTS = {
@@ -37,6 +46,15 @@ export const ROUTE_RESULTS = {
   suggestSubdomains: subdomainSuggestionsSchema,
   listPlans: z.array(planSchema),
   getPlan: planSchema,
+  inviteMember: invitationSchema,
+  listMembers: pageSchema(memberSchema),
+  removeMember: removedMemberSchema,
+  createApiKey: createdApiKeySchema,
+  listApiKeys: pageSchema(apiKeyResultSchema),
+  revokeApiKey: revokedApiKeySchema,
+  tenantUsage: usageReportSchema,
+  verifyTenant: verifySchema,
+  listAudit: pageSchema(auditRowSchema),
 }
 
 /** The command each route is the HTTP form of. */
@@ -54,4 +72,13 @@ export const ROUTE_COMMANDS = {
   suggestSubdomains: 'subdomain:suggest',
   listPlans: 'plan:list',
   getPlan: 'plan:show',
+  inviteMember: 'user:invite',
+  listMembers: 'user:list',
+  removeMember: 'user:remove',
+  createApiKey: 'apikey:create',
+  listApiKeys: 'apikey:list',
+  revokeApiKey: 'apikey:revoke',
+  tenantUsage: 'tenant:usage',
+  verifyTenant: 'tenant:verify',
+  listAudit: 'audit:list',
 } as const satisfies Record<keyof typeof ROUTE_RESULTS, string>

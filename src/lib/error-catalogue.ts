@@ -194,6 +194,7 @@ export const ERROR_CATALOGUE = {
   WEBHOOK_NOT_FOUND: notFound,
   WEBHOOK_NOT_REGISTERED: failed,
   EVENT_UNKNOWN: invalid,
+  EVENT_UNSUPPORTED: invalid,
   DELIVERY_FAILED: failed,
   SMTP_NOT_CONFIGURED: failed,
   SLACK_NOT_CONFIGURED: failed,

@@ -56,7 +56,7 @@ describe('bulk rows streamed, not kept', () => {
   })
 
   /** Start from no tenants and no runs (the tests may run in any order). */
-  const empty = () => t.sql`truncate tenant_features, memberships, tenants, users, provisioning_run_rows, provisioning_runs cascade`
+  const empty = () => t.sql`truncate tenant_features, memberships, tenant_domains, tenants, users, provisioning_run_rows, provisioning_runs cascade`
 
   it('--json and --report hold every row (the document in file order), and so do the run records', async () => {
     await empty()

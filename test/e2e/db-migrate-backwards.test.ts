@@ -50,7 +50,7 @@ describe('db migrate backwards', () => {
 
   it.runIf(Terminal.available() || process.env.CI)('in a terminal, asks first; answering no reverts nothing', async () => {
     const before = await schema()
-    term = new Terminal(['db', 'migrate', '--to', '0'], {ANTHIAS_DATABASE_URL: t.url, TERM: 'xterm-256color'}, {columns: 200, rows: 20})
+    term = new Terminal(['db', 'migrate', '--to', '0'], {ANTHIAS_DATABASE_URL: t.url, TERM: 'xterm-256color'}, {columns: 400, rows: 20})
     const prompt = await term.waitFor('data included')
     expect(prompt).toContain(`Revert ${MIGRATIONS.map((m) => `${String(m.version).padStart(4, '0')} ${m.name}`).reverse().join(', ')}?`)
     term.send('n', 'Enter')

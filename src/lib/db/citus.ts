@@ -122,6 +122,7 @@ export async function distributeTables(sql: Sql): Promise<DistributedTable[]> {
         and not relation_is_a_known_shard(c.conrelid)
       order by c.conname`
     for (const fk of foreignKeys) await tx.unsafe(`alter table ${fk.table} drop constraint ${quote(fk.name)}`)
+    if (names.includes('notification_outbox')) await keyOutboxByTenant(tx)
     const distributed = todo.filter((t) => t.kind === 'distributed')
     const blocking = await tx<{table: string; index: string}[]>`
       select i.indrelid::regclass::text as table, c.relname as index
@@ -158,6 +159,25 @@ export async function distributeTables(sql: Sql): Promise<DistributedTable[]> {
     for (const view of views) await tx.unsafe(`create or replace view ${quote(view.name)} as ${view.definition}`)
     return order.map((t) => (t.kind === 'distributed' ? {table: t.table, placement: t.kind, column: t.column} : {table: t.table, placement: 'reference' as const}))
   })) as DistributedTable[]
+}
+
+/**
+ * The outbox keyed by tenant again, as a table distributed by tenant must be: on one server the
+ * tenant.deleted rows (migration 0009) belong to no tenant, which Citus cannot hold, so on Citus
+ * that event is not queued (its trigger dropped; webhook add refuses it). Undelivered deletion
+ * rows stop the distribution: deliver them first (anthias worker).
+ */
+async function keyOutboxByTenant(tx: TransactionSql): Promise<void> {
+  const [{n} = {n: 0}] = await tx<{n: number}[]>`select count(*)::int as n from notification_outbox where tenant_id is null`
+  if (n > 0) {
+    throw new AppError('CITUS_DISTRIBUTION_FAILED', `Cannot distribute notification_outbox: ${n} tenant.deleted ${n === 1 ? 'row belongs' : 'rows belong'} to no tenant.`, {
+      suggestions: ['Let anthias worker deliver them, then run db migrate again.'],
+    })
+  }
+  await tx`drop trigger if exists tenants_deleted_event on tenants`
+  await tx`alter table notification_outbox alter column tenant_id set not null`
+  await tx`alter table notification_outbox drop constraint notification_outbox_pkey`
+  await tx`alter table notification_outbox add primary key (tenant_id, id)`
 }
 
 const quote = (name: string) => `"${name.replaceAll('"', '""')}"`

@@ -11,6 +11,7 @@ import type {Sql} from 'postgres'
 
 import {writeAudit} from '../audit.js'
 import type {Context} from '../context.js'
+import {isCitus} from '../db/citus.js'
 import {AppError} from '../errors.js'
 import {checkPlainText} from '../text.js'
 
@@ -67,6 +68,10 @@ export interface WebhookEndpoint {
 export async function addWebhook(sql: Sql, urlText: string, events: string[], ctx: Context): Promise<WebhookEndpoint & {secret?: string}> {
   const url = webhookUrl(urlText)
   const subscribed = parseEvents(events)
+  if (subscribed.includes('tenant.deleted') && (await isCitus(sql))) {
+    // its rows belong to no tenant, which a distributed outbox cannot hold (see distributeTables)
+    throw new AppError('EVENT_UNSUPPORTED', 'tenant.deleted events are not sent on a Citus cluster (yet): the outbox is distributed by tenant, and the event outlives its tenant.', {field: '--event'})
+  }
   const secret = `whsec_${randomBytes(24).toString('base64')}`
   return sql.begin(async (tx) => {
     const [row] = await tx<(WebhookEndpoint & {made: boolean; secret: string})[]>`

@@ -188,6 +188,8 @@ export const ERROR_CATALOGUE = {
   RUN_NOT_FOUND: notFound,
   RUN_ID_INVALID: invalid,
   RUN_NOT_QUEUED: conflict,
+  /** POST /v1/runs: a file with problems (every one in errors[]); nothing was queued */
+  RUN_REFUSED: {kind: 'unprocessable'},
   RUN_CANCELLED: failed,
   INTERVAL_INVALID: invalid,
   WEBHOOK_URL_INVALID: invalid,

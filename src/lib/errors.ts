@@ -114,15 +114,17 @@ export class AppError extends Error {
 export class ValidationErrors extends AppError {
   readonly errors: AppError[]
 
-  constructor(errors: AppError[]) {
+  /** `as`: one code and message for them all (RUN_REFUSED), whatever their own */
+  constructor(errors: AppError[], as?: {code: ErrorCode; message: string}) {
     const first = errors[0]
-    super(errors.length === 1 && first ? first.code : 'INVALID_INPUT', errors.length === 1 && first ? first.message : `${errors.length} problems in the input`, {
-      kind: errors.some((e) => e.kind === 'invalid') ? 'invalid' : (first?.kind ?? 'invalid'),
-      field: errors.length === 1 ? first?.field : undefined,
-      line: errors.length === 1 ? first?.line : undefined,
-      column: errors.length === 1 ? first?.column : undefined,
-      record: errors.length === 1 ? first?.record : undefined,
-      suggestions: errors.length === 1 ? first?.suggestions : undefined,
+    const one = errors.length === 1 && first !== undefined && as === undefined
+    super(as?.code ?? (one ? first.code : 'INVALID_INPUT'), as?.message ?? (one ? first.message : `${errors.length} problems in the input`), {
+      kind: as ? undefined : errors.some((e) => e.kind === 'invalid') ? 'invalid' : (first?.kind ?? 'invalid'),
+      field: one ? first.field : undefined,
+      line: one ? first.line : undefined,
+      column: one ? first.column : undefined,
+      record: one ? first.record : undefined,
+      suggestions: one ? first.suggestions : undefined,
     })
     this.errors = errors
   }

@@ -24,6 +24,7 @@ import {catalogRoutes} from './routes/catalog.js'
 import {compatRoutes} from './routes/compat.js'
 import {lifecycleRoutes} from './routes/lifecycle.js'
 import {memberRoutes} from './routes/members.js'
+import {runRoutes} from './routes/runs.js'
 import {systemRoutes} from './routes/system.js'
 import {tenantRoutes} from './routes/tenants.js'
 import {validatorCompiler} from './validation.js'
@@ -137,6 +138,7 @@ export async function buildServer(options: ServerOptions): Promise<App> {
   lifecycleRoutes(app, deps)
   catalogRoutes(app, deps)
   memberRoutes(app, deps)
+  runRoutes(app, deps)
   compatRoutes(app, deps)
   app.get('/openapi.json', {config: {rateLimit: false}, schema: {hide: true}}, async () => app.swagger())
   return app

@@ -18,6 +18,7 @@ const problemFields = {
   detail: z.string().describe('what went wrong, for a person'),
   pointer: z.string().optional().describe('the JSON pointer of the value concerned in the request: /subdomain in the body, or the query parameter or header named'),
   field: z.string().optional().describe("the input's name as the library gives it (subdomain, confirmName, Idempotency-Key)"),
+  line: z.number().int().optional().describe('the line of an uploaded file (POST /v1/runs) the problem is on'),
 }
 
 export const problemSchema = z
@@ -45,7 +46,7 @@ export function pointerOf(field: string | undefined): string | undefined {
   return `/${parts.map((p) => p.replaceAll('~', '~0').replaceAll('/', '~1')).join('/')}`
 }
 
-const item = (e: AppError) => ({code: e.code, detail: e.message, ...(e.field === undefined ? {} : {field: e.field, pointer: pointerOf(e.field)})})
+const item = (e: AppError) => ({code: e.code, detail: e.message, ...(e.field === undefined ? {} : {field: e.field, pointer: pointerOf(e.field)}), ...(e.line === undefined ? {} : {line: e.line})})
 
 /** Any thrown value as a problem document and its status. */
 export function toProblem(error: unknown, instance?: string): Problem {
@@ -73,7 +74,7 @@ export function fastifyError(error: unknown): unknown {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
       return new AppError('INPUT_TOO_LARGE', e.message, {field: 'body'})
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
-      return new AppError('CONTENT_TYPE_UNSUPPORTED', 'Send the body as application/json.', {field: 'Content-Type'})
+      return new AppError('CONTENT_TYPE_UNSUPPORTED', 'Send the body as application/json (POST /v1/runs also takes text/csv).', {field: 'Content-Type'})
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
       return new AppError('JSON_INVALID', `The body is not valid JSON: ${e.message}`, {field: 'body'})

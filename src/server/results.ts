@@ -18,6 +18,7 @@ import {
   planSchema,
   removedMemberSchema,
   revokedApiKeySchema,
+  runStatusSchema,
   securityChangeResultSchema,
   statusChangeSchema,
   subdomainCheckSchema,
@@ -55,6 +56,9 @@ export const ROUTE_RESULTS = {
   tenantUsage: usageReportSchema,
   verifyTenant: verifySchema,
   listAudit: pageSchema(auditRowSchema),
+  /** the queued run's status, as run show gives it (tenant bulk-create --queue prints only its id) */
+  createRun: runStatusSchema,
+  getRun: runStatusSchema,
 }
 
 /** The command each route is the HTTP form of. */
@@ -81,4 +85,6 @@ export const ROUTE_COMMANDS = {
   tenantUsage: 'tenant:usage',
   verifyTenant: 'tenant:verify',
   listAudit: 'audit:list',
+  createRun: 'run:show',
+  getRun: 'run:show',
 } as const satisfies Record<keyof typeof ROUTE_RESULTS, string>

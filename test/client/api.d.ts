@@ -422,6 +422,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/runs/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A provisioning run: its rows counted by state, its failures, rate and ETA (anthias run show)
+         * @description Scope: `tenants:read`.
+         */
+        get: operations["getRun"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/provision_tenant": {
         parameters: {
             query?: never;
@@ -438,6 +458,28 @@ export interface paths {
          *     Scope: `tenants:write`.
          */
         post: operations["provisionTenant"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/runs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Queue a provisioning run (anthias tenant bulk-create FILE --queue, tenant provision FILE --queue)
+         * @description The body is the file: a CSV as text/csv (tenant bulk-create's columns) or the guide's JSON configuration as application/json. Every row is validated at once, as --queue does: any problem is 422 RUN_REFUSED with every one in errors[] (with its line) and nothing is queued; else 202, Location the run, and its status. `anthias worker` processes create the tenants.
+         *
+         *     Scope: `bulk`.
+         */
+        post: operations["createRun"];
         delete?: never;
         options?: never;
         head?: never;
@@ -462,6 +504,8 @@ export interface components {
             pointer?: string;
             /** @description the input's name as the library gives it (subdomain, confirmName, Idempotency-Key) */
             field?: string;
+            /** @description the line of an uploaded file (POST /v1/runs) the problem is on */
+            line?: number;
             /** @description the request path */
             instance?: string;
             /** @description what to do next, as text */
@@ -487,6 +531,8 @@ export interface components {
                 pointer?: string;
                 /** @description the input's name as the library gives it (subdomain, confirmName, Idempotency-Key) */
                 field?: string;
+                /** @description the line of an uploaded file (POST /v1/runs) the problem is on */
+                line?: number;
             }[];
         };
         Problem: {
@@ -503,6 +549,8 @@ export interface components {
             pointer?: string;
             /** @description the input's name as the library gives it (subdomain, confirmName, Idempotency-Key) */
             field?: string;
+            /** @description the line of an uploaded file (POST /v1/runs) the problem is on */
+            line?: number;
             /** @description the request path */
             instance?: string;
             /** @description what to do next, as text */
@@ -528,6 +576,8 @@ export interface components {
                 pointer?: string;
                 /** @description the input's name as the library gives it (subdomain, confirmName, Idempotency-Key) */
                 field?: string;
+                /** @description the line of an uploaded file (POST /v1/runs) the problem is on */
+                line?: number;
             }[];
         };
     };
@@ -2751,6 +2801,110 @@ export interface operations {
             };
         };
     };
+    getRun: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the run id (the Location of POST /v1/runs) */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        queued: boolean;
+                        /** @enum {string} */
+                        status: "queued" | "running" | "completed" | "failed" | "cancelled";
+                        /** @enum {string} */
+                        source: "csv" | "json";
+                        fileName: string;
+                        total: number;
+                        counts: {
+                            pending: number;
+                            created: number;
+                            unchanged: number;
+                            failed: number;
+                            cancelled: number;
+                        };
+                        /** @description the --rate cap, tenants per second across all workers */
+                        rate: number | null;
+                        /** Format: date-time */
+                        startedAt: string;
+                        finishedAt: string | null;
+                        sha256: string;
+                        dryRun: boolean;
+                        actor: string | null;
+                        /** @description rows settled per second over the last minute; over the whole run when it is done */
+                        throughput: number;
+                        /** @description seconds until the pending rows are settled at that throughput; null when unknown or done */
+                        etaSeconds: number | null;
+                        /** @description failed rows, first 100 by line */
+                        failures: {
+                            line: number;
+                            subdomain: string | null;
+                            name: string | null;
+                            code: string | null;
+                            message: string | null;
+                        }[];
+                    };
+                };
+            };
+            /** @description invalid input: every problem in errors[], each with its JSON pointer */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description no operator token, or one unknown, expired or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the token lacks the scope of this route */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description over the token's rate limit: see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     provisionTenant: {
         parameters: {
             query?: never;
@@ -2834,6 +2988,125 @@ export interface operations {
                         success: false;
                         error: string;
                     };
+                };
+            };
+        };
+    };
+    createRun: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description retrying the same request with the same key answers with the first response instead of doing it again (kept 24 h) */
+                "idempotency-key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        /** @description the CSV or JSON file */
+        requestBody: {
+            content: {
+                "text/csv": string;
+                "application/json": string;
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        queued: boolean;
+                        /** @enum {string} */
+                        status: "queued" | "running" | "completed" | "failed" | "cancelled";
+                        /** @enum {string} */
+                        source: "csv" | "json";
+                        fileName: string;
+                        total: number;
+                        counts: {
+                            pending: number;
+                            created: number;
+                            unchanged: number;
+                            failed: number;
+                            cancelled: number;
+                        };
+                        /** @description the --rate cap, tenants per second across all workers */
+                        rate: number | null;
+                        /** Format: date-time */
+                        startedAt: string;
+                        finishedAt: string | null;
+                        sha256: string;
+                        dryRun: boolean;
+                        actor: string | null;
+                        /** @description rows settled per second over the last minute; over the whole run when it is done */
+                        throughput: number;
+                        /** @description seconds until the pending rows are settled at that throughput; null when unknown or done */
+                        etaSeconds: number | null;
+                        /** @description failed rows, first 100 by line */
+                        failures: {
+                            line: number;
+                            subdomain: string | null;
+                            name: string | null;
+                            code: string | null;
+                            message: string | null;
+                        }[];
+                    };
+                };
+            };
+            /** @description invalid input: every problem in errors[], each with its JSON pointer */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description no operator token, or one unknown, expired or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the token lacks the scope of this route */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description conflict with the current state (a subdomain taken, a request with this Idempotency-Key still running) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description this Idempotency-Key was used for another request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description over the token's rate limit: see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };

@@ -61,6 +61,19 @@ export function unreadable(name: string, field: string, error: unknown): AppErro
 /** UTF-8 that refuses bytes which are not, instead of reading them as U+FFFD; a byte order mark is dropped. */
 const UTF8 = new TextDecoder('utf-8', {fatal: true})
 
+/** Bytes as UTF-8 text; FILE_ENCODING (naming `name`, the bytes' source) when they are not UTF-8. */
+export function utf8Text(bytes: Uint8Array, name: string, field: string): string {
+  try {
+    return UTF8.decode(bytes)
+  } catch (error) {
+    throw new AppError('FILE_ENCODING', `${name} is not valid UTF-8 text.`, {
+      field,
+      cause: error,
+      suggestions: ['Save it as UTF-8.'],
+    })
+  }
+}
+
 /** An input's text; FILE_UNREADABLE when its stream fails, FILE_ENCODING when it is not UTF-8. */
 export async function readText(input: Input, field: string): Promise<string> {
   const chunks: Buffer[] = []
@@ -69,15 +82,7 @@ export async function readText(input: Input, field: string): Promise<string> {
   } catch (error) {
     throw unreadable(input.name, field, error)
   }
-  try {
-    return UTF8.decode(Buffer.concat(chunks))
-  } catch (error) {
-    throw new AppError('FILE_ENCODING', `${input.name} is not valid UTF-8 text.`, {
-      field,
-      cause: error,
-      suggestions: ['Save it as UTF-8.'],
-    })
-  }
+  return utf8Text(Buffer.concat(chunks), input.name, field)
 }
 
 async function readJsonObject(input: Input, field: string): Promise<Record<string, unknown>> {

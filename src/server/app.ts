@@ -17,6 +17,7 @@ import type {Context} from '../lib/context.js'
 import {AppError} from '../lib/errors.js'
 import {type Operator, operatorActor, type Scope} from '../lib/operator-tokens.js'
 import {authenticate} from './auth.js'
+import {requestText} from './body.js'
 import {idempotency} from './idempotency.js'
 import {createMetrics} from './metrics.js'
 import {fastifyError, PROBLEM_TYPE, toProblem} from './problem.js'
@@ -83,6 +84,19 @@ export async function buildServer(options: ServerOptions): Promise<App> {
   }).withTypeProvider<ZodTypeProvider>()
   // JSON only: a text body is CONTENT_TYPE_UNSUPPORTED, not a string the schema refuses
   app.removeContentTypeParser('text/plain')
+  // bytes that are not UTF-8 are refused (FILE_ENCODING), never read as U+FFFD into a tenant's name
+  const json = app.getDefaultJsonParser('error', 'error')
+  app.removeContentTypeParser('application/json')
+  app.addContentTypeParser('application/json', {parseAs: 'buffer'}, (request, body, done) => {
+    let text: string
+    try {
+      text = requestText(body as Buffer)
+    } catch (error) {
+      done(error as Error)
+      return
+    }
+    json(request, text, done)
+  })
   app.setValidatorCompiler(validatorCompiler)
   app.setSerializerCompiler(serializerCompiler)
 

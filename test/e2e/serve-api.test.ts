@@ -123,6 +123,11 @@ describe('tenants', () => {
     expectProblem(await request(`${s.url}/v1/tenants`, {method: 'POST', token: admin, headers: {'content-type': 'application/json'}, body: JSON.stringify({name: 'x'.repeat(2_000_000)})}), 400, 'INPUT_TOO_LARGE')
     expectProblem(await request(`${s.url}/v1/tenants`, {method: 'POST', token: admin, headers: {'content-type': 'text/plain'}, body: 'hello'}), 400, 'CONTENT_TYPE_UNSUPPORTED')
     expect((await request(`${s.url}/v1/tenants`, {method: 'POST', token: admin, json: [1, 2]})).status).toBe(400)
+    // bytes that are not UTF-8 are refused, not read as U+FFFD into the tenant's name
+    const latin1 = Buffer.concat([Buffer.from('{"name":"Caf'), Buffer.from([0xe9]), Buffer.from('","subdomain":"latin-co"}')])
+    const encoding = expectProblem(await request(`${s.url}/v1/tenants`, {method: 'POST', token: admin, headers: {'content-type': 'application/json'}, body: latin1}), 400, 'FILE_ENCODING')
+    expect(encoding.field).toBe('body')
+    expect((await s.db.sql`select 1 from tenants where subdomain = 'latin-co'`).length).toBe(0)
     const proto = await request(`${s.url}/v1/tenants`, {method: 'POST', token: admin, headers: {'content-type': 'application/json'}, body: '{"name":"Proto","subdomain":"proto-co","settings":{"__proto__":{"admin":true}}}'})
     expect(proto.status).toBe(400)
     expect(({} as Record<string, unknown>).admin).toBeUndefined()

@@ -36,6 +36,15 @@ describe('POST /v1/runs, GET /v1/runs/{id}', () => {
     expect(shown.data).toMatchObject({id, queued: true, status: 'queued', total: 3, counts: {pending: 3}, actor: expect.stringMatching(/^token:/)})
   })
 
+  it('a CSV that is not UTF-8 is 400 FILE_ENCODING; nothing is queued', async () => {
+    const [before] = await s.db.sql`select count(*)::int as n from provisioning_runs`
+    const csv = Buffer.concat([Buffer.from(`${HEADER}\nCaf`), Buffer.from([0xe9]), Buffer.from(' Co,cafe-co,basic,a@cafe.example,\n')])
+    const r = await request(`${s.url}/v1/runs`, {method: 'POST', token: admin, headers: {'content-type': 'text/csv'}, body: csv})
+    expect(r.status).toBe(400)
+    expect(r.body).toMatchObject({code: 'FILE_ENCODING', field: 'body'})
+    expect(await s.db.sql`select count(*)::int as n from provisioning_runs`).toEqual([before])
+  })
+
   it('an invalid CSV is 422 RUN_REFUSED with every problem and its line; nothing is queued', async () => {
     const [before] = await s.db.sql`select count(*)::int as n from provisioning_runs`
     const csv = [HEADER, 'Bad Plan,bad-plan,platinum,a@bad.example,', 'Fine,fine-one,basic,,', ',Not_A_Subdomain!,basic,not-an-email,'].join('\n')

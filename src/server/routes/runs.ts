@@ -5,6 +5,7 @@ import {z} from 'zod'
 import {configSource, csvSource} from '../../lib/bulk/sources.js'
 import {ValidationErrors} from '../../lib/errors.js'
 import {bytesInput} from '../../lib/input.js'
+import {requestText} from '../body.js'
 import {enqueueSource, runStatus} from '../../lib/queue/runs.js'
 import type {RouteDeps} from '../app.js'
 import {problems} from '../responses.js'
@@ -22,7 +23,13 @@ export function runRoutes(parent: FastifyInstance, {sql, ctxFor}: RouteDeps): vo
   // in a context of their own: the body reaches the library as the bytes sent, so its problems name their lines
   void parent.register(async (child) => {
     child.removeContentTypeParser('application/json')
-    child.addContentTypeParser([CSV, 'application/json'], {parseAs: 'string'}, (_request, body, done) => done(null, body))
+    child.addContentTypeParser([CSV, 'application/json'], {parseAs: 'buffer'}, (_request, body, done) => {
+      try {
+        done(null, requestText(body as Buffer))
+      } catch (error) {
+        done(error as Error)
+      }
+    })
     const app = child.withTypeProvider<ZodTypeProvider>()
 
     app.post('/v1/runs', {

@@ -104,6 +104,8 @@ try {
     const m = await bulk(big, size)
     await rm(big)
     console.log(`  ${size} tenants: ${seconds(m.ms)}, peak RSS ${m.rssMb.toFixed(0)} MB (target < 300 MB) ${m.rssMb < 300 ? 'ok' : 'OVER'}`)
+    // time grows linearly with the rows: the larger file against the first run scaled to its size
+    ratio(`bulk-create ${size} tenants vs ${size / n} x the ${n} run (linear)`, m.ms, (cli.ms * size) / n, 1.2)
   }
 } finally {
   await rm(dir, {recursive: true, force: true})

@@ -3,6 +3,7 @@ import {Args, type Command, Flags} from '@oclif/core'
 import {BaseCommand} from './base.js'
 import {EXIT_CODE} from './exit-codes.js'
 import type {DocumentEnd} from './json-stream.js'
+import {PACE} from './lib/bulk/pace.js'
 import type {BulkReport} from './lib/bulk/provision.js'
 import type {Source} from './lib/bulk/sources.js'
 import {AppError} from './lib/errors.js'
@@ -22,9 +23,9 @@ export abstract class BulkCommand<T extends typeof Command> extends BaseCommand<
   static override flags = {
     'dry-run': Flags.boolean({description: 'do the real work in transactions that are rolled back; report what a real run would create, skip or refuse'}),
     concurrency: Flags.integer({description: 'batches written at once', default: 2, min: 1, max: 16}),
-    rate: Flags.integer({description: 'at most this many tenants per second', min: 1}),
+    rate: Flags.integer({description: 'at most this many tenants per second', min: PACE.rate.min, max: PACE.rate.max}),
     'stop-on-error': Flags.boolean({description: 'stop at the first problem; a file with any invalid row writes nothing (default: continue, exit 68)'}),
-    'batch-size': Flags.integer({description: 'tenants per transaction', default: 250, min: 1, max: 5000}),
+    'batch-size': Flags.integer({description: 'tenants per transaction', default: PACE.batchSize.default, min: PACE.batchSize.min, max: PACE.batchSize.max}),
     report: Flags.string({description: 'write per-row results with tenant ids, access URLs and one-time invitation tokens as the run goes (a new file, mode 0600; JSON for *.json, else CSV)', helpValue: 'FILE'}),
     template: Flags.boolean({description: 'print an example input file that works as it is, then exit'}),
     queue: Flags.boolean({

@@ -2994,7 +2994,12 @@ export interface operations {
     };
     createRun: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description at most this many tenants per second, across every worker (--rate) */
+                rate?: number;
+                /** @description tenants per job, default 250; with rate, at most a quarter second's worth (--batch-size) */
+                batchSize?: number;
+            };
             header?: {
                 /** @description retrying the same request with the same key answers with the first response instead of doing it again (kept 24 h) */
                 "idempotency-key"?: string;

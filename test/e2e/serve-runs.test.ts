@@ -78,6 +78,26 @@ describe('POST /v1/runs, GET /v1/runs/{id}', () => {
     expect(await request(`${s.url}/v1/runs/00000000-0000-4000-8000-000000000000`, {token: await s.token(['bulk'])})).toMatchObject({status: 403})
   })
 
+  it('rate and batchSize in the query string pace the run as --rate and --batch-size do; out of bounds is 400', async () => {
+    const csv = [HEADER, ...Array.from({length: 20}, (_, i) => `Paced ${i},paced-${i},basic,,`)].join('\n')
+    const post = (query: string) => request(`${s.url}/v1/runs?${query}`, {method: 'POST', token: admin, headers: {'content-type': 'text/csv'}, body: csv})
+    const paced = await post('rate=40&batchSize=7')
+    expect(paced).toMatchObject({status: 202, body: {rate: 40, total: 20}})
+    const [jobs] = await s.db.sql`select count(distinct batch)::int as n, max(batch)::int as last from provisioning_run_rows where run_id = ${paced.body.id as string}`
+    expect(jobs).toEqual({n: 3, last: 2})
+    // with a rate, at most a quarter second's worth per job: 8 tenants/s is 2 a job
+    const slow = await post('rate=8')
+    const [small] = await s.db.sql`select count(distinct batch)::int as n from provisioning_run_rows where run_id = ${slow.body.id as string}`
+    expect(small!.n).toBe(10)
+    const [before] = await s.db.sql`select count(*)::int as n from provisioning_runs`
+    for (const query of ['rate=0', 'batchSize=5001', 'rate=2147483648', 'batchSize=2.5', 'rate=fast', 'speed=1']) {
+      const refused = await post(query)
+      expect(refused.status, query).toBe(400)
+      expect(refused.body.field, query).toBe(query.split('=')[0])
+    }
+    expect(await s.db.sql`select count(*)::int as n from provisioning_runs`).toEqual([before])
+  })
+
   it('a worker creates the queued tenants; GET then shows the run completed', async () => {
     const posted = await upload(admin, [HEADER, 'Done One,done-one,basic,,', 'Done Two,done-two,basic,,'].join('\n'))
     expect(posted.response.status).toBe(202)

@@ -33,6 +33,7 @@ import {type Catalog, loadCatalog} from '../plans.js'
 import {newToken} from '../secrets.js'
 import {DEFAULT_INVITATION_DAYS} from '../members.js'
 import {domainConflict, insertTenantRows} from '../tenants.js'
+import {PACE} from './pace.js'
 import {checkRows, hashOf, type Prepared, prepare} from './prepare.js'
 import type {Source} from './sources.js'
 
@@ -69,7 +70,7 @@ export interface BulkOptions {
   rate?: number
   /** stop at the first problem: a file with any invalid row writes nothing */
   stopOnError?: boolean
-  /** tenants per transaction (default 250) */
+  /** tenants per transaction (default PACE.batchSize.default) */
   batchSize?: number
   onProgress?: (progress: BulkProgress) => void
   /**
@@ -417,7 +418,7 @@ export async function provisionFromSource(sql: Sql, source: Source, ctx: Context
     return report
   }
 
-  const batchSize = options.batchSize ?? 250
+  const batchSize = options.batchSize ?? PACE.batchSize.default
   const concurrency = Math.max(1, options.concurrency ?? 2)
   const provisionStart = performance.now()
   let stop = false

@@ -25,6 +25,7 @@ import type {Sql} from 'postgres'
 
 import type {Context} from '../context.js'
 import {connectionLost, dbFailure, insertBatch, preparedRows, type RowResult, sha256Of, validateSource, type BulkOptions} from '../bulk/provision.js'
+import {PACE} from '../bulk/pace.js'
 import {hashOf, type Prepared} from '../bulk/prepare.js'
 import type {Source} from '../bulk/sources.js'
 import {isUuid} from '../db/tenant-context.js'
@@ -35,11 +36,9 @@ import type {MemberSpec, ValidatedSpec} from '../tenants.js'
 import {openBoss, PROVISION_QUEUE} from './boss.js'
 import {waitForSlot} from './rate.js'
 
-export const DEFAULT_JOB_BATCH = 250
-
 /** Tenants per job: --batch-size, and with --rate at most a quarter second's worth, so the cap is smooth. */
 export const jobBatchSize = (options: {batchSize?: number; rate?: number}) =>
-  Math.max(1, Math.min(options.batchSize ?? DEFAULT_JOB_BATCH, options.rate ? Math.ceil(options.rate / 4) : Infinity))
+  Math.max(1, Math.min(options.batchSize ?? PACE.batchSize.default, options.rate ? Math.ceil(options.rate / 4) : Infinity))
 
 export interface EnqueueReport {
   /** null when the file was refused */

@@ -2,6 +2,7 @@ import type {FastifyInstance} from 'fastify'
 import type {ZodTypeProvider} from 'fastify-type-provider-zod'
 import {z} from 'zod'
 
+import {PACE} from '../../lib/bulk/pace.js'
 import {configSource, csvSource} from '../../lib/bulk/sources.js'
 import {ValidationErrors} from '../../lib/errors.js'
 import {bytesInput} from '../../lib/input.js'
@@ -13,6 +14,13 @@ import {ROUTE_RESULTS} from '../results.js'
 import {idempotencyHeader} from './tenants.js'
 
 const CSV = 'text/csv'
+
+/** --rate and --batch-size of `--queue`, as the query string */
+const paceQuery = z.strictObject({
+  rate: z.coerce.number().int().min(PACE.rate.min).max(PACE.rate.max).optional().describe('at most this many tenants per second, across every worker (--rate)'),
+  batchSize: z.coerce.number().int().min(PACE.batchSize.min).max(PACE.batchSize.max).optional()
+    .describe(`tenants per job, default ${PACE.batchSize.default}; with rate, at most a quarter second's worth (--batch-size)`),
+})
 
 /**
  * Provisioning runs: a CSV (tenant bulk-create's) or the guide's JSON config
@@ -41,13 +49,14 @@ export function runRoutes(parent: FastifyInstance, {sql, ctxFor}: RouteDeps): vo
         tags: ['runs'],
         consumes: [CSV, 'application/json'],
         body: z.string().describe('the CSV or JSON file'),
+        querystring: paceQuery,
         headers: idempotencyHeader,
         response: {202: ROUTE_RESULTS.createRun, ...problems(400, 401, 403, 409, 422, 429)},
       },
     }, async (request, reply) => {
       const csv = (request.headers['content-type'] ?? '').toLowerCase().startsWith(CSV)
       const input = bytesInput(csv ? 'request.csv' : 'request.json', Buffer.from(request.body))
-      const report = await enqueueSource(sql, csv ? csvSource(input) : configSource(input), ctxFor(request.operator))
+      const report = await enqueueSource(sql, csv ? csvSource(input) : configSource(input), ctxFor(request.operator), request.query)
       if (report.runId === null) {
         throw new ValidationErrors(report.errors, {code: 'RUN_REFUSED', message: `Nothing was queued: ${report.errors.length} problem(s) in the file; see errors[].`})
       }

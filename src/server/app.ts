@@ -9,7 +9,7 @@
 import fastifyRateLimit from '@fastify/rate-limit'
 import fastifySwagger, {type SwaggerTransform} from '@fastify/swagger'
 import fastifySwaggerUi from '@fastify/swagger-ui'
-import Fastify, {type FastifyBaseLogger, type FastifyInstance, type FastifyServerOptions} from 'fastify'
+import Fastify, {type FastifyBaseLogger, type FastifyInstance, type FastifyServerOptions, LogController} from 'fastify'
 import {createJsonSchemaTransform, jsonSchemaTransformObject, serializerCompiler, type ZodTypeProvider} from 'fastify-type-provider-zod'
 import type {Sql} from 'postgres'
 
@@ -81,6 +81,8 @@ export async function buildServer(options: ServerOptions): Promise<App> {
     keepAliveTimeout: 5000,
     return503OnClosing: true,
     forceCloseConnections: 'idle',
+    // one access-log line a request (onResponse below), not fastify's two
+    logController: new LogController({disableRequestLogging: true}),
   }).withTypeProvider<ZodTypeProvider>()
   // JSON only: a text body is CONTENT_TYPE_UNSUPPORTED, not a string the schema refuses
   app.removeContentTypeParser('text/plain')
@@ -144,6 +146,9 @@ export async function buildServer(options: ServerOptions): Promise<App> {
 
   app.addHook('onRequest', authenticate(options.sql))
   app.addHook('onResponse', metrics.observe)
+  app.addHook('onResponse', async (request, reply) => {
+    request.log.info({req: request, res: reply, responseTime: reply.elapsedTime, operator: request.operator?.name}, 'request completed')
+  })
   idempotency(app, options.sql, {waitMs: options.idempotencyWaitMs ?? 10_000, abandonAfterMs: 2 * requestTimeout})
 
   const deps = {sql: options.sql, ctxFor, metrics, baseDomain: options.baseDomain, backupDir: options.backupDir}

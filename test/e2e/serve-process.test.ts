@@ -112,8 +112,12 @@ describe('anthias token and anthias serve', () => {
       blocker.release()
     }
     expect(JSON.parse(served.stdout().trim().split('\n').at(-1)!)).toEqual({status: 0, result: {stopped: true}, warnings: []})
-    // pino's request lines, never the password or the token
-    expect(served.stdout()).toContain('"msg":"request completed"')
+    // one access-log line a request, with who made it; never the password or the token
+    const lines = served.stdout().trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>)
+    expect(lines.filter((l) => l.msg === 'incoming request')).toEqual([])
+    const created = lines.filter((l) => l.msg === 'request completed' && (l.req as {url?: string} | undefined)?.url === '/v1/tenants')
+    expect(created).toHaveLength(1)
+    expect(created[0]).toMatchObject({level: 30, req: {method: 'POST'}, res: {statusCode: 201}, operator: 'drain', responseTime: expect.any(Number)})
     expect(served.stdout()).not.toContain('Sup3r-Secret-Pass')
     expect(served.stdout()).not.toContain(token)
   })

@@ -140,13 +140,19 @@ export async function revokeOperatorToken(sql: Sql, name: string, ctx: Context):
  */
 export async function authenticateOperator(sql: Sql, token: string | undefined): Promise<Operator> {
   if (!token) throw new AppError('TOKEN_MISSING')
+  // one round trip: the lookup, and a live token marked used (at most once a minute)
   const [row] = await sql<(Operator & {expired: boolean; revoked: boolean})[]>`
-    select id, name, scopes, coalesce(expires_at <= now(), false) as expired, revoked_at is not null as revoked
-    from operator_tokens where token_hash = ${hashToken(token)}`
+    with found as (
+      select id, name, scopes, coalesce(expires_at <= now(), false) as expired, revoked_at is not null as revoked, last_used_at
+      from operator_tokens where token_hash = ${hashToken(token)}
+    ), used as (
+      update operator_tokens t set last_used_at = now() from found f
+      where t.id = f.id and not f.expired and not f.revoked and (f.last_used_at is null or f.last_used_at < now() - interval '1 minute')
+    )
+    select id, name, scopes, expired, revoked from found`
   if (!row) throw new AppError('TOKEN_INVALID')
   if (row.revoked) throw new AppError('TOKEN_REVOKED', `The operator token "${row.name}" was revoked.`)
   if (row.expired) throw new AppError('TOKEN_EXPIRED', `The operator token "${row.name}" has expired.`, {suggestions: [{command: 'token.create', args: {name: null, scope: null}, text: 'Create a new one with `{command}`.'}]})
-  await sql`update operator_tokens set last_used_at = now() where id = ${row.id} and (last_used_at is null or last_used_at < now() - interval '1 minute')`
   return {id: row.id, name: row.name, scopes: row.scopes}
 }
 

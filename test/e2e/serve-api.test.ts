@@ -85,6 +85,29 @@ describe('operator tokens', () => {
     expect(refused.details).toEqual({required: 'tenants:write', granted: ['tenants:read']})
     expect((await s.db.sql`select 1 from tenants where subdomain = 'scope-refused'`).length).toBe(0)
   })
+
+  it('a live token is marked used at most once a minute; an expired or revoked one is not marked', async () => {
+    const used = async (name: string) => (await s.db.sql<{at: Date | null}[]>`select last_used_at as at from operator_tokens where name = ${name}`)[0]!.at
+    const live = await s.token(['tenants:read'], {name: 'marked'})
+    expect(await used('marked')).toBeNull()
+    expect((await request(`${s.url}/v1/tenants`, {token: live})).status).toBe(200)
+    const first = await used('marked')
+    expect(first).toBeInstanceOf(Date)
+    expect((await request(`${s.url}/v1/tenants`, {token: live})).status).toBe(200)
+    expect(await used('marked')).toEqual(first)
+    await s.db.sql`update operator_tokens set last_used_at = now() - interval '2 minutes' where name = 'marked'`
+    expect((await request(`${s.url}/v1/tenants`, {token: live})).status).toBe(200)
+    expect((await used('marked'))!.getTime()).toBeGreaterThan(Date.now() - 60_000)
+
+    const expired = await s.token(['tenants:read'], {name: 'expired-unmarked'})
+    await s.db.sql`update operator_tokens set expires_at = now() - interval '1 second' where name = 'expired-unmarked'`
+    const revoked = await s.token(['tenants:read'], {name: 'revoked-unmarked'})
+    await s.db.sql`update operator_tokens set revoked_at = now() where name = 'revoked-unmarked'`
+    expectProblem(await request(`${s.url}/v1/tenants`, {token: expired}), 401, 'TOKEN_EXPIRED')
+    expectProblem(await request(`${s.url}/v1/tenants`, {token: revoked}), 401, 'TOKEN_REVOKED')
+    expect(await used('expired-unmarked')).toBeNull()
+    expect(await used('revoked-unmarked')).toBeNull()
+  })
 })
 
 describe('tenants', () => {

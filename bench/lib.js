@@ -7,6 +7,7 @@ import {writeFile} from 'node:fs/promises'
 import postgres from 'postgres'
 
 import {openDatabase} from '../dist/lib/db/connect.js'
+import {loadTenantMigrations} from '../dist/lib/tenant-migrations.js'
 
 export const ADMIN_URL = process.env.ANTHIAS_BENCH_DATABASE_URL ?? process.env.ANTHIAS_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres'
 
@@ -55,6 +56,19 @@ export async function writeCsv(path, rows) {
 }
 
 export const seconds = (ms) => `${(ms / 1000).toFixed(2)} s`
+
+/**
+ * `tenant migrate --all`'s workload on the tenants there: two assets each with upper-case
+ * mimetypes and the initial tenant migration applied, so the data migration is pending.
+ * Returns that migration.
+ */
+export async function pendingDataMigration(db) {
+  const [initial, data] = await loadTenantMigrations()
+  await db.sql`insert into assets (tenant_id, name, uri, mimetype) select id, 'Asset ' || g, 'a.png', 'IMAGE/PNG' from tenants, generate_series(1, 2) g`
+  await db.sql`insert into tenant_migrations (tenant_id, version, name, checksum, duration_ms) select id, ${initial.version}, ${initial.name}, ${initial.checksum}, 0 from tenants`
+  await db.sql`vacuum analyze`
+  return data
+}
 
 /**
  * Print one measured ratio against its floor and record it for the summary table that

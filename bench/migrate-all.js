@@ -10,8 +10,8 @@ import {provisionFromSource} from '../dist/lib/bulk/provision.js'
 import {fileInput} from '../dist/inputs.js'
 import {csvSource} from '../dist/lib/bulk/sources.js'
 import {resolveContext} from '../dist/lib/context.js'
-import {loadTenantMigrations, migrateAllTenants} from '../dist/lib/tenant-migrations.js'
-import {freshDatabase, ratio, seconds, tenantRows, writeCsv} from './lib.js'
+import {migrateAllTenants} from '../dist/lib/tenant-migrations.js'
+import {freshDatabase, pendingDataMigration, ratio, seconds, tenantRows, writeCsv} from './lib.js'
 
 const n = Number(process.argv[2] ?? 10_000)
 const ctx = resolveContext({actor: 'bench'})
@@ -21,12 +21,7 @@ try {
   const csv = join(dir, 'tenants.csv')
   await writeCsv(csv, tenantRows(n))
   await provisionFromSource(db.sql, csvSource(await fileInput(csv, 'FILE')), ctx)
-  const files = await loadTenantMigrations()
-  const [initial, data] = files
-  // every tenant: two assets with upper-case mimetypes, and the initial migration applied
-  await db.sql`insert into assets (tenant_id, name, uri, mimetype) select id, 'Asset ' || g, 'a.png', 'IMAGE/PNG' from tenants, generate_series(1, 2) g`
-  await db.sql`insert into tenant_migrations (tenant_id, version, name, checksum, duration_ms) select id, ${initial.version}, ${initial.name}, ${initial.checksum}, 0 from tenants`
-  await db.sql`vacuum analyze`
+  const data = await pendingDataMigration(db)
 
   let floorMs = 0
   await db.sql.begin(async (tx) => {

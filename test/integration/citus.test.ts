@@ -14,7 +14,7 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {provisionFromSource} from '../../src/lib/bulk/provision.js'
 import {csvSource} from '../../src/lib/bulk/sources.js'
 import {resolveContext} from '../../src/lib/context.js'
-import {citusStatus, distributeTables, GLOBAL_TABLES} from '../../src/lib/db/citus.js'
+import {citusStatus, createRolesOnWorkers, distributeTables, GLOBAL_TABLES} from '../../src/lib/db/citus.js'
 import {openDatabase} from '../../src/lib/db/connect.js'
 import {APP_ROLE, withTenant} from '../../src/lib/db/tenant-context.js'
 import {TENANT_TABLES} from '../../src/lib/tenant-tables.js'
@@ -140,6 +140,27 @@ describe.skipIf(!onCitus())('on Citus', () => {
     expect(again).toMatchObject({created: 0, unchanged: 60, failed: 0})
     const [n] = await t.sql<{n: number}[]>`select count(*)::int as n from tenants where subdomain like 'bulk-%'`
     expect(n!.n).toBe(60)
+  })
+
+  it('a role the coordinator had before Citus (so never propagated) is created on the workers, as db migrate needs', async () => {
+    const role = `anthias_probe_${Date.now()}`
+    const onWorkers = async () => (await t.sql<{result: string}[]>`
+      select result from run_command_on_workers(${`select count(*) from pg_roles where rolname = '${role}' and not rolsuper and not rolinherit and rolcanlogin`})`).map((r) => r.result)
+    await t.sql.begin(async (tx) => {
+      await tx`set local citus.enable_create_role_propagation = off`
+      await tx.unsafe(`create role ${role} login noinherit`)
+    })
+    try {
+      expect(await onWorkers()).toEqual(['0', '0'])
+      await createRolesOnWorkers(t.sql, [role, 'anthias_no_such_role'])
+      expect(await onWorkers()).toEqual(['1', '1'])
+      // again: nothing to do, no error
+      await createRolesOnWorkers(t.sql, [role])
+      expect(await onWorkers()).toEqual(['1', '1'])
+    } finally {
+      await t.sql`select run_command_on_workers(${`drop role if exists ${role}`})`
+      await t.sql.unsafe(`drop role if exists ${role}`)
+    }
   })
 
   it('db status shows the nodes, their shard counts and where each table is', async () => {

@@ -75,6 +75,31 @@ export async function isDistributed(sql: Sql | TransactionSql): Promise<boolean>
   return row!.distributed
 }
 
+/**
+ * Citus propagates a role to the workers when it is created in a database with the extension,
+ * never one that existed before (made by a plain database on the same server, or by hand): a
+ * migration's grant to it then fails on the workers ("role does not exist"). So db migrate
+ * first creates on every worker each of `roles` that the coordinator has and a worker lacks,
+ * with the coordinator's login and inherit attributes (never superuser, createdb, createrole
+ * or bypassrls). A no-op on plain PostgreSQL.
+ */
+export async function createRolesOnWorkers(sql: Sql, roles: readonly string[]): Promise<void> {
+  if (!(await isCitus(sql))) return
+  for (const role of await sql<{name: string; login: boolean; inherit: boolean}[]>`
+    select rolname as name, rolcanlogin as login, rolinherit as inherit from pg_roles where rolname in ${sql(roles)} order by rolname`) {
+    const statement = `create role ${quote(role.name)} ${role.login ? 'login' : 'nologin'} nosuperuser nocreatedb nocreaterole nobypassrls ${role.inherit ? 'inherit' : 'noinherit'}`
+    // made on that worker alone: propagated from there it would wait on the coordinator, which waits on it
+    const command = `do $anthias$ begin if not exists (select 1 from pg_roles where rolname = ${literal(role.name)}) then
+      perform set_config('citus.enable_create_role_propagation', 'off', true); ${statement}; end if; end $anthias$`
+    const results = await sql<{node: string; success: boolean; result: string}[]>`
+      select nodename || ':' || nodeport as node, success, result from run_command_on_workers(${command})`
+    const failed = results.find((r) => !r.success)
+    if (failed) throw new AppError('OPERATION_FAILED', `Could not create the role ${role.name} on the worker ${failed.node}: ${failed.result}`)
+  }
+}
+
+const literal = (text: string) => `'${text.replaceAll("'", "''")}'`
+
 export interface DistributedTable {
   table: string
   placement: 'distributed' | 'reference'

@@ -11,7 +11,8 @@ import type {Sql, TransactionSql} from 'postgres'
 
 import {AppError} from '../errors.js'
 import {sha256} from '../secrets.js'
-import {type DistributedTable, distributeTables, isDistributed} from './citus.js'
+import {createRolesOnWorkers, type DistributedTable, distributeTables, isDistributed} from './citus.js'
+import {SCHEMA_ROLES} from './tenant-context.js'
 
 export const SCHEMA_MIGRATIONS_DIR = fileURLToPath(new URL('../../../sql/migrations/', import.meta.url))
 const LEDGER = 'anthias_schema_migrations'
@@ -165,6 +166,7 @@ export async function migrate(sql: Sql, files?: Migration[] | Promise<Migration[
     options.placed?.push(...tables)
   }
   const eachTime = await isDistributed(sql)
+  await createRolesOnWorkers(sql, SCHEMA_ROLES)
   for (;;) {
     const applied = await locked(sql, async (tx) => {
       const next = verify((await readLedger(tx)) ?? [], all)[0]

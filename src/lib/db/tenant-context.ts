@@ -4,6 +4,10 @@ import {AppError} from '../errors.js'
 
 /** The application role: no BYPASSRLS, DML grants only, subject to every tenant policy. */
 export const APP_ROLE = 'anthias_app'
+/** The role tenant migrations run as (through a short-lived login of its own, tenant-login.ts). */
+export const MIGRATOR_ROLE = 'anthias_migrator'
+/** The roles the schema's migrations create and grant to. */
+export const SCHEMA_ROLES = [APP_ROLE, MIGRATOR_ROLE] as const
 export const TENANT_SETTING = 'app.current_tenant_id'
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i

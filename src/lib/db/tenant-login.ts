@@ -21,9 +21,8 @@ import type {Sql} from 'postgres'
 
 import {connectAs} from './connect.js'
 import {expiresIn} from '../expiry.js'
-import {APP_ROLE} from './tenant-context.js'
+import {APP_ROLE, MIGRATOR_ROLE} from './tenant-context.js'
 
-export const MIGRATOR_ROLE = 'anthias_migrator'
 const LOGIN_PREFIX = 'anthias_migrate_'
 
 export interface TenantLogin {

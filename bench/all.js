@@ -7,7 +7,7 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {fileURLToPath} from 'node:url'
 
-const BENCHES = ['bulk-create', 'validate', 'migrate-all', 'backup', 'lists', 'queue', 'startup', 'scale', 'citus']
+const BENCHES = ['bulk-create', 'validate', 'migrate-all', 'backup', 'lists', 'queue', 'api', 'startup', 'scale', 'citus']
 const chosen = process.argv.length > 2 ? process.argv.slice(2) : BENCHES
 const dir = mkdtempSync(join(tmpdir(), 'anthias-bench-summary-'))
 const summary = join(dir, 'ratios.jsonl')

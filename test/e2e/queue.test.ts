@@ -12,21 +12,12 @@ import {afterAll, afterEach, beforeAll, describe, expect, it} from 'vitest'
 
 import {BIN, cli} from '../helpers/cli.js'
 import {createTestDatabase, type TestDatabase} from '../helpers/db.js'
+import {partialTenants} from '../helpers/tenants.js'
 
 interface Worker {
   child: ChildProcess
   output: () => string
   exited: Promise<number | null>
-}
-
-/** Every tenant of a file (its subdomains start with `prefix`-) is whole: its owner invitation, its two features and its audit row. */
-async function partialTenants(t: TestDatabase, prefix: string): Promise<number> {
-  const [row] = await t.sql<{n: number}[]>`
-    select count(*)::int as n from tenants t
-    where t.subdomain like ${`${prefix}-%`} and (not exists (select 1 from memberships m where m.tenant_id = t.id and m.role = 'owner')
-       or (select count(*) from tenant_features f where f.tenant_id = t.id) <> 2
-       or (select count(*) from audit_log a where a.tenant_id = t.id and a.action = 'tenant.create') <> 1)`
-  return row!.n
 }
 
 async function until(check: () => Promise<boolean>, timeoutMs = 60_000) {
@@ -106,7 +97,7 @@ describe('queued provisioning with worker processes', () => {
     expect(waited.json!.result).toMatchObject({status: 'completed', counts: {pending: 0, created: 3000, unchanged: 0, failed: 0}})
     // the file's own tenants: the other tests of this file (in any order) add theirs
     expect((await t.sql`select count(*)::int as n from tenants where subdomain like 'drain-%'`)[0]!.n).toBe(3000)
-    expect(await partialTenants(t, 'drain')).toBe(0)
+    expect(await partialTenants(t.sql, {features: 2, prefix: 'drain'})).toBe(0)
     // each row settled once, with its own tenant
     const [rows] = await t.sql<{created: number; tenants: number}[]>`
       select count(*) filter (where outcome = 'created')::int as created, count(distinct outcome_tenant_id)::int as tenants
@@ -177,7 +168,7 @@ describe('queued provisioning with worker processes', () => {
     expect(a.counts.created + a.counts.unchanged).toBe(120)
     expect(b.counts.created + b.counts.unchanged).toBe(120)
     expect((await t.sql`select count(*)::int as n from tenants where subdomain like 'twice-%'`)[0]!.n).toBe(120)
-    expect(await partialTenants(t, 'twice')).toBe(0)
+    expect(await partialTenants(t.sql, {features: 2, prefix: 'twice'})).toBe(0)
   })
 
   it('a file with a bad row queues nothing and names every problem', async () => {

@@ -4,14 +4,13 @@
  * answering the request in flight, then exit 0. And the committed client
  * (test/client/api.d.ts) is what the server's document generates now.
  */
-import {type ChildProcess, spawn} from 'node:child_process'
 import {readFile} from 'node:fs/promises'
 
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
-import {BIN, cli} from '../helpers/cli.js'
+import {cli} from '../helpers/cli.js'
 import {createTestDatabase, type TestDatabase} from '../helpers/db.js'
-import {request} from '../helpers/server.js'
+import {request, serveProcess} from '../helpers/server.js'
 // @ts-expect-error: a plain JavaScript script
 import {CLIENT_FILE, clientTypes} from '../../scripts/api-client.js'
 
@@ -23,30 +22,6 @@ beforeAll(async () => {
   env = {ANTHIAS_DATABASE_URL: t.url}
 })
 afterAll(async () => t?.drop())
-
-interface Served {
-  child: ChildProcess
-  url: Promise<string>
-  stdout: () => string
-  exited: Promise<number | null>
-}
-
-function serve(args: string[] = []): Served {
-  const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', ...args], {env: {...process.env, ...env, NO_COLOR: '1'}, stdio: ['ignore', 'pipe', 'pipe']})
-  let stdout = ''
-  let stderr = ''
-  child.stdout!.on('data', (d) => (stdout += d))
-  const url = new Promise<string>((resolve, reject) => {
-    child.stderr!.on('data', (d) => {
-      stderr += d
-      const found = /listening on (\S+)/.exec(stderr)
-      if (found) resolve(found[1]!)
-    })
-    child.once('exit', () => reject(new Error(`serve exited: ${stderr}`)))
-  })
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)))
-  return {child, url, stdout: () => stdout, exited}
-}
 
 describe('anthias token and anthias serve', () => {
   it('token create prints the token once and stores its SHA-256; list never shows it; revoke ends it', async () => {
@@ -69,7 +44,7 @@ describe('anthias token and anthias serve', () => {
     expect(bad.code).toBe(2)
     expect((bad.json!.error as unknown as {errors: {code: string}[]}).errors.map((e) => e.code).sort()).toEqual(['EXPIRY_INVALID', 'SCOPE_UNKNOWN', 'TOKEN_NAME_INVALID'])
 
-    const served = serve()
+    const served = serveProcess(env)
     try {
       const url = await served.url
       expect((await request(`${url}/v1/tenants`, {token: token.token})).status).toBe(200)
@@ -88,7 +63,7 @@ describe('anthias token and anthias serve', () => {
   it('SIGTERM: the request in flight is answered, then exit 0 with {stopped: true}', async () => {
     const made = await cli(['token', 'create', '--name', 'drain', '--scope', 'tenants:write', '--json'], {env})
     const token = (made.json!.result as {token: string}).token
-    const served = serve(['--json'])
+    const served = serveProcess(env, ['--json'])
     const url = await served.url
     const blocker = await t.sql.reserve()
     try {

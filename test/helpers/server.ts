@@ -1,4 +1,5 @@
-import {mkdtemp, rm} from 'node:fs/promises'
+import {type ChildProcess, spawn} from 'node:child_process'
+import {mkdtemp, readFile, rm} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
@@ -7,6 +8,7 @@ import createClient from 'openapi-fetch'
 import {createOperatorToken, type Scope, SCOPES} from '../../src/lib/operator-tokens.js'
 import {buildServer, type App, type ServerOptions} from '../../src/server/app.js'
 import type {paths} from '../client/api.js'
+import {BIN} from './cli.js'
 import {createTestDatabase, type TestDatabase} from './db.js'
 
 export type Client = ReturnType<typeof createClient<paths>>
@@ -67,4 +69,38 @@ export async function request(url: string, init: RequestInit & {token?: string; 
     body = undefined
   }
   return {status: response.status, headers: response.headers, text, body: body as Record<string, unknown> & {code?: string; errors?: {code: string; pointer?: string}[]}}
+}
+
+export interface ServeProcess {
+  child: ChildProcess
+  /** its address, once it listens */
+  url: Promise<string>
+  /** what it wrote on stdout so far: the request log, then the --json result */
+  stdout: () => string
+  exited: Promise<number | null>
+}
+
+/** `anthias serve` as the built CLI runs it, on 127.0.0.1 and a free port (`--port 0`), with `env` over the test's own. */
+export function serveProcess(env: NodeJS.ProcessEnv, args: string[] = []): ServeProcess {
+  const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', ...args], {env: {...process.env, ...env, NO_COLOR: '1'}, stdio: ['ignore', 'pipe', 'pipe']})
+  let stdout = ''
+  let stderr = ''
+  child.stdout!.on('data', (d) => (stdout += d))
+  const url = new Promise<string>((resolve, reject) => {
+    child.stderr!.on('data', (d) => {
+      stderr += d
+      const found = /listening on (\S+)/.exec(stderr)
+      if (found) resolve(found[1]!)
+    })
+    child.once('exit', () => reject(new Error(`serve exited: ${stderr}`)))
+  })
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)))
+  return {child, url, stdout: () => stdout, exited}
+}
+
+/** A process's resident set (VmRSS in /proc/PID/status), in bytes. */
+export async function residentBytes(pid: number): Promise<number> {
+  const found = /^VmRSS:\s+(\d+) kB$/m.exec(await readFile(`/proc/${pid}/status`, 'utf8'))
+  if (!found) throw new Error(`no VmRSS for process ${pid}`)
+  return Number(found[1]) * 1024
 }

@@ -18,6 +18,7 @@ import {AppError} from '../lib/errors.js'
 import {type Operator, operatorActor, type Scope} from '../lib/operator-tokens.js'
 import {authenticate} from './auth.js'
 import {requestText} from './body.js'
+import {drainOnClose} from './drain.js'
 import {idempotency} from './idempotency.js'
 import {createMetrics} from './metrics.js'
 import {fastifyError, PROBLEM_TYPE, toProblem} from './problem.js'
@@ -144,12 +145,13 @@ export async function buildServer(options: ServerOptions): Promise<App> {
       }),
   })
 
-  app.addHook('onRequest', authenticate(options.sql))
   app.addHook('onResponse', metrics.observe)
   app.addHook('onResponse', async (request, reply) => {
     request.log.info({req: request, res: reply, responseTime: reply.elapsedTime, operator: request.operator?.name}, 'request completed')
   })
   idempotency(app, options.sql, {waitMs: options.idempotencyWaitMs ?? 10_000, abandonAfterMs: 2 * requestTimeout})
+  drainOnClose(app, {maxWaitMs: requestTimeout})
+  app.addHook('onRequest', authenticate(options.sql))
 
   const deps = {sql: options.sql, ctxFor, metrics, baseDomain: options.baseDomain, backupDir: options.backupDir}
   systemRoutes(app, deps)

@@ -11,6 +11,7 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {cli} from '../helpers/cli.js'
 import {createTestDatabase, type TestDatabase} from '../helpers/db.js'
 import {request, serveProcess} from '../helpers/server.js'
+import {partialTenants} from '../helpers/tenants.js'
 // @ts-expect-error: a plain JavaScript script
 import {CLIENT_FILE, clientTypes} from '../../scripts/api-client.js'
 
@@ -60,6 +61,50 @@ describe('anthias token and anthias serve', () => {
     expect(served.stdout()).not.toContain(token.token)
   })
 
+  /** Until a request is blocked behind the lock on tenants (it must not be answered first). */
+  const waitingOnTenants = async (inFlight: Promise<unknown>) => {
+    let answered = false
+    void inFlight.finally(() => (answered = true)).catch(() => undefined)
+    for (;;) {
+      if (answered) throw new Error(`answered before it waited: ${JSON.stringify(await inFlight)}`)
+      const [waiting] = await t.sql`select 1 from pg_locks l join pg_class c on c.oid = l.relation where c.relname = 'tenants' and not l.granted`
+      if (waiting) return
+      await new Promise((r) => setTimeout(r, 10))
+    }
+  }
+
+  it('SIGTERM after a client hung up mid-request: its work still finishes (the tenant whole), then exit 0', async () => {
+    const made = await cli(['token', 'create', '--name', 'hung-up', '--scope', 'tenants:write', '--json'], {env})
+    const token = (made.json!.result as {token: string}).token
+    const served = serveProcess(env, ['--json'])
+    const url = await served.url
+    const blocker = await t.sql.reserve()
+    try {
+      await blocker`begin`
+      await blocker`lock table tenants in exclusive mode`
+      const hangUp = new AbortController()
+      const inFlight = fetch(`${url}/v1/tenants`, {
+        method: 'POST', signal: hangUp.signal,
+        headers: {authorization: `Bearer ${token}`, 'content-type': 'application/json'},
+        body: JSON.stringify({name: 'Hung Up Co', subdomain: 'hung-up-co', plan: 'basic', ownerEmail: 'owner@hung-up.example', features: {api_access: true}}),
+      })
+      await waitingOnTenants(inFlight)
+      hangUp.abort()
+      await expect(inFlight).rejects.toThrow()
+      served.child.kill('SIGTERM')
+      // the server has no connection left: it must still wait for the handler, not close the database under it
+      await new Promise((r) => setTimeout(r, 500))
+      await blocker`commit`
+      expect(await served.exited).toBe(0)
+    } finally {
+      blocker.release()
+    }
+    const lines = served.stdout().trim().split('\n').map((l) => JSON.parse(l) as {msg?: string; err?: unknown})
+    expect(lines.filter((l) => l.msg === 'request failed')).toEqual([])
+    expect((await t.sql`select 1 from tenants where subdomain = 'hung-up-co'`).length).toBe(1)
+    expect(await partialTenants(t.sql, {prefix: 'hung-up', features: 1})).toBe(0)
+  })
+
   it('SIGTERM: the request in flight is answered, then exit 0 with {stopped: true}', async () => {
     const made = await cli(['token', 'create', '--name', 'drain', '--scope', 'tenants:write', '--json'], {env})
     const token = (made.json!.result as {token: string}).token
@@ -70,14 +115,7 @@ describe('anthias token and anthias serve', () => {
       await blocker`begin`
       await blocker`lock table tenants in exclusive mode`
       const inFlight = request(`${url}/v1/tenants`, {method: 'POST', token, json: {name: 'Drain Co', subdomain: 'drain-co', ownerEmail: 'owner@drain.example', ownerPassword: 'Sup3r-Secret-Pass'}})
-      let answered = false
-      void inFlight.finally(() => (answered = true))
-      for (;;) {
-        if (answered) throw new Error(`answered before it waited: ${(await inFlight).text}`)
-        const [waiting] = await t.sql`select 1 from pg_locks l join pg_class c on c.oid = l.relation where c.relname = 'tenants' and not l.granted`
-        if (waiting) break
-        await new Promise((r) => setTimeout(r, 10))
-      }
+      await waitingOnTenants(inFlight)
       served.child.kill('SIGTERM')
       await blocker`commit`
       expect((await inFlight).status).toBe(201)

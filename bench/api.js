@@ -2,7 +2,7 @@
 // all measured in this run on one fresh database:
 // - GET /v1/subdomains/{s} (a free subdomain, operator token auth) on a real `anthias serve`
 //   process, against a bare fastify process with one route running the same single query
-//   (bench/api-floor.js);
+//   (bench/api-floor.js), and, for information, against that route after the token lookup;
 // - POST /v1/tenants (an owner invitation, no password; a new subdomain each request) on the same
 //   server, against the library's createTenant called in this process by as many concurrent loops,
 //   on a pool the size of serve's (10).
@@ -72,7 +72,7 @@ async function loops(connections, call) {
   return {rps: latencies.length / elapsed, p50: at(0.5), p99: at(0.99)}
 }
 
-const line = (label, m) => console.log(`  ${label.padEnd(48)} ${m.rps.toFixed(0).padStart(6)} req/s  p50 ${m.p50.toFixed(1).padStart(6)} ms  p99 ${m.p99.toFixed(1).padStart(6)} ms`)
+const line = (label, m) => console.log(`  ${label.padEnd(54)} ${m.rps.toFixed(0).padStart(6)} req/s  p50 ${m.p50.toFixed(1).padStart(6)} ms  p99 ${m.p99.toFixed(1).padStart(6)} ms`)
 
 const db = await freshDatabase('api')
 const env = {ANTHIAS_DATABASE_URL: db.url, NO_COLOR: '1'}
@@ -104,11 +104,14 @@ try {
   const results = []
   for (const c of connectionCounts) {
     const floorGet = await cannon(bare, c, 200, check)
+    const floorAuthGet = await cannon(bare, c, 200, (req) => ({...check(req), path: '/authenticated/v1/subdomains/bench-free'}))
     const apiGet = await cannon(api, c, 200, check)
     const floorPost = await loops(c, direct)
     const apiPost = await cannon(api, c, 201, create)
     line(`GET subdomain, bare fastify, ${c} conn`, floorGet)
+    line(`GET subdomain, bare fastify + token lookup, ${c} conn`, floorAuthGet)
     line(`GET /v1/subdomains/{s}, anthias serve, ${c} conn`, apiGet)
+    console.log(`    (informational: the API against the bare route that also looks up the token: ${(floorAuthGet.rps / apiGet.rps).toFixed(2)}x)`)
     line(`createTenant in-process, ${c} loops`, floorPost)
     line(`POST /v1/tenants, anthias serve, ${c} conn`, apiPost)
     results.push([`api: GET /v1/subdomains, ${c} conn`, apiGet, floorGet], [`api: POST /v1/tenants, ${c} conn`, apiPost, floorPost])

@@ -112,6 +112,34 @@ describe('tenant migrations, RLS set-up and verification, initial data', () => {
     expect((await migrateAllTenants(t.sql, {files, onlyFailed: true, plan: true}, ctx)).outcomes.map((o) => o.subdomain)).toEqual(['mig-b'])
   })
 
+  it('in one pipelined batch, each failing tenant is rolled back alone and the tenants sent after it are sent again: all of them committed with their ledger rows, each reported once', async () => {
+    for (const s of ['mig-d', 'mig-e']) ids[s] = (await createTenant(t.sql, {name: s, subdomain: s, ownerEmail: `owner@${s}.example.com`}, ctx)).tenant.id
+    await writeFile(join(dir, '0003_unique_lobby.up.sql'), "insert into devices (tenant_id, name) values (nullif(current_setting('app.current_tenant_id', true), '')::uuid, 'Lobby');\n")
+    for (const s of ['mig-b', 'mig-d']) await withTenant(t.sql, ids[s]!, (tx) => tx`insert into devices (tenant_id, name) values (${ids[s]!}, 'Lobby')`)
+    const files = await loadTenantMigrations(dir)
+    const progress: number[] = []
+    const result = await migrateAllTenants(t.sql, {files, batchSize: 5, continueOnError: true, onProgress: (p) => progress.push(p.rows)}, ctx)
+    expect(result.outcomes.map((o) => [o.subdomain, o.status, o.applied, o.error?.code])).toEqual([
+      ['mig-a', 'migrated', [1, 2, 3], undefined], ['mig-b', 'failed', [], '23505'], ['mig-c', 'migrated', [1, 2, 3], undefined],
+      ['mig-d', 'failed', [], '23505'], ['mig-e', 'migrated', [1, 2, 3], undefined],
+    ])
+    expect(result).toMatchObject({pending: 5, migrated: 3, failed: 2, skipped: 0})
+    expect(progress).toEqual([0, 1, 2, 3, 4, 5])
+    const versions = await t.sql`select t.subdomain, array_agg(m.version order by m.version) as versions from tenants t join tenant_migrations m on m.tenant_id = t.id group by t.subdomain order by t.subdomain`
+    // the failing tenants' 0001 and 0002 kept, their 0003 left nothing behind
+    expect(versions.map((r) => [r.subdomain, r.versions])).toEqual([['mig-a', [1, 2, 3]], ['mig-b', [1, 2]], ['mig-c', [1, 2, 3]], ['mig-d', [1, 2]], ['mig-e', [1, 2, 3]]])
+    const lobbies = await t.sql`select t.subdomain, count(d.*)::int as n from tenants t left join devices d on d.tenant_id = t.id and d.name = 'Lobby' group by t.subdomain order by t.subdomain`
+    expect(lobbies.map((r) => r.n)).toEqual([1, 1, 1, 1, 1])
+    const audit = await t.sql`select subject, outcome, error_code, arguments->>'version' as version, actor from audit_log where action = 'tenant.migrate' order by id`
+    expect(audit.filter((a) => a.outcome === 'failure').map((a) => [a.subject, a.errorCode])).toEqual([['mig-b', '23505'], ['mig-d', '23505']])
+    expect(audit.filter((a) => a.outcome === 'success').map((a) => `${a.subject} ${a.version}`).sort()).toEqual(
+      ['mig-a', 'mig-b', 'mig-c', 'mig-d', 'mig-e'].flatMap((s) => (s === 'mig-b' || s === 'mig-d' ? [1, 2] : [1, 2, 3]).map((v) => `${s} ${v}`)),
+    )
+    expect(new Set(audit.map((a) => a.actor))).toEqual(new Set(['test']))
+    const durations = await t.sql`select duration_ms from tenant_migrations`
+    expect(durations.every((r) => Number.isInteger(r.durationMs) && r.durationMs >= 0)).toBe(true)
+  })
+
   it('refuses an edited applied migration', async () => {
     await migrateTenant(t.sql, 'mig-a', {}, ctx)
     await writeFile(join(dir, '0002_lowercase_mimetypes.up.sql'), '-- edited\n', {flag: 'a'})

@@ -334,8 +334,8 @@ interface Unit {
 
 /**
  * A tenant migration as the two messages a batch pipelines (simple protocol,
- * several statements each). The first opens its savepoint, notes when it began,
- * sets the tenant, notes when it began and takes the tenant's row lock (as
+ * several statements each). The first opens its savepoint, sets the tenant,
+ * notes when it began and takes the tenant's row lock (as
  * other changes to a tenant do; `locked`, false when the tenant was deleted
  * meanwhile), enters the application role, then runs the script, last, so that
  * no statement of ours follows it in its message. The second reads where the
@@ -438,7 +438,7 @@ async function migrateBatch(runner: TenantLogin, batch: PendingTenant[], files: 
       return [{...runs[0]!, applied: [], error: runs[0]!.error ?? error, skipped: false}]
     }
     const alone: TenantRun[] = []
-    for (const run of runs) alone.push(...(state.stopped ? [{...run, applied: [], error: undefined, skipped: true}] : await migrateBatch(runner, [run.tenant], files, state, ctx)))
+    for (const run of runs) alone.push(...(state.stopped ? [{...run, applied: [], skipped: true}] : await migrateBatch(runner, [run.tenant], files, state, ctx)))
     return alone
   } finally {
     conn.release()

@@ -9,6 +9,7 @@ import {withTenant} from '../../src/lib/db/tenant-context.js'
 import {repairRls} from '../../src/lib/rls.js'
 import {setupTenantData} from '../../src/lib/setup-data.js'
 import {loadTenantMigrations, migrateAllTenants, migrateTenant, TENANT_MIGRATIONS_DIR} from '../../src/lib/tenant-migrations.js'
+import {tenantTablesChildrenFirst} from '../../src/lib/tenant-tables.js'
 import {createTenant} from '../../src/lib/tenants.js'
 import {verifyTenant} from '../../src/lib/verify.js'
 import {createTestDatabase, type TestDatabase} from '../helpers/db.js'
@@ -138,6 +139,37 @@ describe('tenant migrations, RLS set-up and verification, initial data', () => {
     expect(new Set(audit.map((a) => a.actor))).toEqual(new Set(['test']))
     const durations = await t.sql`select duration_ms from tenant_migrations`
     expect(durations.every((r) => Number.isInteger(r.durationMs) && r.durationMs >= 0)).toBe(true)
+  })
+
+  it('a tenant deleted while its pipelined batch waits on its row lock is not found, rolled back alone; the others of its batch are migrated', async () => {
+    const files = await loadTenantMigrations(dir)
+    // 0001 applied everywhere: 0002 alone is pending, and it changes nothing of a tenant that is gone
+    for (const s of ['mig-a', 'mig-b', 'mig-c']) await migrateTenant(t.sql, s, {files: files.slice(0, 1)}, ctx)
+    let release!: () => void
+    const held = new Promise<void>((resolve) => (release = resolve))
+    const holder = t.sql.begin(async (tx) => {
+      await tx`select 1 from tenants where id = ${ids['mig-b']!} for update`
+      await held
+      for (const table of await tenantTablesChildrenFirst(tx)) await tx`delete from ${tx(table)} where tenant_id = ${ids['mig-b']!}`
+      await tx`delete from tenants where id = ${ids['mig-b']!}`
+    })
+    const run = migrateAllTenants(t.sql, {files, batchSize: 3, continueOnError: true}, ctx)
+    let waiting = false
+    for (let i = 0; i < 1200 && !waiting; i++) {
+      waiting = (await t.sql`select 1 from pg_stat_activity where datname = current_database() and usename like 'anthias\\_migrate\\_%' and wait_event_type = 'Lock'`).length > 0
+      if (!waiting) await new Promise((r) => setTimeout(r, 25))
+    }
+    expect(waiting).toBe(true)
+    release()
+    await holder
+    const result = await run
+    expect(result.outcomes.map((o) => [o.subdomain, o.status, o.applied, o.error?.code])).toEqual([
+      ['mig-a', 'migrated', [2], undefined], ['mig-b', 'failed', [], 'TENANT_NOT_FOUND'], ['mig-c', 'migrated', [2], undefined],
+    ])
+    const ledger = await t.sql`select tenant_id, array_agg(version order by version) as versions from tenant_migrations group by tenant_id`
+    expect(Object.fromEntries(ledger.map((r) => [r.tenantId, r.versions]))).toEqual({[ids['mig-a']!]: [1, 2], [ids['mig-c']!]: [1, 2]})
+    const audited = await t.sql`select subject, outcome from audit_log where action = 'tenant.migrate' and (arguments->>'version' = '2' or outcome = 'failure') order by subject`
+    expect(audited.map((a) => [a.subject, a.outcome])).toEqual([['mig-a', 'success'], ['mig-b', 'failure'], ['mig-c', 'success']])
   })
 
   it('refuses an edited applied migration', async () => {

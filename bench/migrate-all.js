@@ -45,7 +45,7 @@ try {
 
   console.log(`tenant migrate --all, ${n} tenants`)
   console.log(`  nothing pending: ${Math.round(idleMs)} ms (one query; target < 1 s; pending ${nothing.pending})`)
-  console.log(`  one pending data migration (${data.name}, ${2 * n} asset rows): ${seconds(applyMs)}, ${Math.round(n / (applyMs / 1000))} tenants/s, 50 tenants to a transaction, each under savepoints of its own, as the application role`)
+  console.log(`  one pending data migration (${data.name}, ${2 * n} asset rows): ${seconds(applyMs)}, ${Math.round(n / (applyMs / 1000))} tenants/s, 50 tenants to a transaction, pipelined, each under savepoints of its own, as the application role`)
   console.log(`  floor (one set-based UPDATE of the same rows): ${Math.round(floorMs)} ms; rows left unmigrated: ${left.n}`)
   ratio('tenant migrate --all vs one UPDATE', applyMs, floorMs, 10)
 } finally {

@@ -25,7 +25,7 @@ import type {Context} from './context.js'
 import {timeoutError} from './driver-errors.js'
 import {type AppliedMigration, type LedgerOwner, loadMigrations, type Migration, pendingMigrations, toRevert} from './db/migrations.js'
 import {splitStatements, type Statement} from './db/sql-scan.js'
-import {APP_ROLE, enterTenant, leaveTenant, setTenant, tenantContext, type TenantContextRow} from './db/tenant-context.js'
+import {APP_ROLE, ENTER_ROLE, enterTenant, LEAVE_ROLE, leaveTenant, setTenant, setTenantStatement, TENANT_CONTEXT, TENANT_SETTING, tenantContext, type TenantContextRow} from './db/tenant-context.js'
 import {openTenantLogin, type TenantLogin} from './db/tenant-login.js'
 import {AppError} from './errors.js'
 import type {OnProgress} from './progress.js'
@@ -313,15 +313,12 @@ interface TenantRun {
   skipped?: boolean
 }
 
-/** When the tenant migration a batch runs began, for its ledger row's duration_ms. */
+/** Settings a batch's transaction keeps for its statements: when the tenant migration running began (for its ledger row's duration_ms), and the actor. */
 const BEGAN_SETTING = 'anthias.migration_began'
+const ACTOR_SETTING = 'anthias.actor'
 
-/**
- * Queue a query as the helpers here do (Promise.all, await): postgres.js sends
- * a query once then() is called on it, which those do one microtask after the
- * call, so queries queued this way in a row go in the order of the calls.
- */
-const queued = <T>(query: PromiseLike<T>): Promise<T> => Promise.resolve(query)
+/** A string constant for SQL text (E'' with quotes and backslashes doubled, whatever standard_conforming_strings says). */
+const literal = (text: string) => `E'${text.replaceAll('\\', '\\\\').replaceAll("'", "''")}'`
 
 /** Whether a run goes on after a failure, and whether one has stopped it. */
 interface RunState {
@@ -329,61 +326,122 @@ interface RunState {
   stopped: boolean
 }
 
+/** One tenant migration of a batch, and the run of its tenant. */
+interface Unit {
+  run: TenantRun
+  migration: Migration
+}
+
 /**
- * A batch of tenants in one transaction on the confined login, one tenant
- * after another, each of its migrations under a savepoint of its own: it locks
- * its tenant, enters its context, runs the script and checks it stayed there
- * (pipelined), then records its ledger row and audit row, as a transaction of
- * its own would. One that fails (an error, a tenant deleted meanwhile, a
- * script that left its tenant) is rolled back to its savepoint, so the
- * tenant's earlier migrations and the other tenants are kept; when it stops
- * the run, the tenants after it are skipped. One commit keeps the batch: a
- * tenant's migrations and its ledger rows commit together or not at all. When
- * the transaction itself fails (its commit, its connection) each of its
- * tenants is run again in a transaction of its own.
+ * A tenant migration as the two messages a batch pipelines (simple protocol,
+ * several statements each). The first opens its savepoint, sets the tenant,
+ * notes when it began and takes the tenant's row lock (as
+ * other changes to a tenant do; `locked`, false when the tenant was deleted
+ * meanwhile), enters the application role, then runs the script, last, so that
+ * no statement of ours follows it in its message. The second reads where the
+ * script left the transaction, goes back to the login, and writes the ledger
+ * row and the audit row (`took`: the ledger row's duration_ms).
+ */
+function unitMessages({run: {tenant}, migration}: Unit, savepoint: string): [string, string] {
+  const run = [
+    `savepoint ${savepoint}`,
+    setTenantStatement(tenant.id),
+    `select set_config('${BEGAN_SETTING}', clock_timestamp()::text, true) as began, lock_current_tenant() as locked`,
+    ENTER_ROLE,
+  ]
+  const record = `with ledger as (
+      insert into tenant_migrations (tenant_id, version, name, checksum, duration_ms)
+      select ${literal(tenant.id)}::uuid, ${migration.version}, ${literal(migration.name)}, ${literal(migration.checksum)},
+        extract(epoch from clock_timestamp() - current_setting('${BEGAN_SETTING}')::timestamptz) * 1000
+      -- none when the script left its tenant: the check before it says so (TENANT_MIGRATION_ESCAPED), not row-level security
+      where current_setting('${TENANT_SETTING}', true) = ${literal(tenant.id.toLowerCase())}
+      returning tenant_id, duration_ms
+    ), audit as (
+      insert into audit_log (tenant_id, actor, action, subject, arguments, outcome)
+      select tenant_id, current_setting('${ACTOR_SETTING}'), 'tenant.migrate', ${literal(tenant.subdomain)},
+        ${literal(JSON.stringify({version: migration.version, faked: false}))}::jsonb, 'success' from ledger
+    )
+    select duration_ms as took from ledger`
+  return [`${run.join(';\n')};\n${migration.up}`, [TENANT_CONTEXT, LEAVE_ROLE, record].join(';\n')]
+}
+
+/** The rows of a simple-protocol reply, every statement's together (postgres.js gives one statement's rows unnested). */
+const replyRows = (reply: unknown): Record<string, unknown>[] => {
+  const results = reply as unknown[]
+  return results.every((r) => Array.isArray(r)) ? (results as Record<string, unknown>[][]).flat() : (results as Record<string, unknown>[])
+}
+
+/**
+ * What the two messages of a tenant migration answered: its ledger row's
+ * duration, or why it failed (an error, the tenant gone, or the script left its tenant).
+ */
+function recorded([ran, wrote]: PromiseSettledResult<unknown>[], tenant: PendingTenant, login: string, migration: Migration): number {
+  if (ran!.status === 'rejected') throw ran!.reason
+  // the lock's row comes first: rows of the script come after it
+  if (replyRows(ran!.value).find((r) => 'locked' in r)?.locked !== true) throw tenantNotFound(tenant.subdomain)
+  if (wrote!.status === 'rejected') throw wrote!.reason
+  const rows = replyRows(wrote!.value)
+  assertStillConfined(rows.find((r) => 'role' in r) as TenantContextRow | undefined, tenant, login, fileName(migration, 'up'))
+  const took = rows.find((r) => 'took' in r)?.took
+  if (took === undefined) throw new Error(`No ledger row was written for ${tenant.subdomain}.`)
+  return Math.round(Number(took))
+}
+
+/**
+ * A batch of tenants in one transaction on a reserved connection of the
+ * confined login, every tenant migration under a savepoint of its own nested
+ * in the one before, all sent at once (unitMessages: two messages each, no
+ * reply awaited in between), read back in order. The first that failed (an
+ * error, the tenant deleted meanwhile, a script that left its tenant) is rolled
+ * back to its savepoint, which undoes it and everything sent after it, not what
+ * came before; its tenant is not migrated further, and the units after it are
+ * sent again (or, when the failure stops the run, skipped). One commit keeps
+ * the batch: a tenant's migrations and its ledger rows commit together or not
+ * at all, and a run killed before it leaves the batch untouched. When the
+ * transaction itself fails (its commit, its connection) each of its tenants is
+ * run again in a transaction of its own.
  */
 async function migrateBatch(runner: TenantLogin, batch: PendingTenant[], files: Migration[], state: RunState, ctx: Context): Promise<TenantRun[]> {
   const runs: TenantRun[] = batch.map((tenant) => ({tenant, todo: files.filter((m) => !tenant.applied.includes(m.version)), applied: []}))
+  let todo: Unit[] = runs.flatMap((run) => run.todo.map((migration) => ({run, migration})))
+  const conn = await runner.sql.reserve()
   try {
-    await runner.sql.begin(async (tx) => {
-      for (const run of runs) {
-        const {tenant} = run
-        if (state.stopped) {
-          run.skipped = true
-          continue
-        }
-        for (const migration of run.todo) {
-          try {
-            await tx.savepoint(async (sp) => {
-              const began = performance.now()
-              // sent at once, in this order: each step queues its queries as it is called (as lockAs and runConfined do);
-              // the ledger row is timed by the server, from before the lock; the check after the script may still throw
-              await Promise.all([
-                queued(sp`select set_config(${BEGAN_SETTING}, clock_timestamp()::text, true)`),
-                lockAs(sp, tenant),
-                runConfined(sp, tenant, runner.login, fileName(migration, 'up'), migration.up),
-                queued(sp`insert into tenant_migrations (tenant_id, version, name, checksum, duration_ms)
-                  values (${tenant.id}, ${migration.version}, ${migration.name}, ${migration.checksum}, extract(epoch from clock_timestamp() - current_setting(${BEGAN_SETTING})::timestamptz) * 1000)`),
-                writeAudit(sp, {actor: ctx.actor, action: 'tenant.migrate', tenantId: tenant.id, subject: tenant.subdomain, arguments: {version: migration.version, faked: false}}),
-              ])
-              run.applied.push({migration, durationMs: Math.round(performance.now() - began)})
-            })
-          } catch (error) {
-            run.error = error
-            if (!state.continueOnError) state.stopped = true
-            break
-          }
+    await conn.unsafe('begin')
+    await conn`select set_config(${ACTOR_SETTING}, ${ctx.actor}, true)`
+    let savepoints = 0
+    while (todo.length > 0 && !state.stopped) {
+      const names = todo.map(() => `u${savepoints++}`)
+      // queued in this order, answered in this order: after a failure, each later one answers 25P02 (the transaction is aborted)
+      const replies = await Promise.allSettled(todo.flatMap((unit, i) => unitMessages(unit, names[i]!).map((text) => conn.unsafe(text))))
+      let failed = -1
+      for (const [i, unit] of todo.entries()) {
+        try {
+          unit.run.applied.push({migration: unit.migration, durationMs: recorded(replies.slice(2 * i, 2 * i + 2), unit.run.tenant, runner.login, unit.migration)})
+        } catch (error) {
+          unit.run.error = error
+          if (!state.continueOnError) state.stopped = true
+          failed = i
+          break
         }
       }
-    })
+      if (failed < 0) break
+      await conn.unsafe(`rollback to savepoint ${names[failed]}`)
+      todo = todo.slice(failed + 1).filter((u) => u.run.error === undefined)
+    }
+    for (const run of runs) if (state.stopped && run.error === undefined && run.applied.length === 0) run.skipped = true
+    // an aborted transaction's COMMIT answers ROLLBACK
+    if ((await conn.unsafe('commit')).command === 'ROLLBACK') throw new Error('the batch transaction was rolled back')
   } catch (error) {
+    await conn.unsafe('rollback').catch(() => undefined)
     if (batch.length === 1) {
       if (!state.continueOnError) state.stopped = true
-      return [{...runs[0]!, applied: [], error, skipped: false}]
+      return [{...runs[0]!, applied: [], error: runs[0]!.error ?? error, skipped: false}]
     }
     const alone: TenantRun[] = []
     for (const run of runs) alone.push(...(state.stopped ? [{...run, applied: [], skipped: true}] : await migrateBatch(runner, [run.tenant], files, state, ctx)))
     return alone
+  } finally {
+    conn.release()
   }
   return runs
 }

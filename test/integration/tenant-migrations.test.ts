@@ -9,6 +9,7 @@ import {withTenant} from '../../src/lib/db/tenant-context.js'
 import {repairRls} from '../../src/lib/rls.js'
 import {setupTenantData} from '../../src/lib/setup-data.js'
 import {loadTenantMigrations, migrateAllTenants, migrateTenant, TENANT_MIGRATIONS_DIR} from '../../src/lib/tenant-migrations.js'
+import {tenantTablesChildrenFirst} from '../../src/lib/tenant-tables.js'
 import {createTenant} from '../../src/lib/tenants.js'
 import {verifyTenant} from '../../src/lib/verify.js'
 import {createTestDatabase, type TestDatabase} from '../helpers/db.js'
@@ -110,6 +111,65 @@ describe('tenant migrations, RLS set-up and verification, initial data', () => {
     expect(audit.filter((a) => a.outcome === 'failure').map((a) => [a.subject, a.errorCode])).toEqual([['mig-b', '23505'], ['mig-b', '23505']])
     expect(audit.filter((a) => a.outcome === 'success').map((a) => `${a.subject} ${a.version}`).sort()).toEqual(['mig-a 1', 'mig-a 2', 'mig-a 3', 'mig-b 1', 'mig-b 2', 'mig-c 1', 'mig-c 2', 'mig-c 3'])
     expect((await migrateAllTenants(t.sql, {files, onlyFailed: true, plan: true}, ctx)).outcomes.map((o) => o.subdomain)).toEqual(['mig-b'])
+  })
+
+  it('in one pipelined batch, each failing tenant is rolled back alone and the tenants sent after it are sent again: all of them committed with their ledger rows, each reported once', async () => {
+    for (const s of ['mig-d', 'mig-e']) ids[s] = (await createTenant(t.sql, {name: s, subdomain: s, ownerEmail: `owner@${s}.example.com`}, ctx)).tenant.id
+    await writeFile(join(dir, '0003_unique_lobby.up.sql'), "insert into devices (tenant_id, name) values (nullif(current_setting('app.current_tenant_id', true), '')::uuid, 'Lobby');\n")
+    for (const s of ['mig-b', 'mig-d']) await withTenant(t.sql, ids[s]!, (tx) => tx`insert into devices (tenant_id, name) values (${ids[s]!}, 'Lobby')`)
+    const files = await loadTenantMigrations(dir)
+    const progress: number[] = []
+    const result = await migrateAllTenants(t.sql, {files, batchSize: 5, continueOnError: true, onProgress: (p) => progress.push(p.rows)}, ctx)
+    expect(result.outcomes.map((o) => [o.subdomain, o.status, o.applied, o.error?.code])).toEqual([
+      ['mig-a', 'migrated', [1, 2, 3], undefined], ['mig-b', 'failed', [], '23505'], ['mig-c', 'migrated', [1, 2, 3], undefined],
+      ['mig-d', 'failed', [], '23505'], ['mig-e', 'migrated', [1, 2, 3], undefined],
+    ])
+    expect(result).toMatchObject({pending: 5, migrated: 3, failed: 2, skipped: 0})
+    expect(progress).toEqual([0, 1, 2, 3, 4, 5])
+    const versions = await t.sql`select t.subdomain, array_agg(m.version order by m.version) as versions from tenants t join tenant_migrations m on m.tenant_id = t.id group by t.subdomain order by t.subdomain`
+    // the failing tenants' 0001 and 0002 kept, their 0003 left nothing behind
+    expect(versions.map((r) => [r.subdomain, r.versions])).toEqual([['mig-a', [1, 2, 3]], ['mig-b', [1, 2]], ['mig-c', [1, 2, 3]], ['mig-d', [1, 2]], ['mig-e', [1, 2, 3]]])
+    const lobbies = await t.sql`select t.subdomain, count(d.*)::int as n from tenants t left join devices d on d.tenant_id = t.id and d.name = 'Lobby' group by t.subdomain order by t.subdomain`
+    expect(lobbies.map((r) => r.n)).toEqual([1, 1, 1, 1, 1])
+    const audit = await t.sql`select subject, outcome, error_code, arguments->>'version' as version, actor from audit_log where action = 'tenant.migrate' order by id`
+    expect(audit.filter((a) => a.outcome === 'failure').map((a) => [a.subject, a.errorCode])).toEqual([['mig-b', '23505'], ['mig-d', '23505']])
+    expect(audit.filter((a) => a.outcome === 'success').map((a) => `${a.subject} ${a.version}`).sort()).toEqual(
+      ['mig-a', 'mig-b', 'mig-c', 'mig-d', 'mig-e'].flatMap((s) => (s === 'mig-b' || s === 'mig-d' ? [1, 2] : [1, 2, 3]).map((v) => `${s} ${v}`)),
+    )
+    expect(new Set(audit.map((a) => a.actor))).toEqual(new Set(['test']))
+    const durations = await t.sql`select duration_ms from tenant_migrations`
+    expect(durations.every((r) => Number.isInteger(r.durationMs) && r.durationMs >= 0)).toBe(true)
+  })
+
+  it('a tenant deleted while its pipelined batch waits on its row lock is not found, rolled back alone; the others of its batch are migrated', async () => {
+    const files = await loadTenantMigrations(dir)
+    // 0001 applied everywhere: 0002 alone is pending, and it changes nothing of a tenant that is gone
+    for (const s of ['mig-a', 'mig-b', 'mig-c']) await migrateTenant(t.sql, s, {files: files.slice(0, 1)}, ctx)
+    let release!: () => void
+    const held = new Promise<void>((resolve) => (release = resolve))
+    const holder = t.sql.begin(async (tx) => {
+      await tx`select 1 from tenants where id = ${ids['mig-b']!} for update`
+      await held
+      for (const table of await tenantTablesChildrenFirst(tx)) await tx`delete from ${tx(table)} where tenant_id = ${ids['mig-b']!}`
+      await tx`delete from tenants where id = ${ids['mig-b']!}`
+    })
+    const run = migrateAllTenants(t.sql, {files, batchSize: 3, continueOnError: true}, ctx)
+    let waiting = false
+    for (let i = 0; i < 1200 && !waiting; i++) {
+      waiting = (await t.sql`select 1 from pg_stat_activity where datname = current_database() and usename like 'anthias\\_migrate\\_%' and wait_event_type = 'Lock'`).length > 0
+      if (!waiting) await new Promise((r) => setTimeout(r, 25))
+    }
+    expect(waiting).toBe(true)
+    release()
+    await holder
+    const result = await run
+    expect(result.outcomes.map((o) => [o.subdomain, o.status, o.applied, o.error?.code])).toEqual([
+      ['mig-a', 'migrated', [2], undefined], ['mig-b', 'failed', [], 'TENANT_NOT_FOUND'], ['mig-c', 'migrated', [2], undefined],
+    ])
+    const ledger = await t.sql`select tenant_id, array_agg(version order by version) as versions from tenant_migrations group by tenant_id`
+    expect(Object.fromEntries(ledger.map((r) => [r.tenantId, r.versions]))).toEqual({[ids['mig-a']!]: [1, 2], [ids['mig-c']!]: [1, 2]})
+    const audited = await t.sql`select subject, outcome from audit_log where action = 'tenant.migrate' and (arguments->>'version' = '2' or outcome = 'failure') order by subject`
+    expect(audited.map((a) => [a.subject, a.outcome])).toEqual([['mig-a', 'success'], ['mig-b', 'failure'], ['mig-c', 'success']])
   })
 
   it('refuses an edited applied migration', async () => {

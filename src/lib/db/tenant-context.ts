@@ -32,8 +32,11 @@ export const CITUS_STARTUP = {'citus.propagate_set_commands': 'local', 'citus.mu
  * there, or not seen).
  */
 export function enterTenant(tx: TransactionSql, tenantId: string): Promise<unknown> {
-  return Promise.all([tx.unsafe(`set local role ${APP_ROLE}`), setTenant(tx, tenantId)])
+  return Promise.all([tx.unsafe(ENTER_ROLE), setTenant(tx, tenantId)])
 }
+
+/** The statement enterTenant switches role with (as text, for a caller that sends several statements in one message). */
+export const ENTER_ROLE = `set local role ${APP_ROLE}`
 
 /**
  * Set the tenant for the rest of the transaction, keeping the role: a SET
@@ -41,8 +44,13 @@ export function enterTenant(tx: TransactionSql, tenantId: string): Promise<unkno
  * set_config()).
  */
 export function setTenant(tx: TransactionSql, tenantId: string): Promise<unknown> {
+  return tx.unsafe(setTenantStatement(tenantId))
+}
+
+/** The SET LOCAL setTenant sends, as text (for a caller that sends several statements in one message). */
+export function setTenantStatement(tenantId: string): string {
   if (!isUuid(tenantId)) throw new AppError('TENANT_ID_INVALID', `Not a tenant id: ${tenantId}`, {field: 'tenant'})
-  return tx.unsafe(`set local ${TENANT_SETTING} = '${tenantId.toLowerCase()}'`)
+  return `set local ${TENANT_SETTING} = '${tenantId.toLowerCase()}'`
 }
 
 export interface TenantContextRow {
@@ -54,11 +62,16 @@ export interface TenantContextRow {
 }
 
 /** Where a transaction stands: its role, its login and the tenant set. */
-export const tenantContext = (tx: TransactionSql) =>
-  tx<TenantContextRow[]>`select current_user as role, session_user as login, current_setting(${TENANT_SETTING}, true) as tenant`
+export const tenantContext = (tx: TransactionSql) => tx.unsafe<TenantContextRow[]>(TENANT_CONTEXT)
+
+/** The query tenantContext sends, as text. */
+export const TENANT_CONTEXT = `select current_user as role, session_user as login, current_setting('${TENANT_SETTING}', true) as tenant`
 
 /** Back to the connecting role, inside the same transaction (the tenant setting stays until it ends). */
-export const leaveTenant = (tx: TransactionSql) => tx.unsafe('reset role')
+export const leaveTenant = (tx: TransactionSql) => tx.unsafe(LEAVE_ROLE)
+
+/** The statement leaveTenant sends, as text. */
+export const LEAVE_ROLE = 'reset role'
 
 /**
  * Run `fn` in one transaction as the application role with the tenant set

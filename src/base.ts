@@ -21,7 +21,7 @@ export const describe = (text: string) => `${text}\n\n${EXIT_CODES_HELP}`
  * after ANTHIAS_STATEMENT_TIMEOUT; every command gives up waiting for a lock
  * after ANTHIAS_LOCK_TIMEOUT.
  */
-const LONG_RUNNING = new Set(['tenant:bulk-create', 'tenant:provision', 'tenant:backup', 'tenant:restore', 'tenant:recover', 'tenant:delete', 'tenant:migrate', 'db:migrate', 'monitor:check', 'worker'])
+const LONG_RUNNING = new Set(['tenant:bulk-create', 'tenant:provision', 'tenant:backup', 'tenant:restore', 'tenant:recover', 'tenant:delete', 'tenant:migrate', 'db:migrate', 'db:rebalance', 'tenant:isolate', 'tenant:move', 'monitor:check', 'worker'])
 
 type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof BaseCommand)['baseFlags'] & T['flags']>
 

@@ -7,6 +7,7 @@ import ApikeyList from './commands/apikey/list.js'
 import ApikeyRevoke from './commands/apikey/revoke.js'
 import AuditList from './commands/audit/list.js'
 import DbMigrate from './commands/db/migrate.js'
+import DbRebalance from './commands/db/rebalance.js'
 import DbStart from './commands/db/start.js'
 import DbStatus from './commands/db/status.js'
 import DbStop from './commands/db/stop.js'
@@ -27,8 +28,10 @@ import TenantBackup from './commands/tenant/backup.js'
 import TenantBulkCreate from './commands/tenant/bulk-create.js'
 import TenantCreate from './commands/tenant/create.js'
 import TenantDelete from './commands/tenant/delete.js'
+import TenantIsolate from './commands/tenant/isolate.js'
 import TenantList from './commands/tenant/list.js'
 import TenantMigrate from './commands/tenant/migrate.js'
+import TenantMove from './commands/tenant/move.js'
 import TenantPlan from './commands/tenant/plan.js'
 import TenantProvision from './commands/tenant/provision.js'
 import TenantRecover from './commands/tenant/recover.js'
@@ -70,6 +73,7 @@ import {
   operatorTokenSchema,
   pageSchema,
   planSchema,
+  rebalanceSchema,
   removedMemberSchema,
   restoreSchema,
   revokedApiKeySchema,
@@ -84,7 +88,9 @@ import {
   subdomainSuggestionsSchema,
   tenantCreateResultSchema,
   tenantDetailsSchema,
+  tenantIsolateSchema,
   tenantMigrateResultSchema,
+  tenantMoveSchema,
   tenantPlanResultSchema,
   tenantRestoreResultSchema,
   tenantSecurityResultSchema,
@@ -116,6 +122,7 @@ export const COMMAND_RESULTS = {
   'apikey:revoke': result(ApikeyRevoke, revokedApiKeySchema),
   'audit:list': result(AuditList, pageSchema(auditRowSchema)),
   'db:migrate': result(DbMigrate, schemaMigrateSchema),
+  'db:rebalance': result(DbRebalance, rebalanceSchema),
   'db:start': result(DbStart, dbStartSchema),
   'db:status': result(DbStatus, dbStatusSchema),
   'db:stop': result(DbStop, dbStopSchema),
@@ -136,8 +143,10 @@ export const COMMAND_RESULTS = {
   'tenant:bulk-create': result(TenantBulkCreate, bulkResultSchema),
   'tenant:create': result(TenantCreate, tenantCreateResultSchema),
   'tenant:delete': result(TenantDelete, deleteSchema),
+  'tenant:isolate': result(TenantIsolate, tenantIsolateSchema),
   'tenant:list': result(TenantList, pageSchema(tenantSummarySchema)),
   'tenant:migrate': result(TenantMigrate, tenantMigrateResultSchema),
+  'tenant:move': result(TenantMove, tenantMoveSchema),
   'tenant:plan': result(TenantPlan, tenantPlanResultSchema),
   'tenant:provision': result(TenantProvision, bulkResultSchema),
   'tenant:recover': result(TenantRecover, restoreSchema),

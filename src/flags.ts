@@ -1,6 +1,8 @@
 /** Flags shared by several commands, and how their values map to the domain's input fields. */
 import {Args, Flags} from '@oclif/core'
 
+import type {TransferMode} from './lib/db/citus-ops.js'
+
 /** The tenant a command acts on: its subdomain or id. */
 export const tenantArg = Args.string({description: 'subdomain or tenant id', required: true})
 
@@ -122,3 +124,12 @@ export const listFlags = (defaultLimit: number) => ({
 export const sortFlag = (fields: readonly string[]) => ({
   sort: Flags.string({description: `sort by ${fields.join(', ')}; - before it for descending (default ${fields[0]})`, helpValue: 'FIELD', helpGroup: 'LIST'}),
 })
+
+/** How Citus copies shards (tenant isolate, tenant move, db rebalance): logical replication by default, writes going on. */
+export const transferModeFlag = {
+  'transfer-mode': Flags.string({
+    description: 'auto: by logical replication, writes going on, where PostgreSQL allows it with row-level security (16 and later; on 15 auto is block_writes); force_logical: always so (refused on 15); block_writes: writes to the moved shards wait until the copy is done',
+    options: ['auto', 'force_logical', 'block_writes'] satisfies TransferMode[],
+    default: 'auto',
+  }),
+}

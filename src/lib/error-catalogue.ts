@@ -164,6 +164,17 @@ export const ERROR_CATALOGUE = {
   MIGRATION_DOWN_FAILED: failed,
   MIGRATION_FAILED: failed,
   CITUS_DISTRIBUTION_FAILED: failed,
+  // Citus operations (tenant isolate, tenant move, db rebalance)
+  /** the command needs a Citus cluster (plain PostgreSQL, or tables not distributed yet) */
+  CITUS_REQUIRED: invalid,
+  CITUS_NODE_NOT_FOUND: notFound,
+  CITUS_ALREADY_ON_NODE: conflict,
+  CITUS_REBALANCE_RUNNING: conflict,
+  /** another shard operation holds the tenant's shard group */
+  CITUS_SHARD_BUSY: conflict,
+  CITUS_SHARD_MOVE_FAILED: failed,
+  /** force_logical on PostgreSQL 15, whose logical replication does not apply changes to tables with row-level security */
+  CITUS_LOGICAL_UNSUPPORTED: invalid,
   TENANT_MIGRATION_MISSING: failed,
   TENANT_MIGRATION_CHECKSUM_MISMATCH: failed,
   TENANT_MIGRATION_IRREVERSIBLE: failed,

@@ -12,6 +12,7 @@ export {ERROR_CATALOGUE, HTTP_STATUS, type ErrorCode, type ErrorKind} from './er
 export {timeoutError, toAppError} from './driver-errors.js'
 export {databaseStatus, type DatabaseStatus} from './db/status.js'
 export {migrateSchema, type SchemaMigrationOptions, type SchemaMigrationResult} from './db/schema-migrate.js'
+export {isolateTenant, moveTenant, rebalance, rebalancePlan, tenantQueryStats, type IsolateResult, type MoveResult, type RebalanceResult, type TenantQueryStats, type TransferMode} from './db/citus-ops.js'
 export {envelopeErrorSchema, envelopeFor, envelopeJsonSchema, envelopeSchema, type Envelope, type EnvelopeError} from './envelope.js'
 // every operation's result: zod schemas and the types inferred from them (schemas/*.json are generated from these)
 export * from './results.js'

@@ -8,6 +8,7 @@ import type {Sql} from 'postgres'
 import {z} from 'zod'
 
 import {writeAudit} from './audit.js'
+import {tenantQueryStats, type TenantQueryStats} from './db/citus-ops.js'
 import type {Context} from './context.js'
 import {AppError, ValidationErrors} from './errors.js'
 import {isWebhookUrl} from './notify/webhooks.js'
@@ -101,6 +102,8 @@ export interface TenantUsageReport {
   subdomain: string
   channels: string[]
   metrics: MetricUsage[]
+  /** one tenant's report, on Citus with citus.stat_tenants_track = 'all': its queries and CPU time */
+  queries?: TenantQueryStats
 }
 
 interface UsageRow extends Limits {
@@ -114,7 +117,10 @@ interface UsageRow extends Limits {
   channels: string[] | null
 }
 
-/** Usage against quota against threshold, for one tenant or all, in one query. */
+/**
+ * Usage against quota against threshold, for one tenant or all, in one query;
+ * for one tenant also its query figures where Citus tracks them (citus-ops.ts).
+ */
 export async function usageReports(sql: Sql, tenantRef?: string): Promise<TenantUsageReport[]> {
   const rows = await sql<UsageRow[]>`
     select t.id, t.subdomain, t.max_assets, t.max_users, t.max_devices, t.storage_quota_gb,
@@ -125,6 +131,7 @@ export async function usageReports(sql: Sql, tenantRef?: string): Promise<Tenant
     where ${tenantRef === undefined ? sql`true` : tenantKey(sql, tenantRef)}
     order by t.subdomain`
   if (tenantRef !== undefined && rows.length === 0) throw tenantNotFound(tenantRef)
+  const queries = tenantRef === undefined ? undefined : await tenantQueryStats(sql, rows.map((r) => r.id))
   return rows.map((r) => {
     const metric = (name: Metric, used: number, limit: number, unit: string): MetricUsage => {
       const t = Number(r.thresholds?.[name] ?? DEFAULT_THRESHOLDS[name])
@@ -141,6 +148,7 @@ export async function usageReports(sql: Sql, tenantRef?: string): Promise<Tenant
         metric('assets', r.assets, r.maxAssets, ''),
         metric('devices', r.devices, r.maxDevices, ''),
       ],
+      ...(queries?.has(r.id) ? {queries: queries.get(r.id)!} : {}),
     }
   })
 }

@@ -7,6 +7,7 @@ import {TENANT_STATUSES, type TenantSummary} from './tenant-list.js'
 import type {ApiKey, CreatedApiKey} from './api-keys.js'
 import type {AuditRow} from './audit.js'
 import type {BackupResult, Manifest, RestoreResult} from './backup.js'
+import type {IsolateResult, MoveResult, RebalanceResult, TenantQueryStats} from './db/citus-ops.js'
 import type {Invitation, Member} from './members.js'
 import type {CheckResult, MonitoringConfig, TenantUsageReport} from './monitoring.js'
 import type {PlanChangeResult} from './plan-change.js'
@@ -136,11 +137,18 @@ export const monitoringCheckSchema = z.strictObject({
   queued: count.describe('notifications queued now (a breach already queued is not queued again)'),
   cleared: count.describe('open notifications cleared because usage dropped'),
 })
+const queryFigures = z.strictObject({queries: count, reads: count, cpuSeconds: z.number().nonnegative()})
+const tenantQueryStatsSchema = z.strictObject({
+  periodSeconds: count.describe('citus.stat_tenants_period'),
+  thisPeriod: queryFigures,
+  lastPeriod: queryFigures,
+})
 export const usageReportSchema = z.strictObject({
   tenantId: uuid,
   subdomain: z.string(),
   channels: z.array(z.string()),
   metrics: z.array(z.strictObject({metric, used: z.number(), limit: z.number(), ratio: z.number(), threshold: z.number(), breached: z.boolean(), unit: z.string()})),
+  queries: tenantQueryStatsSchema.optional().describe("on Citus with citus.stat_tenants_track = 'all': the tenant's queries and CPU time from citus_stat_tenants, summed over the nodes"),
 })
 
 const usage = z.strictObject({assets: count, users: count, devices: count, storageBytes: count, storageGb: z.number()})
@@ -264,6 +272,38 @@ export const dbStatusSchema = z.strictObject({
   tenants: count.optional(),
   citus: citusStatusSchema.optional().describe('on a Citus cluster: its nodes and where each table is'),
 })
+const nodeAddress = z.strictObject({host: z.string(), port: z.number().int()})
+const tableShard = z.strictObject({table: z.string(), shardId: count})
+const transferMode = z.enum(['auto', 'force_logical', 'block_writes'])
+export const tenantIsolateSchema = z.strictObject({
+  tenantId: uuid,
+  subdomain: z.string(),
+  isolated: z.boolean().describe('false: the tenant had a shard of its own already, nothing was done'),
+  shardId: count.describe("the tenant's own shard of tenants"),
+  previousShardId: count.optional().describe('the shard it shared before'),
+  shards: z.array(tableShard).describe("the tenant's shard of every co-located table"),
+  node: nodeAddress,
+  transferMode,
+  durationMs: count,
+})
+export const tenantMoveSchema = z.strictObject({
+  tenantId: uuid,
+  subdomain: z.string(),
+  shardId: count.describe("the tenant's shard of tenants, moved with its shard group"),
+  from: nodeAddress,
+  to: nodeAddress,
+  shards: z.array(tableShard),
+  otherTenants: count.describe('tenants sharing the shard group, which moved with it'),
+  transferMode,
+  durationMs: count,
+})
+export const rebalanceSchema = z.strictObject({
+  dryRun: z.boolean(),
+  jobId: count.nullable().describe('the background job; null for a dry run or with nothing to move'),
+  state: z.literal('finished').nullable(),
+  moves: z.array(z.strictObject({shardId: count, tables: z.array(z.string()), bytes: count, from: nodeAddress, to: nodeAddress})).describe('the shard groups moved (or, with --dry-run, to move)'),
+  durationMs: count,
+})
 export const dbStartSchema = z.strictObject({dataDir: z.string(), url: z.string()})
 export const dbStopSchema = z.strictObject({dataDir: z.string(), stopped: z.boolean(), busy: z.array(z.number().int()).describe('pids of the commands still using the server')})
 
@@ -367,6 +407,7 @@ export type ApikeyListResult = Out<ReturnType<typeof pageSchema<typeof apiKeyRes
 export type ApikeyRevokeResult = Out<typeof revokedApiKeySchema>
 export type AuditListResult = Out<ReturnType<typeof pageSchema<typeof auditRowSchema>>>
 export type DbMigrateResult = Out<typeof schemaMigrateSchema>
+export type DbRebalanceResult = Out<typeof rebalanceSchema>
 export type DbStartResult = Out<typeof dbStartSchema>
 export type DbStatusResult = Out<typeof dbStatusSchema>
 export type DbStopResult = Out<typeof dbStopSchema>
@@ -397,6 +438,8 @@ export type TokenRevokeResult = Out<typeof operatorTokenSchema>
 export type TenantCreateResult = Out<typeof tenantCreateResultSchema>
 export type TenantDeleteResult = Out<typeof deleteSchema>
 export type TenantListResult = Out<ReturnType<typeof pageSchema<typeof tenantSummarySchema>>>
+export type TenantIsolateResult = Out<typeof tenantIsolateSchema>
+export type TenantMoveResult = Out<typeof tenantMoveSchema>
 export type TenantMigrateResult = Out<typeof tenantMigrateResultSchema>
 export type TenantPlanResult = Out<typeof tenantPlanResultSchema>
 export type TenantRecoverResult = Out<typeof restoreSchema>
@@ -456,4 +499,8 @@ export type LibraryTypesMatch = [
   Assert<Same<Out<typeof notificationRowSchema>, NotificationRow>>,
   Assert<Same<TokenRevokeResult, OperatorToken>>,
   Assert<Same<TokenCreateResult, CreatedOperatorToken>>,
+  Assert<Same<TenantIsolateResult, IsolateResult>>,
+  Assert<Same<TenantMoveResult, MoveResult>>,
+  Assert<Same<DbRebalanceResult, RebalanceResult>>,
+  Assert<Same<Out<typeof tenantQueryStatsSchema>, TenantQueryStats>>,
 ]

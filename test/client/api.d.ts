@@ -2597,6 +2597,21 @@ export interface operations {
                             breached: boolean;
                             unit: string;
                         }[];
+                        /** @description on Citus with citus.stat_tenants_track = 'all': the tenant's queries and CPU time from citus_stat_tenants, summed over the nodes */
+                        queries?: {
+                            /** @description citus.stat_tenants_period */
+                            periodSeconds: number;
+                            thisPeriod: {
+                                queries: number;
+                                reads: number;
+                                cpuSeconds: number;
+                            };
+                            lastPeriod: {
+                                queries: number;
+                                reads: number;
+                                cpuSeconds: number;
+                            };
+                        };
                     };
                 };
             };

@@ -61,6 +61,18 @@ describe('anthias token and anthias serve', () => {
     expect(served.stdout()).not.toContain(token.token)
   })
 
+  /** A token named `name`, `anthias serve --json` started, and a transaction holding an exclusive lock on tenants. */
+  const servingBehindLock = async (name: string) => {
+    const made = await cli(['token', 'create', '--name', name, '--scope', 'tenants:write', '--json'], {env})
+    const token = (made.json!.result as {token: string}).token
+    const served = serveProcess(env, ['--json'])
+    const url = await served.url
+    const blocker = await t.sql.reserve()
+    await blocker`begin`
+    await blocker`lock table tenants in exclusive mode`
+    return {token, served, url, blocker}
+  }
+
   /** Until a request is blocked behind the lock on tenants (it must not be answered first). */
   const waitingOnTenants = async (inFlight: Promise<unknown>) => {
     let answered = false
@@ -74,14 +86,8 @@ describe('anthias token and anthias serve', () => {
   }
 
   it('SIGTERM after a client hung up mid-request: its work still finishes (the tenant whole), then exit 0', async () => {
-    const made = await cli(['token', 'create', '--name', 'hung-up', '--scope', 'tenants:write', '--json'], {env})
-    const token = (made.json!.result as {token: string}).token
-    const served = serveProcess(env, ['--json'])
-    const url = await served.url
-    const blocker = await t.sql.reserve()
+    const {token, served, url, blocker} = await servingBehindLock('hung-up')
     try {
-      await blocker`begin`
-      await blocker`lock table tenants in exclusive mode`
       const hangUp = new AbortController()
       const inFlight = fetch(`${url}/v1/tenants`, {
         method: 'POST', signal: hangUp.signal,
@@ -106,14 +112,8 @@ describe('anthias token and anthias serve', () => {
   })
 
   it('SIGTERM: the request in flight is answered, then exit 0 with {stopped: true}', async () => {
-    const made = await cli(['token', 'create', '--name', 'drain', '--scope', 'tenants:write', '--json'], {env})
-    const token = (made.json!.result as {token: string}).token
-    const served = serveProcess(env, ['--json'])
-    const url = await served.url
-    const blocker = await t.sql.reserve()
+    const {token, served, url, blocker} = await servingBehindLock('drain')
     try {
-      await blocker`begin`
-      await blocker`lock table tenants in exclusive mode`
       const inFlight = request(`${url}/v1/tenants`, {method: 'POST', token, json: {name: 'Drain Co', subdomain: 'drain-co', ownerEmail: 'owner@drain.example', ownerPassword: 'Sup3r-Secret-Pass'}})
       await waitingOnTenants(inFlight)
       served.child.kill('SIGTERM')

@@ -12,7 +12,7 @@ import {Webhook} from 'standardwebhooks'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {BIN, cli} from '../helpers/cli.js'
-import {createTestDatabase, type TestDatabase} from '../helpers/db.js'
+import {createTestDatabase, onCitus, type TestDatabase} from '../helpers/db.js'
 
 async function until(check: () => Promise<boolean> | boolean, timeoutMs = 60_000) {
   const deadline = Date.now() + timeoutMs
@@ -213,7 +213,9 @@ describe('tenant.deleted delivered by the worker', () => {
     return (await notifications(env)).filter(deletion)
   }
 
-  it('a receiver subscribed to tenant.deleted gets exactly one signed delivery after tenant delete', {timeout: 120_000}, async () => {
+  // on Citus tenant.deleted is not sent (yet): webhook add refuses it with EVENT_UNSUPPORTED
+  // (test/integration/citus.test.ts, test/integration/tenant-events.test.ts)
+  it.skipIf(onCitus())('a receiver subscribed to tenant.deleted gets exactly one signed delivery after tenant delete', {timeout: 120_000}, async () => {
     const secret = await add('/deleted', ['tenant.created', 'tenant.deleted'])
     await created('Leaving Corp', 'leaving-corp', '/deleted')
     const tenantId = await remove('Leaving Corp', 'leaving-corp')
@@ -237,7 +239,7 @@ describe('tenant.deleted delivered by the worker', () => {
     expect(delivery!.body).not.toContain(secret)
   })
 
-  it('an endpoint not subscribed to tenant.deleted gets nothing of a deletion', {timeout: 120_000}, async () => {
+  it.skipIf(onCitus())('an endpoint not subscribed to tenant.deleted gets nothing of a deletion', {timeout: 120_000}, async () => {
     await add('/witness', ['tenant.deleted'])
     await add('/created-only', ['tenant.created', 'tenant.suspended'])
     await created('Quiet Corp', 'quiet-corp', '/created-only')

@@ -84,6 +84,13 @@ async function createCitusDatabase(admin: Sql, name: string): Promise<CitusNode[
   return [...workers]
 }
 
+/**
+ * The view of the server's sessions, to wait for one that waits for a lock: on Citus
+ * citus_stat_activity, the sessions of every node, as a distributed statement waits on the
+ * worker holding its shard (its coordinator session shows no lock wait).
+ */
+export const activityView = (sql: Sql) => sql(onCitus() ? 'citus_stat_activity' : 'pg_stat_activity')
+
 /** Row counts of every table, to show that a refused command changed nothing. */
 export async function snapshot(sql: Sql): Promise<Record<string, number>> {
   const tables = await sql<{name: string}[]>`

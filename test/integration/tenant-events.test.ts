@@ -17,13 +17,33 @@ import {addWebhook} from '../../src/lib/notify/webhooks.js'
 import {deleteTenant} from '../../src/lib/tenant-delete.js'
 import {createTenant} from '../../src/lib/tenants.js'
 import {tenantTablesChildrenFirst} from '../../src/lib/tenant-tables.js'
-import {createTestDatabase, snapshot, type TestDatabase} from '../helpers/db.js'
+import {createTestDatabase, onCitus, snapshot, type TestDatabase} from '../helpers/db.js'
 
 const ctx = resolveContext({actor: 'ops@example.com'})
 const DELETIONS = 'https://deletions.example.com/hooks'
 const CREATIONS = 'https://creations.example.com/hooks'
 
-describe('tenant.deleted events', () => {
+// on Citus the event is not sent (yet): its outbox rows would belong to no tenant, which a table
+// distributed by tenant cannot hold, so db migrate drops its trigger and webhook add refuses it
+describe.runIf(onCitus())('tenant.deleted events on Citus', () => {
+  let t: TestDatabase
+
+  beforeAll(async () => {
+    t = await createTestDatabase()
+  })
+  afterAll(async () => t?.drop())
+
+  it('an endpoint cannot subscribe to it, and a delete queues none', async () => {
+    const before = await snapshot(t.sql)
+    await expect(addWebhook(t.sql, DELETIONS, ['tenant.deleted', 'tenant.created'], ctx)).rejects.toMatchObject({code: 'EVENT_UNSUPPORTED', field: '--event'})
+    expect(await snapshot(t.sql)).toEqual(before)
+    await createTenant(t.sql, {name: 'Gone Soon', subdomain: 'gone-soon'}, ctx)
+    await deleteTenant(t.sql, 'gone-soon', 'Gone Soon', ctx)
+    expect(await t.sql`select 1 from notification_outbox where metric = 'tenant.deleted'`).toHaveLength(0)
+  })
+})
+
+describe.skipIf(onCitus())('tenant.deleted events', () => {
   let t: TestDatabase
   let dir: string
   let secrets: string[]

@@ -35,9 +35,16 @@ export interface DeliveryJob {
 export async function dispatch(boss: Boss, limit = 500): Promise<number> {
   const tx = await boss.getDb().beginTransaction!()
   try {
-    const {rows} = await tx.db.executeSql(
-      `select id::text as id from notification_outbox where enqueued_at is null and sent_at is null
-       order by id limit $1 for update skip locked`, [limit])
+    const rows: DeliveryJob[] = []
+    for (const tenant of await pendingTenants(tx.db)) {
+      if (rows.length >= limit) break
+      // one tenant's rows at a time: on Citus the outbox is distributed by tenant, and a FOR UPDATE
+      // is refused unless it names the tenant (one shard)
+      const locked = await tx.db.executeSql(
+        `select id::text as id from notification_outbox where ${tenant === undefined ? '' : 'tenant_id = $2 and '}enqueued_at is null and sent_at is null
+         order by id limit $1 for update skip locked`, tenant === undefined ? [limit - rows.length] : [limit - rows.length, tenant])
+      rows.push(...(locked.rows as DeliveryJob[]))
+    }
     if (rows.length > 0) {
       const ids = rows.map((r: DeliveryJob) => r.id)
       await boss.insert(DELIVER_QUEUE, ids.map((id: string) => ({data: {id} satisfies DeliveryJob})), {db: tx.db})
@@ -49,6 +56,23 @@ export async function dispatch(boss: Boss, limit = 500): Promise<number> {
     await tx.rollback()
     throw error
   }
+}
+
+type ExecuteSql = {executeSql(text: string, values?: unknown[]): Promise<{rows: unknown[]}>}
+
+/**
+ * Whose outbox rows wait for a job: [undefined] (every row, one query) unless the outbox is
+ * distributed (Citus, after db migrate); then each such tenant, lowest pending row first.
+ */
+async function pendingTenants(db: ExecuteSql): Promise<(string | undefined)[]> {
+  const {rows: [citus]} = await db.executeSql(`select exists (select 1 from pg_extension where extname = 'citus') as citus`)
+  if (!(citus as {citus: boolean}).citus) return [undefined]
+  const {rows: [placed]} = await db.executeSql(`select exists (select 1 from pg_dist_partition where logicalrelid = 'notification_outbox'::regclass) as distributed`)
+  if (!(placed as {distributed: boolean}).distributed) return [undefined]
+  const {rows} = await db.executeSql(
+    `select tenant_id::text as tenant from notification_outbox where enqueued_at is null and sent_at is null
+     group by tenant_id order by min(id)`)
+  return (rows as {tenant: string}[]).map((r) => r.tenant)
 }
 
 interface OutboxRow {

@@ -5,7 +5,7 @@
  * wizard returns the input for createTenant, or undefined when declined.
  */
 import {checkbox, confirm, input, password, select} from '@inquirer/prompts'
-import chalk from 'chalk'
+import chalk from '../ui/chalk.js'
 import type {Sql} from 'postgres'
 
 import type {Context} from '../lib/context.js'

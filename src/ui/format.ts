@@ -1,14 +1,14 @@
 /**
  * Human rendering: tables, key-value blocks and error blocks. chalk drops
  * colour by itself for FORCE_COLOR=0 and output that is not a terminal, and
- * for NO_COLOR once configureColour has run.
+ * for NO_COLOR (`./chalk.ts`).
  */
-import chalk from 'chalk'
 import {createRequire} from 'node:module'
 import {stripVTControlCharacters} from 'node:util'
 
 import {type Action, type AppError, isAction, type ValidationErrors} from '../lib/errors.js'
 import {escapeControls} from '../lib/text.js'
+import chalk from './chalk.js'
 
 export {escapeControls}
 
@@ -18,15 +18,6 @@ export {escapeControls}
  * symbols, and most draw no table.
  */
 const loadTable = () => createRequire(import.meta.url)('cli-table3') as typeof import('cli-table3')
-
-/**
- * Set the colour level for the process from its environment, once at start-up
- * (the CLI's init hook): chalk follows FORCE_COLOR and the terminal by itself;
- * NO_COLOR (https://no-color.org) is ours to honour.
- */
-export function configureColour(env: NodeJS.ProcessEnv): void {
-  if (env.NO_COLOR) chalk.level = 0
-}
 
 /** Status marks, coloured at the level set when they are used. */
 export const symbols = {

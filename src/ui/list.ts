@@ -5,7 +5,7 @@
  * wrapped: one row a line. --csv: a header and one record a row. Control
  * characters (line feeds too) are shown escaped, never sent to the terminal.
  */
-import chalk from 'chalk'
+import chalk from './chalk.js'
 import {stripVTControlCharacters} from 'node:util'
 
 import {AppError} from '../lib/errors.js'

@@ -1,4 +1,4 @@
-import chalk from 'chalk'
+import chalk from './chalk.js'
 
 import type {Plan} from '../lib/plans.js'
 import type {TenantDetails} from '../lib/tenants.js'

@@ -5,7 +5,7 @@ import type {Sql} from 'postgres'
 
 import {AppError} from '../errors.js'
 import type {EmbeddedServer} from './embedded.js'
-import {loadMigrations, migrate} from './migrations.js'
+import {manifestChecksums, migrate} from './migrations.js'
 import {CITUS_STARTUP} from './tenant-context.js'
 import {type ConnectionSource, maskUrl, resolveConnectionTarget} from './url.js'
 
@@ -164,12 +164,13 @@ export async function openDatabase(options: OpenOptions): Promise<Database> {
     await sql.end({timeout: 5})
     await embedded?.release()
   }
-  // the migration files are read while the connection is made; the ledger check is the first statement
-  const files = options.migrate === false ? undefined : loadMigrations()
+  // the build's checksums are checked against the files while the connection is made; the
+  // ledger check is the first statement (the files are read only when it does not match them)
+  const checksums = options.migrate === false ? undefined : manifestChecksums()
   // awaited by migrate() after the first statement; a failure before then is not unhandled
-  files?.catch(() => undefined)
+  checksums?.catch(() => undefined)
   try {
-    if (files) await migrate(sql, files)
+    if (checksums) await migrate(sql, undefined, {checksums})
     else await sql`select 1`
   } catch (error) {
     await close()

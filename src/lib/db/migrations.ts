@@ -4,7 +4,7 @@
  * advisory lock and recorded with the SHA-256 of its up script; an applied
  * migration whose file changed afterwards is an error.
  */
-import {readdir, readFile} from 'node:fs/promises'
+import {readdir, readFile, stat} from 'node:fs/promises'
 import {fileURLToPath} from 'node:url'
 
 import type {Sql, TransactionSql} from 'postgres'
@@ -15,6 +15,8 @@ import {createRolesOnWorkers, type DistributedTable, distributeTables, isDistrib
 import {SCHEMA_ROLES} from './tenant-context.js'
 
 export const SCHEMA_MIGRATIONS_DIR = fileURLToPath(new URL('../../../sql/migrations/', import.meta.url))
+/** Written by `npm run build` (scripts/migration-manifest.js): SCHEMA_MIGRATIONS_DIR's files and checksums then. */
+export const SCHEMA_MIGRATIONS_MANIFEST = fileURLToPath(new URL('./schema-migrations.json', import.meta.url))
 const LEDGER = 'anthias_schema_migrations'
 /** pg_advisory_xact_lock key: 'anth' 'sche' */
 const LOCK_KEY = 0x616e_7468_7363_6865n
@@ -63,6 +65,39 @@ export async function loadMigrations(dir = SCHEMA_MIGRATIONS_DIR): Promise<Migra
       return m as Migration
     })
     .sort((a, b) => a.version - b.version)
+}
+
+/** Every file of a migrations directory as it was when the checksums were taken, and the checksums. */
+export interface MigrationManifest {
+  files: {file: string; size: number; mtimeMs: number}[]
+  migrations: Pick<Migration, 'version' | 'name' | 'checksum'>[]
+}
+
+const listing = async (dir: string) =>
+  Promise.all((await readdir(dir)).sort().map(async (file) => {
+    const {size, mtimeMs} = await stat(`${dir}/${file}`)
+    return {file, size, mtimeMs}
+  }))
+
+/** The manifest of `dir` now (the build writes SCHEMA_MIGRATIONS_MANIFEST with it). */
+export async function migrationManifest(dir = SCHEMA_MIGRATIONS_DIR): Promise<MigrationManifest> {
+  const [files, migrations] = await Promise.all([listing(dir), loadMigrations(dir)])
+  return {files, migrations: migrations.map(({version, name, checksum}) => ({version, name, checksum}))}
+}
+
+/**
+ * The checksums in the manifest at `path`, when `dir` still holds exactly the files it lists,
+ * each with the same size and modification time; else (no manifest, a file added, removed or
+ * touched) undefined, and the files are to be read and hashed.
+ */
+export async function manifestChecksums(dir = SCHEMA_MIGRATIONS_DIR, path = SCHEMA_MIGRATIONS_MANIFEST): Promise<MigrationManifest['migrations'] | undefined> {
+  const [manifest, files] = await Promise.all([
+    readFile(path, 'utf8').then((text) => JSON.parse(text) as MigrationManifest, () => undefined),
+    listing(dir),
+  ])
+  const same = manifest?.files.length === files.length &&
+    manifest.files.every((f, i) => f.file === files[i]!.file && f.size === files[i]!.size && f.mtimeMs === files[i]!.mtimeMs)
+  return same ? manifest.migrations : undefined
 }
 
 /** Whose ledger is checked, in the words and codes of its errors: the schema's, or one tenant's. */
@@ -154,10 +189,20 @@ async function locked<T>(sql: Sql, fn: (tx: TransactionSql) => Promise<T>): Prom
  * distributed, after each one (so the next may refer to a table the last one made). The tables
  * placed are added to `placed`. Returns the migrations applied here. Up to date, it costs one
  * statement: the ledger, compared with the files (which may still be loading: openDatabase
- * reads them while it connects).
+ * reads them while it connects), or with `options.checksums` (manifestChecksums, so the files
+ * need not be read): a ledger equal to those, in order, is up to date; anything else is checked
+ * against the files themselves.
  */
-export async function migrate(sql: Sql, files?: Migration[] | Promise<Migration[]>, options: {to?: number; placed?: DistributedTable[]} = {}): Promise<Migration[]> {
+export async function migrate(
+  sql: Sql,
+  files?: Migration[] | Promise<Migration[]>,
+  options: {to?: number; placed?: DistributedTable[]; checksums?: Promise<MigrationManifest['migrations'] | undefined>} = {},
+): Promise<Migration[]> {
   const fast = await readLedger(sql)
+  const known = options.to === undefined ? await options.checksums : undefined
+  const upToDate = fast && known && fast.length === known.length &&
+    known.every((m, i) => fast[i]!.version === m.version && fast[i]!.name === m.name && fast[i]!.checksum === m.checksum)
+  if (upToDate) return []
   const all = (await (files ?? loadMigrations())).filter((m) => options.to === undefined || m.version <= options.to)
   if (fast && verify(fast, all).length === 0) return []
   const done: Migration[] = []

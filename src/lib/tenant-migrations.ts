@@ -1,9 +1,10 @@
 /**
  * Per-tenant data migrations (sql/tenant: NNNN_name.up.sql / .down.sql), kept
  * apart from the schema migrations. Each is applied to one tenant in one
- * transaction as the application role with the tenant set, so row-level
- * security confines it to that tenant's rows. A ledger row records version,
- * checksum, time, duration and whether it was faked.
+ * transaction on a login made for the run (tenant-login.ts: no superuser, no
+ * BYPASSRLS) with the tenant set, so row-level security confines it to that
+ * tenant's rows. A ledger row records version, checksum, time, duration and
+ * whether it was faked.
  *
  * An up script may declare `-- present-if: <query>`: with --fake-initial the
  * query runs in the tenant's context and, when it returns true, the migration
@@ -13,8 +14,13 @@
  * touched every script (up, down, present-if) is read statement by statement
  * and refused (TENANT_MIGRATION_FORBIDDEN) unless it holds data statements
  * only, calling nothing that changes the role or the tenant setting or runs SQL
- * text. After each script, in its transaction, the role, the login and the
- * tenant are checked to be the ones it was given (TENANT_MIGRATION_ESCAPED).
+ * text, and naming nothing of the run's own (its ledger, its lock). After each
+ * script, in its transaction, the role, the login and the tenant are checked to
+ * be the ones it was given (TENANT_MIGRATION_ESCAPED).
+ *
+ * On Citus a transaction keeps one role and one tenant on the shards it
+ * touched, so there each tenant is migrated in a transaction of its own, and a
+ * script's INSERT statements go with RETURNING (throughShards).
  */
 import {fileURLToPath} from 'node:url'
 
@@ -25,7 +31,8 @@ import type {Context} from './context.js'
 import {timeoutError} from './driver-errors.js'
 import {type AppliedMigration, type LedgerOwner, loadMigrations, type Migration, pendingMigrations, toRevert} from './db/migrations.js'
 import {splitStatements, type Statement} from './db/sql-scan.js'
-import {APP_ROLE, ENTER_ROLE, enterTenant, LEAVE_ROLE, leaveTenant, setTenant, setTenantStatement, TENANT_CONTEXT, TENANT_SETTING, tenantContext, type TenantContextRow} from './db/tenant-context.js'
+import {isDistributed} from './db/citus.js'
+import {APP_ROLE, ENTER_ROLE, LEAVE_ROLE, leaveTenant, setTenant, setTenantStatement, TENANT_CONTEXT, TENANT_SETTING, tenantContext, type TenantContextRow} from './db/tenant-context.js'
 import {openTenantLogin, type TenantLogin} from './db/tenant-login.js'
 import {AppError} from './errors.js'
 import type {OnProgress} from './progress.js'
@@ -44,6 +51,8 @@ const fileName = (m: Migration, kind: 'up' | 'down') => `${String(m.version).pad
 /** What a tenant migration may hold: statements on data, run as the application role. */
 const DATA_STATEMENTS = new Set(['select', 'insert', 'update', 'delete', 'merge', 'with', 'values', 'table', 'lock'])
 const TRANSACTION_CONTROL = new Set(['begin', 'start', 'commit', 'end', 'rollback', 'abort', 'savepoint', 'release'])
+/** what the run keeps for itself: a script's login may write the ledger, the script may not */
+const RUN_OWN = new Set(['tenant_migrations'])
 /** functions that change the role or a setting (the tenant is one), or run SQL text the check cannot see */
 const ESCAPING_FUNCTIONS = new Set([
   'set_config', 'query_to_xml', 'query_to_xmlschema', 'query_to_xml_and_xmlschema', 'ts_stat', 'ts_rewrite',
@@ -71,6 +80,8 @@ function forbidden(statement: Statement): string | undefined {
     else if (token.text === ')' && token.kind === 'punct') depth--
     else if ((token.kind === 'word' || token.kind === 'quoted') && ESCAPING_FUNCTIONS.has(token.text) && following?.kind === 'punct' && following.text === '(') {
       return `calls ${token.text}(), which can change the role or the tenant setting, or run SQL text that cannot be checked`
+    } else if ((token.kind === 'word' || token.kind === 'quoted') && RUN_OWN.has(token.text)) {
+      return `names ${token.text}, which the run writes itself (the ledger)`
     } else if (token.kind === 'word' && token.text === 'into' && depth === 0 && !['insert', 'merge'].includes(statement.tokens[i - 1]?.text ?? '')) {
       return 'creates a table (SELECT ... INTO)'
     }
@@ -121,29 +132,77 @@ export function checkTenantScripts(files: Migration[]): void {
   })
 }
 
+/** Who runs a run's scripts: its login, and whether a script switches to the application role (TenantLogin); whether it is on Citus. */
+interface Confinement {
+  login: string
+  switchRole: boolean
+  citus: boolean
+}
+
+/** The role a script of this run runs as. */
+const scriptRole = (conf: Confinement) => (conf.switchRole ? APP_ROLE : conf.login)
+
 /** After a script, still in its transaction: the role, login and tenant must be those it was given. */
-function assertStillConfined(now: TenantContextRow | undefined, tenant: {id: string; subdomain: string}, login: string, file: string): void {
-  if (now?.role === APP_ROLE && now.login === login && now.tenant === tenant.id) return
+function assertStillConfined(now: TenantContextRow | undefined, tenant: {id: string; subdomain: string}, conf: Confinement, file: string): void {
+  if (now?.role === scriptRole(conf) && now.login === conf.login && now.tenant === tenant.id) return
   throw new AppError('TENANT_MIGRATION_ESCAPED', `${file} left the context of tenant ${tenant.subdomain} (role ${now?.role}, login ${now?.login}, tenant ${now?.tenant || 'none'}); its transaction was rolled back, nothing of it was kept.`, {
     details: {file, tenant: tenant.subdomain, ...now},
     suggestions: ['Remove what changes the role or the tenant setting from the script.'],
   })
 }
 
-/** Run a script of this tenant's in its context, check it stayed there, and go back to the connecting role. */
-async function runConfined<T extends object>(tx: TransactionSql, tenant: {id: string; subdomain: string}, login: string, file: string, script: string): Promise<T[]> {
+/**
+ * A script as sent: on Citus with RETURNING on every INSERT statement without
+ * it. Citus writes the rows of an INSERT ... SELECT it cannot push down to the
+ * shards with COPY, which row-level security refuses (the script's role is
+ * subject to it); with RETURNING it writes them with an INSERT ... SELECT on
+ * each shard, which the policy checks. A data-modifying CTE in a SELECT is
+ * left as written.
+ */
+function throughShards(script: string, conf: Confinement): string {
+  if (!conf.citus) return script
+  const inserts = (s: Statement) => {
+    let depth = 0
+    const top: string[] = []
+    for (const token of s.tokens) {
+      if (token.kind === 'punct' && token.text === '(') depth++
+      else if (token.kind === 'punct' && token.text === ')') depth--
+      else if (depth === 0 && token.kind === 'word') top.push(token.text)
+    }
+    const main = top.find((w) => ['insert', 'select', 'update', 'delete', 'merge', 'values', 'table'].includes(w))
+    return main === 'insert' && !top.includes('returning')
+  }
+  return splitStatements(script).map((s) => (inserts(s) ? `${s.text}\nreturning 1` : s.text)).join(';\n')
+}
+
+/** Run a script of this tenant's (whose tenant is set), check it stayed in its context, and go back to the login's role. */
+async function runConfined<T extends object>(tx: TransactionSql, tenant: {id: string; subdomain: string}, conf: Confinement, file: string, script: string): Promise<T[]> {
   // postgres.js sends a query when it is awaited: in this order, pipelined
-  const [, rows, [now]] = await Promise.all([enterTenant(tx, tenant.id), tx.unsafe<T[]>(script), tenantContext(tx), leaveTenant(tx)])
-  assertStillConfined(now, tenant, login, file)
+  const [, rows, [now]] = await Promise.all([
+    conf.switchRole ? tx.unsafe(ENTER_ROLE) : undefined, tx.unsafe<T[]>(throughShards(script, conf)), tenantContext(tx), conf.switchRole ? leaveTenant(tx) : undefined,
+  ])
+  assertStillConfined(now, tenant, conf, file)
   return rows
 }
+
+/** A string constant for SQL text (E'' with quotes and backslashes doubled, whatever standard_conforming_strings says). */
+const literal = (text: string) => `E'${text.replaceAll('\\', '\\\\').replaceAll("'", "''")}'`
+
+/**
+ * The statement taking a tenant's row lock (as other changes to a tenant do) on
+ * the login itself, by id so that Citus routes it to one shard: `locked` true,
+ * or no row for a tenant deleted meanwhile. Row-level security lets the login
+ * see (and lock) that one row, and only while the tenant is set
+ * (0013_tenant_lock_by_login).
+ */
+const lockStatement = (tenantId: string) => `select true as locked from tenants where id = ${literal(tenantId)}::uuid for update`
 
 /**
  * Set the tenant and take its row lock (as other changes to a tenant do), on
  * the confined login, pipelined; a tenant deleted meanwhile is not found.
  */
 async function lockAs(tx: TransactionSql, tenant: {id: string; subdomain: string}): Promise<void> {
-  const [, [row]] = await Promise.all([setTenant(tx, tenant.id), tx<{locked: boolean}[]>`select lock_current_tenant() as locked`])
+  const [, [row]] = await Promise.all([setTenant(tx, tenant.id), tx.unsafe<{locked: boolean}[]>(lockStatement(tenant.id))])
   if (!row?.locked) throw tenantNotFound(tenant.subdomain)
 }
 
@@ -192,6 +251,22 @@ export async function pendingTenantMigrations(sql: Sql, tenant: {id: string; sub
   return (await checkedLedger(sql, tenant, files ?? (await loadTenantMigrations()))).pending
 }
 
+/**
+ * How this run's scripts are confined. On Citus the login must be one made for
+ * the run: the fallback's switch to the application role (a second role in the
+ * transaction) is refused there.
+ */
+async function confinement(sql: Sql, runner: TenantLogin): Promise<Confinement> {
+  const citus = await isDistributed(sql)
+  if (citus && runner.switchRole) {
+    throw new AppError('TENANT_MIGRATION_LOGIN_REQUIRED', 'On Citus, tenant migrations run on a login made for the run (one role a transaction), and none could be made. No tenant was migrated.', {
+      details: {why: runner.warning},
+      suggestions: ['Connect as a role that may create roles (CREATEROLE), on a server whose pg_hba.conf accepts password (scram-sha-256) logins from this host.'],
+    })
+  }
+  return {login: runner.login, switchRole: runner.switchRole, citus}
+}
+
 /** Apply, fake, plan or revert this tenant's migrations; each step is one transaction. */
 export async function migrateTenant(sql: Sql, tenantRef: string, options: MigrateOptions, ctx: Context): Promise<TenantMigrationResult> {
   const files = options.files ?? (await loadTenantMigrations())
@@ -206,8 +281,8 @@ export async function migrateTenant(sql: Sql, tenantRef: string, options: Migrat
   }
   const runner = await openTenantLogin(sql, 1)
   if (runner.warning) result.warnings.push(runner.warning)
-  const {login} = runner
   try {
+    const conf = await confinement(sql, runner)
     for (;;) {
       const more = await runner.sql.begin(async (tx) => {
         await lockAs(tx, tenant)
@@ -219,7 +294,7 @@ export async function migrateTenant(sql: Sql, tenantRef: string, options: Migrat
           if (!last) return false
           const file = files.find((m) => m.version === last.version)!
           if (file.down === undefined) throw new AppError('TENANT_MIGRATION_IRREVERSIBLE', `Tenant migration ${file.version} (${file.name}) has no down script.`)
-          await runConfined(tx, tenant, login, fileName(file, 'down'), file.down)
+          await runConfined(tx, tenant, conf, fileName(file, 'down'), file.down)
           await tx`delete from tenant_migrations where tenant_id = ${tenant.id} and version = ${file.version}`
           await writeAudit(tx, {actor: ctx.actor, action: 'tenant.migrate', tenantId: tenant.id, subject: tenant.subdomain, arguments: {reverted: file.version}})
           result.reverted.push({version: file.version, name: file.name})
@@ -232,13 +307,13 @@ export async function migrateTenant(sql: Sql, tenantRef: string, options: Migrat
         const check = presentIf(next)
         if (options.fakeInitial && next === files[0]) {
           if (!check) throw new AppError('FAKE_INITIAL_UNSUPPORTED', `Tenant migration ${next.version} (${next.name}) declares no present-if check, so it cannot be faked.`)
-          const [row] = await runConfined<{present: boolean}>(tx, tenant, login, fileName(next, 'up'), presentIfQuery(check))
+          const [row] = await runConfined<{present: boolean}>(tx, tenant, conf, fileName(next, 'up'), presentIfQuery(check))
           if (!row?.present) {
             throw new AppError('FAKE_INITIAL_NOT_PRESENT', `The effects of tenant migration ${next.version} (${next.name}) are not present in ${tenant.subdomain}; run it without --fake-initial.`)
           }
           faked = true
         } else {
-          await runConfined(tx, tenant, login, fileName(next, 'up'), next.up)
+          await runConfined(tx, tenant, conf, fileName(next, 'up'), next.up)
         }
         const durationMs = Math.round(performance.now() - began)
         await tx`insert into tenant_migrations (tenant_id, version, name, checksum, duration_ms, faked)
@@ -258,7 +333,7 @@ export async function migrateTenant(sql: Sql, tenantRef: string, options: Migrat
 
 export interface MigrateAllOptions {
   concurrency?: number
-  /** tenants per transaction, each under savepoints of its own (1: a transaction per tenant); DEFAULT_BATCH_SIZE */
+  /** tenants per transaction, each under savepoints of its own (1: a transaction per tenant, as always on Citus); DEFAULT_BATCH_SIZE */
   batchSize?: number
   continueOnError?: boolean
   /** only tenants whose last migrate attempt failed */
@@ -317,9 +392,6 @@ interface TenantRun {
 const BEGAN_SETTING = 'anthias.migration_began'
 const ACTOR_SETTING = 'anthias.actor'
 
-/** A string constant for SQL text (E'' with quotes and backslashes doubled, whatever standard_conforming_strings says). */
-const literal = (text: string) => `E'${text.replaceAll('\\', '\\\\').replaceAll("'", "''")}'`
-
 /** Whether a run goes on after a failure, and whether one has stopped it. */
 interface RunState {
   continueOnError: boolean
@@ -333,36 +405,41 @@ interface Unit {
 }
 
 /**
- * A tenant migration as the two messages a batch pipelines (simple protocol,
- * several statements each). The first opens its savepoint, sets the tenant,
- * notes when it began and takes the tenant's row lock (as
- * other changes to a tenant do; `locked`, false when the tenant was deleted
- * meanwhile), enters the application role, then runs the script, last, so that
- * no statement of ours follows it in its message. The second reads where the
- * script left the transaction, goes back to the login, and writes the ledger
- * row and the audit row (`took`: the ledger row's duration_ms).
+ * A tenant migration as the three messages a batch pipelines (simple protocol,
+ * several statements each). The first opens its savepoint and sets the tenant.
+ * The second notes when it began, takes the tenant's row lock (as other changes
+ * to a tenant do; no `locked` row when the tenant was deleted meanwhile),
+ * enters the application role when the login is the fallback's, then runs the
+ * script, last, so that no statement of ours follows it in its message. The
+ * third reads where the script left the transaction, goes back to the login's
+ * role, and writes the ledger row and the audit row (`took`: the ledger row's
+ * duration_ms).
  */
-function unitMessages({run: {tenant}, migration}: Unit, savepoint: string): [string, string] {
+function unitMessages({run: {tenant}, migration}: Unit, savepoint: string, conf: Confinement): [string, string, string] {
+  // the tenant set in a message of its own, last in it: on Citus a SET LOCAL followed by a distributed
+  // query in one message fails ("cannot execute a distributed query from a query on a shard")
+  const enter = `savepoint ${savepoint};\n${setTenantStatement(tenant.id)}`
   const run = [
-    `savepoint ${savepoint}`,
-    setTenantStatement(tenant.id),
-    `select set_config('${BEGAN_SETTING}', clock_timestamp()::text, true) as began, lock_current_tenant() as locked`,
-    ENTER_ROLE,
+    `select set_config('${BEGAN_SETTING}', clock_timestamp()::text, true) as began`,
+    lockStatement(tenant.id),
+    ...(conf.switchRole ? [ENTER_ROLE] : []),
   ]
-  const record = `with ledger as (
-      insert into tenant_migrations (tenant_id, version, name, checksum, duration_ms)
+  // none when the script left its tenant: the check before them says so (TENANT_MIGRATION_ESCAPED), not
+  // row-level security. Two statements, not one with a data-modifying CTE: on Citus the ledger is
+  // distributed and the audit trail on the coordinator, and the CTE ran the audit's part on a shard
+  const stayed = `where current_setting('${TENANT_SETTING}', true) = ${literal(tenant.id.toLowerCase())}`
+  const record = [
+    `insert into tenant_migrations (tenant_id, version, name, checksum, duration_ms)
       select ${literal(tenant.id)}::uuid, ${migration.version}, ${literal(migration.name)}, ${literal(migration.checksum)},
         extract(epoch from clock_timestamp() - current_setting('${BEGAN_SETTING}')::timestamptz) * 1000
-      -- none when the script left its tenant: the check before it says so (TENANT_MIGRATION_ESCAPED), not row-level security
-      where current_setting('${TENANT_SETTING}', true) = ${literal(tenant.id.toLowerCase())}
-      returning tenant_id, duration_ms
-    ), audit as (
-      insert into audit_log (tenant_id, actor, action, subject, arguments, outcome)
-      select tenant_id, current_setting('${ACTOR_SETTING}'), 'tenant.migrate', ${literal(tenant.subdomain)},
-        ${literal(JSON.stringify({version: migration.version, faked: false}))}::jsonb, 'success' from ledger
-    )
-    select duration_ms as took from ledger`
-  return [`${run.join(';\n')};\n${migration.up}`, [TENANT_CONTEXT, LEAVE_ROLE, record].join(';\n')]
+      ${stayed}
+      returning duration_ms as took`,
+    `insert into audit_log (tenant_id, actor, action, subject, arguments, outcome)
+      select ${literal(tenant.id)}::uuid, current_setting('${ACTOR_SETTING}'), 'tenant.migrate', ${literal(tenant.subdomain)},
+        ${literal(JSON.stringify({version: migration.version, faked: false}))}::jsonb, 'success'
+      ${stayed}`,
+  ]
+  return [enter, `${run.join(';\n')};\n${throughShards(migration.up, conf)}`, [TENANT_CONTEXT, ...(conf.switchRole ? [LEAVE_ROLE] : []), ...record].join(';\n')]
 }
 
 /** The rows of a simple-protocol reply, every statement's together (postgres.js gives one statement's rows unnested). */
@@ -372,16 +449,17 @@ const replyRows = (reply: unknown): Record<string, unknown>[] => {
 }
 
 /**
- * What the two messages of a tenant migration answered: its ledger row's
+ * What the three messages of a tenant migration answered: its ledger row's
  * duration, or why it failed (an error, the tenant gone, or the script left its tenant).
  */
-function recorded([ran, wrote]: PromiseSettledResult<unknown>[], tenant: PendingTenant, login: string, migration: Migration): number {
+function recorded([entered, ran, wrote]: PromiseSettledResult<unknown>[], tenant: PendingTenant, conf: Confinement, migration: Migration): number {
+  if (entered!.status === 'rejected') throw entered!.reason
   if (ran!.status === 'rejected') throw ran!.reason
   // the lock's row comes first: rows of the script come after it
   if (replyRows(ran!.value).find((r) => 'locked' in r)?.locked !== true) throw tenantNotFound(tenant.subdomain)
   if (wrote!.status === 'rejected') throw wrote!.reason
   const rows = replyRows(wrote!.value)
-  assertStillConfined(rows.find((r) => 'role' in r) as TenantContextRow | undefined, tenant, login, fileName(migration, 'up'))
+  assertStillConfined(rows.find((r) => 'role' in r) as TenantContextRow | undefined, tenant, conf, fileName(migration, 'up'))
   const took = rows.find((r) => 'took' in r)?.took
   if (took === undefined) throw new Error(`No ledger row was written for ${tenant.subdomain}.`)
   return Math.round(Number(took))
@@ -401,7 +479,7 @@ function recorded([ran, wrote]: PromiseSettledResult<unknown>[], tenant: Pending
  * transaction itself fails (its commit, its connection) each of its tenants is
  * run again in a transaction of its own.
  */
-async function migrateBatch(runner: TenantLogin, batch: PendingTenant[], files: Migration[], state: RunState, ctx: Context): Promise<TenantRun[]> {
+async function migrateBatch(runner: TenantLogin, conf: Confinement, batch: PendingTenant[], files: Migration[], state: RunState, ctx: Context): Promise<TenantRun[]> {
   const runs: TenantRun[] = batch.map((tenant) => ({tenant, todo: files.filter((m) => !tenant.applied.includes(m.version)), applied: []}))
   let todo: Unit[] = runs.flatMap((run) => run.todo.map((migration) => ({run, migration})))
   const conn = await runner.sql.reserve()
@@ -412,11 +490,11 @@ async function migrateBatch(runner: TenantLogin, batch: PendingTenant[], files: 
     while (todo.length > 0 && !state.stopped) {
       const names = todo.map(() => `u${savepoints++}`)
       // queued in this order, answered in this order: after a failure, each later one answers 25P02 (the transaction is aborted)
-      const replies = await Promise.allSettled(todo.flatMap((unit, i) => unitMessages(unit, names[i]!).map((text) => conn.unsafe(text))))
+      const replies = await Promise.allSettled(todo.flatMap((unit, i) => unitMessages(unit, names[i]!, conf).map((text) => conn.unsafe(text))))
       let failed = -1
       for (const [i, unit] of todo.entries()) {
         try {
-          unit.run.applied.push({migration: unit.migration, durationMs: recorded(replies.slice(2 * i, 2 * i + 2), unit.run.tenant, runner.login, unit.migration)})
+          unit.run.applied.push({migration: unit.migration, durationMs: recorded(replies.slice(3 * i, 3 * i + 3), unit.run.tenant, conf, unit.migration)})
         } catch (error) {
           unit.run.error = error
           if (!state.continueOnError) state.stopped = true
@@ -438,7 +516,7 @@ async function migrateBatch(runner: TenantLogin, batch: PendingTenant[], files: 
       return [{...runs[0]!, applied: [], error: runs[0]!.error ?? error, skipped: false}]
     }
     const alone: TenantRun[] = []
-    for (const run of runs) alone.push(...(state.stopped ? [{...run, applied: [], skipped: true}] : await migrateBatch(runner, [run.tenant], files, state, ctx)))
+    for (const run of runs) alone.push(...(state.stopped ? [{...run, applied: [], skipped: true}] : await migrateBatch(runner, conf, [run.tenant], files, state, ctx)))
     return alone
   } finally {
     conn.release()
@@ -484,9 +562,17 @@ export async function migrateAllTenants(sql: Sql, options: MigrateAllOptions, ct
     return result
   }
   const concurrency = Math.max(1, options.concurrency ?? 4)
-  const batchSize = Math.max(1, options.batchSize ?? DEFAULT_BATCH_SIZE)
   const runner = await openTenantLogin(sql, concurrency)
   if (runner.warning) result.warnings.push(runner.warning)
+  let conf: Confinement
+  try {
+    conf = await confinement(sql, runner)
+  } catch (error) {
+    await runner.close()
+    throw error
+  }
+  // on Citus a transaction sets one tenant (the shards keep the first)
+  const batchSize = conf.citus ? 1 : Math.max(1, options.batchSize ?? DEFAULT_BATCH_SIZE)
   let next = 0
   const state: RunState = {continueOnError: options.continueOnError ?? false, stopped: false}
   options.onProgress?.({phase: 'migrate', rows: 0, totalRows: pending.length, counts: {migrated: 0, failed: 0}})
@@ -494,7 +580,7 @@ export async function migrateAllTenants(sql: Sql, options: MigrateAllOptions, ct
     while (next < pending.length) {
       const batch = pending.slice(next, (next += batchSize))
       const began = performance.now()
-      const runs = state.stopped ? batch.map((tenant): TenantRun => ({tenant, todo: [], applied: [], skipped: true})) : await migrateBatch(runner, batch, files, state, ctx)
+      const runs = state.stopped ? batch.map((tenant): TenantRun => ({tenant, todo: [], applied: [], skipped: true})) : await migrateBatch(runner, conf, batch, files, state, ctx)
       // each tenant's outcome once its transaction has ended; its failure recorded as a failed attempt
       const failures: AuditEntry[] = []
       for (const {tenant, applied, error, skipped} of runs) {

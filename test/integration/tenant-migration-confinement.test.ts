@@ -31,6 +31,7 @@ const ESCAPES: Record<string, {script: string; line: number}> = {
   'after an E string': {script: "select E'it\\'s'; commit;\n", line: 1},
   'query_to_xml': {script: "select query_to_xml('reset role', true, true, '');\n", line: 1},
   'select into': {script: 'select * into temp stash from devices;\n', line: 1},
+  'the ledger': {script: "select 1;\ndelete from \"tenant_migrations\";\n", line: 2},
 }
 
 describe('a tenant migration cannot leave its tenant', () => {
@@ -142,6 +143,21 @@ describe('a tenant migration cannot leave its tenant', () => {
     expect(devices.map((d) => d.name)).toEqual(['conf-a screen', 'conf-b screen (renamed)', 'conf-c screen', 'intruder'])
     expect(devices.find((d) => d.name === 'intruder')!.tenantId).toBe(ids['conf-b'])
     expect((await t.sql`select tenant_id from tenant_migrations`).map((r) => r.tenantId)).toEqual([ids['conf-b']])
+  })
+
+  it('a script sees its own tenant\'s row of tenants only, and can change none', async () => {
+    const sub = join(dir, 'tenants')
+    await mkdir(sub)
+    await writeFile(join(sub, '0001_seen.up.sql'), "insert into devices (tenant_id, name) select id, 'sees ' || subdomain from tenants;\n")
+    expect(await migrateAllTenants(t.sql, {files: await loadTenantMigrations(sub), batchSize: 10}, ctx)).toMatchObject({migrated: 2, failed: 0})
+    const seen = await t.sql`select tenant_id, name from devices where name like 'sees %' order by name`
+    expect(seen.map((d) => [d.tenantId, d.name])).toEqual([[ids['conf-a'], 'sees conf-a'], [ids['conf-b'], 'sees conf-b']])
+
+    await writeFile(join(sub, '0002_touch.up.sql'), "update tenants set id = id;\n")
+    const all = await migrateAllTenants(t.sql, {files: await loadTenantMigrations(sub), batchSize: 10, continueOnError: true}, ctx)
+    expect(all.outcomes.map((o) => [o.subdomain, o.status])).toEqual([['conf-a', 'failed'], ['conf-b', 'failed']])
+    expect(all.outcomes[0]!.error!.message).toMatch(/row-level security/)
+    expect((await t.sql`select tenant_id, version from tenant_migrations order by tenant_id, version`).map((r) => r.version)).toEqual([1, 1])
   })
 
   it('on a login of its own a script cannot become another role, even by a way the check does not know', async () => {

@@ -1,10 +1,11 @@
 /**
  * The connection tenant migrations run on: it logs in as a role made for one
  * run, without superuser or BYPASSRLS, a member only of anthias_app (the
- * scripts' role) and anthias_migrator (ledger, audit, the tenant's row lock).
- * Whatever a script does, it cannot become a more powerful role (SET ROLE,
- * SET SESSION AUTHORIZATION and set_config('role') need rights this login does
- * not have), and row-level security applies to it.
+ * tenant tables' rights) and anthias_migrator (ledger, audit, the tenant's row
+ * lock), and runs the scripts itself. Whatever a script does, it cannot become
+ * a more powerful role (SET ROLE, SET SESSION AUTHORIZATION and
+ * set_config('role') need rights this login does not have), row-level security
+ * applies to it, and the statement check keeps scripts off the ledger.
  *
  * How it authenticates: the password is random, stored only as a SCRAM-SHA-256
  * verifier computed here (the plain password never reaches the server or its
@@ -30,6 +31,14 @@ export interface TenantLogin {
   sql: Sql
   /** the role it logs in as (session_user) */
   login: string
+  /**
+   * Whether a script switches to the application role (SET LOCAL ROLE) to run:
+   * only on the fallback, a privileged connecting role that row-level security
+   * would not confine. A confined login runs the scripts, takes the lock and
+   * writes the ledger itself, one role a transaction (as Citus needs: a
+   * transaction's shards refuse a second role).
+   */
+  switchRole: boolean
   /** why it is the connecting role after all */
   warning?: string
   close(): Promise<void>
@@ -53,7 +62,7 @@ export async function openTenantLogin(sql: Sql, max: number): Promise<TenantLogi
   const [me] = await sql<{login: string; privileged: boolean}[]>`
     select session_user as login, rolsuper or rolbypassrls as privileged from pg_roles where rolname = session_user`
   // already confined: the connecting role is subject to row-level security itself
-  if (me && !me.privileged) return {sql, login: me.login, close: async () => undefined}
+  if (me && !me.privileged) return {sql, login: me.login, switchRole: false, close: async () => undefined}
 
   const expired = await sql<{name: string}[]>`
     select rolname as name from pg_roles where rolname like ${LOGIN_PREFIX.replaceAll('_', '\\_') + '%'} and rolvaliduntil < now()`
@@ -64,6 +73,7 @@ export async function openTenantLogin(sql: Sql, max: number): Promise<TenantLogi
   const fallback = async (reason: string): Promise<TenantLogin> => ({
     sql,
     login: await sessionUser(sql),
+    switchRole: true,
     warning: `Tenant migrations ran as ${me?.login ?? 'the connecting role'}, not on a confined login (${reason}); each script was still checked before and after it ran.`,
     close: async () => undefined,
   })
@@ -86,6 +96,7 @@ export async function openTenantLogin(sql: Sql, max: number): Promise<TenantLogi
   return {
     sql: pool,
     login,
+    switchRole: false,
     async close() {
       await pool.end({timeout: 5})
       await drop()

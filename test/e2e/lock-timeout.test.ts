@@ -4,7 +4,7 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {resolveContext} from '../../src/lib/context.js'
 import {createTenant} from '../../src/lib/tenants.js'
 import {cli} from '../helpers/cli.js'
-import {createTestDatabase, snapshot, type TestDatabase} from '../helpers/db.js'
+import {createTestDatabase, onCitus, snapshot, type TestDatabase} from '../helpers/db.js'
 
 const ctx = resolveContext({actor: 'test'})
 
@@ -21,7 +21,9 @@ describe('commands behind another transaction\'s lock', () => {
     holder = postgres(t.url, {max: 1, onnotice: () => undefined})
     held = await holder.reserve()
     await held`begin`
-    await held`select 1 from tenants where subdomain = 'locked-co' for key share`
+    // by id: on Citus a row lock must go to one shard
+    const [locked] = await t.sql<{id: string}[]>`select id from tenants where subdomain = 'locked-co'`
+    await held`select 1 from tenants where id = ${locked!.id} for key share`
     env = {ANTHIAS_DATABASE_URL: t.url, ANTHIAS_LOCK_TIMEOUT: '300ms', CI: '1'}
   })
   afterAll(async () => {
@@ -31,7 +33,9 @@ describe('commands behind another transaction\'s lock', () => {
     await t?.drop()
   })
 
-  it.each([
+  // Not on Citus: there the wait is on the worker holding the tenant's shard, and lock_timeout
+  // (a startup parameter of the coordinator's session) does not reach it (README, Running on Citus)
+  it.skipIf(onCitus()).each([
     ['tenant suspend', ['tenant', 'suspend', 'locked-co', '--json']],
     ['user invite', ['user', 'invite', 'locked-co', 'new@locked-co.example.com', '--role', 'editor', '--json']],
   ])('%s exits 1 with LOCK_TIMEOUT naming the tenant, and changes nothing', async (_, args) => {
@@ -59,7 +63,9 @@ describe('commands behind another transaction\'s lock', () => {
     expect(result.json!.error).toMatchObject({code: 'TIMEOUT_INVALID', field: 'ANTHIAS_LOCK_TIMEOUT'})
   })
 
-  it('tenant migrate --all: the locked tenant fails with LOCK_TIMEOUT, the others are migrated (exit 68)', async () => {
+  // Not on Citus: there the wait is on the worker holding the tenant's shard, and lock_timeout
+  // (a startup parameter of the coordinator's session) does not reach it (README, Running on Citus)
+  it.skipIf(onCitus())('tenant migrate --all: the locked tenant fails with LOCK_TIMEOUT, the others are migrated (exit 68)', async () => {
     const result = await cli(['tenant', 'migrate', '--all', '--continue-on-error', '--json'], {env})
     expect(result.code, result.stderr).toBe(68)
     const outcomes = (result.json!.result as {outcomes: {subdomain: string; status: string; error?: {code: string}}[]}).outcomes

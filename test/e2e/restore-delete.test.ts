@@ -13,7 +13,7 @@ import {resolveContext} from '../../src/lib/context.js'
 import {withTenant} from '../../src/lib/db/tenant-context.js'
 import {createTenant} from '../../src/lib/tenants.js'
 import {cli} from '../helpers/cli.js'
-import {createTestDatabase, snapshot, type TestDatabase} from '../helpers/db.js'
+import {createTestDatabase, locksAwaited, snapshot, type TestDatabase} from '../helpers/db.js'
 import {Terminal} from '../helpers/tmux.js'
 
 const ctx = resolveContext({actor: 'test'})
@@ -28,14 +28,15 @@ describe('tenant delete and restore over a live tenant, with the built CLI', () 
 
   async function tenantWithAssets(name: string, subdomain: string, assets: number): Promise<string> {
     const {tenant} = await createTenant(t.sql, {name, subdomain, ownerEmail: `owner@${subdomain}.example.com`, maxAssets: 10_000}, ctx)
-    await withTenant(t.sql, tenant.id, (tx) => tx`insert into assets (tenant_id, name, uri, mimetype) select ${tenant.id}, 'Asset ' || g, 'a.png', 'image/png' from generate_series(1, ${assets}) g`)
+    // as the owner: on Citus the application role cannot INSERT ... SELECT (Citus writes it with COPY, which row-level security refuses)
+    await t.sql`insert into assets (tenant_id, name, uri, mimetype) select ${tenant.id}, 'Asset ' || g, 'a.png', 'image/png' from generate_series(1, ${assets}) g`
     return tenant.id
   }
 
   /** Until `n` CLI connections wait on a row lock (held by the writer). */
   async function cliWaitsOnALock(n = 1): Promise<void> {
     for (let i = 0; i < 600; i++) {
-      const waiting = await t.sql`select 1 from pg_stat_activity where datname = current_database() and application_name = 'anthias' and wait_event_type = 'Lock'`
+      const waiting = await locksAwaited(t.sql, 'anthias')
       if (waiting.length >= n) return
       await sleep(50)
     }

@@ -91,6 +91,17 @@ async function createCitusDatabase(admin: Sql, name: string): Promise<CitusNode[
  */
 export const activityView = (sql: Sql) => sql(onCitus() ? 'citus_stat_activity' : 'pg_stat_activity')
 
+/**
+ * The sessions of `application` (application_name) waiting for a lock. On Citus the wait is
+ * on the worker holding the shard, in a session named for Citus, not the application; it
+ * carries the global_pid of the coordinator session that sent it.
+ */
+export const locksAwaited = (sql: Sql, application: string) =>
+  onCitus()
+    ? sql`select 1 from citus_stat_activity w join citus_stat_activity c on c.global_pid = w.global_pid
+        where c.application_name = ${application} and w.wait_event_type = 'Lock' and w.datname = current_database()`
+    : sql`select 1 from pg_stat_activity where datname = current_database() and application_name = ${application} and wait_event_type = 'Lock'`
+
 /** Row counts of every table, to show that a refused command changed nothing. */
 export async function snapshot(sql: Sql): Promise<Record<string, number>> {
   const tables = await sql<{name: string}[]>`

@@ -32,14 +32,17 @@ export async function twoTenantsWithData(sql: Sql): Promise<[string, string]> {
  * all of these or no tenant at all.
  */
 export async function partialTenants(sql: Sql, {features, prefix}: {features: number; prefix?: string}): Promise<number> {
-  const [row] = await sql<{n: number}[]>`
-    select count(*)::int as n from tenants t
-    where (${prefix ?? null}::text is null or t.subdomain like ${`${prefix}-%`})
-      and (not exists (select 1 from tenant_domains d where d.tenant = t.id and d.subdomain = t.subdomain)
-        or not exists (select 1 from memberships m where m.tenant_id = t.id and m.role = 'owner')
-        or (select count(*) from tenant_features f where f.tenant_id = t.id) <> ${features}
-        or (select count(*) from audit_log a where a.tenant_id = t.id and a.action = 'tenant.create') <> 1)`
-  return row!.n
+  // the audit trail apart: on Citus it stays on the coordinator, and a query cannot join it to the distributed tenants
+  const tenants = await sql<{id: string; whole: boolean}[]>`
+    select t.id, exists (select 1 from tenant_domains d where d.tenant = t.id and d.subdomain = t.subdomain)
+        and exists (select 1 from memberships m where m.tenant_id = t.id and m.role = 'owner')
+        and (select count(*) from tenant_features f where f.tenant_id = t.id) = ${features} as whole
+    from tenants t
+    where (${prefix ?? null}::text is null or t.subdomain like ${`${prefix}-%`})`
+  const created = new Map((await sql<{tenantId: string; n: number}[]>`
+    select tenant_id, count(*)::int as n from audit_log
+    where action = 'tenant.create' and tenant_id = any(${tenants.map((t) => t.id)}::uuid[]) group by tenant_id`).map((a) => [a.tenantId, a.n]))
+  return tenants.filter((t) => !t.whole || created.get(t.id) !== 1).length
 }
 
 /**
@@ -49,14 +52,18 @@ export async function partialTenants(sql: Sql, {features, prefix}: {features: nu
  */
 export async function orphanRows(sql: Sql): Promise<Record<string, number>> {
   const found: Record<string, number> = {}
-  const count = async (table: string, query: Promise<{n: number}[]>) => {
-    const [row] = await query
-    if (row!.n > 0) found[table] = row!.n
-  }
+  // the owners apart: on Citus neither a coordinator table (audit_log) nor a reference table
+  // (tenant_domains, users) can be joined here to the distributed tenants and memberships
+  const tenants = new Set((await sql<{id: string}[]>`select id from tenants`).map((t) => t.id))
   for (const {name} of await sql<{name: string}[]>`select name from (${tenantTableRelations(sql)}) t where name <> 'tenants'`) {
-    await count(name, sql<{n: number}[]>`select count(*)::int as n from ${sql(name)} x where x.tenant_id is not null and not exists (select 1 from tenants t where t.id = x.tenant_id)`)
+    const rows = await sql<{tenantId: string; n: number}[]>`select tenant_id, count(*)::int as n from ${sql(name)} where tenant_id is not null group by tenant_id`
+    const n = rows.filter((r) => !tenants.has(r.tenantId)).reduce((sum, r) => sum + r.n, 0)
+    if (n > 0) found[name] = n
   }
-  await count('tenant_domains', sql`select count(*)::int as n from tenant_domains d where not exists (select 1 from tenants t where t.id = d.tenant)`)
-  await count('users', sql`select count(*)::int as n from users u where not exists (select 1 from memberships m where m.user_id = u.id)`)
+  const domains = (await sql<{tenant: string}[]>`select tenant from tenant_domains`).filter((d) => !tenants.has(d.tenant)).length
+  if (domains > 0) found.tenant_domains = domains
+  const members = new Set((await sql<{userId: string}[]>`select distinct user_id from memberships`).map((m) => m.userId))
+  const users = (await sql<{id: string}[]>`select id from users`).filter((u) => !members.has(u.id)).length
+  if (users > 0) found.users = users
   return found
 }

@@ -32,7 +32,7 @@ A tenant migration holds data statements only: before any tenant is touched, a s
     to: Flags.integer({description: 'with --backwards: revert down to this version (kept)', dependsOn: ['backwards'], min: 0}),
     'setup-rls': Flags.boolean({description: 'check and repair row-level security, then run the leak probe'}),
     concurrency: Flags.integer({description: 'with --all: tenants migrated at once', default: 4, min: 1, max: 32}),
-    'batch-size': Flags.integer({description: 'with --all: tenants per transaction, each under a savepoint of its own (default 50; 1: a transaction per tenant)', min: 1, max: 1000, dependsOn: ['all']}),
+    'batch-size': Flags.integer({description: 'with --all: tenants per transaction, each under a savepoint of its own (default 50; 1: a transaction per tenant, as always on Citus)', min: 1, max: 1000, dependsOn: ['all']}),
     'continue-on-error': Flags.boolean({description: 'with --all: keep going after a tenant fails (exit 68)'}),
     'only-failed': Flags.boolean({description: 'with --all: only tenants whose last attempt failed', dependsOn: ['all']}),
   }

@@ -12,6 +12,7 @@ import type {Sql, TransactionSql} from 'postgres'
 import {AppError} from '../errors.js'
 import {sha256} from '../secrets.js'
 import {createRolesOnWorkers, type DistributedTable, distributeTables, isDistributed} from './citus.js'
+import {splitStatements} from './sql-scan.js'
 import {SCHEMA_ROLES} from './tenant-context.js'
 
 export const SCHEMA_MIGRATIONS_DIR = fileURLToPath(new URL('../../../sql/migrations/', import.meta.url))
@@ -98,6 +99,15 @@ export async function manifestChecksums(dir = SCHEMA_MIGRATIONS_DIR, path = SCHE
   const same = manifest?.files.length === files.length &&
     manifest.files.every((f, i) => f.file === files[i]!.file && f.size === files[i]!.size && f.mtimeMs === files[i]!.mtimeMs)
   return same ? manifest.migrations : undefined
+}
+
+/**
+ * A migration script, one statement a message: on Citus, DDL on a distributed
+ * table sent with other statements in one message is refused ("cannot insert
+ * multiple commands into a prepared statement").
+ */
+async function runScript(tx: TransactionSql, script: string): Promise<void> {
+  for (const {text} of splitStatements(script)) await tx.unsafe(text)
 }
 
 /** Whose ledger is checked, in the words and codes of its errors: the schema's, or one tenant's. */
@@ -217,7 +227,7 @@ export async function migrate(
       const next = verify((await readLedger(tx)) ?? [], all)[0]
       if (!next) return undefined
       const started = performance.now()
-      await tx.unsafe(next.up)
+      await runScript(tx, next.up)
       await tx`insert into ${tx(LEDGER)} (version, name, checksum, duration_ms)
         values (${next.version}, ${next.name}, ${next.checksum}, ${Math.round(performance.now() - started)})`
       return next
@@ -257,7 +267,7 @@ export async function migrateBackwards(sql: Sql, options: {to?: number} = {}, fi
         throw new AppError('MIGRATION_IRREVERSIBLE', `Schema migration ${last.version} (${last.name}) has no down script; nothing was reverted.`)
       }
       try {
-        await tx.unsafe(migration.down)
+        await runScript(tx, migration.down)
       } catch (error) {
         throw new AppError('MIGRATION_DOWN_FAILED', `Reverting schema migration ${last.version} (${last.name}) failed: ${(error as Error).message}. Nothing was reverted.`, {
           cause: error,

@@ -253,14 +253,14 @@ export async function pendingTenantMigrations(sql: Sql, tenant: {id: string; sub
 
 /**
  * How this run's scripts are confined. On Citus the login must be one made for
- * the run: the fallback's switch to the application role (a second role in the
- * transaction) is refused there.
+ * the run: the connecting role's switch to the application role (a second role
+ * in the transaction) is refused there.
  */
 async function confinement(sql: Sql, runner: TenantLogin): Promise<Confinement> {
   const citus = await isDistributed(sql)
   if (citus && runner.switchRole) {
-    throw new AppError('TENANT_MIGRATION_LOGIN_REQUIRED', 'On Citus, tenant migrations run on a login made for the run (one role a transaction), and none could be made. No tenant was migrated.', {
-      details: {why: runner.warning},
+    throw new AppError('TENANT_MIGRATION_LOGIN_REQUIRED', `On Citus, tenant migrations run on a login made for the run (one role a transaction), and this run has none: it would run as ${runner.login}, switching to the application role. No tenant was migrated.`, {
+      details: {login: runner.login, why: runner.warning},
       suggestions: ['Connect as a role that may create roles (CREATEROLE), on a server whose pg_hba.conf accepts password (scram-sha-256) logins from this host.'],
     })
   }

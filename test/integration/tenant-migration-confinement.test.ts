@@ -5,10 +5,11 @@ import {join} from 'node:path'
 import {afterEach, beforeEach, describe, expect, it} from 'vitest'
 
 import {resolveContext} from '../../src/lib/context.js'
+import {openDatabase} from '../../src/lib/db/connect.js'
 import {withTenant} from '../../src/lib/db/tenant-context.js'
 import {loadTenantMigrations, migrateAllTenants, migrateTenant} from '../../src/lib/tenant-migrations.js'
 import {createTenant} from '../../src/lib/tenants.js'
-import {createTestDatabase, type TestDatabase} from '../helpers/db.js'
+import {createTestDatabase, onCitus, type TestDatabase} from '../helpers/db.js'
 
 const ctx = resolveContext({actor: 'test'})
 
@@ -158,6 +159,37 @@ describe('a tenant migration cannot leave its tenant', () => {
     expect(all.outcomes.map((o) => [o.subdomain, o.status])).toEqual([['conf-a', 'failed'], ['conf-b', 'failed']])
     expect(all.outcomes[0]!.error!.message).toMatch(/row-level security/)
     expect((await t.sql`select tenant_id, version from tenant_migrations order by tenant_id, version`).map((r) => r.version)).toEqual([1, 1])
+  })
+
+  // on Citus a transaction keeps one role: a connecting role that would switch is refused (TENANT_MIGRATION_LOGIN_REQUIRED)
+  it.skipIf(onCitus())('connected as a role without superuser or BYPASSRLS, a script still runs as the application role', async () => {
+    const role = `h_conf_${Math.random().toString(36).slice(2, 10)}`
+    // the table owner's rights on what has no row-level security (tenants, users) are not the script's
+    await t.sql.unsafe(`create role "${role}" login password 'h-conf-secret' nosuperuser nobypassrls in role anthias_app`)
+    try {
+      await t.sql.unsafe(`grant select, update on tenants, users to "${role}"`)
+      await t.sql.unsafe(`grant select, insert, delete on tenant_migrations to "${role}"`)
+      await t.sql.unsafe(`grant insert on audit_log to "${role}"`)
+      const url = new URL(t.url)
+      url.username = role
+      url.password = 'h-conf-secret'
+      const db = await openDatabase({databaseUrl: url.toString(), dataDir: '/nonexistent', migrate: false})
+      try {
+        const sub = join(dir, 'connecting')
+        await mkdir(sub)
+        await writeFile(join(sub, '0001_who.up.sql'), "insert into devices (tenant_id, name) values (nullif(current_setting('app.current_tenant_id', true), '')::uuid, 'ran as ' || current_user);\n")
+        await writeFile(join(sub, '0002_users.up.sql'), "update users set email = email;\n")
+        const result = await migrateTenant(db.sql, 'conf-a', {files: await loadTenantMigrations(sub)}, ctx).catch((e: unknown) => e)
+        expect(result).toMatchObject({message: expect.stringContaining('permission denied for table users')})
+      } finally {
+        await db.close()
+      }
+      // 0001 ran as anthias_app; 0002, refused, rolled back alone
+      expect((await t.sql`select tenant_id, name from devices where name like 'ran as %'`).map((d) => [d.tenantId, d.name])).toEqual([[ids['conf-a'], 'ran as anthias_app']])
+      expect((await t.sql`select version from tenant_migrations where tenant_id = ${ids['conf-a']!}`).map((r) => r.version)).toEqual([1])
+    } finally {
+      await t.sql.unsafe(`drop owned by "${role}"; drop role "${role}"`)
+    }
   })
 
   it('on a login of its own a script cannot become another role, even by a way the check does not know', async () => {

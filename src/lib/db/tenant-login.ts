@@ -33,10 +33,10 @@ export interface TenantLogin {
   login: string
   /**
    * Whether a script switches to the application role (SET LOCAL ROLE) to run:
-   * only on the fallback, a privileged connecting role that row-level security
-   * would not confine. A confined login runs the scripts, takes the lock and
-   * writes the ledger itself, one role a transaction (as Citus needs: a
-   * transaction's shards refuse a second role).
+   * when the login is the connecting role (the fallback, or a connecting role
+   * without superuser or BYPASSRLS). A login made for the run runs the scripts,
+   * takes the lock and writes the ledger itself, one role a transaction (as
+   * Citus needs: a transaction's shards refuse a second role).
    */
   switchRole: boolean
   /** why it is the connecting role after all */
@@ -61,8 +61,10 @@ const sessionUser = async (sql: Sql) => (await sql<{login: string}[]>`select ses
 export async function openTenantLogin(sql: Sql, max: number): Promise<TenantLogin> {
   const [me] = await sql<{login: string; privileged: boolean}[]>`
     select session_user as login, rolsuper or rolbypassrls as privileged from pg_roles where rolname = session_user`
-  // already confined: the connecting role is subject to row-level security itself
-  if (me && !me.privileged) return {sql, login: me.login, switchRole: false, close: async () => undefined}
+  // already confined: the connecting role is subject to row-level security itself; the scripts
+  // still run as the application role (the connecting role may have more rights, on the tables
+  // without row-level security too)
+  if (me && !me.privileged) return {sql, login: me.login, switchRole: true, close: async () => undefined}
 
   const expired = await sql<{name: string}[]>`
     select rolname as name from pg_roles where rolname like ${LOGIN_PREFIX.replaceAll('_', '\\_') + '%'} and rolvaliduntil < now()`

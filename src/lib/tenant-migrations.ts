@@ -14,7 +14,7 @@
  * touched every script (up, down, present-if) is read statement by statement
  * and refused (TENANT_MIGRATION_FORBIDDEN) unless it holds data statements
  * only, calling nothing that changes the role or the tenant setting or runs SQL
- * text, and naming nothing of the run's own (its ledger, its lock). After each
+ * text, and naming nothing of the run's own (its ledger). After each
  * script, in its transaction, the role, the login and the tenant are checked to
  * be the ones it was given (TENANT_MIGRATION_ESCAPED).
  *
@@ -409,7 +409,7 @@ interface Unit {
  * several statements each). The first opens its savepoint and sets the tenant.
  * The second notes when it began, takes the tenant's row lock (as other changes
  * to a tenant do; no `locked` row when the tenant was deleted meanwhile),
- * enters the application role when the login is the fallback's, then runs the
+ * enters the application role when the login is the connecting role, then runs the
  * script, last, so that no statement of ours follows it in its message. The
  * third reads where the script left the transaction, goes back to the login's
  * role, and writes the ledger row and the audit row (`took`: the ledger row's
